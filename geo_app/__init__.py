@@ -1,0 +1,44 @@
+"""金宁社区服务地图: the Flask application factory."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from geo_app.config import DEFAULTS
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the service: configuration, community layers, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("GEO_APP")
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.json.ensure_ascii = False  # Chinese text as text, not \u escapes
+
+    from geo_app import access, community_state, vendor
+    from geo_app.views import map_page
+
+    community_state.init_app(app)
+    access.init_app(app)
+    app.register_blueprint(vendor.bp)
+    app.register_blueprint(map_page.bp)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random secret kept in the instance folder, created on first run (never shipped)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

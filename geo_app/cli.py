@@ -1,0 +1,48 @@
+"""The ``geo-app`` command: serve the map, validate layers, and the analysis commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from layers import validate_directory
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """金宁社区服务地图：服务、数据校验与步行分析。"""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=5000, show_default=True, type=int, help="端口")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), help="图层目录")
+def serve(host: str, port: int, data_dir: str | None) -> None:
+    """启动服务（默认 http://127.0.0.1:5000）。"""
+    from geo_app import create_app
+    from layers import LayerValidationError
+
+    try:
+        app = create_app({"DATA_DIR": data_dir} if data_dir else None)
+    except LayerValidationError as exc:
+        click.echo(f"图层校验未通过，服务未启动。\n{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"金宁社区服务地图：http://{host}:{port}/  （Ctrl+C 退出）", err=True)
+    app.run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def validate(directory: str) -> None:
+    """校验 DIRECTORY 下的全部图层；每个问题一行，有问题时退出码为 1。"""
+    issues = validate_directory(directory)
+    for issue in issues:
+        click.echo(str(issue), err=True)
+    if issues:
+        click.echo(f"共 {len(issues)} 个问题。", err=True)
+        sys.exit(1)
+    click.echo(f"{directory}：全部图层校验通过。")
+
+
+# Analysis command groups, one module each.

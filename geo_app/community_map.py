@@ -1,0 +1,277 @@
+"""The community map: every layer of 金宁社区 drawn with Folium, readable with no tiles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+import folium
+import geopandas as gpd
+from branca.element import MacroElement
+from jinja2 import Template
+from markupsafe import escape
+
+from geo_app.maps import offline_map
+from layers import Community
+from layers.schema import (
+    ITEM_LABELS,
+    PATH_KINDS,
+    POI_CATEGORIES,
+    STATION_KINDS,
+    WEEKDAY_LABELS,
+    WEEKDAYS,
+)
+
+#: Fill colours of the grids (and of their buildings), in grid order.
+GRID_PALETTE = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf",
+                "#17becf", "#bcbd22", "#7f7f7f")
+
+PATH_STYLES: dict[str, dict[str, object]] = {
+    "street": {"color": "#8d8d8d", "weight": 5, "opacity": 0.9},
+    "crossing": {"color": "#555555", "weight": 3, "dashArray": "4 4", "opacity": 0.9},
+    "footpath": {"color": "#2e7d32", "weight": 3, "opacity": 0.8},
+    "internal": {"color": "#c9b68a", "weight": 2.5, "opacity": 0.9},
+    "gate": {"color": "#ef6c00", "weight": 5, "opacity": 1.0},
+}
+
+#: Marker badge text and colour per station kind.
+STATION_BADGES: dict[str, tuple[str, str]] = {
+    "party_service_station": ("站", "#c62828"),
+    "rest_post": ("歇", "#ef6c00"),
+}
+
+#: POI colours by class (基本保障类 / 品质提升类 / 五分钟生活圈配套), shades per category.
+POI_CLASS_COLOURS: dict[str, str] = {
+    "基本保障类": "#1565c0",
+    "品质提升类": "#6a1b9a",
+    "五分钟生活圈配套": "#00897b",
+}
+
+
+def format_hours(hours: object) -> str:
+    """Opening hours as residents read them, e.g. ``周一至周五 08:00-18:00；周日 休息``."""
+    if hours == "24h":
+        return "24 小时开放"
+    if not isinstance(hours, dict):
+        return "未公布"
+    groups: list[tuple[list[str], str]] = []
+    for day in WEEKDAYS:
+        spans = hours.get(day) or "closed"
+        text = "休息" if spans == "closed" else spans.replace(",", "、")
+        if groups and groups[-1][1] == text:
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], text))
+    parts = []
+    for days, text in groups:
+        label = WEEKDAY_LABELS[days[0]]
+        if len(days) > 1:
+            label += f"至{WEEKDAY_LABELS[days[-1]]}"
+        parts.append(f"{label} {text}")
+    return "；".join(parts)
+
+
+def format_stock(items: dict[str, int] | None) -> str:
+    """Stock as ``雨伞 12、急救药箱 0（缺货）``."""
+    if not items:
+        return "暂无物资信息"
+    parts = []
+    for key, count in items.items():
+        label = ITEM_LABELS.get(key, key)
+        parts.append(f"{label} {count}" + ("（缺货）" if count == 0 else ""))
+    return "、".join(parts)
+
+
+def _popup_table(title: str, rows: Iterable[tuple[str, object]]) -> str:
+    cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f'<div class="popup"><h4>{escape(title)}</h4><table>{cells}</table></div>'
+
+
+def _feature_collection(
+    frame: gpd.GeoDataFrame, layer: str, extra: Callable[[dict], dict] | None = None
+) -> dict:
+    """The frame as GeoJSON, each feature tagged with its layer and any extra properties."""
+    collection = json.loads(frame.to_json(drop_id=True))
+    for feature in collection["features"]:
+        props = feature["properties"]
+        props["layer"] = layer
+        if extra is not None:
+            props.update(extra(props))
+    return collection
+
+
+def _grid_colours(grids: gpd.GeoDataFrame) -> dict[str, str]:
+    return {gid: GRID_PALETTE[i % len(GRID_PALETTE)] for i, gid in enumerate(grids["id"])}
+
+
+def build_community_map(
+    community: Community, *, basemap: str = "none", tianditu_key: str = ""
+) -> folium.Map:
+    """A Folium map with one toggleable layer per GeoJSON layer and a POI legend."""
+    bounds = community.boundary.total_bounds  # minx, miny, maxx, maxy in lon/lat
+    centre = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
+    m = offline_map(location=centre, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key)
+    colours = _grid_colours(community.grids)
+    grid_names = dict(zip(community.grids["id"], community.grids["name"], strict=True))
+
+    folium.GeoJson(
+        _feature_collection(community.boundary, "boundary"),
+        name="社区边界",
+        style_function=lambda f: {"color": "#b71c1c", "weight": 3, "dashArray": "8 6",
+                                  "fill": True, "fillColor": "#fffdf7", "fillOpacity": 0.6},
+        interactive=False,
+    ).add_to(m)
+    _add_grids(m, community, colours)
+    _add_paths(m, community)
+    folium.GeoJson(
+        _feature_collection(
+            community.buildings,
+            "buildings",
+            lambda p: {
+                "popup_html": _popup_table(
+                    p["name"],
+                    [
+                        ("小区", p["compound"]),
+                        ("层数", p["floors"]),
+                        ("单元", p["units"]),
+                        ("户数", p["households"]),
+                        ("常住人口", p["residents"]),
+                        ("所属网格", grid_names.get(p["grid_id"], p["grid_id"])),
+                    ],
+                ),
+                "fill": colours.get(p["grid_id"], "#999999"),
+            },
+        ),
+        name="楼栋",
+        style_function=lambda f: {"color": "#555", "weight": 1, "fillColor":
+                                  f["properties"]["fill"], "fillOpacity": 0.55},
+        highlight_function=lambda f: {"weight": 3, "color": "#000"},
+        popup=folium.GeoJsonPopup(["popup_html"], labels=False),
+        tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+    ).add_to(m)
+    _add_stations(m, community, grid_names)
+    _add_pois(m, community)
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    return m
+
+
+def _add_grids(m: folium.Map, community: Community, colours: dict[str, str]) -> None:
+    folium.GeoJson(
+        _feature_collection(
+            community.grids, "grids", lambda p: {"fill": colours[p["id"]]}
+        ),
+        name="网格",
+        style_function=lambda f: {"color": f["properties"]["fill"], "weight": 2,
+                                  "fillColor": f["properties"]["fill"], "fillOpacity": 0.08},
+        tooltip=folium.GeoJsonTooltip(["name", "leader"], aliases=["网格", "网格长"]),
+    ).add_to(m)
+    labels = folium.FeatureGroup(name="网格名称")
+    for row in community.grids.itertuples():
+        point = row.geometry.representative_point()
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(
+                html=f'<div class="grid-label" style="border-color:{colours[row.id]}">'
+                f"{escape(row.name)}</div>",
+                icon_size=(0, 0),
+                class_name="grid-label-icon",
+            ),
+            interactive=False,
+        ).add_to(labels)
+    labels.add_to(m)
+
+
+def _add_paths(m: folium.Map, community: Community) -> None:
+    folium.GeoJson(
+        _feature_collection(
+            community.paths,
+            "paths",
+            lambda p: {"label": p.get("name") or PATH_KINDS[p["kind"]]},
+        ),
+        name="步行路网",
+        style_function=lambda f: PATH_STYLES[f["properties"]["kind"]],
+        tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+    ).add_to(m)
+
+
+def _add_stations(m: folium.Map, community: Community, grid_names: dict[str, str]) -> None:
+    for kind, label in STATION_KINDS.items():
+        subset = community.stations[community.stations["kind"] == kind]
+        text, colour = STATION_BADGES[kind]
+        folium.GeoJson(
+            _feature_collection(
+                subset,
+                "stations",
+                lambda p: {
+                    "popup_html": _popup_table(
+                        p["name"],
+                        [
+                            ("类型", STATION_KINDS[p["kind"]]),
+                            ("开放时间", format_hours(p["hours"])),
+                            ("物资", format_stock(p["items"])),
+                            ("联系电话", p["contact"]),
+                            ("所属网格", grid_names.get(p["grid_id"], p["grid_id"])),
+                        ],
+                    )
+                },
+            ),
+            name=f"{label}（{len(subset)}）",
+            marker=folium.Marker(
+                icon=folium.DivIcon(
+                    html=f'<div class="station-badge" style="background:{colour}">{text}</div>',
+                    icon_size=(30, 30),
+                    icon_anchor=(15, 15),
+                    class_name=f"station-icon station-{kind}",
+                )
+            ),
+            popup=folium.GeoJsonPopup(["popup_html"], labels=False),
+            tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+        ).add_to(m)
+
+
+def _add_pois(m: folium.Map, community: Community) -> None:
+    pois = community.pois
+    folium.GeoJson(
+        _feature_collection(
+            pois,
+            "pois",
+            lambda p: {
+                "colour": POI_CLASS_COLOURS[POI_CATEGORIES[p["category"]]],
+                "label": f'{p["name"]}（{p["category"]}）',
+            },
+        ),
+        name=f"便民设施（{len(pois)}）",
+        marker=folium.CircleMarker(radius=6, weight=2, fill=True, fill_opacity=0.85),
+        style_function=lambda f: {"color": "#fff", "fillColor": f["properties"]["colour"]},
+        tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+    ).add_to(m)
+    Legend(sorted(set(pois["category"]), key=list(POI_CATEGORIES).index)).add_to(m)
+
+
+class Legend(MacroElement):
+    """A collapsible legend of the POI classes and the categories present on the map."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <details class="map-legend" data-testid="poi-legend">
+          <summary>图例</summary>
+          <div class="legend-row"><span class="badge" style="background:#c62828">站</span>党群服务站</div>
+          <div class="legend-row"><span class="badge" style="background:#ef6c00">歇</span>歇歇角</div>
+          {% for cls, colour, cats in this.groups %}
+          <div class="legend-class"><span class="dot" style="background:{{ colour }}"></span>{{ cls }}</div>
+          <div class="legend-cats">{{ cats | join('、') }}</div>
+          {% endfor %}
+        </details>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, categories: list[str]) -> None:
+        super().__init__()
+        self.groups = [
+            (cls, colour, [c for c in categories if POI_CATEGORIES[c] == cls])
+            for cls, colour in POI_CLASS_COLOURS.items()
+            if any(POI_CATEGORIES[c] == cls for c in categories)
+        ]

@@ -1,0 +1,167 @@
+"""Folium maps that work with no internet, and their insertion into Jinja pages.
+
+Folium links Leaflet, jQuery, Bootstrap and plugins from CDNs. :func:`offline_map` builds a map
+with no tiles by default (the project's own layers are the map), and :func:`render_map_parts`
+rewrites every asset link of every element to the copies the app serves under ``/vendor/``;
+an asset we do not serve raises :class:`UnservedAssetError` instead of reaching for a CDN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import folium
+from branca.element import Element
+from flask import url_for
+from folium.elements import JSCSSMixin
+
+#: Folium asset name → (vendored package, file), or ``None`` for assets our maps do not use
+#: (Bootstrap and awesome-markers: our markers are DivIcons styled by our own CSS).
+LOCAL_ASSETS: dict[str, tuple[str, str] | None] = {
+    "leaflet": ("leaflet", "leaflet.js"),
+    "leaflet_css": ("leaflet", "leaflet.css"),
+    "jquery": None,
+    "bootstrap": None,
+    "bootstrap_css": None,
+    "glyphicons_css": None,
+    "awesome_markers": None,
+    "awesome_markers_css": None,
+    "awesome_markers_font_css": ("fontawesome", "css/all.min.css"),
+    "awesome_rotate_css": None,
+    "markerclusterjs": ("markercluster", "leaflet.markercluster.js"),
+    "markerclustercss": ("markercluster", "MarkerCluster.css"),
+    "markerclusterdefaultcss": ("markercluster", "MarkerCluster.Default.css"),
+}
+
+#: The default view: the centre of 金宁社区.
+JINNING_CENTRE = (31.96, 117.26)
+
+TIANDITU_URL = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+)
+
+
+class UnservedAssetError(RuntimeError):
+    """A map element needs a script or stylesheet the app does not serve."""
+
+
+class BasemapConfigError(ValueError):
+    """The configured base map cannot be offered."""
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map, split for a Jinja page: ``<head>`` links, body markup and script."""
+
+    header: str
+    html: str
+    script: str
+    map_name: str
+
+
+def offline_map(
+    *,
+    location: tuple[float, float] = JINNING_CENTRE,
+    zoom_start: int = 16,
+    basemap: str = "none",
+    tianditu_key: str = "",
+    **kwargs: object,
+) -> folium.Map:
+    """A Folium map with no CDN dependency and, by default, no tiles.
+
+    Parameters
+    ----------
+    location
+        Initial centre as (lat, lon).
+    zoom_start
+        Initial zoom level.
+    basemap
+        ``"none"`` (default: the project's layers are the map), ``"osm"`` or ``"tianditu"``.
+        Tiles in GCJ-02 (高德) are not offered: our data is WGS84 and would be 500 m off.
+    tianditu_key
+        The 天地图 ``tk`` key, required for ``"tianditu"``.
+    """
+    m = folium.Map(
+        location=list(location),
+        zoom_start=zoom_start,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        **kwargs,
+    )
+    for layer in basemap_layers(basemap, tianditu_key=tianditu_key):
+        layer.add_to(m)
+    return m
+
+
+def basemap_layers(basemap: str, *, tianditu_key: str = "") -> list[folium.TileLayer]:
+    """The tile layers of a configured base map (none by default)."""
+    if basemap == "none":
+        return []
+    if basemap == "osm":
+        return [folium.TileLayer("OpenStreetMap", name="OpenStreetMap 底图", control=True)]
+    if basemap == "tianditu":
+        if not tianditu_key:
+            msg = "BASEMAP=tianditu 需要配置 TIANDITU_KEY（天地图 tk）"
+            raise BasemapConfigError(msg)
+        attr = "© 天地图"
+        return [
+            folium.TileLayer(
+                TIANDITU_URL.replace("{layer}", layer).replace("{key}", tianditu_key),
+                attr=attr,
+                name=name,
+                subdomains="01234567",
+                overlay=overlay,
+                max_zoom=18,
+            )
+            for layer, name, overlay in (("vec", "天地图 矢量底图", False), ("cva", "天地图 注记", True))
+        ]
+    msg = f"未知底图 {basemap!r}：可选 none、osm、tianditu（高德等 GCJ-02 底图需先转换坐标，不提供）"
+    raise BasemapConfigError(msg)
+
+
+def _elements(root: Element) -> Iterator[Element]:
+    yield root
+    for child in list(root._children.values()):
+        yield from _elements(child)
+
+
+def localize_assets(root: Element) -> None:
+    """Point every element's scripts and stylesheets at the app's own copies."""
+    for element in _elements(root):
+        if not isinstance(element, JSCSSMixin):
+            continue
+        element.default_js = _local_links(element.default_js)
+        element.default_css = _local_links(element.default_css)
+
+
+def _local_links(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    local = []
+    for name, url in links:
+        if url.startswith("/"):
+            local.append((name, url))
+            continue
+        if name not in LOCAL_ASSETS:
+            msg = f"地图组件需要未本地化的资源 {name} ({url})：请在 geo_app/maps.py 的 LOCAL_ASSETS 中登记"
+            raise UnservedAssetError(msg)
+        target = LOCAL_ASSETS[name]
+        if target is not None:
+            package, filename = target
+            local.append((name, url_for("vendor.asset", package=package, filename=filename)))
+    return local
+
+
+def render_map_parts(m: folium.Map) -> MapParts:
+    """Render ``m`` for insertion in a page (needs a request or app context for URLs)."""
+    figure = m.get_root()
+    localize_assets(figure)
+    figure.render()
+    return MapParts(
+        header=figure.header.render(),
+        html=figure.html.render(),
+        script=figure.script.render(),
+        map_name=m.get_name(),
+    )

@@ -1,0 +1,1 @@
+"""Blueprints: one per user group (the map, residents, planners, grid leaders, API)."""

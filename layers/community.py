@@ -1,0 +1,90 @@
+"""The community's layers as one validated, immutable bundle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from layers.errors import LayerIssue, LayerValidationError
+from layers.schema import SCHEMAS, LayerSchema
+from layers.source import GeoJSONDirectory, LayerSource
+from layers.validate import ParsedLayer, check_references, parse_layer
+
+WGS84 = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class Community:
+    """Every layer of the community, validated, as GeoDataFrames in WGS84 lon/lat.
+
+    Rows keep the file's feature order; each frame has one column per schema field
+    (absent optional values are ``None``) and ``geometry``.
+    """
+
+    boundary: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    paths: gpd.GeoDataFrame
+    pois: gpd.GeoDataFrame
+    source: str
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        """The layer called ``name`` (a schema name such as ``"buildings"``)."""
+        if name not in {s.name for s in SCHEMAS}:
+            msg = f"未知图层 {name!r}"
+            raise KeyError(msg)
+        return getattr(self, name)
+
+
+def validate_source(source: LayerSource) -> tuple[dict[str, ParsedLayer], list[LayerIssue]]:
+    """Parse every layer of ``source`` and check references; return the layers and all issues."""
+    parsed: dict[str, ParsedLayer] = {}
+    issues: list[LayerIssue] = []
+    for schema in SCHEMAS:
+        filename = source.describe(schema.name)
+        try:
+            raw = source.read(schema.name)
+        except FileNotFoundError:
+            issues.append(LayerIssue(filename, "文件不存在"))
+            continue
+        except OSError as exc:
+            issues.append(LayerIssue(filename, f"无法读取：{exc.strerror or exc}"))
+            continue
+        layer = parse_layer(schema, raw, filename)
+        parsed[schema.name] = layer
+        issues.extend(layer.issues)
+    known_ids = {name: layer.ids for name, layer in parsed.items()}
+    for name, layer in parsed.items():
+        issues.extend(check_references(layer, known_ids, source.describe(name)))
+    return parsed, issues
+
+
+def validate_directory(directory: str | Path) -> list[LayerIssue]:
+    """All issues of the layers in ``directory`` (an empty list when they are valid)."""
+    return validate_source(GeoJSONDirectory(directory))[1]
+
+
+def load_community(source: str | Path | LayerSource) -> Community:
+    """Load and validate every layer; raise :class:`LayerValidationError` listing all issues.
+
+    Nothing is returned unless every layer is valid, so a caller holding a good
+    :class:`Community` never replaces it with a half-loaded one.
+    """
+    if not isinstance(source, LayerSource):
+        source = GeoJSONDirectory(source)
+    parsed, issues = validate_source(source)
+    if issues:
+        raise LayerValidationError(issues)
+    frames = {s.name: _to_frame(s, parsed[s.name]) for s in SCHEMAS}
+    return Community(**frames, source=str(source))
+
+
+def _to_frame(schema: LayerSchema, layer: ParsedLayer) -> gpd.GeoDataFrame:
+    columns = [f.name for f in schema.fields]
+    rows = [{c: f.properties.get(c) for c in columns} for f in layer.features]
+    geometry = [f.geometry for f in layer.features]
+    frame = gpd.GeoDataFrame(rows, columns=columns, geometry=geometry, crs=WGS84)
+    return frame

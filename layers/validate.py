@@ -1,0 +1,356 @@
+"""Validation of GeoJSON layers against :mod:`layers.schema`.
+
+Every check reports a :class:`~layers.errors.LayerIssue` naming file, feature, field and reason;
+all issues of a run are collected, none stops the others.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from layers.errors import LayerIssue
+from layers.schema import ITEM_LABELS, WEEKDAYS, Field, LayerSchema
+
+#: ``crs`` members accepted as WGS84 lon/lat (CGCS2000 agrees to centimetres here).
+WGS84_CRS_NAMES = frozenset(
+    {
+        "urn:ogc:def:crs:OGC:1.3:CRS84",
+        "urn:ogc:def:crs:OGC::CRS84",
+        "urn:ogc:def:crs:EPSG::4326",
+        "EPSG:4326",
+        "urn:ogc:def:crs:EPSG::4490",
+        "EPSG:4490",
+    }
+)
+
+_INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_TYPE_NAMES = {
+    str: "字符串",
+    int: "整数",
+    float: "小数",
+    bool: "布尔值",
+    list: "数组",
+    dict: "对象",
+    type(None): "null",
+}
+
+
+@dataclass
+class ParsedFeature:
+    """A feature that passed validation: its geometry and properties."""
+
+    index: int
+    geometry: BaseGeometry
+    properties: dict[str, Any]
+
+
+@dataclass
+class ParsedLayer:
+    """The result of validating one file: its features (when valid) and its issues."""
+
+    schema: LayerSchema
+    features: list[ParsedFeature]
+    issues: list[LayerIssue]
+
+    @property
+    def ids(self) -> set[str]:
+        return {str(f.properties["id"]) for f in self.features if "id" in f.properties}
+
+
+def _type_name(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedLayer:
+    """Parse and check one layer's text; cross-layer references are checked later."""
+    issues: list[LayerIssue] = []
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f"（第 {exc.lineno} 行第 {exc.colno} 列）" if hasattr(exc, "lineno") else ""
+        issues.append(LayerIssue(filename, f"不是有效的 JSON{where}：{exc}"))
+        return ParsedLayer(schema, [], issues)
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        got = doc.get("type") if isinstance(doc, dict) else _type_name(doc)
+        issues.append(LayerIssue(filename, f"不是 GeoJSON FeatureCollection（type 为 {got!r}）"))
+        return ParsedLayer(schema, [], issues)
+    crs_issue = _check_crs(doc.get("crs"), filename)
+    if crs_issue:
+        issues.append(crs_issue)
+    raw_features = doc.get("features")
+    if not isinstance(raw_features, list):
+        issues.append(LayerIssue(filename, "缺少 features 数组", field="features"))
+        return ParsedLayer(schema, [], issues)
+
+    features: list[ParsedFeature] = []
+    first_index_of_id: dict[str, int] = {}
+    for index, feature in enumerate(raw_features):
+        fid = _feature_id(feature)
+        feature_issues = list(_check_feature(schema, feature, filename, index, fid))
+        if fid is not None and "id" in {f.name for f in schema.fields}:
+            if fid in first_index_of_id:
+                feature_issues.append(
+                    LayerIssue(
+                        filename,
+                        f"id 重复（与要素 #{first_index_of_id[fid]} 相同）",
+                        index,
+                        fid,
+                        "id",
+                    )
+                )
+            else:
+                first_index_of_id[fid] = index
+        if feature_issues:
+            issues.extend(feature_issues)
+            continue
+        features.append(ParsedFeature(index, shape(feature["geometry"]), feature["properties"]))
+    return ParsedLayer(schema, features, issues)
+
+
+def check_references(
+    layer: ParsedLayer, known_ids: dict[str, set[str]], filename: str
+) -> list[LayerIssue]:
+    """Check each ``ref`` field of ``layer`` against the ids of the layers it names."""
+    issues = []
+    for spec in layer.schema.fields:
+        if spec.ref is None:
+            continue
+        targets = spec.ref.split("|")
+        allowed = set().union(*(known_ids.get(t, set()) for t in targets))
+        for feature in layer.features:
+            value = feature.properties.get(spec.name)
+            if value is None or str(value) in allowed:
+                continue
+            label = "或".join(targets)
+            issues.append(
+                LayerIssue(
+                    filename,
+                    f"引用了不存在的 {label} 编号 {value!r}",
+                    feature.index,
+                    str(feature.properties.get("id")),
+                    spec.name,
+                )
+            )
+    return issues
+
+
+def _check_crs(crs: Any, filename: str) -> LayerIssue | None:
+    if crs is None:
+        return None
+    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    if name in WGS84_CRS_NAMES:
+        return None
+    shown = name if isinstance(name, str) else repr(crs)
+    return LayerIssue(
+        filename,
+        f"crs 为 {shown}，GeoJSON 须为 WGS84 经纬度（RFC 7946），请先转换坐标",
+        field="crs",
+    )
+
+
+def _feature_id(feature: Any) -> str | None:
+    if not isinstance(feature, dict):
+        return None
+    props = feature.get("properties")
+    if isinstance(props, dict) and props.get("id") is not None:
+        return str(props["id"])
+    return None
+
+
+def _check_feature(
+    schema: LayerSchema, feature: Any, filename: str, index: int, fid: str | None
+) -> Iterator[LayerIssue]:
+    def issue(reason: str, field: str | None = None) -> LayerIssue:
+        return LayerIssue(filename, reason, index, fid, field)
+
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        yield issue("不是 GeoJSON Feature")
+        return
+    props = feature.get("properties")
+    if not isinstance(props, dict):
+        yield issue("缺少 properties 对象", "properties")
+        props = {}
+    for spec in schema.fields:
+        yield from (issue(reason, spec.name) for reason in _check_property(spec, props))
+    yield from (issue(reason, "geometry") for reason in _check_geometry(schema, feature))
+
+
+def _check_property(spec: Field, props: dict[str, Any]) -> Iterator[str]:
+    value = props.get(spec.name)
+    if value is None or value == "":
+        if spec.required:
+            yield "缺少必填字段"
+        return
+    if spec.kind == "str":
+        if not isinstance(value, str):
+            yield f"应为字符串，实际为{_type_name(value)} {value!r}"
+        elif spec.choices and value not in spec.choices:
+            yield f"取值 {value!r} 不在允许范围内（{'、'.join(spec.choices)}）"
+    elif spec.kind in ("int", "number"):
+        yield from _check_number(spec, value)
+    elif spec.kind == "items":
+        yield from _check_items(value)
+    elif spec.kind == "hours":
+        yield from _check_hours(value)
+    elif spec.kind == "points":
+        yield from _check_points(value)
+
+
+def _check_number(spec: Field, value: Any) -> Iterator[str]:
+    integer = spec.kind == "int"
+    ok_types = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, ok_types):
+        yield f"应为{'整数' if integer else '数值'}，实际为{_type_name(value)} {value!r}"
+        return
+    if not math.isfinite(value):
+        yield f"数值无效（{value}）"
+    elif spec.minimum is not None and value < spec.minimum:
+        bound = "不能为负数" if spec.minimum == 0 else f"不能小于 {spec.minimum:g}"
+        yield f"{bound}（{value}）"
+
+
+def _check_items(value: Any) -> Iterator[str]:
+    if not isinstance(value, dict):
+        yield f"应为对象 {{物资: 数量}}，实际为{_type_name(value)}"
+        return
+    for item, count in value.items():
+        if item not in ITEM_LABELS:
+            yield f"未知物资 {item!r}（可选：{'、'.join(ITEM_LABELS)}）"
+        elif isinstance(count, bool) or not isinstance(count, int):
+            yield f"物资 {item} 的数量应为整数，实际为{_type_name(count)} {count!r}"
+        elif count < 0:
+            yield f"物资 {item} 的数量不能为负数（{count}）"
+
+
+def _check_hours(value: Any) -> Iterator[str]:
+    if value == "24h":
+        return
+    if not isinstance(value, dict):
+        yield f'应为 "24h" 或按星期的对象，实际为{_type_name(value)} {value!r}'
+        return
+    for day in value:
+        if day not in WEEKDAYS:
+            yield f"未知星期 {day!r}（可选：{'、'.join(WEEKDAYS)}）"
+    for day in WEEKDAYS:
+        spans = value.get(day)
+        if spans is None or spans == "closed":
+            continue
+        if not isinstance(spans, str):
+            yield f"{day} 的时段应为字符串，如 \"08:00-18:00\""
+            continue
+        for span in spans.split(","):
+            match = _INTERVAL.match(span.strip())
+            if not match:
+                yield f"{day} 的时段 {span!r} 格式应为 HH:MM-HH:MM"
+            elif match.group(1, 2) >= match.group(3, 4):
+                yield f"{day} 的时段 {span!r} 结束时间早于开始时间"
+
+
+def _check_points(value: Any) -> Iterator[str]:
+    if not isinstance(value, list) or not value:
+        yield "应为坐标数组 [[经度, 纬度], …]"
+        return
+    for point in value:
+        if (
+            not isinstance(point, list)
+            or len(point) != 2
+            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in point)
+        ):
+            yield f"坐标 {point!r} 应为 [经度, 纬度]"
+            continue
+        reason = _coordinate_problem(point)
+        if reason:
+            yield reason
+
+
+def _coordinate_problem(position: list[float]) -> str | None:
+    lon, lat = position[0], position[1]
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return f"坐标 {position} 含无效数值"
+    if abs(lat) > 90 and abs(lon) <= 90:
+        return f"坐标 {position} 的纬度超出 ±90°，疑似经纬度颠倒（GeoJSON 顺序为 [经度, 纬度]）"
+    if abs(lat) > 90 or abs(lon) > 180:
+        return f"坐标 {position} 超出经纬度范围（经度 ±180°，纬度 ±90°），是否为投影坐标？"
+    return None
+
+
+def _positions(coords: Any) -> Iterable[list[float]]:
+    if isinstance(coords, list) and coords and all(isinstance(c, (int, float)) for c in coords):
+        yield coords
+    elif isinstance(coords, list):
+        for part in coords:
+            yield from _positions(part)
+
+
+def _rings(geom: dict[str, Any]) -> Iterable[list[Any]]:
+    if geom["type"] == "Polygon":
+        yield from geom["coordinates"]
+    elif geom["type"] == "MultiPolygon":
+        for polygon in geom["coordinates"]:
+            yield from polygon
+
+
+def _check_geometry(schema: LayerSchema, feature: dict[str, Any]) -> Iterator[str]:
+    geom = feature.get("geometry")
+    if not isinstance(geom, dict):
+        yield "缺少几何"
+        return
+    gtype = geom.get("type")
+    if gtype not in schema.geometry_types:
+        yield f"几何类型应为 {' 或 '.join(schema.geometry_types)}，实际为 {gtype}"
+        return
+    coords = geom.get("coordinates")
+    if not isinstance(coords, list) or not coords:
+        yield "缺少坐标"
+        return
+    for position in _positions(coords):
+        if len(position) < 2:
+            yield f"坐标 {position} 不完整"
+            return
+        reason = _coordinate_problem(position)
+        if reason:
+            yield reason
+            return
+    try:
+        for ring in _rings(geom):
+            if len(ring) < 4:
+                yield f"多边形环只有 {len(ring)} 个点，至少需要 4 个（首尾相同）"
+                return
+            if ring[0] != ring[-1]:
+                yield f"多边形环未闭合：首点 {ring[0]} 与末点 {ring[-1]} 不同"
+                return
+        geometry = shape(geom)
+    except (ValueError, TypeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
+        yield f"坐标结构无效：{exc}"
+        return
+    if geometry.is_empty:
+        yield "几何为空"
+    elif not geometry.is_valid:
+        yield f"几何无效：{_explain(shapely.is_valid_reason(geometry))}"
+    elif gtype in ("LineString", "MultiLineString") and geometry.length == 0:
+        yield "线段长度为零"
+
+
+def _explain(reason: str) -> str:
+    translations = {
+        "Self-intersection": "自相交",
+        "Ring Self-intersection": "环自相交",
+        "Too few points": "点数过少",
+        "Interior is disconnected": "内部不连通",
+        "Hole lies outside shell": "内环在外环之外",
+        "Nested shells": "外环嵌套",
+        "Duplicate Rings": "重复的环",
+    }
+    for english, chinese in translations.items():
+        if reason.startswith(english):
+            return f"{chinese}，位置 {reason[len(english):].strip()}"
+    return reason
