@@ -198,6 +198,8 @@ def _add_paths(m: folium.Map, community: Community) -> None:
 def _add_stations(m: folium.Map, community: Community, grid_names: dict[str, str]) -> None:
     for kind, label in STATION_KINDS.items():
         subset = community.stations[community.stations["kind"] == kind]
+        if subset.empty:
+            continue
         text, colour = STATION_BADGES[kind]
         folium.GeoJson(
             _feature_collection(

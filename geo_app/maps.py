@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
 from flask import url_for
 from folium.elements import JSCSSMixin
+from jinja2 import Template
 
 #: Folium asset name → (vendored package, file), or ``None`` for assets our maps do not use
 #: (Bootstrap and awesome-markers: our markers are DivIcons styled by our own CSS).
@@ -88,13 +89,25 @@ def offline_map(
         location=list(location),
         zoom_start=zoom_start,
         tiles=None,
-        control_scale=True,
         prefer_canvas=False,
         **kwargs,
     )
+    MetricScale().add_to(m)
     for layer in basemap_layers(basemap, tianditu_key=tianditu_key):
         layer.add_to(m)
     return m
+
+
+class MetricScale(MacroElement):
+    """A scale bar in metres only (Leaflet's default adds feet and miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, position: "bottomright"}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
 
 
 def basemap_layers(basemap: str, *, tianditu_key: str = "") -> list[folium.TileLayer]:

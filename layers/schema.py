@@ -177,7 +177,12 @@ STATIONS = LayerSchema(
         _NAME,
         Field("kind", "str", label="类型", choices=tuple(STATION_KINDS)),
         Field("grid_id", "str", label="所属网格编码", ref="grids"),
-        Field("hours", "hours", label='开放时间："24h" 或 {"mon": "08:00-18:00", …}'),
+        Field(
+            "hours",
+            "hours",
+            required=False,
+            label='开放时间："24h"，或 {"mon": "08:00-12:00,14:00-18:00", …, "sun": "closed"}',
+        ),
         Field("contact", "str", label="联系电话"),
         Field("items", "items", label="物资及数量 {umbrella: 10, …}"),
         Field("address", "str", required=False, label="地址"),
