@@ -1,0 +1,46 @@
+"""The walking engine: every distance the service shows is a walk along the path network.
+
+Build the graph once (:func:`cached_network`), attach the fixed layers once (:func:`attach`),
+then query: :func:`nearest` (k nearest targets with routes), :func:`nearest_targets` (nearest
+target of every origin in one pass), :func:`distance_matrix` and :func:`isochrone`. Points in
+the public API are WGS84 (lon, lat); everything is measured in metres in a local projection.
+"""
+
+from geo_app.walking.attach import MAX_ATTACH_M, Attachment, attach
+from geo_app.walking.cache import cached_network
+from geo_app.walking.errors import NetworkInputError, PointTooFarError, WalkError
+from geo_app.walking.features import feature_points
+from geo_app.walking.graph import MIN_ISLAND_M, WalkNetwork, build_network
+from geo_app.walking.isochrone import Isochrone, isochrone
+from geo_app.walking.projection import local_crs
+from geo_app.walking.routing import (
+    WALK_SPEED_KMH,
+    Route,
+    distance_matrix,
+    nearest,
+    nearest_targets,
+    walking_minutes,
+)
+
+__all__ = [
+    "MAX_ATTACH_M",
+    "MIN_ISLAND_M",
+    "WALK_SPEED_KMH",
+    "Attachment",
+    "Isochrone",
+    "NetworkInputError",
+    "PointTooFarError",
+    "Route",
+    "WalkError",
+    "WalkNetwork",
+    "attach",
+    "build_network",
+    "cached_network",
+    "distance_matrix",
+    "feature_points",
+    "isochrone",
+    "local_crs",
+    "nearest",
+    "nearest_targets",
+    "walking_minutes",
+]

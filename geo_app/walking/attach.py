@@ -1,0 +1,225 @@
+"""Attaching points to the network: the nearest point of the nearest segment, not a vertex.
+
+A point joins the network at the foot of the perpendicular on its nearest attachable segment
+(islands excluded); its straight access leg counts in every distance. Points farther than a
+limit from every path are marked, never silently attached far away.
+
+The nearest segment is found exactly with a KD-tree of sample points spaced along the
+segments: every point of a segment lies within ``gap`` of one of its samples, so a segment at
+distance ``d`` has a sample within ``d + gap``; candidates from the ``k`` nearest samples are
+measured exactly, and the rare query whose ``k``-th sample is not beyond ``best + gap`` is
+re-checked against every sample in that radius.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from geo_app.walking.errors import NetworkInputError
+
+if TYPE_CHECKING:
+    from geo_app.walking.graph import WalkNetwork
+
+#: Default limit of the access leg from a point to the network, in metres.
+MAX_ATTACH_M = 300.0
+#: Nearest samples examined per point before the exactness check.
+CANDIDATE_SAMPLES = 12
+#: Points attached per block (bounds the temporary arrays).
+ATTACH_BLOCK = 50_000
+
+
+class SegmentIndex:
+    """KD-tree of sample points along the attachable segments of a network."""
+
+    def __init__(self, network: WalkNetwork) -> None:
+        segments = np.flatnonzero(network.seg_attachable)
+        if len(segments) == 0:
+            msg = "路网中没有可接入的道路（全部是孤立碎片）"
+            raise NetworkInputError(msg)
+        length = network.seg_length[segments]
+        spacing = max(float(np.median(length)), 1.0)
+        count = np.maximum(np.ceil(length / spacing).astype(np.int64), 1)
+        owner = np.repeat(np.arange(len(segments)), count)
+        first = np.cumsum(count) - count
+        step = np.arange(len(owner)) - first[owner]
+        fraction = (step + 0.5) / count[owner]
+        start = network.node_xy[network.seg_u[segments]]
+        end = network.node_xy[network.seg_v[segments]]
+        samples = start[owner] + (end - start)[owner] * fraction[:, None]
+        self.segments = segments
+        self.start = start
+        self.direction = end - start
+        self.sample_owner = owner
+        self.gap = float(np.max(length / (2.0 * count)))
+        self.tree = cKDTree(samples, balanced_tree=False, compact_nodes=False)
+
+    def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest attachable segment of each point: (segment id, fraction t, distance m)."""
+        k = min(CANDIDATE_SAMPLES, self.tree.n)
+        sample_dist, sample = self.tree.query(xy, k=k, workers=-1)
+        sample_dist = sample_dist.reshape(len(xy), k)
+        candidates = self.sample_owner[sample.reshape(len(xy), k)]
+        best, t, dist = self._closest(xy, candidates)
+        unsure = sample_dist[:, -1] <= dist + self.gap
+        if k == self.tree.n:
+            unsure[:] = False
+        for row in np.flatnonzero(unsure):
+            within = self.tree.query_ball_point(xy[row], dist[row] + self.gap)
+            pool = np.unique(self.sample_owner[within])[None, :]
+            b, tt, dd = self._closest(xy[row : row + 1], pool)
+            best[row], t[row], dist[row] = b[0], tt[0], dd[0]
+        return self.segments[best], t, dist
+
+    def _closest(
+        self, xy: np.ndarray, candidates: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Among ``candidates`` (n, k) of local segment rows: the closest, its t, distance."""
+        start = self.start[candidates]
+        direction = self.direction[candidates]
+        rel = xy[:, None, :] - start
+        t = np.einsum("nkd,nkd->nk", rel, direction) / np.einsum(
+            "nkd,nkd->nk", direction, direction
+        )
+        np.clip(t, 0.0, 1.0, out=t)
+        gap = rel - direction * t[..., None]
+        dist = np.hypot(gap[..., 0], gap[..., 1])
+        pick = np.argmin(dist, axis=1)
+        rows = np.arange(len(xy))
+        return candidates[rows, pick], t[rows, pick], dist[rows, pick]
+
+
+@dataclass(frozen=True, eq=False)
+class Attachment:
+    """Points attached to a network (one row per input point, in input order).
+
+    ``segment`` is the nearest attachable segment (-1 where ``ok`` is False), ``fraction`` the
+    position of the foot along it from ``seg_u`` to ``seg_v`` (0..1), ``access_m`` the straight
+    leg from the point to the foot, ``foot_xy`` the foot in metres.
+    """
+
+    network: WalkNetwork = field(repr=False)
+    lonlat: np.ndarray = field(repr=False)
+    xy: np.ndarray = field(repr=False)
+    segment: np.ndarray = field(repr=False)
+    fraction: np.ndarray = field(repr=False)
+    access_m: np.ndarray = field(repr=False)
+    max_attach_m: float
+
+    def __len__(self) -> int:
+        return len(self.lonlat)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """False for points farther than ``max_attach_m`` from every path."""
+        return self.segment >= 0
+
+    @property
+    def segment_length(self) -> np.ndarray:
+        return np.where(self.ok, self.network.seg_length[self.segment], np.nan)
+
+    @property
+    def node_u(self) -> np.ndarray:
+        return np.where(self.ok, self.network.seg_u[self.segment], -1)
+
+    @property
+    def node_v(self) -> np.ndarray:
+        return np.where(self.ok, self.network.seg_v[self.segment], -1)
+
+    @property
+    def to_u(self) -> np.ndarray:
+        """Access leg plus the walk along the segment from the foot to ``node_u``."""
+        return self.access_m + self.fraction * self.segment_length
+
+    @property
+    def to_v(self) -> np.ndarray:
+        """Access leg plus the walk along the segment from the foot to ``node_v``."""
+        return self.access_m + (1.0 - self.fraction) * self.segment_length
+
+    @property
+    def foot_xy(self) -> np.ndarray:
+        """Where each point joins the network, in metres (NaN where not attached)."""
+        net = self.network
+        seg = np.where(self.ok, self.segment, 0)
+        start = net.node_xy[net.seg_u[seg]]
+        foot = start + (net.node_xy[net.seg_v[seg]] - start) * self.fraction[:, None]
+        foot[~self.ok] = np.nan
+        return foot
+
+    def take(self, rows: np.ndarray) -> Attachment:
+        """The attachment of the points ``rows`` (indices or a boolean mask), in that order."""
+        return Attachment(
+            network=self.network,
+            lonlat=self.lonlat[rows],
+            xy=self.xy[rows],
+            segment=self.segment[rows],
+            fraction=self.fraction[rows],
+            access_m=self.access_m[rows],
+            max_attach_m=self.max_attach_m,
+        )
+
+
+def as_lonlat(points: object, *, name: str) -> np.ndarray:
+    """``points`` as a finite (n, 2) float array of lon/lat, or a clear error naming ``name``."""
+    array = np.asarray(points, dtype=float)
+    if array.size == 0:
+        return array.reshape(0, 2)
+    if array.shape == (2,):
+        array = array[None, :]
+    if array.ndim != 2 or array.shape[1] != 2:
+        msg = f"{name} 须为 (n, 2) 的经纬度数组，实际形状为 {array.shape}"
+        raise NetworkInputError(msg)
+    if not np.isfinite(array).all():
+        msg = f"{name} 含有缺失或非有限的坐标"
+        raise NetworkInputError(msg)
+    if (np.abs(array) > [180.0, 90.0]).any():
+        msg = f"{name} 须为 WGS84 经纬度（经度 −180…180，纬度 −90…90）"
+        raise NetworkInputError(msg)
+    return array
+
+
+def attach(
+    network: WalkNetwork, lonlat: np.ndarray, *, max_attach_m: float = MAX_ATTACH_M
+) -> Attachment:
+    """Attach points (n, 2) lon/lat to the nearest point of their nearest segment.
+
+    Parameters
+    ----------
+    network
+        The walking graph.
+    lonlat
+        Points as WGS84 lon/lat rows.
+    max_attach_m
+        Points farther than this from every path are not attached (``ok`` False).
+
+    Returns
+    -------
+    Attachment
+    """
+    if not max_attach_m > 0:
+        msg = f"max_attach_m 须为正数，实际为 {max_attach_m}"
+        raise NetworkInputError(msg)
+    lonlat = as_lonlat(lonlat, name="lonlat")
+    xy = network.projection.points_to_local(lonlat) if len(lonlat) else np.empty((0, 2))
+    n = len(lonlat)
+    segment = np.empty(n, dtype=np.int64)
+    fraction = np.empty(n)
+    access = np.empty(n)
+    index = network.segment_index
+    for start in range(0, n, ATTACH_BLOCK):
+        block = slice(start, start + ATTACH_BLOCK)
+        segment[block], fraction[block], access[block] = index.nearest(xy[block])
+    too_far = access > max_attach_m
+    segment[too_far] = -1
+    return Attachment(
+        network=network,
+        lonlat=lonlat,
+        xy=xy,
+        segment=segment,
+        fraction=fraction,
+        access_m=access,
+        max_attach_m=float(max_attach_m),
+    )

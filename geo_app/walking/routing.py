@@ -1,0 +1,272 @@
+"""Walking queries between attached points: nearest targets with routes, nearest target for
+every origin in one pass, and distance matrices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse.csgraph import dijkstra
+
+from geo_app.walking.attach import MAX_ATTACH_M, Attachment, attach
+from geo_app.walking.errors import NetworkInputError, PointTooFarError
+from geo_app.walking.graph import WalkNetwork
+from geo_app.walking.search import (
+    PointSearch,
+    along_segment_m,
+    graph_with_sources,
+    same_segment_pairs,
+    search_from_many,
+    search_from_point,
+)
+
+#: Default walking speed (GB 50180: about 67 m a minute).
+WALK_SPEED_KMH = 4.0
+#: First search radius of an unlimited nearest query; widened fourfold until enough are found.
+FIRST_RADIUS_M = 1_500.0
+#: Distance-matrix block: sources per Dijkstra call x nodes stays under this many cells.
+MATRIX_BLOCK_CELLS = 8_000_000
+
+
+@dataclass(frozen=True)
+class Route:
+    """A walk from an origin to one target: along the network, access legs included."""
+
+    target_index: int
+    distance_m: float
+    minutes: float
+    geometry: shapely.LineString  # lon/lat, origin → target
+
+
+def walking_minutes(distance_m: float | np.ndarray, speed_kmh: float) -> float | np.ndarray:
+    """Minutes to walk ``distance_m`` at ``speed_kmh``."""
+    return distance_m / (speed_kmh * 1000.0 / 60.0)
+
+
+def attach_origin(
+    network: WalkNetwork, origin: tuple[float, float], *, max_attach_m: float
+) -> Attachment:
+    """Attach one lon/lat point, or raise :class:`PointTooFarError`."""
+    attached = attach(
+        network, np.asarray(origin, dtype=float).reshape(1, 2), max_attach_m=max_attach_m
+    )
+    if not attached.ok[0]:
+        raise PointTooFarError(float(attached.access_m[0]), max_attach_m)
+    return attached
+
+
+def _check_same_network(network: WalkNetwork, **attachments: Attachment) -> None:
+    for name, attachment in attachments.items():
+        if attachment.network is not network:
+            msg = f"{name} 是在另一个路网上接入的，须先用 attach(network, ...) 接入本路网"
+            raise NetworkInputError(msg)
+
+
+def nearest(
+    network: WalkNetwork,
+    origin: tuple[float, float],
+    targets: Attachment,
+    *,
+    k: int = 1,
+    mask: np.ndarray | None = None,
+    max_distance_m: float | None = None,
+    speed_kmh: float = WALK_SPEED_KMH,
+    max_attach_m: float = MAX_ATTACH_M,
+) -> list[Route]:
+    """The ``k`` nearest targets from ``origin`` (lon, lat) by walking, with their routes.
+
+    Parameters
+    ----------
+    network
+        The walking graph.
+    origin
+        The starting point, WGS84 (lon, lat).
+    targets
+        Attached targets (e.g. stations); ``Route.target_index`` is a row of it.
+    k
+        How many targets at most.
+    mask
+        Boolean filter over ``targets`` (e.g. stations with an umbrella that are open now).
+    max_distance_m
+        Ignore targets farther than this walk.
+    speed_kmh
+        Walking speed for ``Route.minutes``.
+    max_attach_m
+        Limit of the origin's access leg; beyond it :class:`PointTooFarError` is raised.
+
+    Returns
+    -------
+    list[Route]
+        Nearest first; fewer than ``k`` (possibly none) when targets are unreachable.
+    """
+    _check_same_network(network, targets=targets)
+    if k < 1:
+        msg = f"k 须至少为 1，实际为 {k}"
+        raise NetworkInputError(msg)
+    if not speed_kmh > 0:
+        msg = f"speed_kmh 须为正数，实际为 {speed_kmh}"
+        raise NetworkInputError(msg)
+    candidates = targets.ok.copy()
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (len(targets),):
+            msg = f"mask 的长度须与 targets 相同（{len(targets)}），实际为 {mask.shape}"
+            raise NetworkInputError(msg)
+        candidates &= mask
+    rows = np.flatnonzero(candidates)
+    start = attach_origin(network, origin, max_attach_m=max_attach_m)
+    if len(rows) == 0:
+        return []
+    limit = float("inf") if max_distance_m is None else float(max_distance_m)
+    radius = min(FIRST_RADIUS_M, limit)
+    component_size = network.component_size[network.node_component[start.node_u[0]]]
+    while True:
+        search = search_from_point(network, start, limit_m=radius)
+        dist, last = search.to_targets(targets, rows)
+        found = dist <= radius
+        if found.sum() >= k or radius >= limit:
+            break
+        if np.isfinite(search.dist).any(axis=0).sum() >= component_size:
+            break  # the whole connected part was searched: nothing more to find
+        radius = min(radius * 4.0, limit)
+    found &= dist <= limit
+    best = np.flatnonzero(found)[np.argsort(dist[found], kind="stable")[:k]]
+    return [
+        Route(
+            target_index=int(rows[i]),
+            distance_m=float(dist[i]),
+            minutes=float(walking_minutes(dist[i], speed_kmh)),
+            geometry=_route_line(search, targets, int(rows[i]), int(last[i])),
+        )
+        for i in best
+    ]
+
+
+def _route_line(
+    search: PointSearch, targets: Attachment, row: int, last: int
+) -> shapely.LineString:
+    """Origin → foot → network nodes → target's foot → target, in lon/lat."""
+    origin = search.origin
+    network = origin.network
+    nodes = [] if last < 0 else search.path_to(last)
+    xy = np.vstack(
+        [
+            origin.xy,
+            origin.foot_xy,
+            network.node_xy[nodes],
+            targets.foot_xy[[row]],
+            targets.xy[[row]],
+        ]
+    )
+    lonlat = network.projection.points_to_wgs84(xy)
+    lonlat[0] = origin.lonlat[0]
+    lonlat[-1] = targets.lonlat[row]
+    keep = np.ones(len(lonlat), dtype=bool)
+    keep[1:] = (np.diff(xy, axis=0) != 0).any(axis=1)
+    keep[-1] = True
+    line = lonlat[keep]
+    if len(line) < 2:
+        line = np.vstack([line, line])
+    return shapely.LineString(line)
+
+
+def nearest_targets(
+    network: WalkNetwork,
+    origins: Attachment,
+    targets: Attachment,
+    *,
+    max_distance_m: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest target of every origin by walking, in one multi-source pass.
+
+    Parameters
+    ----------
+    network
+        The walking graph.
+    origins, targets
+        Attached points; unattached rows are skipped (origins get no target).
+    max_distance_m
+        Targets farther than this walk do not count.
+
+    Returns
+    -------
+    index : numpy.ndarray
+        Row of ``targets`` nearest each origin; -1 where none is reachable within the limit.
+    distance_m : numpy.ndarray
+        Walking distance to it; ``inf`` where none.
+    """
+    _check_same_network(network, origins=origins, targets=targets)
+    index = np.full(len(origins), -1, dtype=np.int64)
+    distance = np.full(len(origins), np.inf)
+    target_rows = np.flatnonzero(targets.ok)
+    origin_rows = np.flatnonzero(origins.ok)
+    if len(target_rows) == 0 or len(origin_rows) == 0:
+        return index, distance
+    limit = np.inf if max_distance_m is None else float(max_distance_m)
+    live = targets.take(target_rows)
+    node_dist, node_source = search_from_many(network, live, limit_m=limit)
+
+    start = origins.take(origin_rows)
+    via_u = node_dist[start.node_u] + (start.to_u - start.access_m)
+    via_v = node_dist[start.node_v] + (start.to_v - start.access_m)
+    through_u = via_u <= via_v
+    best = np.where(through_u, via_u, via_v) + start.access_m
+    source = np.where(through_u, node_source[start.node_u], node_source[start.node_v])
+
+    rows_o, rows_t = same_segment_pairs(start.segment, live.segment)
+    if len(rows_o):
+        direct = along_segment_m(start, rows_o, live, rows_t)
+        order = np.lexsort((direct, rows_o))  # per origin, shortest direct walk first
+        first = order[np.r_[True, rows_o[order][1:] != rows_o[order][:-1]]]
+        closer = direct[first] < best[rows_o[first]]
+        best[rows_o[first][closer]] = direct[first][closer]
+        source[rows_o[first][closer]] = rows_t[first][closer]
+
+    reached = (best <= limit) & (source >= 0)
+    index[origin_rows[reached]] = target_rows[source[reached]]
+    distance[origin_rows[reached]] = best[reached]
+    return index, distance
+
+
+def distance_matrix(
+    network: WalkNetwork,
+    origins: Attachment,
+    targets: Attachment,
+    *,
+    max_distance_m: float | None,
+) -> np.ndarray:
+    """Walking distance from every origin to every target, (n_origins, n_targets).
+
+    ``inf`` where unreachable, unattached, or beyond ``max_distance_m``. The searches run from
+    the smaller side (the network is undirected), a block of sources per Dijkstra call.
+    """
+    _check_same_network(network, origins=origins, targets=targets)
+    if len(origins) > len(targets):
+        return distance_matrix(network, targets, origins, max_distance_m=max_distance_m).T
+    limit = np.inf if max_distance_m is None else float(max_distance_m)
+    matrix = np.full((len(origins), len(targets)), np.inf)
+    source_rows = np.flatnonzero(origins.ok)
+    target_rows = np.flatnonzero(targets.ok)
+    if len(source_rows) == 0 or len(target_rows) == 0:
+        return matrix
+    n = network.node_count
+    ends = targets.take(target_rows)
+    block = max(1, MATRIX_BLOCK_CELLS // n)
+    for first in range(0, len(source_rows), block):
+        rows = source_rows[first : first + block]
+        sources = origins.take(rows)
+        heads = np.column_stack([sources.node_u, sources.node_v])
+        weights = np.column_stack([sources.to_u, sources.to_v])
+        graph = graph_with_sources(network.graph, heads, weights)
+        dist = dijkstra(graph, directed=True, indices=np.arange(n, n + len(rows)), limit=limit)
+        via_u = dist[:, ends.node_u] + (ends.to_u - ends.access_m)
+        via_v = dist[:, ends.node_v] + (ends.to_v - ends.access_m)
+        matrix[np.ix_(rows, target_rows)] = np.minimum(via_u, via_v) + ends.access_m
+
+    rows_o, rows_t = same_segment_pairs(origins.segment, targets.segment)
+    if len(rows_o):
+        direct = along_segment_m(origins, rows_o, targets, rows_t)
+        matrix[rows_o, rows_t] = np.minimum(matrix[rows_o, rows_t], direct)
+    matrix[matrix > limit] = np.inf
+    return matrix
