@@ -1,0 +1,227 @@
+"""Station coverage: who lies within a walking threshold of a station, per grid and overall.
+
+Walking distances come from the walking network; the straight-line ("buffer") distances are
+measured in metres in the network's projected CRS and shown beside them only as a comparison:
+a buffer counts buildings as covered that a walk through the gates never reaches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Buildings, households and residents of an area, and how many of each are covered."""
+
+    buildings: int
+    buildings_covered: int
+    households: int
+    households_covered: int
+    residents: int
+    residents_covered: int
+
+    @property
+    def residentsshare(self) -> float | None:
+        return share(self.residents_covered, self.residents)
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        figures: dict[str, float | int | None] = dict(asdict(self))
+        figures["buildings_share"] = share(self.buildings_covered, self.buildings)
+        figures["households_share"] = share(self.households_covered, self.households)
+        figures["residents_share"] = self.residents_share
+        return figures
+
+
+@dataclass(frozen=True)
+class GridCoverage:
+    """The coverage figures of one grid, by walk and by straight-line buffer."""
+
+    grid_id: str
+    name: str
+    network: Figures
+    buffer: Figures
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "grid_id": self.grid_id,
+            "name": self.name,
+            "network": self.network.as_dict(),
+            "buffer": self.buffer.as_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class BuildingDistance:
+    """A building with its walking and straight-line distance to the nearest station."""
+
+    building_id: str
+    name: str
+    grid_id: str
+    households: int
+    residents: int
+    distance_m: float | None
+    buffer_distance_m: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """Coverage of one kind of station at one threshold."""
+
+    station_kind: str
+    threshold_m: float
+    network: Figures
+    buffer: Figures
+    grids: tuple[GridCoverage, ...]
+    uncovered: tuple[BuildingDistance, ...]
+    buffer_only: tuple[BuildingDistance, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "station_kind": self.station_kind,
+            "threshold_m": self.threshold_m,
+            "network": self.network.as_dict(),
+            "buffer": self.buffer.as_dict(),
+            "grids": [grid.as_dict() for grid in self.grids],
+            "uncovered": [b.as_dict() for b in self.uncovered],
+            "buffer_only": [b.as_dict() for b in self.buffer_only],
+        }
+
+
+def figures(covered: np.ndarray, households: np.ndarray, residents: np.ndarray) -> Figures:
+    """Sum buildings, households and residents, in total and where ``covered`` is true."""
+    covered = np.asarray(covered, dtype=bool)
+    return Figures(
+        buildings=len(covered),
+        buildings_covered=int(covered.sum()),
+        households=int(np.sum(households)),
+        households_covered=int(np.sum(households[covered])),
+        residents=int(np.sum(residents)),
+        residents_covered=int(np.sum(residents[covered])),
+    )
+
+
+def coverage_report(
+    buildings: pd.DataFrame,
+    grids: pd.DataFrame,
+    network_m: np.ndarray,
+    buffer_m: np.ndarray,
+    *,
+    threshold_m: float,
+    station_kind: str = "party_service_station",
+) -> CoverageReport:
+    """Coverage at ``threshold_m`` from each building's distance to its nearest station.
+
+    Parameters
+    ----------
+    buildings
+        Rows with ``id``, ``name``, ``grid_id``, ``households`` and ``residents``.
+    grids
+        Rows with ``id`` and ``name``; every grid gets a row, even one with no buildings.
+    network_m
+        Walking distance of each building to its nearest station (``inf`` when none is reached).
+    buffer_m
+        Straight-line distance in metres of each building to its nearest station.
+    threshold_m
+        A building is covered when its distance is at most this.
+    station_kind
+        Which stations were measured (recorded in the report).
+    """
+    network_m = np.asarray(network_m, dtype=float)
+    buffer_m = np.asarray(buffer_m, dtype=float)
+    households = buildings["households"].to_numpy(dtype=np.int64)
+    residents = buildings["residents"].to_numpy(dtype=np.int64)
+    by_walk = network_m <= threshold_m
+    by_buffer = buffer_m <= threshold_m
+    grid_of = buildings["grid_id"].to_numpy(dtype=object)
+    grid_rows = []
+    for grid_id, name in zip(grids["id"], grids["name"], strict=True):
+        inside = grid_of == grid_id
+        grid_rows.append(
+            GridCoverage(
+                grid_id=grid_id,
+                name=name,
+                network=figures(by_walk[inside], households[inside], residents[inside]),
+                buffer=figures(by_buffer[inside], households[inside], residents[inside]),
+            )
+        )
+    rows = _building_rows(buildings, network_m, buffer_m)
+    uncovered = sorted(
+        (rows[i] for i in np.flatnonzero(~by_walk)),
+        key=lambda b: (-(b.distance_m if b.distance_m is not None else math.inf), b.building_id),
+    )
+    return CoverageReport(
+        station_kind=station_kind,
+        threshold_m=float(threshold_m),
+        network=figures(by_walk, households, residents),
+        buffer=figures(by_buffer, households, residents),
+        grids=tuple(grid_rows),
+        uncovered=tuple(uncovered),
+        buffer_only=tuple(rows[i] for i in np.flatnonzero(by_buffer & ~by_walk)),
+    )
+
+
+def coverage_curve(
+    network_m: np.ndarray,
+    buffer_m: np.ndarray,
+    residents: np.ndarray,
+    thresholds_m: Sequence[float],
+) -> list[dict[str, float | None]]:
+    """Share of residents covered by walk and by buffer at each threshold (for the chart)."""
+    residents = np.asarray(residents, dtype=float)
+    total = residents.sum()
+    curve = []
+    for threshold in thresholds_m:
+        walk = residents[np.asarray(network_m) <= threshold].sum()
+        line = residents[np.asarray(buffer_m) <= threshold].sum()
+        curve.append(
+            {
+                "threshold_m": float(threshold),
+                "network_share": share(walk, total),
+                "buffer_share": share(line, total),
+            }
+        )
+    return curve
+
+
+def _building_rows(
+    buildings: pd.DataFrame, network_m: np.ndarray, buffer_m: np.ndarray
+) -> list[BuildingDistance]:
+    return [
+        BuildingDistance(
+            building_id=str(bid),
+            name=str(name),
+            grid_id=str(grid_id),
+            households=int(households),
+            residents=int(residents),
+            distance_m=_metres(walk),
+            buffer_distance_m=_metres(line),
+        )
+        for bid, name, grid_id, households, residents, walk, line in zip(
+            buildings["id"],
+            buildings["name"],
+            buildings["grid_id"],
+            buildings["households"],
+            buildings["residents"],
+            network_m,
+            buffer_m,
+            strict=True,
+        )
+    ]
+
+
+def _metres(value: float) -> float | None:
+    return round(float(value), 1) if math.isfinite(value) else None
+
+
+def share(part: float, whole: float) -> float | None:
+    """``part / whole`` to four places; ``None`` when ``whole`` is zero."""
+    return round(float(part) / float(whole), 4) if whole else None

@@ -1,0 +1,115 @@
+"""Every distance the planners' analyses need, measured once per loaded community.
+
+Walking distances come from the walking engine: one multi-source pass per target set (each kind
+of station, each POI category). Straight-line distances, shown only as a comparison, are
+measured in metres in the network's projected CRS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from geo_app.walking import Attachment, WalkNetwork, attach, feature_points, nearest_targets
+from layers import Community
+from layers.schema import POI_CATEGORIES, STATION_KINDS
+
+#: Called after each step with (what was done, steps done, steps in all).
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class CommunityDistances:
+    """Distances from every building (rows in the buildings layer's order)."""
+
+    building_lonlat: np.ndarray
+    buildings: Attachment
+    to_station: dict[str, np.ndarray]  # station kind → walking metres to the nearest (inf: none)
+    nearest_station: dict[str, np.ndarray]  # station kind → row in the stations layer (-1: none)
+    line_to_station: dict[str, np.ndarray]  # station kind → straight-line metres to the nearest
+    to_category: dict[str, np.ndarray]  # POI category → walking metres to the nearest POI
+
+
+def measure_step_count() -> int:
+    """How many steps :func:`measure_distances` reports."""
+    return 1 + len(STATION_KINDS) + 1
+
+
+def measure_distances(
+    community: Community,
+    network: WalkNetwork,
+    *,
+    max_attach_m: float = 300.0,
+    progress: ProgressCallback | None = None,
+) -> CommunityDistances:
+    """Measure each building's walk to the nearest station of each kind and POI of each category.
+
+    Parameters
+    ----------
+    community
+        The loaded layers.
+    network
+        The walking graph of ``community.paths``.
+    max_attach_m
+        Buildings, stations and POIs farther than this from every path join nothing.
+    progress
+        Told after each step, for a progress bar.
+    """
+    total = measure_step_count()
+    done = 0
+
+    def step(label: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(label, done, total)
+
+    building_lonlat = feature_points(community.buildings)
+    buildings = attach(network, building_lonlat, max_attach_m=max_attach_m)
+    step("楼栋接入路网")
+
+    station_lonlat = feature_points(community.stations)
+    kinds = community.stations["kind"].to_numpy(dtype=object)
+    to_station, nearest_station, line_to_station = {}, {}, {}
+    for kind, label in STATION_KINDS.items():
+        rows = np.flatnonzero(kinds == kind)
+        targets = attach(network, station_lonlat[rows], max_attach_m=max_attach_m)
+        index, distance = nearest_targets(network, buildings, targets)
+        to_station[kind] = distance
+        nearest_station[kind] = np.where(index >= 0, rows[np.maximum(index, 0)], -1)
+        line_to_station[kind] = straight_line_m(network, buildings.xy, station_lonlat[rows])
+        step(f"到最近{label}的步行距离")
+
+    poi_lonlat = feature_points(community.pois)
+    pois = attach(network, poi_lonlat, max_attach_m=max_attach_m)
+    categories = community.pois["category"].to_numpy(dtype=object)
+    to_category = {}
+    for category in POI_CATEGORIES:
+        rows = np.flatnonzero(categories == category)
+        if len(rows) == 0:
+            to_category[category] = np.full(len(community.buildings), np.inf)
+            continue
+        to_category[category] = nearest_targets(network, buildings, pois.take(rows))[1]
+    step("到各类便民设施的步行距离")
+    return CommunityDistances(
+        building_lonlat=building_lonlat,
+        buildings=buildings,
+        to_station=to_station,
+        nearest_station=nearest_station,
+        line_to_station=line_to_station,
+        to_category=to_category,
+    )
+
+
+def straight_line_m(
+    network: WalkNetwork, origin_xy: np.ndarray, targets_lonlat: np.ndarray
+) -> np.ndarray:
+    """Straight-line metres from each origin (local x/y) to its nearest target (lon/lat)."""
+    if len(targets_lonlat) == 0:
+        return np.full(len(origin_xy), np.inf)
+    target_xy = np.column_stack(network.to_local(targets_lonlat[:, 0], targets_lonlat[:, 1]))
+    distance, _ = cKDTree(target_xy).query(origin_xy)
+    return np.asarray(distance, dtype=float)

@@ -1,0 +1,182 @@
+"""应设尽设: the rules a community's grids and stations must keep, each with what breaks it.
+
+Areas are measured in square metres in a projected CRS (the walking network's); a sliver
+smaller than ``tolerance_m2`` (drawing noise) is not reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import shapely
+from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
+
+from layers import Community
+from layers.schema import ITEM_LABELS, WEEKDAY_LABELS, WEEKDAYS
+
+DEFAULT_TOLERANCE_M2 = 1.0
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One feature that breaks a rule; ``geometry`` (lon/lat) shows where, when useful."""
+
+    layer: str
+    feature_id: str
+    message: str
+    geometry: BaseGeometry | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {"layer": self.layer, "feature_id": self.feature_id, "message": self.message}
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """A rule, whether it holds, and every violation."""
+
+    rule: str
+    title: str
+    violations: tuple[Violation, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "passed": self.passed,
+            "violations": [v.as_dict() for v in self.violations],
+        }
+
+
+def check_rules(
+    community: Community,
+    *,
+    crs: CRS | str,
+    minimum_kit: Sequence[str],
+    stock: Mapping[str, Mapping[str, int]] | None = None,
+    tolerance_m2: float = DEFAULT_TOLERANCE_M2,
+) -> list[RuleResult]:
+    """Check every 应设尽设 rule; ``stock`` (station → item → count) defaults to the layer's."""
+    grids = community.grids.to_crs(crs)
+    return [
+        grids_have_stations(grids, community.stations.to_crs(crs)),
+        grids_do_not_overlap(grids, tolerance_m2=tolerance_m2),
+        grids_leave_no_gaps(grids, community.boundary.to_crs(crs), tolerance_m2=tolerance_m2),
+        buildings_in_one_grid(grids, community.buildings.to_crs(crs), tolerance_m2=tolerance_m2),
+        stations_stock_minimum_kit(community.stations, minimum_kit, stock=stock),
+        stations_give_hours(community.stations),
+    ]
+
+
+def grids_have_stations(grids: gpd.GeoDataFrame, stations: gpd.GeoDataFrame) -> RuleResult:
+    """Every grid has at least one 党群服务站 inside it."""
+    party = stations[stations["kind"] == "party_service_station"]
+    violations = []
+    for grid_id, polygon in zip(grids["id"], grids.geometry, strict=True):
+        if not shapely.intersects(polygon, party.geometry.to_numpy()).any():
+            violations.append(
+                Violation("grids", grid_id, "网格内没有党群服务站", _wgs84(polygon, grids.crs))
+            )
+    return RuleResult("grid_has_station", "每个网格至少有一个党群服务站", tuple(violations))
+
+
+def grids_do_not_overlap(grids: gpd.GeoDataFrame, *, tolerance_m2: float) -> RuleResult:
+    """No two grids overlap by more than ``tolerance_m2``."""
+    violations = []
+    geometries = grids.geometry.to_numpy()
+    ids = grids["id"].tolist()
+    tree = shapely.STRtree(geometries)
+    left, right = tree.query(geometries, predicate="intersects")
+    for i, j in zip(left, right, strict=True):
+        if i >= j:
+            continue
+        overlap = shapely.intersection(geometries[i], geometries[j])
+        if overlap.area > tolerance_m2:
+            message = f"与网格 {ids[j]} 重叠 {overlap.area:,.0f} 平方米"
+            violations.append(Violation("grids", ids[i], message, _wgs84(overlap, grids.crs)))
+    return RuleResult("grids_no_overlap", "网格之间互不重叠", tuple(violations))
+
+
+def grids_leave_no_gaps(
+    grids: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *, tolerance_m2: float
+) -> RuleResult:
+    """The grids together cover the community boundary with no gap."""
+    violations = []
+    covered = shapely.union_all(grids.geometry.to_numpy())
+    for boundary_id, outline in zip(boundary["id"], boundary.geometry, strict=True):
+        gaps = shapely.difference(outline, covered)
+        for gap in shapely.get_parts(gaps):
+            if gap.area > tolerance_m2:
+                message = f"社区边界内有 {gap.area:,.0f} 平方米不属于任何网格"
+                where = _wgs84(gap, grids.crs)
+                violations.append(Violation("boundary", boundary_id, message, where))
+    return RuleResult("grids_no_gaps", "网格覆盖社区边界内全部区域、不留空白", tuple(violations))
+
+
+def buildings_in_one_grid(
+    grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, tolerance_m2: float
+) -> RuleResult:
+    """Each building lies in exactly one grid, and its ``grid_id`` names that grid."""
+    violations = []
+    grid_ids = grids["id"].tolist()
+    grid_geometries = grids.geometry.to_numpy()
+    for bid, recorded, footprint in zip(
+        buildings["id"], buildings["grid_id"], buildings.geometry, strict=True
+    ):
+        shares = shapely.area(shapely.intersection(footprint, grid_geometries))
+        inside = [grid_ids[i] for i in range(len(grid_ids)) if shares[i] > tolerance_m2]
+        where = _wgs84(footprint, buildings.crs)
+        if not inside:
+            violations.append(Violation("buildings", bid, "不在任何网格内", where))
+        elif len(inside) > 1:
+            message = f"跨越多个网格：{'、'.join(inside)}"
+            violations.append(Violation("buildings", bid, message, where))
+        elif inside[0] != recorded:
+            message = f"所属网格记为 {recorded}，但位于网格 {inside[0]} 内"
+            violations.append(Violation("buildings", bid, message, where))
+    return RuleResult("building_in_one_grid", "每栋楼恰属一个网格，且网格编码与所在网格一致",
+                      tuple(violations))
+
+
+def stations_stock_minimum_kit(
+    stations: gpd.GeoDataFrame,
+    minimum_kit: Sequence[str],
+    *,
+    stock: Mapping[str, Mapping[str, int]] | None = None,
+) -> RuleResult:
+    """Every station has each item of ``minimum_kit`` in stock (a count above zero)."""
+    violations = []
+    for sid, items, point in zip(stations["id"], stations["items"], stations.geometry, strict=True):
+        levels = stock.get(sid, {}) if stock is not None else (items or {})
+        missing = [item for item in minimum_kit if levels.get(item, 0) <= 0]
+        if missing:
+            labels = "、".join(ITEM_LABELS.get(item, item) for item in missing)
+            violations.append(Violation("stations", sid, f"缺少基本物资：{labels}", point))
+    kit = "、".join(ITEM_LABELS.get(item, item) for item in minimum_kit)
+    return RuleResult("station_minimum_kit", f"每个站点配齐基本物资（{kit}）", tuple(violations))
+
+
+def stations_give_hours(stations: gpd.GeoDataFrame) -> RuleResult:
+    """Every station states its hours: "24h", or each weekday's times or "closed"."""
+    violations = []
+    for sid, hours, point in zip(stations["id"], stations["hours"], stations.geometry, strict=True):
+        if hours == "24h":
+            continue
+        if not isinstance(hours, Mapping) or not any(hours.get(day) for day in WEEKDAYS):
+            violations.append(Violation("stations", sid, "未填写开放时间", point))
+            continue
+        unstated = [WEEKDAY_LABELS[day] for day in WEEKDAYS if not hours.get(day)]
+        if unstated:
+            message = f"未注明{'、'.join(unstated)}的开放时间（休息请填 closed）"
+            violations.append(Violation("stations", sid, message, point))
+    return RuleResult("station_hours_given", "每个站点注明开放时间", tuple(violations))
+
+
+def _wgs84(geometry: BaseGeometry, crs: CRS | str) -> BaseGeometry:
+    return gpd.GeoSeries([geometry], crs=crs).to_crs("EPSG:4326").iloc[0]

@@ -1,0 +1,174 @@
+"""The planners' parameters: defaults here, overridable in the Flask configuration.
+
+The 15-minute circle is graded after 商务部《城市一刻钟便民生活圈建设指南》: the guide asks first
+for "一店一早、一菜一修" (便利店, 早餐店, 菜市场 or 生鲜超市/菜店, 维修点) and then "一老一小"
+(养老服务, 托育服务), and grades circles 基础型 / 提升型 / 品质型 by how many categories a
+15-minute walk reaches. Our rule, each level including the one below:
+
+* 基础型: every "一店一早、一菜一修" group and at least ``min_basic`` (8) of the 12 基本保障类;
+* 提升型: also "一老一小" and at least 10 基本保障类;
+* 品质型: all 12 基本保障类 and at least 4 of the 6 品质提升类.
+
+Below 基础型 a building is "未达标". The thresholds live in ``CIRCLE_GRADES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from geo_app.planning.errors import BadParameterError
+from layers.schema import ITEM_LABELS
+
+#: Defaults, merged under the app's configuration (``app.config`` wins).
+PLANNING_DEFAULTS: dict[str, Any] = {
+    "COVERAGE_THRESHOLDS_M": [300, 500, 1000],
+    "WALK_SPEED_KMH": 4.0,
+    "CIRCLE_MINUTES": 15.0,
+    "MINIMUM_KIT": ["umbrella", "first_aid_kit", "power_bank", "sewing_kit"],
+    "ISOCHRONE_BUFFER_M": 40.0,
+    # An area (grid or community) has a category when this share of its households reach it.
+    "CIRCLE_AREA_SHARE": 0.9,
+    "CIRCLE_GRADES": [
+        {
+            "grade": "基础型",
+            "groups": [["便利店"], ["早餐店"], ["菜市场", "生鲜超市/菜店"], ["维修点"]],
+            "min_basic": 8,
+            "min_quality": 0,
+        },
+        {
+            "grade": "提升型",
+            "groups": [["养老服务"], ["托育服务"]],
+            "min_basic": 10,
+            "min_quality": 0,
+        },
+        {"grade": "品质型", "groups": [], "min_basic": 12, "min_quality": 4},
+    ],
+    # Siting: how many new sites to propose, and the solver's time limit in seconds.
+    "SITING_K": 2,
+    "SITING_TIME_LIMIT_S": 10.0,
+    # Where buildings and stations may join the walking network.
+    "MAX_ATTACH_M": 300.0,
+}
+
+#: Bounds a planner's parameters must respect.
+MIN_THRESHOLD_M = 50.0
+MAX_THRESHOLD_M = 5000.0
+MAX_K = 50
+BELOW_GRADES = "未达标"
+
+
+@dataclass(frozen=True)
+class GradeRule:
+    """One level of the 15-minute circle: groups (one category of each needed) and counts."""
+
+    grade: str
+    groups: tuple[tuple[str, ...], ...] = ()
+    min_basic: int = 0
+    min_quality: int = 0
+
+
+@dataclass(frozen=True)
+class PlanningSettings:
+    """Every parameter of the planners' analyses."""
+
+    thresholds_m: tuple[float, ...] = (300.0, 500.0, 1000.0)
+    walk_speed_kmh: float = 4.0
+    circle_minutes: float = 15.0
+    minimum_kit: tuple[str, ...] = ("umbrella", "first_aid_kit", "power_bank", "sewing_kit")
+    isochrone_buffer_m: float = 40.0
+    area_share: float = 0.9
+    grades: tuple[GradeRule, ...] = field(
+        default_factory=lambda: grade_rules(PLANNING_DEFAULTS["CIRCLE_GRADES"])
+    )
+    siting_k: int = 2
+    siting_time_limit_s: float = 10.0
+    max_attach_m: float = 300.0
+
+    @property
+    def circle_reach_m(self) -> float:
+        """How far a walk of ``circle_minutes`` at ``walk_speed_kmh`` goes, in metres."""
+        return self.walk_speed_kmh * 1000.0 / 60.0 * self.circle_minutes
+
+
+def settings_from_config(config: Mapping[str, Any]) -> PlanningSettings:
+    """Read the planners' settings from a configuration mapping (defaults where absent)."""
+
+    def get(key: str) -> Any:
+        return config.get(key, PLANNING_DEFAULTS[key])
+
+    kit = tuple(get("MINIMUM_KIT"))
+    unknown = [item for item in kit if item not in ITEM_LABELS]
+    if unknown:
+        msg = f"MINIMUM_KIT 含未知物资 {unknown}（可选：{'、'.join(ITEM_LABELS)}）"
+        raise BadParameterError(msg, parameter="MINIMUM_KIT")
+    thresholds = tuple(
+        validate_threshold(t, parameter="COVERAGE_THRESHOLDS_M")
+        for t in get("COVERAGE_THRESHOLDS_M")
+    )
+    return PlanningSettings(
+        thresholds_m=thresholds,
+        walk_speed_kmh=_positive(get("WALK_SPEED_KMH"), "WALK_SPEED_KMH"),
+        circle_minutes=_positive(get("CIRCLE_MINUTES"), "CIRCLE_MINUTES"),
+        minimum_kit=kit,
+        isochrone_buffer_m=_positive(get("ISOCHRONE_BUFFER_M"), "ISOCHRONE_BUFFER_M"),
+        area_share=float(get("CIRCLE_AREA_SHARE")),
+        grades=grade_rules(get("CIRCLE_GRADES")),
+        siting_k=validate_k(get("SITING_K")),
+        siting_time_limit_s=_positive(get("SITING_TIME_LIMIT_S"), "SITING_TIME_LIMIT_S"),
+        max_attach_m=_positive(get("MAX_ATTACH_M"), "MAX_ATTACH_M"),
+    )
+
+
+def grade_rules(raw: Sequence[Mapping[str, Any]]) -> tuple[GradeRule, ...]:
+    """Grade rules from configuration dictionaries, lowest grade first."""
+    return tuple(
+        GradeRule(
+            grade=str(rule["grade"]),
+            groups=tuple(tuple(group) for group in rule.get("groups", ())),
+            min_basic=int(rule.get("min_basic", 0)),
+            min_quality=int(rule.get("min_quality", 0)),
+        )
+        for rule in raw
+    )
+
+
+def validate_threshold(value: Any, *, parameter: str = "threshold") -> float:
+    """A walking threshold in metres, between 50 and 5,000."""
+    try:
+        metres = float(value)
+    except (TypeError, ValueError):
+        msg = f"{parameter} 应为以米计的数值，实际为 {value!r}"
+        raise BadParameterError(msg, parameter=parameter) from None
+    if not MIN_THRESHOLD_M <= metres <= MAX_THRESHOLD_M:
+        msg = f"{parameter} 应在 {MIN_THRESHOLD_M:g}–{MAX_THRESHOLD_M:g} 米之间，实际为 {value!r}"
+        raise BadParameterError(msg, parameter=parameter)
+    return metres
+
+
+def validate_k(value: Any, *, parameter: str = "k") -> int:
+    """How many new sites to propose: an integer from 1 to 50."""
+    try:
+        k = int(value)
+    except (TypeError, ValueError):
+        msg = f"{parameter} 应为整数，实际为 {value!r}"
+        raise BadParameterError(msg, parameter=parameter) from None
+    if str(value).strip() != str(k) and not isinstance(value, int):
+        msg = f"{parameter} 应为整数，实际为 {value!r}"
+        raise BadParameterError(msg, parameter=parameter)
+    if not 1 <= k <= MAX_K:
+        msg = f"{parameter} 应在 1–{MAX_K} 之间，实际为 {value!r}"
+        raise BadParameterError(msg, parameter=parameter)
+    return k
+
+
+def _positive(value: Any, parameter: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number > 0:
+        msg = f"{parameter} 应为正数，实际为 {value!r}"
+        raise BadParameterError(msg, parameter=parameter)
+    return number

@@ -1,0 +1,282 @@
+"""Siting new stations: maximal covering (k sites) and set covering (fewest sites), exactly.
+
+Both problems keep the existing stations: demand they already cover is taken out first, so no
+answer can drop one. Each is solved as a mixed-integer programme by HiGHS (through
+``scipy.optimize.milp``, which bundles it) over a sparse demand × candidate neighbour list built
+directly from the walking-distance matrix — spopt builds the same constraints over the dense
+matrix in Python, which is slow and adds nothing here. A greedy answer is computed beside each,
+with the gap between them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from geo_app.planning.errors import CandidateFileError
+
+#: scipy.optimize.milp status codes.
+MILP_OPTIMAL = 0
+MILP_LIMIT = 1
+MILP_INFEASIBLE = 2
+#: Segment ends closer than about a centimetre (1e-7°) are one junction.
+SNAP_DECIMALS = 7
+
+
+@dataclass(frozen=True)
+class CoveringProblem:
+    """Demand points, their weights, and which candidate sites reach which demand.
+
+    ``reach[i, j]`` is true when candidate ``j`` lies within the threshold of demand ``i``;
+    ``already_covered[i]`` when an existing station already covers demand ``i``.
+    """
+
+    weights: np.ndarray
+    reach: sp.csr_array
+    already_covered: np.ndarray
+
+    @classmethod
+    def from_distances(
+        cls,
+        distance_m: np.ndarray,
+        *,
+        threshold_m: float,
+        weights: np.ndarray,
+        already_covered: np.ndarray,
+    ) -> CoveringProblem:
+        """Build from a demand × candidate walking-distance matrix (``inf`` = unreachable)."""
+        reach = sp.csr_array((np.asarray(distance_m) <= threshold_m).astype(float))
+        return cls(
+            weights=np.asarray(weights, dtype=float),
+            reach=reach,
+            already_covered=np.asarray(already_covered, dtype=bool),
+        )
+
+    @property
+    def n_candidates(self) -> int:
+        return int(self.reach.shape[1])
+
+    @property
+    def open_demand(self) -> np.ndarray:
+        """Indices of demand the existing stations leave uncovered."""
+        return np.flatnonzero(~self.already_covered)
+
+    @property
+    def uncoverable(self) -> np.ndarray:
+        """Indices of uncovered demand that no candidate reaches."""
+        open_rows = self.open_demand
+        reachable = np.asarray(self.reach[open_rows].sum(axis=1)).ravel() > 0
+        return open_rows[~reachable]
+
+    def covered_by(self, selected: np.ndarray | list[int]) -> np.ndarray:
+        """Demand mask covered by the existing stations plus candidates ``selected``."""
+        selected = np.asarray(selected, dtype=int)
+        if selected.size == 0:
+            return self.already_covered.copy()
+        return self.already_covered | (np.asarray(self.reach[:, selected].sum(axis=1)).ravel() > 0)
+
+
+@dataclass(frozen=True)
+class SitingAnswer:
+    """A set of new sites, what it covers, and how it was found."""
+
+    method: str  # "exact" or "greedy"
+    selected: tuple[int, ...]
+    covered_weight: float
+    covered_count: int
+    proven_optimal: bool
+    status: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "method": self.method,
+            "selected": list(self.selected),
+            "covered_weight": self.covered_weight,
+            "covered_count": self.covered_count,
+            "proven_optimal": self.proven_optimal,
+            "status": self.status,
+        }
+
+
+def _answer(problem: CoveringProblem, method: str, selected: list[int], *, proven: bool,
+            status: str) -> SitingAnswer:
+    covered = problem.covered_by(selected)
+    return SitingAnswer(
+        method=method,
+        selected=tuple(sorted(int(j) for j in selected)),
+        covered_weight=float(problem.weights[covered].sum()),
+        covered_count=int(covered.sum()),
+        proven_optimal=proven,
+        status=status,
+    )
+
+
+def _useful(problem: CoveringProblem, rows: np.ndarray) -> tuple[sp.csr_array, np.ndarray]:
+    """The reach matrix restricted to ``rows`` and to candidates reaching any of them."""
+    sub = problem.reach[rows]
+    columns = np.flatnonzero(np.asarray(sub.sum(axis=0)).ravel() > 0)
+    return sp.csr_array(sub[:, columns]), columns
+
+
+def _status_text(result: Any) -> tuple[bool, str]:
+    if result.status == MILP_OPTIMAL:
+        return True, "已证明最优"
+    if result.x is not None:
+        gap = getattr(result, "mip_gap", None)
+        gap_text = f"，最优性间隙 {gap:.1%}" if gap is not None else ""
+        return False, f"达到求解时限，得到可行解但未证明最优{gap_text}"
+    return False, f"求解未完成：{result.message}"
+
+
+def maximal_covering(
+    problem: CoveringProblem, k: int, *, time_limit_s: float = 10.0
+) -> SitingAnswer:
+    """The ≤ ``k`` new sites covering the most weight left uncovered (exact MIP).
+
+    Maximise Σ wᵢ yᵢ subject to yᵢ ≤ Σ_{j reaches i} xⱼ, Σ xⱼ ≤ k, x binary, 0 ≤ y ≤ 1, with a
+    small penalty on each site used (under one unit of weight in total: weights are counts of
+    residents or buildings), so no site is proposed that covers nobody.
+    """
+    rows = problem.open_demand
+    rows = rows[np.asarray(problem.reach[rows].sum(axis=1)).ravel() > 0]
+    rows = rows[problem.weights[rows] > 0]
+    if rows.size == 0 or k <= 0:
+        return _answer(problem, "exact", [], proven=True, status="已证明最优（无可新增覆盖的需求）")
+    reach, columns = _useful(problem, rows)
+    n_y, n_x = reach.shape
+    weights = problem.weights[rows]
+    site_penalty = 0.5 / (k + 1)  # weights are counts: the penalties sum to under one
+    cost = np.concatenate([np.full(n_x, site_penalty), -weights])
+    # yᵢ − Σ xⱼ ≤ 0 for each demand row; Σ xⱼ ≤ k.
+    link = sp.hstack([-reach, sp.eye_array(n_y)], format="csr")
+    budget = sp.hstack(
+        [sp.csr_array(np.ones((1, n_x))), sp.csr_array((1, n_y))], format="csr"
+    )
+    result = milp(
+        cost,
+        integrality=np.concatenate([np.ones(n_x), np.zeros(n_y)]),
+        bounds=Bounds(0, 1),
+        constraints=[
+            LinearConstraint(link, -np.inf, 0),
+            LinearConstraint(budget, -np.inf, k),
+        ],
+        options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
+    )
+    proven, status = _status_text(result)
+    selected = [] if result.x is None else columns[np.flatnonzero(result.x[:n_x] > 0.5)].tolist()
+    return _answer(problem, "exact", selected, proven=proven, status=status)
+
+
+def greedy_maximal_covering(problem: CoveringProblem, k: int) -> SitingAnswer:
+    """Add, ``k`` times, the site that covers the most still-uncovered weight (ties: lowest)."""
+    covered = problem.already_covered.copy()
+    reach = sp.csc_array(problem.reach)
+    selected: list[int] = []
+    for _ in range(k if problem.n_candidates else 0):
+        gain = reach.T @ (problem.weights * ~covered)
+        best = int(np.argmax(gain))
+        if gain[best] <= 0:
+            break
+        selected.append(best)
+        covered |= reach[:, [best]].toarray().ravel() > 0
+    return _answer(problem, "greedy", selected, proven=False, status="贪心近似解")
+
+
+def set_covering(problem: CoveringProblem, *, time_limit_s: float = 10.0) -> SitingAnswer:
+    """The fewest new sites that cover every coverable demand point (exact MIP).
+
+    Demand no candidate reaches is left out (see :attr:`CoveringProblem.uncoverable`);
+    minimise Σ xⱼ subject to Σ_{j reaches i} xⱼ ≥ 1 for every other uncovered demand point.
+    """
+    rows = problem.open_demand
+    rows = rows[np.asarray(problem.reach[rows].sum(axis=1)).ravel() > 0]
+    if rows.size == 0:
+        return _answer(problem, "exact", [], proven=True, status="已证明最优（无需新增站点）")
+    reach, columns = _useful(problem, rows)
+    n_x = reach.shape[1]
+    result = milp(
+        np.ones(n_x),
+        integrality=np.ones(n_x),
+        bounds=Bounds(0, 1),
+        constraints=[LinearConstraint(reach, 1, np.inf)],
+        options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
+    )
+    proven, status = _status_text(result)
+    selected = [] if result.x is None else columns[np.flatnonzero(result.x > 0.5)].tolist()
+    return _answer(problem, "exact", selected, proven=proven, status=status)
+
+
+def greedy_set_covering(problem: CoveringProblem) -> SitingAnswer:
+    """Add the site covering the most uncovered demand points until all coverable are covered."""
+    covered = problem.already_covered.copy()
+    covered[problem.uncoverable] = True  # nothing can cover them: do not chase them
+    reach = sp.csc_array(problem.reach)
+    selected: list[int] = []
+    while problem.n_candidates and not covered.all():
+        gain = reach.T @ (~covered).astype(float)
+        best = int(np.argmax(gain))
+        if gain[best] <= 0:
+            break
+        selected.append(best)
+        covered |= reach[:, [best]].toarray().ravel() > 0
+    return _answer(problem, "greedy", selected, proven=False, status="贪心近似解")
+
+
+def path_intersections(lines: Any, area: Any = None) -> np.ndarray:
+    """Points where three or more path segments meet (lon/lat), optionally inside ``area``.
+
+    Lines are noded first, so paths that cross without a shared vertex still meet.
+    """
+    geometries = np.asarray(lines)
+    noded = shapely.node(shapely.union_all(geometries)) if len(geometries) else None
+    if noded is None or noded.is_empty:
+        return np.empty((0, 2))
+    ends: dict[tuple[float, float], int] = {}
+    for segment in shapely.get_parts(noded):
+        coords = shapely.get_coordinates(segment)
+        for x, y in (coords[0], coords[-1]):
+            key = (round(float(x), SNAP_DECIMALS), round(float(y), SNAP_DECIMALS))
+            ends[key] = ends.get(key, 0) + 1
+    points = np.array([key for key, degree in ends.items() if degree >= 3]).reshape(-1, 2)
+    if area is not None and len(points):
+        points = points[shapely.intersects_xy(area, points[:, 0], points[:, 1])]
+    return points
+
+
+def read_candidates(source: str | Path | bytes) -> np.ndarray:
+    """A planner's candidate sites: a GeoJSON FeatureCollection of Points → (n, 2) lon/lat."""
+    name = "候选点 GeoJSON" if isinstance(source, bytes) else str(source)
+    try:
+        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+        data = json.loads(raw)
+    except (OSError, ValueError) as exc:
+        msg = f"{name}：无法读取为 GeoJSON（{exc}）"
+        raise CandidateFileError(msg) from None
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list) or not features:
+        msg = f"{name}：应为至少含一个要素的 FeatureCollection"
+        raise CandidateFileError(msg)
+    points = []
+    for number, feature in enumerate(features, start=1):
+        geometry = (feature or {}).get("geometry") or {}
+        coords = geometry.get("coordinates")
+        valid = (
+            geometry.get("type") == "Point"
+            and isinstance(coords, list)
+            and len(coords) >= 2
+            and all(isinstance(c, int | float) for c in coords[:2])
+            and -180 <= coords[0] <= 180
+            and -90 <= coords[1] <= 90
+        )
+        if not valid:
+            msg = f"{name}：第 {number} 个要素应为经纬度点（Point [经度, 纬度]）"
+            raise CandidateFileError(msg)
+        points.append(coords[:2])
+    return np.asarray(points, dtype=float)
