@@ -27,7 +27,7 @@ class Figures:
     residents_covered: int
 
     @property
-    def residentsshare(self) -> float | None:
+    def residents_share(self) -> float | None:
         return share(self.residents_covered, self.residents)
 
     def as_dict(self) -> dict[str, float | int | None]:
