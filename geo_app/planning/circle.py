@@ -120,16 +120,16 @@ def circle_report(
     def area(area_id: str, name: str, inside: np.ndarray) -> AreaCircle:
         weight = households[inside]
         total = int(weight.sum())
-        share = {
+        by_category = {
             c: share(weight[reached[c].to_numpy()[inside]].sum(), total) for c in POI_CATEGORIES
         }
-        has = frozenset(c for c, s in share.items() if s is not None and s >= area_share)
+        has = frozenset(c for c, s in by_category.items() if s is not None and s >= area_share)
         area_grades = np.asarray(grades, dtype=object)[inside]
         return AreaCircle(
             area_id=area_id,
             name=name,
             households=total,
-            category_share=share,
+            category_share=by_category,
             grade=grade_of(has, rules) if total else BELOW_GRADES,
             grade_share={g: share(weight[area_grades == g].sum(), total) for g in grade_names},
             missing_basic=tuple(c for c in BASIC_CATEGORIES if c not in has),
