@@ -1,19 +1,38 @@
 """Access control in one place: every endpoint declares who may use it; undeclared means denied.
 
 Views are marked with :func:`public` or :func:`require_roles`; :func:`init_app` installs one
-``before_request`` check that applies the mark to every route of the app.
+``before_request`` check that applies the mark to every route of the app. What an account may
+see inside its role — which grids and buildings — is answered here too, by
+:func:`visible_building_ids` and :func:`visible_grid_ids`, and enforced by
+:func:`require_building` and :func:`require_grid`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from geo_app.community_state import get_community
+from geo_app.store import get_store
+from geo_app.store.buildings import effective_building_grids, grid_overrides
+from geo_app.store.roles import ADMIN, BUILDING_ROLES, ROLES, WHOLE_GRID_ROLES
 
 View = TypeVar("View", bound=Callable[..., object])
 ACCESS_ATTR = "_geo_app_access"
 PUBLIC = "public"
+#: Every role: for views any logged-in account may use.
+ANY_ROLE: tuple[str, ...] = ROLES
+
+
+class Caller(Protocol):
+    """What access control needs to know about the logged-in account."""
+
+    role: str
+    grid_id: str | None
+    building_ids: frozenset[str]
 
 
 def public(view: View) -> View:
@@ -24,6 +43,10 @@ def public(view: View) -> View:
 
 def require_roles(*roles: str) -> Callable[[View], View]:
     """Only a logged-in account with one of ``roles`` may use this view."""
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        msg = f"require_roles: unknown roles {unknown} (known: {', '.join(ROLES)})"
+        raise ValueError(msg)
 
     def mark(view: View) -> View:
         setattr(view, ACCESS_ATTR, tuple(roles))
@@ -40,18 +63,80 @@ def policy_of(endpoint: str) -> tuple[str, ...] | None:
     return getattr(view, ACCESS_ATTR, None)
 
 
-def _check_access() -> None:
+def _wants_page() -> bool:
+    return request.method == "GET" and not request.path.startswith("/api/")
+
+
+def _check_access() -> Response | None:
     if request.endpoint is None:  # no route matched: let Flask answer 404
-        return
+        return None
     policy = policy_of(request.endpoint)
     if policy is None:
         abort(403)
     if PUBLIC in policy:
-        return
+        return None
     user = g.get("user")
     if user is None:
+        if _wants_page() and "auth.login" in current_app.view_functions:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
     if user.role not in policy:
+        abort(403)
+    return None
+
+
+def building_grids() -> dict[str, str]:
+    """Building id → the grid it lies in now (the layer, with the admin's reassignments)."""
+    cached = g.get("_building_grids")
+    if cached is None:
+        buildings = get_community().buildings
+        layer = dict(zip(buildings["id"], buildings["grid_id"], strict=True))
+        with get_store().read() as db:
+            cached = effective_building_grids(layer, grid_overrides(db))
+        g._building_grids = cached
+    return cached
+
+
+def visible_building_ids(user: Caller | None = None) -> frozenset[str]:
+    """The one answer to "which buildings may this account see" (default: the caller).
+
+    Admin: all. 网格长 and 红色小管家: every building of their grid. 楼栋党员 and 业主代表: their
+    own buildings, as long as these still lie in their grid. Anyone else: none.
+    """
+    user = user if user is not None else g.get("user")
+    if user is None:
+        return frozenset()
+    grids = building_grids()
+    if user.role == ADMIN:
+        return frozenset(grids)
+    if user.role in WHOLE_GRID_ROLES:
+        return frozenset(b for b, grid in grids.items() if grid == user.grid_id)
+    if user.role in BUILDING_ROLES:
+        return frozenset(b for b in user.building_ids if grids.get(b) == user.grid_id)
+    return frozenset()
+
+
+def visible_grid_ids(user: Caller | None = None) -> frozenset[str]:
+    """The grids whose pages this account may open (admin: all; others: their own)."""
+    user = user if user is not None else g.get("user")
+    if user is None:
+        return frozenset()
+    if user.role == ADMIN:
+        return frozenset(get_community().grids["id"])
+    return frozenset({user.grid_id}) if user.grid_id else frozenset()
+
+
+def require_building(building_id: str) -> None:
+    """Abort with 404 unless the caller may see ``building_id`` (existence is not revealed)."""
+    if building_id not in visible_building_ids():
+        abort(404)
+
+
+def require_grid(grid_id: str) -> None:
+    """Abort with 403 unless the caller's assignment covers ``grid_id`` (404 if it is unknown)."""
+    if grid_id not in visible_grid_ids():
+        if g.get("user") is not None and g.user.role == ADMIN:
+            abort(404)
         abort(403)
 
 

@@ -12,6 +12,12 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class LayerSource(ABC):
     """A store of GeoJSON layers, addressed by schema name (``"buildings"``, …)."""
 
@@ -54,6 +60,7 @@ class GeoJSONDirectory(LayerSource):
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
+            Path(tmp).chmod(0o666 & ~_current_umask())  # mkstemp's 0600 is too strict for data
             os.replace(tmp, self.path(name))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import folium
+import folium.plugins
 import pytest
 
 from geo_app.maps import BasemapConfigError, UnservedAssetError, offline_map, render_map_parts

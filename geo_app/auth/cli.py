@@ -1,0 +1,132 @@
+"""``geo-app user …`` (accounts) and ``geo-app seed-people`` (the invented sample roster).
+
+No default password ships: ``user add`` reads the password from the terminal (hidden, asked
+twice) or, when piped, from the first line of standard input.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+from flask import Flask
+from flask.cli import ScriptInfo
+
+from geo_app.store import StoreError, get_store
+from geo_app.store.roles import ROLES
+
+
+def _app() -> Flask:
+    """The app of a test runner (ScriptInfo), else one made from the environment."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is not None:
+        return info.load_app()
+    from geo_app import create_app
+
+    return create_app()
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def read_password() -> str:
+    """The new password: prompted twice on a terminal, else the first line of stdin."""
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        return click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    return stdin.readline().rstrip("\r\n")
+
+
+def _layer_assignment_context() -> tuple[dict[str, str], set[str]]:
+    from geo_app.access import building_grids
+    from geo_app.community_state import get_community
+
+    return building_grids(), set(get_community().grids["id"])
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.group("user")
+def user() -> None:
+    """账号管理：创建账号、列出账号、重设密码。"""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="角色")
+@click.option("--grid", "grid_id", default=None, help="所属网格编码（管理员以外的角色必填）")
+@click.option("--buildings", default="", help="负责楼栋编号，逗号分隔（楼栋党员、业主代表）")
+@click.option("--display-name", default="", help="显示姓名")
+def add(username: str, role: str, grid_id: str | None, buildings: str, display_name: str) -> None:
+    """创建账号 USERNAME（密码从终端输入，或管道输入的第一行）。"""
+    from geo_app.store.accounts import create_account
+
+    app = _app()
+    password = read_password()
+    with app.app_context():
+        grids, known = _layer_assignment_context()
+        try:
+            with get_store().write() as db:
+                create_account(
+                    db, username=username, password=password, role=role, grid_id=grid_id,
+                    building_ids=[b.strip() for b in buildings.split(",") if b.strip()],
+                    display_name=display_name, building_grids=grids, known_grids=known,
+                    actor=_actor(),
+                )
+        except StoreError as exc:
+            _fail(f"未创建账号：{exc}")
+    click.echo(f"已创建账号 {username}（{role}）。")
+
+
+@user.command("list")
+def list_users() -> None:
+    """列出全部账号及其分工。"""
+    from geo_app.store.accounts import list_accounts
+
+    with _app().app_context(), get_store().read() as db:
+        for a in list_accounts(db):
+            state = "" if a.active else "（已停用）"
+            where = a.grid_id or "-"
+            click.echo(f"{a.username}\t{a.role}\t{where}\t{','.join(a.building_ids)}{state}")
+
+
+@user.command("passwd")
+@click.argument("username")
+def passwd(username: str) -> None:
+    """重设 USERNAME 的密码（同样从终端或标准输入读取）。"""
+    from geo_app.store.accounts import find_account, set_password
+
+    app = _app()
+    password = read_password()
+    with app.app_context():
+        try:
+            with get_store().write() as db:
+                account = find_account(db, username)
+                if account is None:
+                    _fail(f"账号 {username} 不存在")
+                set_password(db, account, password, actor=_actor())
+        except StoreError as exc:
+            _fail(f"未修改密码：{exc}")
+    click.echo(f"已重设 {username} 的密码。")
+
+
+@click.command("seed-people")
+def seed_people_command() -> None:
+    """为尚无住户台账的楼栋生成示例住户（虚构姓名，可重复运行）。"""
+    from geo_app.community_state import get_community
+    from geo_app.store.sample import facts_from_layer, seed_people
+
+    with _app().app_context():
+        facts = facts_from_layer(get_community().buildings)
+        with get_store().write() as db:
+            filled = seed_people(db, facts, actor=_actor())
+    message = f"已为 {filled} 栋楼生成示例住户。" if filled else "所有楼栋已有住户台账，未作改动。"
+    click.echo(message)

@@ -1,0 +1,37 @@
+"""Login rate limits (Flask-Limiter), one limiter per app so apps never share counters."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template, request
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+EXTENSION_KEY = "geo_app.login_limiter"
+
+
+def init_app(app: Flask) -> None:
+    limiter = Limiter(
+        get_remote_address,
+        storage_uri=app.config["LOGIN_RATE_LIMIT_STORAGE"],
+        strategy="moving-window",
+    )
+    limiter.init_app(app)
+    app.extensions[EXTENSION_KEY] = limiter
+    app.register_error_handler(RateLimitExceeded, _too_many_attempts)
+
+
+def get_login_limiter() -> Limiter:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def _too_many_attempts(error: RateLimitExceeded) -> tuple[object, int, dict[str, str]]:
+    headers = {"Retry-After": "60"}
+    if request.path.startswith("/api/"):
+        return {"error": "尝试次数过多，请稍后再试"}, 429, headers
+    from geo_app.auth.forms import LoginForm
+
+    return (
+        render_template("auth_login.html", form=LoginForm(), too_many=True),
+        429,
+        headers,
+    )

@@ -1,0 +1,81 @@
+"""Log in and out: a form at ``/login`` (username, password, CSRF token), ``POST /logout``."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
+from werkzeug.wrappers import Response
+
+from geo_app.access import public, require_roles
+from geo_app.auth.forms import LoginForm
+from geo_app.auth.identity import login_user, logout_user
+from geo_app.auth.limits import get_login_limiter
+from geo_app.store import get_store
+from geo_app.store.accounts import authenticate
+from geo_app.store.roles import ADMIN, ROLES
+
+bp = Blueprint("auth", __name__)
+
+#: The one message for every failed login: it never tells whether the user exists.
+LOGIN_FAILED = "用户名或密码错误"
+
+
+def _login_key() -> str:
+    username = (request.form.get("username") or "").strip().lower()
+    return f"{get_remote_address()}|{username}"
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else ``None`` (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    return target
+
+
+def home_for(role: str) -> str:
+    return url_for("admin.accounts") if role == ADMIN else url_for("grid.my_grid")
+
+
+def _count_login_attempt() -> None:
+    """Count this attempt per (address, username) and per address; over either limit → 429."""
+    limiter = get_login_limiter()
+    with limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key):
+        pass
+    with limiter.limit(
+        lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], key_func=get_remote_address
+    ):
+        pass
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Response | tuple[str, int] | str:
+    """登录：用户名与密码；失败时只提示“用户名或密码错误”。"""
+    form = LoginForm()
+    if request.method == "POST":
+        _count_login_attempt()
+        if form.validate_on_submit():
+            with get_store().read() as db:
+                account = authenticate(db, form.username.data.strip(), form.password.data)
+            if account is not None:
+                login_user(account)
+                return redirect(safe_next(request.args.get("next")) or home_for(account.role))
+        flash(LOGIN_FAILED, "error")
+        return render_template("auth_login.html", form=form), 401
+    return render_template("auth_login.html", form=form)
+
+
+@bp.post("/logout")
+@require_roles(*ROLES)
+def logout() -> Response:
+    """退出登录。"""
+    logout_user()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,214 @@
+"""Accounts: creation, password checks and assignments that respect the four-level grid.
+
+A 红色小管家 or 网格长 belongs to one grid and sees all of it; a 楼栋党员 or 业主代表 belongs to
+one grid and looks after buildings that lie in it; the admin belongs to no grid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from geo_app.store import audit
+from geo_app.store.errors import AccountError, AssignmentError
+from geo_app.store.models import Account, AccountBuilding
+from geo_app.store.roles import (
+    ADMIN,
+    BUILDING_ROLES,
+    GRID_ROLES,
+    ROLE_LABELS,
+    ROLES,
+    WHOLE_GRID_ROLES,
+)
+
+MIN_PASSWORD_LENGTH = 8
+USERNAME_PATTERN = re.compile(r"^[\w.-]{2,64}$")
+#: Checked against when the username is unknown, so a miss costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        msg = f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"
+        raise AccountError(msg, parameter="password")
+    if password.strip() != password:
+        msg = "密码首尾不能有空白字符"
+        raise AccountError(msg, parameter="password")
+
+
+def check_assignment(
+    role: str,
+    grid_id: str | None,
+    building_ids: Collection[str],
+    *,
+    building_grids: Mapping[str, str],
+    known_grids: Collection[str],
+) -> None:
+    """Raise :class:`AssignmentError` unless ``role`` may hold this grid and these buildings.
+
+    ``building_grids`` maps every building to the grid it lies in now (layer plus
+    reassignments); ``known_grids`` are the grids of the layer.
+    """
+    if role not in ROLES:
+        msg = f"未知角色 {role!r}（可选：{'、'.join(ROLES)}）"
+        raise AssignmentError(msg, parameter="role")
+    label = ROLE_LABELS[role]
+    if role == ADMIN:
+        if grid_id or building_ids:
+            msg = f"{label}不属于任何网格，不能分配网格或楼栋"
+            raise AssignmentError(msg, parameter="grid")
+        return
+    if role in GRID_ROLES and not grid_id:
+        msg = f"{label}必须属于一个网格"
+        raise AssignmentError(msg, parameter="grid")
+    if grid_id not in known_grids:
+        msg = f"网格 {grid_id!r} 不存在"
+        raise AssignmentError(msg, parameter="grid")
+    if role in WHOLE_GRID_ROLES and building_ids:
+        msg = f"{label}负责整个网格，不单独分配楼栋"
+        raise AssignmentError(msg, parameter="buildings")
+    if role in BUILDING_ROLES:
+        if not building_ids:
+            msg = f"{label}至少负责一栋楼"
+            raise AssignmentError(msg, parameter="buildings")
+        unknown = sorted(b for b in building_ids if b not in building_grids)
+        if unknown:
+            msg = f"楼栋 {'、'.join(unknown)} 不存在"
+            raise AssignmentError(msg, parameter="buildings")
+        outside = sorted(b for b in building_ids if building_grids[b] != grid_id)
+        if outside:
+            msg = f"楼栋 {'、'.join(outside)} 不在网格 {grid_id} 内，{label}只能负责本网格的楼栋"
+            raise AssignmentError(msg, parameter="buildings")
+
+
+def describe(account: Account) -> dict[str, Any]:
+    """An account's assignment as the audit log records it (never the password hash)."""
+    return {
+        "username": account.username,
+        "role": account.role,
+        "grid_id": account.grid_id,
+        "building_ids": account.building_ids,
+        "active": account.active,
+    }
+
+
+def find_account(session: Session, username: str) -> Account | None:
+    query = (
+        select(Account)
+        .where(Account.username == username)
+        .options(selectinload(Account.buildings))
+    )
+    return session.scalars(query).one_or_none()
+
+
+def get_account(session: Session, account_id: int) -> Account | None:
+    return session.get(Account, account_id, options=[selectinload(Account.buildings)])
+
+
+def list_accounts(session: Session) -> list[Account]:
+    query = select(Account).options(selectinload(Account.buildings)).order_by(Account.username)
+    return list(session.scalars(query))
+
+
+def create_account(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    grid_id: str | None = None,
+    building_ids: Iterable[str] = (),
+    display_name: str = "",
+    building_grids: Mapping[str, str],
+    known_grids: Collection[str],
+    actor: str,
+) -> Account:
+    """Create an account (audited); raise :class:`AccountError` or :class:`AssignmentError`."""
+    if not USERNAME_PATTERN.match(username):
+        msg = "用户名须为 2–64 个字母、数字、下划线、点或连字符"
+        raise AccountError(msg, parameter="username")
+    check_password_strength(password)
+    buildings = sorted(set(building_ids))
+    check_assignment(
+        role, grid_id, buildings, building_grids=building_grids, known_grids=known_grids
+    )
+    if find_account(session, username) is not None:
+        msg = f"用户名 {username} 已存在"
+        raise AccountError(msg, parameter="username")
+    account = Account(
+        username=username,
+        password_hash=generate_password_hash(password),
+        role=role,
+        grid_id=grid_id or None,
+        display_name=display_name,
+        active=True,
+        buildings=[AccountBuilding(building_id=b) for b in buildings],
+    )
+    session.add(account)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="account.create", target=f"account:{username}",
+        after=describe(account),
+    )
+    return account
+
+
+def set_assignment(
+    session: Session,
+    account: Account,
+    *,
+    role: str,
+    grid_id: str | None,
+    building_ids: Iterable[str],
+    active: bool,
+    building_grids: Mapping[str, str],
+    known_grids: Collection[str],
+    actor: str,
+) -> bool:
+    """Change an account's role and assignment (audited); ``False`` when nothing changed."""
+    buildings = sorted(set(building_ids))
+    check_assignment(
+        role, grid_id, buildings, building_grids=building_grids, known_grids=known_grids
+    )
+    before = describe(account)
+    account.role = role
+    account.grid_id = grid_id or None
+    account.active = active
+    if buildings != account.building_ids:
+        account.buildings = [AccountBuilding(building_id=b) for b in buildings]
+    after = describe(account)
+    if after == before:
+        return False
+    session.flush()
+    audit.record(
+        session, actor=actor, action="account.assign", target=f"account:{account.username}",
+        before=before, after=after,
+    )
+    return True
+
+
+def set_password(session: Session, account: Account, password: str, *, actor: str) -> None:
+    """Replace an account's password (audited without either password)."""
+    check_password_strength(password)
+    account.password_hash = generate_password_hash(password)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="account.password", target=f"account:{account.username}",
+        note="密码已重设",
+    )
+
+
+def authenticate(session: Session, username: str, password: str) -> Account | None:
+    """The active account with this username and password, else ``None`` (same cost either way)."""
+    account = find_account(session, username)
+    if account is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(account.password_hash, password) or not account.active:
+        return None
+    return account

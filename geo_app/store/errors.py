@@ -1,0 +1,23 @@
+"""Errors of the store: small classes a view can turn into a 400 naming the parameter."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base class of the store's errors; ``parameter`` names the offending input, if any."""
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class AccountError(StoreError):
+    """An account cannot be created or changed as asked (bad name, password, role)."""
+
+
+class AssignmentError(StoreError):
+    """An assignment breaks the four-level grid hierarchy."""
+
+
+class StockError(StoreError):
+    """A stock movement is impossible (unknown station or item, count would go negative)."""

@@ -1,0 +1,150 @@
+"""Tables of the store: what changes while the service runs (geometry stays in the layers).
+
+Accounts and their assignments, building → grid reassignments, station stock, the residents'
+roster (households, people, each building's 楼栋党员 and 业主代表) and the append-only audit log.
+The schema itself is created and changed by the migrations under ``geo_app/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table of the store."""
+
+
+class Account(Base):
+    """A person who logs in: a role and an assignment (a grid, a set of buildings)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    grid_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    buildings: Mapped[list[AccountBuilding]] = relationship(
+        back_populates="account",
+        cascade="all, delete-orphan",
+        order_by="AccountBuilding.building_id",
+    )
+
+    @property
+    def building_ids(self) -> list[str]:
+        return [link.building_id for link in self.buildings]
+
+
+class AccountBuilding(Base):
+    """One building an account (楼栋党员, 业主代表) looks after."""
+
+    __tablename__ = "account_buildings"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    building_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account: Mapped[Account] = relationship(back_populates="buildings")
+
+
+class BuildingGrid(Base):
+    """The admin's reassignment of a building to a grid (overrides the layer's ``grid_id``)."""
+
+    __tablename__ = "building_grids"
+
+    building_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grid_id: Mapped[str] = mapped_column(String(64))
+
+
+class StationStock(Base):
+    """How many of an item a station holds now; never negative."""
+
+    __tablename__ = "station_stock"
+    __table_args__ = (CheckConstraint("count >= 0", name="ck_station_stock_count"),)
+
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class Household(Base):
+    """A household of a building: where it lives and the tags that call for attention."""
+
+    __tablename__ = "households"
+
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    building_id: Mapped[str] = mapped_column(String(64), index=True)
+    unit: Mapped[int] = mapped_column(Integer)
+    room: Mapped[str] = mapped_column(String(16))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    members: Mapped[list[Resident]] = relationship(
+        back_populates="household", cascade="all, delete-orphan", order_by="Resident.id"
+    )
+
+
+class Resident(Base):
+    """One person of a household (personal data: never shown on public pages)."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(32))
+    gender: Mapped[str] = mapped_column(String(4))
+    birth_year: Mapped[int] = mapped_column(Integer)
+    relation: Mapped[str] = mapped_column(String(16))
+    party_member: Mapped[bool] = mapped_column(default=False)
+    household: Mapped[Household] = relationship(back_populates="members")
+
+
+class BuildingContact(Base):
+    """A building's 楼栋党员 or 业主代表, one of its residents."""
+
+    __tablename__ = "building_contacts"
+    __table_args__ = (UniqueConstraint("building_id", "role", name="uq_building_contacts_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    building_id: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    resident: Mapped[Resident] = relationship()
+
+
+class AuditEntry(Base):
+    """One change: who, what, on which target, the state before and after, when.
+
+    Append-only: database triggers refuse every UPDATE and DELETE of this table.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
