@@ -29,7 +29,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from geo_app.views import map_page
 
     community_state.init_app(app)
+    from geo_app import auth, stock, store  # accounts, stock and roster (grid management)
+
+    store.init_app(app)
+    stock.init_app(app)
+    auth.init_app(app)  # sets g.user, so before access.init_app's check
     access.init_app(app)
+    from geo_app.views import admin, grid_api, grid_leader
+
+    for blueprint in (grid_leader.bp, grid_api.bp, admin.bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(map_page.bp)
     return app

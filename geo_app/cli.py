@@ -46,3 +46,7 @@ def validate(directory: str) -> None:
 
 
 # Analysis command groups, one module each.
+from geo_app.auth.cli import seed_people_command, user  # noqa: E402  (grid management)
+
+main.add_command(user)
+main.add_command(seed_people_command)
