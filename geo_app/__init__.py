@@ -41,6 +41,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(map_page.bp)
+    from geo_app.views import public_api, resident  # the home page and the public JSON API
+
+    app.register_blueprint(resident.bp)
+    app.register_blueprint(public_api.bp)
     return app
 
 

@@ -1,0 +1,35 @@
+"""The current time in the community's time zone.
+
+Views ask :func:`now` rather than :func:`datetime.now`, so a test can pin the clock with
+``app.config["CLOCK"] = lambda: datetime(2025, 6, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+Clock = Callable[[], datetime]
+
+
+class NaiveClockError(ValueError):
+    """The configured clock returned a datetime without a time zone."""
+
+
+def community_timezone() -> ZoneInfo:
+    """The configured local time zone (config ``TIMEZONE``, Asia/Shanghai by default)."""
+    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+
+
+def now() -> datetime:
+    """The current local time of the community: config ``CLOCK()`` when set, else the system's."""
+    tz = community_timezone()
+    clock: Clock | None = current_app.config.get("CLOCK")
+    moment = clock() if clock is not None else datetime.now(tz)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        msg = f"CLOCK 返回了不带时区的时间 {moment.isoformat()}，请返回带时区的 datetime"
+        raise NaiveClockError(msg)
+    return moment.astimezone(tz)

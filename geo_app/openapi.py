@@ -1,0 +1,316 @@
+"""The OpenAPI 3.1 document of the public JSON API, built from the routes themselves.
+
+Each API view declares its :class:`Operation` with :func:`documented`; the same
+:class:`QueryParameter` declarations drive the view's validation
+(:func:`geo_app.views.public_api.parse_query`) and this document, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from flask import Flask
+
+from layers.schema import ITEM_LABELS, STATION_KINDS
+
+View = TypeVar("View", bound=Callable[..., object])
+OPERATION_ATTR = "_geo_app_openapi"
+OPENAPI_VERSION = "3.1.0"
+
+
+@dataclass(frozen=True)
+class QueryParameter:
+    """One query parameter: its JSON Schema (type, range, enum, default) and a description.
+
+    ``choice_labels`` gives the label of each enum value for error messages; ``range_hint``
+    is added to the out-of-range message (e.g. "are lon and lat swapped?").
+    """
+
+    name: str
+    description: str
+    schema: dict[str, Any]
+    required: bool = False
+    example: Any = None
+    choice_labels: dict[str, str] = field(default_factory=dict)
+    range_hint: str = ""
+
+    def to_openapi(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "name": self.name,
+            "in": "query",
+            "required": self.required,
+            "description": self.description,
+            "schema": self.schema,
+        }
+        if self.example is not None:
+            doc["example"] = self.example
+        return doc
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A GET operation: what it does, its parameters and the schema of its 200 answer."""
+
+    operation_id: str
+    summary: str
+    description: str
+    response_schema: str
+    parameters: tuple[QueryParameter, ...] = ()
+
+
+def documented(operation: Operation) -> Callable[[View], View]:
+    """Attach ``operation`` to a view, for :func:`build_document` and validation."""
+
+    def mark(view: View) -> View:
+        setattr(view, OPERATION_ATTR, operation)
+        return view
+
+    return mark
+
+
+def operation_of(view: Callable[..., object]) -> Operation | None:
+    return getattr(view, OPERATION_ATTR, None)
+
+
+def build_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document of every documented route of ``app``."""
+    paths: dict[str, Any] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        operation = operation_of(app.view_functions[rule.endpoint])
+        if operation is None:
+            continue
+        paths[rule.rule] = {"get": _operation_doc(operation)}
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "金宁社区服务地图 公共接口",
+            "version": "1.0.0",
+            "description": (
+                "居民找服务站用的公开接口（网页与小程序共用）。坐标一律为 WGS84 经纬度；"
+                "距离沿步行路网计算，单位为米；时间为北京时间（Asia/Shanghai）。"
+                "错误输入一律返回 400 和 {error, parameter}；不提供任何居民个人信息。"
+            ),
+        },
+        "paths": paths,
+        "components": {"schemas": SCHEMAS, "responses": RESPONSES},
+    }
+
+
+def _operation_doc(operation: Operation) -> dict[str, Any]:
+    return {
+        "operationId": operation.operation_id,
+        "summary": operation.summary,
+        "description": operation.description,
+        "parameters": [p.to_openapi() for p in operation.parameters],
+        "responses": {
+            "200": {
+                "description": "成功",
+                "content": {
+                    "application/json": {"schema": _ref(operation.response_schema)},
+                },
+            },
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "404": {"$ref": "#/components/responses/NotFound"},
+            "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+        },
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
+    return {"type": [kind, "null"], **extra}
+
+
+ITEM_CHOICES: dict[str, str] = {**ITEM_LABELS, "any": "任意站点"}
+_ITEM_ENUM = list(ITEM_LABELS)
+_KIND_ENUM = list(STATION_KINDS)
+
+_LINESTRING = {
+    "type": "object",
+    "description": "GeoJSON LineString（WGS84 经纬度），从起点沿步行路网到站点",
+    "required": ["type", "coordinates"],
+    "properties": {
+        "type": {"const": "LineString"},
+        "coordinates": {
+            "type": "array",
+            "minItems": 2,
+            "items": {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}]},
+        },
+    },
+}
+
+_STOCK = {
+    "type": "object",
+    "description": "当前有货的物资及数量（物资代码 → 数量，只列数量大于 0 的）",
+    "propertyNames": {"enum": _ITEM_ENUM},
+    "additionalProperties": {"type": "integer", "minimum": 1},
+}
+
+_STATION_PROPERTIES: dict[str, Any] = {
+    "station_id": {"type": "string"},
+    "name": {"type": "string"},
+    "kind": {"enum": _KIND_ENUM},
+    "kind_label": {"type": "string", "description": "党群服务站 或 歇歇角"},
+    "lon": {"type": "number"},
+    "lat": {"type": "number"},
+    "open_now": {"type": "boolean"},
+    "opens_later_today": _nullable(
+        "string", description="今天稍后开门的时间 HH:MM；现在开着或今天不再开时为 null"
+    ),
+    "closes_at": _nullable(
+        "string", description="现在开着时的关门时间 HH:MM；24 小时开放时为 null"
+    ),
+    "hours_known": {"type": "boolean", "description": "是否登记了开放时间"},
+    "hours": {
+        "type": "string",
+        "description": "开放时间，如 周一至周五 08:00-18:00；周六、周日 休息",
+    },
+    "hours_today": {"type": "string", "description": "今天的开放时间"},
+    "contact": {"type": "string", "description": "站点联系电话"},
+    "address": _nullable("string"),
+    "items": _STOCK,
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "parameter"],
+        "properties": {
+            "error": {"type": "string", "description": "出错原因（中文）"},
+            "parameter": _nullable("string", description="出错的参数名；与参数无关时为 null"),
+            "distance_m": {
+                "type": "number",
+                "description": "位置离步行路网太远时，离最近道路的距离（米）",
+            },
+            "limit_m": {"type": "number", "description": "允许的最大距离（米）"},
+        },
+    },
+    "Station": {
+        "type": "object",
+        "required": list(_STATION_PROPERTIES),
+        "properties": _STATION_PROPERTIES,
+    },
+    "StationList": {
+        "type": "object",
+        "required": ["time", "stations", "items"],
+        "properties": {
+            "time": {
+                "type": "string",
+                "format": "date-time",
+                "description": "判断开放状态所用的当地时间",
+            },
+            "stations": {"type": "array", "items": _ref("Station")},
+            "items": {
+                "type": "array",
+                "description": "当前至少一个站点有货的物资",
+                "items": {
+                    "type": "object",
+                    "required": ["item", "label", "stations"],
+                    "properties": {
+                        "item": {"enum": _ITEM_ENUM},
+                        "label": {"type": "string"},
+                        "stations": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "有货的站点数",
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "NearestResult": {
+        "allOf": [_ref("Station")],
+        "type": "object",
+        "required": ["distance_m", "minutes", "stock", "route"],
+        "properties": {
+            "distance_m": {"type": "integer", "minimum": 0, "description": "步行距离（米，取整）"},
+            "minutes": {"type": "number", "minimum": 0, "description": "按所选步速的步行分钟数"},
+            "stock": _nullable(
+                "integer", minimum=1, description="所问物资的当前数量；不限物资时为 null"
+            ),
+            "route": _LINESTRING,
+        },
+    },
+    "NearestAnswer": {
+        "type": "object",
+        "required": [
+            "origin",
+            "access_m",
+            "item",
+            "item_label",
+            "kind",
+            "k",
+            "speed_kmh",
+            "max_distance_m",
+            "time",
+            "results",
+            "message",
+        ],
+        "properties": {
+            "origin": {
+                "type": "object",
+                "required": ["lon", "lat"],
+                "properties": {"lon": {"type": "number"}, "lat": {"type": "number"}},
+            },
+            "access_m": {
+                "type": "number",
+                "minimum": 0,
+                "description": "起点到最近步行道路的距离（米）",
+            },
+            "item": _nullable("string", enum=[*_ITEM_ENUM, None]),
+            "item_label": _nullable("string"),
+            "kind": _nullable("string", enum=[*_KIND_ENUM, None]),
+            "k": {"type": "integer"},
+            "speed_kmh": {"type": "number"},
+            "max_distance_m": {"type": "number", "description": "搜索的最大步行距离（米）"},
+            "time": {"type": "string", "format": "date-time"},
+            "results": {
+                "type": "array",
+                "description": "现在开放的站点在前，今天稍后开放的在后，各按步行距离排序",
+                "items": _ref("NearestResult"),
+            },
+            "message": _nullable(
+                "string", description="没有结果时的说明，如 步行 2000 米内没有存有雨伞的服务站"
+            ),
+        },
+    },
+    "Place": {
+        "type": "object",
+        "required": ["kind", "id", "name", "compound", "lon", "lat"],
+        "properties": {
+            "kind": {"enum": ["building", "compound"], "description": "楼栋 或 小区"},
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "compound": {"type": "string", "description": "所在小区"},
+            "lon": {"type": "number", "description": "出发点经度（楼栋出入口或楼栋中心）"},
+            "lat": {"type": "number"},
+        },
+    },
+    "PlaceList": {
+        "type": "object",
+        "required": ["query", "places"],
+        "properties": {
+            "query": {"type": "string"},
+            "places": {"type": "array", "items": _ref("Place")},
+        },
+    },
+    "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
+}
+
+RESPONSES: dict[str, Any] = {
+    name: {
+        "description": description,
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+    for name, description in (
+        ("BadRequest", "参数错误：error 说明原因，parameter 指出参数"),
+        ("NotFound", "没有这个接口"),
+        ("MethodNotAllowed", "只支持 GET"),
+    )
+}

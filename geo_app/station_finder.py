@@ -1,0 +1,256 @@
+"""The nearest stations that have an item now: the business logic behind ``/api/nearest``.
+
+The station attachments to the walking network are built once per loaded community
+(:func:`current_station_index`) and reused by every request. A query is answered with the
+current stock (:func:`geo_app.stock.get_stock_levels`) and the local time: stations open now
+come first, then stations that open later today (marked so), each list by walking distance.
+Stations whose hours are not recorded, that are closed for the rest of the day, or that are out
+of the item are never offered. Only stations within ``max_distance_m`` of walking are searched
+(config ``NEAREST_MAX_DISTANCE_M``, 2,000 m by default: about 30 minutes at 4 km/h, twice the
+15-minute life circle); when none has the item, the answer says so with that real limit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+import geopandas as gpd
+import numpy as np
+from flask import current_app
+from shapely.geometry import LineString
+
+from geo_app.community_state import get_state
+from geo_app.opening_hours import (
+    OpeningStatus,
+    WeeklyHours,
+    describe_hours,
+    parse_hours,
+    status_at,
+    today_text,
+)
+from layers import Community
+from layers.schema import ITEM_LABELS, STATION_KINDS
+
+if TYPE_CHECKING:
+    from geo_app.walking import Attachment, WalkNetwork
+
+#: Default walking search limit of ``/api/nearest`` (config ``NEAREST_MAX_DISTANCE_M``).
+DEFAULT_MAX_DISTANCE_M = 2000.0
+CACHE_KEY = "geo_app.per_community"
+_BUILD_LOCK = threading.Lock()
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StationIndex:
+    """The stations of one loaded community, attached to its walking network."""
+
+    network: WalkNetwork
+    stations: gpd.GeoDataFrame
+    points: np.ndarray  # (n, 2) lon/lat of each station
+    targets: Attachment
+    hours: tuple[WeeklyHours | None, ...]
+    hours_text: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NearestQuery:
+    """What a resident asks: an item (``None``: any station), a station kind, how many."""
+
+    item: str | None = None
+    kind: str | None = None
+    k: int = 3
+    speed_kmh: float = 4.0
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M
+    max_attach_m: float = 300.0
+
+
+@dataclass(frozen=True)
+class StationState:
+    """A station as a resident sees it at a moment: hours, open or not, current stock."""
+
+    row: int
+    station_id: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    contact: str
+    address: str | None
+    hours_text: str
+    today: str
+    status: OpeningStatus
+    stock: dict[str, int]
+
+    @property
+    def offerable_today(self) -> bool:
+        return self.status.open_now or self.status.opens_later_today is not None
+
+
+@dataclass(frozen=True)
+class StationOffer:
+    """A station offered to the resident, with the walk to it."""
+
+    station: StationState
+    distance_m: float
+    minutes: float
+    route: LineString
+
+
+@dataclass(frozen=True)
+class NearestAnswer:
+    """The offers, nearest first (open now before later today), or a message saying why none."""
+
+    origin: tuple[float, float]
+    access_m: float
+    offers: list[StationOffer]
+    message: str | None
+
+
+def per_community(key: str, build: Callable[[Community], T]) -> T:
+    """``build(community)`` once per loaded community of the running app, then reused."""
+    community = get_state().community
+    cache: dict[str, tuple[Community, object]] = current_app.extensions.setdefault(CACHE_KEY, {})
+    entry = cache.get(key)
+    if entry is None or entry[0] is not community:
+        with _BUILD_LOCK:
+            entry = cache.get(key)
+            if entry is None or entry[0] is not community:
+                entry = (community, build(community))
+                cache[key] = entry
+    return entry[1]  # type: ignore[return-value]
+
+
+def build_station_index(
+    stations: gpd.GeoDataFrame, network: WalkNetwork, *, max_attach_m: float
+) -> StationIndex:
+    """Attach every station to ``network`` once (points: the engine's :func:`feature_points`)."""
+    from geo_app.walking import attach, feature_points
+
+    stations = stations.reset_index(drop=True)
+    points = feature_points(stations)
+    hours = tuple(parse_hours(value) for value in stations["hours"])
+    return StationIndex(
+        network=network,
+        stations=stations,
+        points=points,
+        targets=attach(network, points, max_attach_m=max_attach_m),
+        hours=hours,
+        hours_text=tuple(describe_hours(h) for h in hours),
+    )
+
+
+def current_station_index() -> StationIndex:
+    """The station index of the running app's community (built on first use)."""
+
+    def build(community: Community) -> StationIndex:
+        max_attach_m = float(current_app.config["MAX_ATTACH_M"])
+        return build_station_index(
+            community.stations, get_state().walk_network, max_attach_m=max_attach_m
+        )
+
+    return per_community("station_index", build)
+
+
+def station_states(
+    index: StationIndex, *, moment: datetime, stock: Mapping[str, Mapping[str, int]]
+) -> list[StationState]:
+    """Every station at ``moment`` (local time) with ``stock`` (station id → item → count)."""
+    frame = index.stations
+    states = []
+    for row, station_id in enumerate(frame["id"]):
+        address = frame["address"].iat[row]
+        states.append(
+            StationState(
+                row=row,
+                station_id=str(station_id),
+                name=str(frame["name"].iat[row]),
+                kind=str(frame["kind"].iat[row]),
+                lon=float(index.points[row, 0]),
+                lat=float(index.points[row, 1]),
+                contact=str(frame["contact"].iat[row]),
+                address=str(address) if address else None,
+                hours_text=index.hours_text[row],
+                today=today_text(index.hours[row], moment),
+                status=status_at(index.hours[row], moment),
+                stock={k: int(v) for k, v in stock.get(str(station_id), {}).items() if v > 0},
+            )
+        )
+    return states
+
+
+def find_nearest(
+    index: StationIndex,
+    origin: tuple[float, float],
+    query: NearestQuery,
+    *,
+    moment: datetime,
+    stock: Mapping[str, Mapping[str, int]],
+) -> NearestAnswer:
+    """The nearest stations for ``query`` from ``origin`` (lon, lat) at ``moment``.
+
+    Raises the engine's ``PointTooFarError`` when ``origin`` is farther than
+    ``query.max_attach_m`` from every path.
+    """
+    from geo_app.walking import PointTooFarError, attach, nearest
+
+    origin_attachment = attach(
+        index.network, np.array([origin], dtype=float), max_attach_m=query.max_attach_m
+    )
+    if not origin_attachment.ok[0]:
+        raise PointTooFarError(float(origin_attachment.access_m[0]), query.max_attach_m)
+    states = station_states(index, moment=moment, stock=stock)
+    wanted = np.array([_wanted(s, query) for s in states], dtype=bool)
+    open_now = np.array([s.status.open_now for s in states], dtype=bool)
+    later = np.array([s.offerable_today and not s.status.open_now for s in states], dtype=bool)
+
+    def routes(mask: np.ndarray, k: int) -> list[StationOffer]:
+        if k <= 0 or not mask.any():
+            return []
+        found = nearest(
+            index.network,
+            origin,
+            index.targets,
+            k=k,
+            mask=mask,
+            max_distance_m=query.max_distance_m,
+            speed_kmh=query.speed_kmh,
+            max_attach_m=query.max_attach_m,
+        )
+        return [
+            StationOffer(states[r.target_index], r.distance_m, r.minutes, r.geometry) for r in found
+        ]
+
+    offers = routes(wanted & open_now, query.k)
+    offers += routes(wanted & later, query.k - len(offers))
+    message = None
+    if not offers:
+        # Why none: out of stock / wrong kind within reach, or every such station closed today?
+        closed_today = wanted & ~open_now & ~later
+        message = _no_offer_message(query, any_closed=bool(routes(closed_today, 1)))
+    return NearestAnswer(
+        origin=origin,
+        access_m=float(origin_attachment.access_m[0]),
+        offers=offers,
+        message=message,
+    )
+
+
+def _wanted(state: StationState, query: NearestQuery) -> bool:
+    if query.kind is not None and state.kind != query.kind:
+        return False
+    return query.item is None or state.stock.get(query.item, 0) > 0
+
+
+def _no_offer_message(query: NearestQuery, *, any_closed: bool) -> str:
+    what = STATION_KINDS[query.kind] if query.kind else "服务站"
+    if query.item is not None:
+        what = f"存有{ITEM_LABELS[query.item]}的{what}"
+    limit = f"{query.max_distance_m:.0f} 米"
+    if any_closed:
+        return f"步行 {limit}内{what}今天都已关门或不再开放，请明天再来或电话联系"
+    return f"步行 {limit}内没有{what}"

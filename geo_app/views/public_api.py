@@ -1,0 +1,368 @@
+"""The public JSON API (used by the resident page; a WeChat mini-program could use it too).
+
+Thin HTTP layer: validate the query against the declared parameters (the same declarations
+build ``/api/openapi.json``), call :mod:`geo_app.station_finder` or
+:mod:`geo_app.building_search`, and return JSON. Bad input answers 400 with
+``{"error": ..., "parameter": ...}``; unknown routes and methods under ``/api/`` answer JSON too.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+
+from geo_app.access import public
+from geo_app.building_search import MAX_QUERY_CHARS, Place, current_place_index, search_places
+from geo_app.clock import now
+from geo_app.openapi import (
+    ITEM_CHOICES,
+    Operation,
+    QueryParameter,
+    build_document,
+    documented,
+)
+from geo_app.station_finder import (
+    DEFAULT_MAX_DISTANCE_M,
+    NearestAnswer,
+    NearestQuery,
+    StationOffer,
+    StationState,
+    current_station_index,
+    find_nearest,
+    station_states,
+)
+from geo_app.stock import get_stock_levels
+from layers.schema import ITEM_LABELS, STATION_KINDS
+
+bp = Blueprint("public_api", __name__, url_prefix="/api")
+
+MAX_RESULTS = 10
+COORDINATE_DECIMALS = 6  # about 0.1 m
+
+
+class ApiError(Exception):
+    """Bad input: answered 400 with the parameter and the reason."""
+
+    def __init__(self, parameter: str | None, message: str, **extra: float) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+        self.extra = extra
+
+
+LON = QueryParameter(
+    "lon",
+    "所在位置的经度（WGS84，度），如 117.26",
+    {"type": "number", "minimum": -180, "maximum": 180},
+    required=True,
+    example=117.26,
+    range_hint="（经纬度是否写反了？lon 是经度，lat 是纬度）",
+)
+LAT = QueryParameter(
+    "lat",
+    "所在位置的纬度（WGS84，度），如 31.96",
+    {"type": "number", "minimum": -90, "maximum": 90},
+    required=True,
+    example=31.96,
+    range_hint="（经纬度是否写反了？lon 是经度，lat 是纬度）",
+)
+ITEM = QueryParameter(
+    "item",
+    "要借用的物资代码；any 或不填表示任意站点。"
+    + "、".join(f"{k}={v}" for k, v in ITEM_CHOICES.items()),
+    {"type": "string", "enum": list(ITEM_CHOICES), "default": "any"},
+    example="umbrella",
+    choice_labels=ITEM_CHOICES,
+)
+KIND = QueryParameter(
+    "kind",
+    "只找某类站点：" + "、".join(f"{k}={v}" for k, v in STATION_KINDS.items()) + "；不填为全部",
+    {"type": "string", "enum": list(STATION_KINDS)},
+    example="rest_post",
+    choice_labels=STATION_KINDS,
+)
+K = QueryParameter(
+    "k",
+    f"最多返回几个站点（1 至 {MAX_RESULTS}）",
+    {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS, "default": 3},
+    example=3,
+)
+SPEED = QueryParameter(
+    "speed",
+    "步行速度（千米/小时），默认 4；长者可用 3",
+    {"type": "number", "minimum": 1, "maximum": 8},
+    example=3,
+)
+QUERY = QueryParameter(
+    "q",
+    "楼栋或小区名称的一部分，如 风格城市 3栋（不区分全角半角，忽略空格）",
+    {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+    required=True,
+    example="风格城市 3栋",
+)
+
+NEAREST = Operation(
+    "nearest",
+    "离我最近、现在有某物资的服务站",
+    "沿步行路网找最近的站点：只给出有货且现在开放（或今天稍后开放，opens_later_today 注明时间）"
+    "的站点，现在开放的在前。搜索范围为步行 max_distance_m 米（默认 2000 米，配置 "
+    "NEAREST_MAX_DISTANCE_M）；没有结果时 message 说明原因。位置离步行路网超过 MAX_ATTACH_M "
+    "（默认 300 米）时返回 400，parameter 为 lon/lat。",
+    "NearestAnswer",
+    (LON, LAT, ITEM, KIND, K, SPEED),
+)
+STATIONS = Operation(
+    "stations",
+    "全部服务站及其开放状态与库存",
+    "党群服务站和歇歇角：位置、开放时间、现在是否开放、当前库存与联系电话（不含个人信息）。",
+    "StationList",
+)
+BUILDINGS = Operation(
+    "buildings",
+    "按名称查找楼栋或小区",
+    "名称包含 q 的小区与楼栋（最多 20 个），及其步行出发点（出入口或楼栋中心）。",
+    "PlaceList",
+    (QUERY,),
+)
+OPENAPI = Operation(
+    "openapi",
+    "本接口的 OpenAPI 3.1 文档",
+    "描述全部公共接口及参数。",
+    "OpenApiDocument",
+)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def parse_query(parameters: tuple[QueryParameter, ...]) -> dict[str, Any]:
+    """The request's query, checked against ``parameters`` (unknown or repeated ones refused)."""
+    known = {p.name: p for p in parameters}
+    for name in request.args:
+        if name not in known:
+            allowed = "、".join(known) or "无"
+            raise ApiError(name, f"未知参数 {name}（可用参数：{allowed}）")
+        if len(request.args.getlist(name)) > 1:
+            raise ApiError(name, f"参数 {name} 只能出现一次")
+    values: dict[str, Any] = {}
+    for parameter in parameters:
+        raw = request.args.get(parameter.name, "").strip()
+        if not raw:
+            if parameter.required:
+                raise ApiError(
+                    parameter.name, f"缺少参数 {parameter.name}：{parameter.description}"
+                )
+            values[parameter.name] = parameter.schema.get("default")
+            continue
+        values[parameter.name] = _coerce(parameter, raw)
+    return values
+
+
+def _coerce(parameter: QueryParameter, raw: str) -> Any:
+    schema = parameter.schema
+    name = parameter.name
+    kind = schema["type"]
+    if kind == "string":
+        if "enum" in schema and raw not in schema["enum"]:
+            labels = parameter.choice_labels
+            choices = "、".join(f"{c}（{labels[c]}）" if c in labels else c for c in schema["enum"])
+            raise ApiError(name, f"参数 {name} 的取值 {raw!r} 无效，可选：{choices}")
+        if len(raw) > schema.get("maxLength", math.inf):
+            raise ApiError(name, f"参数 {name} 太长（最多 {schema['maxLength']} 个字符）")
+        return raw
+    value: float | int
+    try:
+        value = int(raw) if kind == "integer" else float(raw)
+    except ValueError:
+        expected = "整数" if kind == "integer" else "数字"
+        raise ApiError(name, f"参数 {name} 应为{expected}，实际为 {raw!r}") from None
+    if not math.isfinite(value):
+        raise ApiError(name, f"参数 {name} 应为有限的数字，实际为 {raw!r}")
+    low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
+    if not low <= value <= high:
+        raise ApiError(
+            name,
+            f"参数 {name} 超出范围：应在 {low:g} 至 {high:g} 之间，"
+            f"实际为 {raw}{parameter.range_hint}",
+        )
+    return value
+
+
+@bp.errorhandler(ApiError)
+def bad_request(error: ApiError) -> tuple[Response, int]:
+    return jsonify(error=error.message, parameter=error.parameter, **error.extra), 400
+
+
+@bp.app_errorhandler(HTTPException)
+def api_http_error(error: HTTPException) -> Response | HTTPException:
+    """Under ``/api/``: JSON errors (404, 405, …); elsewhere Flask's own page."""
+    if not _is_api_request():
+        return error
+    if isinstance(error, NotFound):
+        message = f"没有这个接口：{request.path}（接口列表见 /api/openapi.json）"
+    elif isinstance(error, MethodNotAllowed):
+        message = f"接口 {request.path} 不支持 {request.method} 请求，只支持 GET"
+    else:
+        message = error.description or error.name
+    response = jsonify(error=message, parameter=None)
+    response.status_code = error.code or 500
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+@bp.app_errorhandler(InternalServerError)
+def api_internal_error(error: InternalServerError) -> Response | InternalServerError:
+    """An unexpected failure under ``/api/``: a short JSON message, never a traceback."""
+    if not _is_api_request():
+        return error
+    current_app.logger.exception("API 内部错误：%s", request.full_path)
+    response = jsonify(error="服务器内部错误，请稍后再试", parameter=None)
+    response.status_code = 500
+    return response
+
+
+def _is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+# ---------------------------------------------------------------- routes
+
+
+@bp.get("/nearest")
+@public
+@documented(NEAREST)
+def nearest() -> Response:
+    from geo_app.walking import PointTooFarError
+
+    args = parse_query(NEAREST.parameters)
+    item = None if args["item"] in (None, "any") else args["item"]
+    config = current_app.config
+    query = NearestQuery(
+        item=item,
+        kind=args["kind"],
+        k=int(args["k"]),
+        speed_kmh=float(args["speed"] or config["WALK_SPEED_KMH"]),
+        max_distance_m=float(config.get("NEAREST_MAX_DISTANCE_M", DEFAULT_MAX_DISTANCE_M)),
+        max_attach_m=float(config["MAX_ATTACH_M"]),
+    )
+    moment = now()
+    origin = (float(args["lon"]), float(args["lat"]))
+    try:
+        answer = find_nearest(
+            current_station_index(), origin, query, moment=moment, stock=get_stock_levels()
+        )
+    except PointTooFarError as exc:
+        raise ApiError(
+            "lon/lat",
+            f"该位置离最近的步行道路约 {exc.distance_m:.0f} 米，超过 {exc.limit_m:.0f} 米，"
+            "不在社区步行网络范围内，请在社区地图上重新选择位置",
+            distance_m=round(float(exc.distance_m), 1),
+            limit_m=float(exc.limit_m),
+        ) from None
+    return jsonify(_nearest_json(answer, query, moment))
+
+
+@bp.get("/stations")
+@public
+@documented(STATIONS)
+def stations() -> Response:
+    parse_query(STATIONS.parameters)
+    moment = now()
+    states = station_states(current_station_index(), moment=moment, stock=get_stock_levels())
+    counts = {item: sum(item in s.stock for s in states) for item in ITEM_LABELS}
+    return jsonify(
+        time=moment.isoformat(),
+        stations=[_station_json(s) for s in states],
+        items=[
+            {"item": item, "label": ITEM_LABELS[item], "stations": n}
+            for item, n in counts.items()
+            if n > 0
+        ],
+    )
+
+
+@bp.get("/buildings")
+@public
+@documented(BUILDINGS)
+def buildings() -> Response:
+    args = parse_query(BUILDINGS.parameters)
+    places = search_places(current_place_index(), args["q"])
+    return jsonify(query=args["q"], places=[_place_json(p) for p in places])
+
+
+@bp.get("/openapi.json")
+@public
+@documented(OPENAPI)
+def openapi() -> Response:
+    parse_query(OPENAPI.parameters)
+    return jsonify(build_document(current_app))
+
+
+# ---------------------------------------------------------------- JSON shapes
+
+
+def _station_json(state: StationState) -> dict[str, Any]:
+    status = state.status
+    return {
+        "station_id": state.station_id,
+        "name": state.name,
+        "kind": state.kind,
+        "kind_label": STATION_KINDS.get(state.kind, state.kind),
+        "lon": round(state.lon, COORDINATE_DECIMALS),
+        "lat": round(state.lat, COORDINATE_DECIMALS),
+        "open_now": status.open_now,
+        "opens_later_today": status.opens_later_today,
+        "closes_at": status.closes_at,
+        "hours_known": status.known,
+        "hours": state.hours_text,
+        "hours_today": state.today,
+        "contact": state.contact,
+        "address": state.address,
+        "items": state.stock,
+    }
+
+
+def _offer_json(offer: StationOffer, item: str | None) -> dict[str, Any]:
+    coordinates = [
+        [round(x, COORDINATE_DECIMALS), round(y, COORDINATE_DECIMALS)]
+        for x, y in offer.route.coords
+    ]
+    return {
+        **_station_json(offer.station),
+        "distance_m": round(offer.distance_m),
+        "minutes": round(offer.minutes, 1),
+        "stock": offer.station.stock.get(item) if item else None,
+        "route": {"type": "LineString", "coordinates": coordinates},
+    }
+
+
+def _nearest_json(answer: NearestAnswer, query: NearestQuery, moment: datetime) -> dict[str, Any]:
+    return {
+        "origin": {"lon": answer.origin[0], "lat": answer.origin[1]},
+        "access_m": round(answer.access_m, 1),
+        "item": query.item,
+        "item_label": ITEM_LABELS[query.item] if query.item else None,
+        "kind": query.kind,
+        "k": query.k,
+        "speed_kmh": query.speed_kmh,
+        "max_distance_m": query.max_distance_m,
+        "time": moment.isoformat(),
+        "results": [_offer_json(o, query.item) for o in answer.offers],
+        "message": answer.message,
+    }
+
+
+def _place_json(place: Place) -> dict[str, Any]:
+    return {
+        "kind": place.kind,
+        "id": place.id,
+        "name": place.name,
+        "compound": place.compound,
+        "lon": round(place.lon, COORDINATE_DECIMALS),
+        "lat": round(place.lat, COORDINATE_DECIMALS),
+    }
