@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 
 from geo_app.walking.errors import NetworkInputError
-from geo_app.walking.projection import WGS84, LocalProjection, crs_for_lonlat
+from geo_app.walking.projection import WGS84, crs_for_lonlat, projection_for
 
 ENTRANCES = "entrances"
 
@@ -61,7 +61,7 @@ def feature_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     rest = np.flatnonzero(np.isnan(points[:, 0]))
     if len(rest):
         bounds = shapely.bounds(geoms[rest])
-        projection = LocalProjection(crs_for_lonlat(bounds.reshape(-1, 2)))
+        projection = projection_for(crs_for_lonlat(bounds.reshape(-1, 2)))
         local = shapely.transform(geoms[rest], projection.points_to_local)
         centroids = shapely.get_coordinates(shapely.centroid(local))
         points[rest] = projection.points_to_wgs84(centroids)

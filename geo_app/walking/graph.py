@@ -19,7 +19,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from geo_app.walking.errors import NetworkInputError
-from geo_app.walking.projection import WGS84, LocalProjection, crs_for_lonlat
+from geo_app.walking.projection import WGS84, crs_for_lonlat, projection_for
 
 if TYPE_CHECKING:
     from geo_app.walking.attach import SegmentIndex
@@ -52,7 +52,7 @@ class WalkNetwork:
         node_component: np.ndarray,
     ) -> None:
         self.crs = crs
-        self.projection = LocalProjection(crs)
+        self.projection = projection_for(crs)
         self.node_xy = node_xy
         self.seg_u = seg_u
         self.seg_v = seg_v
@@ -188,7 +188,7 @@ def build_network(
         msg = "路网坐标须为 WGS84 经纬度（EPSG:4326）；发现超出经纬度范围的坐标"
         raise NetworkInputError(msg)
     metric = CRS.from_user_input(crs) if crs is not None else crs_for_lonlat(lonlat)
-    projection = LocalProjection(metric)
+    projection = projection_for(metric)
     xy = projection.points_to_local(lonlat)
 
     vertex_node, node_xy = _merge_vertices(xy)

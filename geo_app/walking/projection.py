@@ -7,6 +7,8 @@ Never in degrees, never in Web Mercator.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from pyproj import CRS, Transformer
 
@@ -69,3 +71,13 @@ class LocalProjection:
         """(n, 2) metres → (n, 2) lon/lat."""
         lon, lat = self.to_wgs84(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
+
+
+@lru_cache(maxsize=16)
+def _projection_for_wkt(wkt: str) -> LocalProjection:
+    return LocalProjection(CRS.from_wkt(wkt))
+
+
+def projection_for(crs: CRS) -> LocalProjection:
+    """The (shared, cached) :class:`LocalProjection` of ``crs``: transformers are slow to make."""
+    return _projection_for_wkt(crs.to_wkt())
