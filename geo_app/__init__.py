@@ -45,6 +45,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(resident.bp)
     app.register_blueprint(public_api.bp)
+    from geo_app.views import planner  # the planners' analyses
+
+    app.register_blueprint(planner.bp)
     return app
 
 

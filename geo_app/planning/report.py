@@ -162,7 +162,10 @@ def planner_report(
     seconds["coverage"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    rules = check_rules(community, crs=network.crs, minimum_kit=settings.minimum_kit, stock=stock)
+    rules = check_rules(
+        community, crs=network.crs, minimum_kit=settings.minimum_kit, stock=stock,
+        grid_station_kinds=settings.grid_station_kinds,
+    )
     seconds["rules"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -15,7 +15,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from layers import Community
-from layers.schema import ITEM_LABELS, WEEKDAY_LABELS, WEEKDAYS
+from layers.schema import ITEM_LABELS, STATION_KINDS, WEEKDAY_LABELS, WEEKDAYS
 
 DEFAULT_TOLERANCE_M2 = 1.0
 
@@ -60,12 +60,16 @@ def check_rules(
     crs: CRS | str,
     minimum_kit: Sequence[str],
     stock: Mapping[str, Mapping[str, int]] | None = None,
+    grid_station_kinds: Sequence[str] = tuple(STATION_KINDS),
     tolerance_m2: float = DEFAULT_TOLERANCE_M2,
 ) -> list[RuleResult]:
-    """Check every 应设尽设 rule; ``stock`` (station → item → count) defaults to the layer's."""
+    """Check every 应设尽设 rule; ``stock`` (station → item → count) defaults to the layer's.
+
+    ``grid_station_kinds`` are the kinds of station that count as a grid's station.
+    """
     grids = community.grids.to_crs(crs)
     return [
-        grids_have_stations(grids, community.stations.to_crs(crs)),
+        grids_have_stations(grids, community.stations.to_crs(crs), kinds=grid_station_kinds),
         grids_do_not_overlap(grids, tolerance_m2=tolerance_m2),
         grids_leave_no_gaps(grids, community.boundary.to_crs(crs), tolerance_m2=tolerance_m2),
         buildings_in_one_grid(grids, community.buildings.to_crs(crs), tolerance_m2=tolerance_m2),
@@ -74,16 +78,18 @@ def check_rules(
     ]
 
 
-def grids_have_stations(grids: gpd.GeoDataFrame, stations: gpd.GeoDataFrame) -> RuleResult:
-    """Every grid has at least one 党群服务站 inside it."""
-    party = stations[stations["kind"] == "party_service_station"]
+def grids_have_stations(
+    grids: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *, kinds: Sequence[str]
+) -> RuleResult:
+    """Every grid has at least one station of ``kinds`` inside it."""
+    counted = stations[stations["kind"].isin(list(kinds))]
+    what = "或".join(STATION_KINDS.get(kind, kind) for kind in kinds)
     violations = []
     for grid_id, polygon in zip(grids["id"], grids.geometry, strict=True):
-        if not shapely.intersects(polygon, party.geometry.to_numpy()).any():
-            violations.append(
-                Violation("grids", grid_id, "网格内没有党群服务站", _wgs84(polygon, grids.crs))
-            )
-    return RuleResult("grid_has_station", "每个网格至少有一个党群服务站", tuple(violations))
+        if not shapely.intersects(polygon, counted.geometry.to_numpy()).any():
+            where = _wgs84(polygon, grids.crs)
+            violations.append(Violation("grids", grid_id, f"网格内没有{what}", where))
+    return RuleResult("grid_has_station", f"每个网格至少有一个{what}", tuple(violations))
 
 
 def grids_do_not_overlap(grids: gpd.GeoDataFrame, *, tolerance_m2: float) -> RuleResult:

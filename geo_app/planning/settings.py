@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geo_app.planning.errors import BadParameterError
-from layers.schema import ITEM_LABELS
+from layers.schema import ITEM_LABELS, STATION_KINDS
 
 #: Defaults, merged under the app's configuration (``app.config`` wins).
 PLANNING_DEFAULTS: dict[str, Any] = {
@@ -28,6 +28,8 @@ PLANNING_DEFAULTS: dict[str, Any] = {
     "CIRCLE_MINUTES": 15.0,
     "MINIMUM_KIT": ["umbrella", "first_aid_kit", "power_bank", "sewing_kit"],
     "ISOCHRONE_BUFFER_M": 40.0,
+    # Which kinds of station count as a grid's station for the 应设尽设 rule.
+    "GRID_STATION_KINDS": ["party_service_station", "rest_post"],
     # An area (grid or community) has a category when this share of its households reach it.
     "CIRCLE_AREA_SHARE": 0.9,
     "CIRCLE_GRADES": [
@@ -78,6 +80,7 @@ class PlanningSettings:
     circle_minutes: float = 15.0
     minimum_kit: tuple[str, ...] = ("umbrella", "first_aid_kit", "power_bank", "sewing_kit")
     isochrone_buffer_m: float = 40.0
+    grid_station_kinds: tuple[str, ...] = ("party_service_station", "rest_post")
     area_share: float = 0.9
     grades: tuple[GradeRule, ...] = field(
         default_factory=lambda: grade_rules(PLANNING_DEFAULTS["CIRCLE_GRADES"])
@@ -113,6 +116,7 @@ def settings_from_config(config: Mapping[str, Any]) -> PlanningSettings:
         circle_minutes=_positive(get("CIRCLE_MINUTES"), "CIRCLE_MINUTES"),
         minimum_kit=kit,
         isochrone_buffer_m=_positive(get("ISOCHRONE_BUFFER_M"), "ISOCHRONE_BUFFER_M"),
+        grid_station_kinds=_station_kinds(get("GRID_STATION_KINDS")),
         area_share=float(get("CIRCLE_AREA_SHARE")),
         grades=grade_rules(get("CIRCLE_GRADES")),
         siting_k=validate_k(get("SITING_K")),
@@ -161,6 +165,15 @@ def validate_k(value: Any, *, parameter: str = "k") -> int:
         msg = f"{parameter} 应在 1–{MAX_K} 之间，实际为 {value!r}"
         raise BadParameterError(msg, parameter=parameter)
     return k
+
+
+def _station_kinds(value: Any) -> tuple[str, ...]:
+    kinds = tuple(value)
+    unknown = [kind for kind in kinds if kind not in STATION_KINDS]
+    if unknown or not kinds:
+        msg = f"GRID_STATION_KINDS 应为 {'、'.join(STATION_KINDS)} 中的一个或多个，实际为 {value!r}"
+        raise BadParameterError(msg, parameter="GRID_STATION_KINDS")
+    return kinds
 
 
 def _positive(value: Any, parameter: str) -> float:

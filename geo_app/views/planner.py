@@ -1,0 +1,117 @@
+"""The planners' page: coverage, 应设尽设 rules, the 15-minute circle and siting, with downloads.
+
+Aggregate planning data only (no personal data), so every view is public.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from geo_app.access import public
+from geo_app.community_state import get_community
+from geo_app.maps import render_map_parts
+from geo_app.planning.chart import coverage_chart
+from geo_app.planning.errors import BadParameterError
+from geo_app.planning.export import grid_rows, report_geojson, to_csv, uncovered_rows
+from geo_app.planning.planner_map import build_planner_map
+from geo_app.planning.report import PlannerReport
+from geo_app.planning.service import current_isochrones, current_report, current_settings
+from geo_app.planning.settings import validate_k, validate_threshold
+from layers.schema import BASIC_CATEGORIES, ITEM_LABELS, STATION_KINDS
+
+bp = Blueprint("planner", __name__, url_prefix="/planner")
+
+
+def _parameters() -> tuple[float, int]:
+    settings = current_settings()
+    raw_threshold = request.args.get("threshold", "").strip()
+    raw_k = request.args.get("k", "").strip()
+    threshold = validate_threshold(raw_threshold) if raw_threshold else 500.0
+    k = validate_k(raw_k) if raw_k else settings.siting_k
+    return threshold, k
+
+
+def _report() -> PlannerReport:
+    threshold, k = _parameters()
+    return current_report(threshold_m=threshold, k=k)
+
+
+@bp.errorhandler(BadParameterError)
+def _bad_parameter(exc: BadParameterError) -> tuple[Response, int] | tuple[str, int]:
+    if request.endpoint == "planner.page":
+        return render_template("planner_error.html", message=str(exc)), 400
+    return jsonify({"error": str(exc), "parameter": exc.parameter}), 400
+
+
+@bp.get("")
+@public
+def page() -> str:
+    """规划分析：覆盖、应设尽设、15 分钟生活圈与新增站点选址。"""
+    started = time.perf_counter()
+    settings = current_settings()
+    report = _report()
+    community = get_community()
+    m = build_planner_map(
+        community, report, current_isochrones(),
+        basemap=current_app.config["BASEMAP"], tianditu_key=current_app.config["TIANDITU_KEY"],
+    )
+    chart = coverage_chart(report.curve, marks=settings.thresholds_m, current=report.threshold_m)
+    return render_template(
+        "planner.html",
+        map=render_map_parts(m),
+        report=report,
+        data=report.as_dict(),
+        chart=chart,
+        settings=settings,
+        args={"threshold": f"{report.threshold_m:g}", "k": report.siting.k},
+        basic_categories=BASIC_CATEGORIES,
+        station_kinds=STATION_KINDS,
+        item_labels=ITEM_LABELS,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@bp.get("/report.json")
+@public
+def report_json() -> Response:
+    """The whole report as JSON (same as ``geo-app coverage --format json``)."""
+    return jsonify(_report().as_dict())
+
+
+@bp.get("/grids.csv")
+@public
+def grids_csv() -> Response:
+    """Per-grid coverage, walk and buffer side by side."""
+    report = _report()
+    return _download(to_csv(grid_rows(report.stations)), "text/csv",
+                     f"grid_coverage_{report.threshold_m:g}m.csv")
+
+
+@bp.get("/uncovered.csv")
+@public
+def uncovered_csv() -> Response:
+    """Buildings beyond the threshold of every 党群服务站 on foot."""
+    report = _report()
+    rows = uncovered_rows(report.stations)
+    columns = ["building_id", "name", "grid_id", "households", "residents", "distance_m",
+               "buffer_distance_m", "threshold_m", "buffer_counts_covered"]
+    return _download(to_csv(rows, columns), "text/csv",
+                     f"uncovered_buildings_{report.threshold_m:g}m.csv")
+
+
+@bp.get("/report.geojson")
+@public
+def report_geojson_download() -> Response:
+    """Uncovered buildings, grids with their figures and the proposed sites as GeoJSON."""
+    report = _report()
+    text = json.dumps(report_geojson(report, get_community()), ensure_ascii=False)
+    return _download(text, "application/geo+json", f"planning_{report.threshold_m:g}m.geojson")
+
+
+def _download(text: str, mimetype: str, filename: str) -> Response:
+    response = Response(text, mimetype=f"{mimetype}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
