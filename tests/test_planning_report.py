@@ -140,6 +140,15 @@ def test_siting_with_a_planners_candidates(measured) -> None:
     assert siting["set_covering"]["uncoverable"] == []
 
 
-def test_the_rules_flag_the_grid_without_a_party_station(measured) -> None:
+def test_the_rules_flag_the_grid_without_a_station(measured) -> None:
+    # G2 holds only the 歇歇角 S2, which counts by default; G1 holds S1.
     rules = {r.rule: r for r in report_at(measured, 500).rules}
+    assert rules["grid_has_station"].passed
+
+
+def test_the_rules_can_ask_for_a_party_station_in_every_grid(measured) -> None:
+    community, network, distances = measured
+    settings = PlanningSettings(grid_station_kinds=("party_service_station",))
+    report = planner_report(community, network, distances, settings, threshold_m=500, k=1)
+    rules = {r.rule: r for r in report.rules}
     assert [v.feature_id for v in rules["grid_has_station"].violations] == ["G2"]

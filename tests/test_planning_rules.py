@@ -42,11 +42,18 @@ def test_a_clean_layout_passes_every_rule(tmp_path: Path) -> None:
     assert all(not violations for violations in found.values()), found
 
 
-def test_grid_without_a_party_station_is_listed(tmp_path: Path) -> None:
+def test_grid_without_a_station_is_listed(tmp_path: Path) -> None:
     layout = clean_layout()
-    # S2 becomes a rest post: a 歇歇角 is not the grid's 党群服务站.
-    layout.stations[1]["kind"] = "rest_post"
+    layout.stations[1]["at"] = (400, 500)  # S2 moves into G1: G2 has none
     found = rules_of(layout, tmp_path)
+    assert found["grid_has_station"] == [("G2", "网格内没有党群服务站或歇歇角")]
+
+
+def test_a_rest_post_counts_unless_only_party_stations_are_asked_for(tmp_path: Path) -> None:
+    layout = clean_layout()
+    layout.stations[1]["kind"] = "rest_post"
+    assert rules_of(layout, tmp_path / "a")["grid_has_station"] == []
+    found = rules_of(layout, tmp_path / "b", grid_station_kinds=["party_service_station"])
     assert found["grid_has_station"] == [("G2", "网格内没有党群服务站")]
 
 
