@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from pathlib import Path
 
 import networkx as nx
@@ -213,6 +214,31 @@ def layout_lines_xy() -> list[list[tuple[float, float]]]:
     return [[(float(x), float(y)) for x, y in vertices] for _, _, _, vertices in PATHS]
 
 
+class SamplePlan:
+    """The bundled sample's plan metres (layers.sample): forward and inverse, and its paths."""
+
+    def __init__(self) -> None:
+        from layers.sample import PLAN_ROTATION_DEG, PlanToWGS84
+
+        self.forward = PlanToWGS84()
+        self.to_local = Transformer.from_crs("EPSG:4326", "EPSG:4548", always_xy=True)
+        self.angle = math.radians(PLAN_ROTATION_DEG)
+
+    def lonlat(self, x: float, y: float) -> tuple[float, float]:
+        lon, lat = self.forward.point((x, y))
+        return (lon, lat)
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        east, north = self.to_local.transform(lon, lat)
+        dx, dy = east - self.forward.origin[0], north - self.forward.origin[1]
+        cos, sin = math.cos(self.angle), math.sin(self.angle)
+        return (dx * cos + dy * sin, -dx * sin + dy * cos)
+
+    def lines_xy(self, paths) -> list[list[tuple[float, float]]]:
+        """Plan polylines of a paths GeoDataFrame (LineStrings in lon/lat)."""
+        return [[self.xy(lon, lat) for lon, lat in geom.coords] for geom in paths.geometry]
+
+
 # ------------------------------------------------------------------ tests of the layout itself
 
 
@@ -230,6 +256,11 @@ def test_reference_walk_matches_hand_computed_detours():
     # Just outside the fence, at (180, 232), to PS-A inside:
     # 8 + 180 + 240 + 200 + 20 + 80 + 70 + 10.
     assert reference_walk_m(layout_lines_xy(), (180, 232), (270, 110)) == pytest.approx(808)
+
+
+def test_sample_plan_round_trip_is_exact_to_centimetres():
+    plan = SamplePlan()
+    assert plan.xy(*plan.lonlat(-310, 230)) == pytest.approx((-310, 230), abs=0.02)
 
 
 def test_plan_round_trip_is_exact_to_millimetres():
