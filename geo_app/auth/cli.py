@@ -36,10 +36,9 @@ def _actor() -> str:
 
 def read_password() -> str:
     """The new password: prompted twice on a terminal, else the first line of stdin."""
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    if sys.stdin.isatty():
         return click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
-    return stdin.readline().rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _layer_assignment_context() -> tuple[dict[str, str], set[str]]:

@@ -37,6 +37,11 @@ def stock_levels(session: Session) -> dict[str, dict[str, int]]:
     return levels
 
 
+def _present_keys(session: Session) -> set[tuple[str, str]]:
+    query = select(StationStock.station_id, StationStock.item)
+    return {(station, item) for station, item in session.execute(query)}
+
+
 def _insert_missing(session: Session, rows: list[dict[str, object]]) -> None:
     """Insert stock rows, skipping any (station, item) that already exists."""
     if not rows:
@@ -44,7 +49,7 @@ def _insert_missing(session: Session, rows: list[dict[str, object]]) -> None:
     dialect = session.get_bind().dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
     if insert is None:  # another database: the caller's transaction keeps this race-free enough
-        present = set(session.execute(select(StationStock.station_id, StationStock.item)).tuples())
+        present = _present_keys(session)
         session.add_all(
             StationStock(**r) for r in rows if (r["station_id"], r["item"]) not in present
         )
@@ -60,7 +65,7 @@ def seed_stock(
 
     Returns how many (station, item) rows were added; counts already in the store are kept.
     """
-    present = set(session.execute(select(StationStock.station_id, StationStock.item)).tuples())
+    present = _present_keys(session)
     added: dict[str, dict[str, int]] = {}
     for station_id, items in layer_items.items():
         for item, count in (items or {}).items():

@@ -1,0 +1,228 @@
+"""Access control over EVERY route of the app: declared, and refused outside the assignment.
+
+The routes are read from ``app.url_map``, so routes added later are checked too: each must
+declare a policy; each non-public one must refuse anonymous callers, the roles it does not
+name, and (for a ``building_id`` or ``grid_id`` in its URL) buildings and grids outside the
+caller's assignment — with none of their personal data in the answer.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import g
+from test_grid_community import (
+    ACCOUNTS,
+    EXPECTED_VISIBLE,
+    GRID_OF,
+    add_accounts,
+    login,
+    make_grid_app,
+)
+from werkzeug.routing import IntegerConverter
+
+from geo_app.access import PUBLIC, policy_of, visible_building_ids
+from geo_app.cli import main
+from geo_app.store import get_store
+from geo_app.store.buildings import assign_building
+from geo_app.store.models import Household, Resident
+
+#: Endpoints that must be open to everyone (those known when this test was written).
+EXPECTED_PUBLIC = {"static", "auth.login", "vendor.asset", "map_page.community_map"}
+#: Blueprints that carry personal data or change the store: never public.
+PRIVATE_BLUEPRINTS = ("grid.", "grid_api.", "admin.")
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+#: Open to every role and would end the shared clients' sessions (tested in test_auth.py).
+ENDS_SESSION = {"auth.logout"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    app = make_grid_app(tmp_path_factory.mktemp("access"), WTF_CSRF_ENABLED=False)
+    add_accounts(app)
+    result = app.test_cli_runner().invoke(main, ["seed-people"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.fixture(scope="module")
+def clients(app):
+    clients = {}
+    for username in ACCOUNTS:
+        client = app.test_client()
+        assert login(client, username).status_code == 302
+        clients[username] = client
+    return clients
+
+
+@pytest.fixture(scope="module")
+def personal_data(app) -> dict[str, set[str]]:
+    """Building id → strings that identify its residents (household ids, 3-character names)."""
+    found: dict[str, set[str]] = {b: set() for b in GRID_OF}
+    with app.app_context(), get_store().read() as db:
+        for building_id, household_id, name in db.execute(
+            Household.__table__.join(Resident.__table__)
+            .select()
+            .with_only_columns(Household.building_id, Household.id, Resident.name)
+        ):
+            found[building_id].add(household_id)
+            if len(name) >= 3:
+                found[building_id].add(name)
+    assert all(found.values())
+    return found
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def _url(rule, *, building: str, grid: str) -> str:
+    values = {}
+    for name in rule.arguments:
+        if name == "building_id":
+            values[name] = building
+        elif name == "grid_id":
+            values[name] = grid
+        elif isinstance(rule._converters.get(name), IntegerConverter):
+            values[name] = 1
+        else:
+            values[name] = "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _call(client, method: str, url: str):
+    return client.open(url, method=method, data={}, follow_redirects=False)
+
+
+def _outside(username: str) -> tuple[str, str]:
+    """A building and a grid outside ``username``'s assignment."""
+    _, grid, buildings = ACCOUNTS[username]
+    other_grid = "JN-02" if grid == "JN-01" else "JN-01"
+    if buildings:  # a building of their own grid that is not theirs
+        same_grid = [b for b, gid in GRID_OF.items() if gid == grid and b not in buildings]
+        return same_grid[0], other_grid
+    return next(b for b, gid in GRID_OF.items() if gid == other_grid), other_grid
+
+
+def test_every_endpoint_declares_a_policy(app):
+    with app.app_context():
+        undeclared = sorted({r.endpoint for r in _rules(app) if policy_of(r.endpoint) is None})
+        assert undeclared == []
+        public = {r.endpoint for r in _rules(app) if PUBLIC in policy_of(r.endpoint)}
+    assert EXPECTED_PUBLIC - {"static"} <= public
+    assert not [e for e in public if e.startswith(PRIVATE_BLUEPRINTS)]
+
+
+def test_an_undeclared_view_is_refused(tmp_path):
+    app = make_grid_app(tmp_path)
+    app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    assert app.test_client().get("/forgotten").status_code == 403
+
+
+def test_every_private_route_refuses_anonymous_callers(app):
+    client = app.test_client()
+    checked = 0
+    with app.app_context():
+        rules = [r for r in _rules(app) if PUBLIC not in policy_of(r.endpoint)]
+    for rule in rules:
+        url = _url(rule, building="FG-1", grid="JN-01")
+        for method in rule.methods - SKIPPED_METHODS:
+            response = _call(client, method, url)
+            if response.status_code == 302:
+                assert response.headers["Location"].startswith("/login?next="), (method, url)
+            else:
+                assert response.status_code == 401, (method, url, response.status_code)
+            checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("username", list(ACCOUNTS))
+def test_every_private_route_refuses_other_roles_and_other_assignments(
+    app, clients, personal_data, username
+):
+    role = ACCOUNTS[username][0]
+    client = clients[username]
+    outside_building, outside_grid = _outside(username)
+    leaks = personal_data[outside_building]
+    with app.app_context():
+        rules = [(r, policy_of(r.endpoint)) for r in _rules(app)]
+    scoped = 0
+    for rule, policy in rules:
+        if PUBLIC in policy or rule.endpoint in ENDS_SESSION:
+            continue
+        url = _url(rule, building=outside_building, grid=outside_grid)
+        for method in rule.methods - SKIPPED_METHODS:
+            response = _call(client, method, url)
+            body = response.get_data(as_text=True)
+            where = (username, method, url, response.status_code)
+            if role not in policy:
+                assert response.status_code == 403, where
+            elif role != "admin" and {"building_id", "grid_id"} & set(rule.arguments):
+                assert response.status_code in (403, 404), where
+                scoped += 1
+            else:
+                assert response.status_code not in (401, 403), where
+                continue
+            assert not [s for s in leaks if s in body], where
+    if role != "admin":
+        assert scoped >= 4  # the grid page, its export, the household page, the building API
+
+
+@pytest.mark.parametrize("username", list(ACCOUNTS))
+def test_visible_buildings_follow_the_hierarchy(app, clients, username):
+    with app.test_request_context():
+        from geo_app.auth.identity import CurrentUser
+        from geo_app.store.accounts import find_account
+
+        with get_store().read() as db:
+            g.user = CurrentUser.of(find_account(db, username))
+        assert visible_building_ids() == EXPECTED_VISIBLE[username]
+    listed = clients[username].get("/api/my/buildings").get_json()
+    assert {b["id"] for b in listed["buildings"]} == EXPECTED_VISIBLE[username]
+
+
+def test_crafted_queries_return_only_the_callers_own_buildings(clients):
+    client = clients["leader1"]
+    listed = client.get("/api/my/buildings?grid_id=JN-02&building_id=HY-1&role=admin").get_json()
+    assert {b["id"] for b in listed["buildings"]} == {"FG-1", "FG-2", "FG-3"}
+    csv_text = client.get("/grid/JN-01/export.csv?grid_id=JN-02").get_data(as_text=True)
+    assert "HY-" not in csv_text
+    for crafted in ["/api/buildings/HY-1%00", "/api/buildings/hy-1", "/api/buildings/HY-1 ",
+                    "/grid/buildings/..%2FHY-1", "/grid/JN-02%20"]:
+        assert client.get(crafted).status_code in (403, 404), crafted
+
+
+def test_public_routes_carry_no_personal_data(app, personal_data):
+    client = app.test_client()
+    everything = set().union(*personal_data.values())
+    names = sorted(s for s in everything if not s[0].isascii())[:3]
+    with app.app_context():
+        rules = [r for r in _rules(app) if PUBLIC in policy_of(r.endpoint) and not r.arguments]
+    urls = [(r.rule, "") for r in rules if "GET" in r.methods]
+    # a search by a resident's name (the answer may echo the query, nothing more)
+    urls += [(f"/api/buildings?q={name}", name) for name in names]
+    fetched = 0
+    for url, echoed in urls:
+        try:
+            response = client.get(url)
+        except Exception:  # a route that fails on this tiny community leaks nothing
+            continue
+        body = response.get_data(as_text=True)
+        assert not [s for s in everything - {echoed} if s in body], url
+        fetched += 1
+    assert fetched >= 3
+
+
+def test_moving_a_building_to_another_grid_moves_its_visibility(tmp_path):
+    app = make_grid_app(tmp_path)
+    add_accounts(app, {k: ACCOUNTS[k] for k in ("leader1", "leader2", "member1")})
+    with app.app_context(), get_store().write() as db:
+        assign_building(db, "FG-3", "JN-02", layer_grids=GRID_OF,
+                        known_grids={"JN-01", "JN-02"}, actor="test")
+    leader1, leader2 = app.test_client(), app.test_client()
+    login(leader1, "leader1")
+    login(leader2, "leader2")
+    mine1 = {b["id"] for b in leader1.get("/api/my/buildings").get_json()["buildings"]}
+    mine2 = {b["id"] for b in leader2.get("/api/my/buildings").get_json()["buildings"]}
+    assert (mine1, mine2) == ({"FG-1", "FG-2"}, {"FG-3", "HY-1", "HY-2"})
+    assert leader1.get("/api/buildings/FG-3").status_code == 404
+    assert leader2.get("/api/buildings/FG-3").get_json()["grid_id"] == "JN-02"

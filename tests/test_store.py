@@ -1,0 +1,351 @@
+"""The store: migrations, transactions, atomic stock movements, the audit log, accounts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from geo_app.store import AccountError, AssignmentError, StockError, Store
+from geo_app.store import stock as store_stock
+from geo_app.store.accounts import authenticate, check_assignment, create_account, find_account
+from geo_app.store.audit import entries
+from geo_app.store.migrate import current_revision, head_revision, upgrade
+from geo_app.store.models import AuditEntry, Base, StationStock
+
+REPO = Path(__file__).resolve().parent.parent
+GRIDS = {"B1": "G1", "B2": "G1", "B3": "G2"}
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    upgrade(store.engine)
+    yield store
+    store.dispose()
+
+
+def _count(store: Store, station: str = "S1", item: str = "umbrella") -> int | None:
+    with store.read() as db:
+        return db.scalar(
+            select(StationStock.count).where(
+                StationStock.station_id == station, StationStock.item == item
+            )
+        )
+
+
+def _audit_count(store: Store, action: str | None = None) -> int:
+    with store.read() as db:
+        query = select(func.count(AuditEntry.id))
+        if action:
+            query = query.where(AuditEntry.action == action)
+        return db.scalar(query)
+
+
+def _seed(store: Store, count: int) -> None:
+    with store.write() as db:
+        store_stock.seed_stock(db, {"S1": {"umbrella": count}})
+
+
+def _move(store: Store, movement: str, quantity: int) -> tuple[int, int]:
+    with store.write() as db:
+        return store_stock.move_stock(
+            db, "S1", "umbrella", movement=movement, quantity=quantity,
+            known_stations={"S1"}, actor="tester",
+        )
+
+
+# --- schema ------------------------------------------------------------------------------
+
+
+def test_first_run_creates_the_schema_at_the_head_revision(store):
+    assert current_revision(store.engine) == head_revision() == "0001"
+    upgrade(store.engine)  # a second start changes nothing
+    assert current_revision(store.engine) == "0001"
+
+
+def test_migrations_and_models_describe_the_same_schema(store):
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(store):
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_default_database_is_a_file_in_the_instance_folder(tmp_path):
+    from flask import Flask
+
+    from geo_app.store import database_url
+
+    app = Flask("x", instance_path=str(tmp_path / "instance"))
+    assert database_url(app) == f"sqlite:///{tmp_path / 'instance' / 'store.sqlite3'}"
+    app.config["DATABASE_URL"] = "postgresql://u@localhost/geo"
+    assert database_url(app) == "postgresql://u@localhost/geo"
+
+
+# --- the audit log -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"]
+)
+def test_the_audit_log_refuses_updates_and_deletes(store, statement):
+    _seed(store, 3)
+    with pytest.raises(IntegrityError, match="append-only"), store.write() as db:
+        db.execute(text(statement))
+    with store.read() as db:
+        (entry,) = entries(db)
+    assert entry.actor == "system"
+    assert entry.action == "stock.seed"
+
+
+# --- stock -------------------------------------------------------------------------------
+
+
+def test_seeding_copies_the_layer_once_and_then_keeps_the_store_counts(store):
+    _seed(store, 10)
+    _move(store, "lent", 4)
+    with store.write() as db:  # the layer still says 10; a new item appears in it
+        added = store_stock.seed_stock(db, {"S1": {"umbrella": 10, "sewing_kit": 2}})
+    assert added == 1
+    assert _count(store) == 6
+    assert _count(store, item="sewing_kit") == 2
+
+
+def test_a_movement_is_audited_with_before_and_after(store):
+    _seed(store, 10)
+    assert _move(store, "lent", 3) == (10, 7)
+    assert _move(store, "returned", 1) == (7, 8)
+    assert _move(store, "restocked", 5) == (8, 13)
+    with store.read() as db:
+        latest = entries(db, limit=3)
+    assert [(e.action, e.before, e.after, e.actor) for e in latest] == [
+        ("stock.restocked", {"count": 8}, {"count": 13}, "tester"),
+        ("stock.returned", {"count": 7}, {"count": 8}, "tester"),
+        ("stock.lent", {"count": 10}, {"count": 7}, "tester"),
+    ]
+
+
+def test_restocking_an_item_the_station_never_had_creates_it(store):
+    _seed(store, 1)
+    with store.write() as db:
+        store_stock.move_stock(
+            db, "S1", "wheelchair", movement="restocked", quantity=2,
+            known_stations={"S1"}, actor="tester",
+        )
+    assert _count(store, item="wheelchair") == 2
+
+
+@pytest.mark.parametrize(
+    ("station", "item", "movement", "quantity", "parameter", "message"),
+    [
+        ("S9", "umbrella", "lent", 1, "station", "站点 'S9' 不存在"),
+        ("S1", "spaceship", "lent", 1, "item", "未知物资"),
+        ("S1", "umbrella", "stolen", 1, "movement", "未知操作"),
+        ("S1", "umbrella", "lent", 0, "quantity", "正整数"),
+        ("S1", "umbrella", "lent", 6, "quantity", "库存不足：现有 5，借出 6"),
+        ("S1", "power_bank", "lent", 1, "quantity", "库存不足：现有 0"),
+    ],
+)
+def test_impossible_movements_are_refused_and_change_nothing(
+    store, station, item, movement, quantity, parameter, message
+):
+    _seed(store, 5)
+    with pytest.raises(StockError, match=message) as caught, store.write() as db:
+        store_stock.move_stock(
+            db, station, item, movement=movement, quantity=quantity,
+            known_stations={"S1"}, actor="tester",
+        )
+    assert caught.value.parameter == parameter
+    assert _count(store) == 5
+    assert _audit_count(store) == 1  # only the seeding
+
+
+def _run_threads(n: int, work) -> list[BaseException | None]:
+    barrier = threading.Barrier(n)
+    outcomes: list[BaseException | None] = [None] * n
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            work(index)
+        except BaseException as exc:
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    return outcomes
+
+
+def test_fifty_concurrent_movements_leave_the_exact_count(store):
+    _seed(store, 100)
+    # 30 threads lend 1 each, 20 restock 3 each: 100 - 30 + 60 = 130.
+    outcomes = _run_threads(
+        50, lambda i: _move(store, "lent", 1) if i < 30 else _move(store, "restocked", 3)
+    )
+    assert outcomes == [None] * 50
+    assert _count(store) == 130
+    assert _audit_count(store, "stock.lent") == 30
+    assert _audit_count(store, "stock.restocked") == 20
+
+
+def test_fifty_concurrent_loans_of_twenty_umbrellas_lend_exactly_twenty(store):
+    _seed(store, 20)
+    outcomes = _run_threads(50, lambda i: _move(store, "lent", 1))
+    refused = [o for o in outcomes if o is not None]
+    assert len(refused) == 30
+    assert all(isinstance(o, StockError) for o in refused)
+    assert _count(store) == 0
+    assert _audit_count(store, "stock.lent") == 20
+
+
+def test_a_failure_between_the_update_and_its_audit_entry_rolls_both_back(store, monkeypatch):
+    _seed(store, 10)
+
+    def broken_record(*args, **kwargs):
+        raise RuntimeError("disk full while writing the audit entry")
+
+    monkeypatch.setattr(store_stock.audit, "record", broken_record)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _move(store, "lent", 4)
+    assert _count(store) == 10
+    assert _audit_count(store) == 1
+
+
+KILLED_WRITER = """
+import sys, time
+from geo_app.store import Store
+from geo_app.store.stock import move_stock
+store = Store(sys.argv[1])
+with store.write() as db:
+    move_stock(db, "S1", "umbrella", movement="lent", quantity=4, known_stations={"S1"},
+               actor="doomed")
+    print("written, not committed", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_writer_killed_midway_leaves_the_store_as_before(store, tmp_path):
+    _seed(store, 10)
+    script = tmp_path / "writer.py"
+    script.write_text(textwrap.dedent(KILLED_WRITER), encoding="utf-8")
+    writer = subprocess.Popen(
+        [sys.executable, str(script), store.url],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert writer.stdout.readline().strip() == "written, not committed"
+        os.kill(writer.pid, signal.SIGKILL)
+    finally:
+        writer.wait(timeout=30)
+        writer.stdout.close()
+    assert writer.returncode == -signal.SIGKILL
+    assert _count(store) == 10
+    assert _audit_count(store, "stock.lent") == 0
+    assert _move(store, "lent", 1) == (10, 9)  # and the store takes writes again
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "grid", "buildings", "parameter", "message"),
+    [
+        ("mayor", "G1", [], "role", "未知角色"),
+        ("admin", "G1", [], "grid", "不属于任何网格"),
+        ("grid_leader", None, [], "grid", "必须属于一个网格"),
+        ("steward", "G9", [], "grid", "网格 'G9' 不存在"),
+        ("steward", "G1", ["B1"], "buildings", "负责整个网格"),
+        ("building_member", "G1", [], "buildings", "至少负责一栋楼"),
+        ("building_member", "G1", ["B1", "B3"], "buildings", "B3 不在网格 G1 内"),
+        ("owner_rep", "G2", ["B9"], "buildings", "B9 不存在"),
+    ],
+)
+def test_the_hierarchy_is_enforced_at_assignment(role, grid, buildings, parameter, message):
+    with pytest.raises(AssignmentError, match=message) as caught:
+        check_assignment(role, grid, buildings, building_grids=GRIDS, known_grids={"G1", "G2"})
+    assert caught.value.parameter == parameter
+
+
+@pytest.mark.parametrize(
+    ("role", "grid", "buildings"),
+    [
+        ("admin", None, []),
+        ("grid_leader", "G1", []),
+        ("steward", "G2", []),
+        ("building_member", "G1", ["B1", "B2"]),
+        ("owner_rep", "G2", ["B3"]),
+    ],
+)
+def test_valid_assignments_pass(role, grid, buildings):
+    check_assignment(role, grid, buildings, building_grids=GRIDS, known_grids={"G1", "G2"})
+
+
+def _create(store: Store, username: str = "leader", password: str = "s3cret-pass!") -> None:
+    with store.write() as db:
+        create_account(
+            db, username=username, password=password, role="grid_leader", grid_id="G1",
+            building_grids=GRIDS, known_grids={"G1", "G2"}, actor="tester",
+        )
+
+
+def test_passwords_are_stored_only_as_salted_hashes(store, tmp_path):
+    _create(store, "leader_a", "s3cret-pass!")
+    _create(store, "leader_b", "s3cret-pass!")
+    with store.read() as db:
+        a, b = find_account(db, "leader_a"), find_account(db, "leader_b")
+        assert a.password_hash.startswith("scrypt:")
+        assert a.password_hash != b.password_hash  # salted
+        assert authenticate(db, "leader_a", "s3cret-pass!").username == "leader_a"
+        assert authenticate(db, "leader_a", "wrong-password") is None
+        assert authenticate(db, "nobody", "s3cret-pass!") is None
+    store.dispose()
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.glob("store.sqlite3*"))
+    assert b"s3cret-pass!" not in on_disk
+    with store.read() as db:
+        (created, _) = entries(db)
+    assert "password" not in str(created.after)
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "parameter"),
+    [
+        ("leader", "short", "password"),
+        ("leader", " padded-password ", "password"),
+        ("a b", "long-enough-pass", "username"),
+        ("", "long-enough-pass", "username"),
+    ],
+)
+def test_bad_names_and_weak_passwords_are_refused(store, username, password, parameter):
+    with pytest.raises(AccountError) as caught:
+        _create(store, username, password)
+    assert caught.value.parameter == parameter
+    assert _audit_count(store) == 0
+
+
+def test_a_username_is_taken_once(store):
+    _create(store)
+    with pytest.raises(AccountError, match="已存在"):
+        _create(store)
