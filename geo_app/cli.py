@@ -52,3 +52,6 @@ main.add_command(user)
 main.add_command(seed_people_command)
 from geo_app.planning.cli import coverage  # noqa: E402  (planners)
 main.add_command(coverage)
+from geo_app.walking.cli import walk  # noqa: E402  (walking distances on any data)
+
+main.add_command(walk)

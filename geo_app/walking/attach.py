@@ -13,6 +13,7 @@ re-checked against every sample in that radius.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -182,7 +183,11 @@ def as_lonlat(points: object, *, name: str) -> np.ndarray:
 
 
 def attach(
-    network: WalkNetwork, lonlat: np.ndarray, *, max_attach_m: float = MAX_ATTACH_M
+    network: WalkNetwork,
+    lonlat: np.ndarray,
+    *,
+    max_attach_m: float = MAX_ATTACH_M,
+    progress: Callable[[int], object] | None = None,
 ) -> Attachment:
     """Attach points (n, 2) lon/lat to the nearest point of their nearest segment.
 
@@ -194,6 +199,8 @@ def attach(
         Points as WGS84 lon/lat rows.
     max_attach_m
         Points farther than this from every path are not attached (``ok`` False).
+    progress
+        Called with the number of points attached after each block (e.g. ``tqdm.update``).
 
     Returns
     -------
@@ -212,6 +219,8 @@ def attach(
     for start in range(0, n, ATTACH_BLOCK):
         block = slice(start, start + ATTACH_BLOCK)
         segment[block], fraction[block], access[block] = index.nearest(xy[block])
+        if progress is not None:
+            progress(len(xy[block]))
     too_far = access > max_attach_m
     segment[too_far] = -1
     return Attachment(

@@ -58,7 +58,7 @@ def save_network(network: WalkNetwork, path: Path, *, key: str) -> None:
 def load_network(path: Path, *, key: str) -> WalkNetwork | None:
     """The network stored at ``path``, or None when it is missing, corrupt or for other lines."""
     try:
-        with np.load(path, allow_pickle=False) as stored:
+        with path.open("rb") as file, np.load(file, allow_pickle=False) as stored:
             if str(stored["key"]) != key:
                 return None
             arrays = {name: stored[name] for name in ARRAYS}

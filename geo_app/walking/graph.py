@@ -19,6 +19,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from geo_app.walking.errors import NetworkInputError
+from geo_app.walking.io import read_geojson
 from geo_app.walking.projection import WGS84, crs_for_lonlat, projection_for
 
 if TYPE_CHECKING:
@@ -129,15 +130,7 @@ def read_lines(lines: gpd.GeoDataFrame | gpd.GeoSeries | str | Path) -> np.ndarr
     Null and empty geometries are skipped; any other geometry type is an error naming its row.
     """
     if isinstance(lines, str | Path):
-        path = Path(lines)
-        if not path.is_file():
-            msg = f"路网文件 {path} 不存在"
-            raise NetworkInputError(msg)
-        try:
-            lines = gpd.read_file(path)
-        except Exception as exc:  # pyogrio raises several types for unreadable files
-            msg = f"无法读取路网文件 {path}：{exc}"
-            raise NetworkInputError(msg) from exc
+        lines = read_geojson(lines, name="路网")
     if isinstance(lines, gpd.GeoDataFrame):
         lines = lines.geometry
     if not isinstance(lines, gpd.GeoSeries):

@@ -1,0 +1,119 @@
+"""``geo-app walk``: walking distances on any data from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from geo_app.walking.attach import MAX_ATTACH_M
+from geo_app.walking.batch import nearest_table, read_point_layer
+from geo_app.walking.errors import WalkError
+from geo_app.walking.graph import build_network
+
+#: Inputs at least this large get a progress bar on stderr.
+PROGRESS_FROM = 10_000
+
+
+@click.group()
+def walk() -> None:
+    """步行路网分析：沿路网计算步行距离（米）。"""
+
+
+@walk.command("nearest")
+@click.option(
+    "--network",
+    "network_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="路网 GeoJSON（LineString / MultiLineString，WGS84）",
+)
+@click.option(
+    "--origins",
+    "origins_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="起点 GeoJSON（点；面取出入口或质心）",
+)
+@click.option(
+    "--targets",
+    "targets_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="目标 GeoJSON（点；面取出入口或质心）",
+)
+@click.option(
+    "--max-distance",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="步行距离上限（米），超出视为无可达目标",
+)
+@click.option(
+    "--max-attach",
+    type=click.FloatRange(min=0, min_open=True),
+    default=MAX_ATTACH_M,
+    show_default=True,
+    help="点到路网的接入距离上限（米）",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="输出 CSV 文件（默认写到标准输出）",
+)
+def nearest_command(
+    network_path: str,
+    origins_path: str,
+    targets_path: str,
+    max_distance: float | None,
+    max_attach: float,
+    output: str | None,
+) -> None:
+    """每个起点沿路网步行到最近目标：输出 origin_id,target_id,distance_m（按起点输入顺序）。"""
+    try:
+        origins = read_point_layer(origins_path, name="--origins")
+        targets = read_point_layer(targets_path, name="--targets")
+        network = build_network(network_path)
+        with tqdm(
+            total=len(origins.ids),
+            unit="点",
+            desc="接入起点",
+            file=sys.stderr,
+            disable=len(origins.ids) < PROGRESS_FROM,
+            leave=False,
+        ) as bar:
+            table = nearest_table(
+                network,
+                origins,
+                targets,
+                max_distance_m=max_distance,
+                max_attach_m=max_attach,
+                progress=bar.update,
+            )
+    except WalkError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if output is None:
+        table.write_csv(sys.stdout)
+    else:
+        with Path(output).open("w", encoding="utf-8", newline="") as out:
+            table.write_csv(out)
+    found = len(table.origin_ids) - table.origins_too_far - table.unreachable
+    click.echo(f"{len(table.origin_ids)} 个起点，{found} 个找到最近目标。", err=True)
+    if table.origins_too_far:
+        click.echo(
+            f"{table.origins_too_far} 个起点距路网超过 {max_attach:g} 米，"
+            "未计算（该行目标与距离留空）。",
+            err=True,
+        )
+    if table.unreachable:
+        limit = f"{max_distance:g} 米内" if max_distance else "路网上"
+        click.echo(
+            f"{table.unreachable} 个起点{limit}没有可达目标（该行目标与距离留空）。", err=True
+        )
+    if table.targets_too_far:
+        click.echo(
+            f"{table.targets_too_far} 个目标距路网超过 {max_attach:g} 米，已忽略。", err=True
+        )
