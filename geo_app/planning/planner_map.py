@@ -41,6 +41,7 @@ def build_planner_map(
     centre = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
     m = offline_map(location=centre, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key)
     _add_grid_shading(m, community, report)
+    _add_paths(m, community)
     _add_building_coverage(m, community, report)
     _add_missing_categories(m, community, report)
     _add_isochrones(m, isochrones)
@@ -72,6 +73,17 @@ def _add_grid_shading(m: folium.Map, community: Community, report: PlannerReport
         style_function=lambda f: {"color": "#37474f", "weight": 2, "fillColor":
                                   f["properties"]["fill"], "fillOpacity": 0.25},
         tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+    ).add_to(m)
+
+
+def _add_paths(m: folium.Map, community: Community) -> None:
+    features = [{"type": "Feature", "geometry": mapping(line), "properties": {}}
+                for line in community.paths.geometry]
+    folium.GeoJson(
+        _collection(features),
+        name="步行路网",
+        style_function=lambda f: {"color": "#757575", "weight": 1.5, "opacity": 0.8},
+        interactive=False,
     ).add_to(m)
 
 
@@ -136,7 +148,7 @@ def _add_isochrones(m: folium.Map, isochrones: Sequence[tuple[str, Isochrone]]) 
         folium.GeoJson(
             mapping(shape.polygon),
             style_function=lambda f: {"color": "#0277bd", "weight": 1, "fillColor": "#4fc3f7",
-                                      "fillOpacity": 0.12},
+                                      "fillOpacity": 0.06, "dashArray": "4 3"},
             tooltip=f"{station_id}：{shape.minutes:g} 分钟步行（{shape.reach_m:,.0f} 米）",
         ).add_to(group)
     group.add_to(m)

@@ -1,0 +1,120 @@
+"""The planner page, its downloads and parameter checks, and the page in Chromium offline."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+
+import pytest
+
+from geo_app.planning.service import current_report
+
+GRID = "340121400001-"
+
+
+def test_page_shows_map_tables_chart_and_downloads(client) -> None:
+    response = client.get("/planner?threshold=500&k=2")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for testid in ("planner-map", "grid-table", "coverage-chart", "uncovered-table", "rules",
+                   "circle-table", "siting-table", "downloads"):
+        assert f'data-testid="{testid}"' in html
+    assert "第一网格（风格城市）" in html
+    assert "/planner/grids.csv?threshold=500&amp;k=2" in html
+    assert "https://" not in html.split("<body")[0]  # no CDN in the head
+
+
+def test_report_is_computed_once_per_parameters(app) -> None:
+    with app.test_request_context():
+        first = current_report(threshold_m=500, k=2)
+        assert current_report(threshold_m=500, k=2) is first
+        assert current_report(threshold_m=300, k=2) is not first
+
+
+def test_sample_report_appears_within_two_seconds(client) -> None:
+    started = time.perf_counter()
+    assert client.get("/planner").status_code == 200
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    assert client.get("/planner?threshold=1000&k=3").status_code == 200
+    other_parameters = time.perf_counter() - started
+    # First includes building the walking graph; both measured at well under 2 s on the sample.
+    assert first < 2.0 * 2  # margin for a loaded CI machine
+    assert other_parameters < 2.0
+
+
+def test_grid_csv_download(client) -> None:
+    response = client.get("/planner/grids.csv?threshold=1000")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r["grid_id"] for r in rows] == [f"{GRID}0{n}" for n in range(1, 7)] + ["community"]
+    total = rows[-1]
+    assert int(total["network_buildings"]) == sum(int(r["network_buildings"]) for r in rows[:-1])
+    assert int(total["buffer_residents_covered"]) >= int(total["network_residents_covered"])
+
+
+def test_uncovered_csv_and_geojson_downloads(client) -> None:
+    text = client.get("/planner/uncovered.csv?threshold=1000").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert {f"JG-0{n}" for n in range(1, 7)} <= {r["building_id"] for r in rows}
+    assert all(float(r["distance_m"]) > 1000 for r in rows if r["distance_m"])
+    response = client.get("/planner/report.geojson?threshold=1000&k=2")
+    assert response.mimetype == "application/geo+json"
+    collection = json.loads(response.get_data(as_text=True))
+    kinds = [f["properties"]["feature"] for f in collection["features"]]
+    assert kinds.count("uncovered_building") == len(rows)
+    assert kinds.count("grid") == 6
+    assert kinds.count("proposed_site") >= 2
+
+
+def test_json_report_matches_the_page_parameters(client) -> None:
+    report = client.get("/planner/report.json?threshold=300&k=1").get_json()
+    assert report["threshold_m"] == 300
+    assert report["siting"]["k"] == 1
+    assert len(report["siting"]["maximal_covering"]["exact"]["sites"]) <= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("threshold=abc", "threshold"),
+        ("threshold=20", "threshold"),
+        ("threshold=1e9", "threshold"),
+        ("threshold=nan", "threshold"),
+        ("k=0", "k"),
+        ("k=2.5", "k"),
+        ("k=x", "k"),
+        ("k=51", "k"),
+    ],
+)
+def test_bad_parameters_answer_400_naming_the_parameter(client, query: str, parameter: str):
+    response = client.get(f"/planner/report.json?{query}")
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["parameter"] == parameter
+    assert parameter in body["error"]
+    page = client.get(f"/planner?{query}")
+    assert page.status_code == 400
+    assert parameter in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("width", "height"), [(375, 667), (1280, 800)])
+def test_planner_page_offline_in_chromium(live_server, offline_page, tmp_path, width, height):
+    view = offline_page(width=width, height=height)
+    page = view.page
+    page.goto(f"{live_server}/planner?threshold=500&k=2")
+    page.wait_for_selector(".leaflet-container .leaflet-interactive", timeout=15_000)
+    for testid in ("planner-map", "grid-table", "coverage-chart"):
+        assert page.get_by_test_id(testid).is_visible()
+    page.get_by_test_id("grid-table").scroll_into_view_if_needed()
+    assert page.locator('[data-testid="grid-table"] tbody tr').count() == 7
+    assert page.locator('[data-testid="coverage-chart"] polyline').count() == 2
+    # Coverage shading, buildings and isochrones are drawn as Leaflet paths.
+    assert page.locator(".leaflet-overlay-pane path").count() > 154
+    assert page.locator(".site-diamond").count() >= 1
+    page.screenshot(path=str(tmp_path / f"planner_{width}x{height}.png"), full_page=True)
+    assert view.blocked == []
+    assert view.errors == []
