@@ -1,0 +1,156 @@
+"""The community admin: assignments, building grids, stock; every change in the audit log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_grid_community import add_accounts, csrf_token_of, login, make_grid_app
+
+from geo_app.access import PUBLIC, policy_of
+from geo_app.stock import get_stock_levels
+from geo_app.store import get_store
+from geo_app.store.accounts import find_account
+from geo_app.store.audit import entries
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_grid_app(tmp_path)
+    add_accounts(app)
+    return app
+
+
+@pytest.fixture
+def admin(app):
+    client = app.test_client()
+    assert login(client, "admin").status_code == 302
+    client.token = csrf_token_of(client, "/admin/")
+    return client
+
+
+def _audit(app, n=50):
+    with app.app_context(), get_store().read() as db:
+        return [(e.actor, e.action, e.target, e.before, e.after) for e in entries(db, limit=n)]
+
+
+def _account(app, username):
+    with app.app_context(), get_store().read() as db:
+        a = find_account(db, username)
+        return a.role, a.grid_id, a.building_ids, a.active
+
+
+def _post(client, url, **data):
+    return client.post(url, data={"csrf_token": client.token, **data}, follow_redirects=True)
+
+
+def test_every_post_route_refuses_a_request_without_csrf_token(app, admin):
+    with app.app_context():
+        rules = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
+        assert rules
+        for rule in rules:
+            values = {a: "FG-1" if a == "building_id" else "1" for a in rule.arguments}
+            url = rule.build(values, append_unknown=False)[1]
+            assert admin.post(url, data={"grid": "JN-02"}).status_code == 400, url
+            assert admin.post(url, json={"quantity": 1}).status_code == 400, url
+    assert [a for a in _audit(app) if a[0] == "admin"] == []
+
+
+def test_the_admin_assigns_people_to_roles_and_the_log_records_it(app, admin):
+    assert 'data-account="member1"' in admin.get("/admin/").get_data(as_text=True)
+    with app.app_context(), get_store().read() as db:
+        account_id = find_account(db, "member1").id
+    html = _post(admin, f"/admin/accounts/{account_id}", role="building_member", grid="JN-01",
+                 buildings="FG-1，FG-3", active="on").get_data(as_text=True)
+    assert "已保存 member1 的分工" in html
+    assert _account(app, "member1") == ("building_member", "JN-01", ["FG-1", "FG-3"], True)
+    actor, action, target, before, after = _audit(app)[0]
+    assert (actor, action, target) == ("admin", "account.assign", "account:member1")
+    assert before["building_ids"] == ["FG-1"] and after["building_ids"] == ["FG-1", "FG-3"]
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        (
+            {"role": "building_member", "grid": "JN-01", "buildings": "HY-1"},
+            "HY-1 不在网格 JN-01 内",
+        ),
+        ({"role": "steward", "grid": "", "buildings": ""}, "必须属于一个网格"),
+        ({"role": "king", "grid": "JN-01", "buildings": ""}, "未知角色"),
+    ],
+)
+def test_assignments_that_break_the_hierarchy_are_refused(app, admin, form, message):
+    with app.app_context(), get_store().read() as db:
+        account_id = find_account(db, "member1").id
+    before = _audit(app)
+    html = _post(admin, f"/admin/accounts/{account_id}", active="on", **form).get_data(as_text=True)
+    assert message in html
+    assert _account(app, "member1") == ("building_member", "JN-01", ["FG-1"], True)
+    assert _audit(app) == before
+
+
+def test_moving_a_building_to_another_grid(app, admin):
+    html = _post(admin, "/admin/buildings/FG-1", grid="JN-02").get_data(as_text=True)
+    assert "仍由 楼栋党员 member1 负责" in html  # FG-1 is member1's, who belongs to JN-01
+    html = _post(admin, "/admin/buildings/FG-3", grid="JN-02").get_data(as_text=True)
+    assert "楼栋 FG-3 已划入 JN-02" in html
+    assert _audit(app)[0] == ("admin", "building.grid", "building:FG-3",
+                              {"grid_id": "JN-01"}, {"grid_id": "JN-02"})
+    leader2 = app.test_client()
+    login(leader2, "leader2")
+    table = leader2.get("/grid/JN-02").get_data(as_text=True)
+    assert re.findall(r'<tr data-building-id="([^"]+)"', table) == ["FG-3", "HY-1", "HY-2"]
+    _post(admin, "/admin/buildings/FG-3", grid="JN-01")  # back to the layer's grid
+    assert _audit(app)[0][3:] == ({"grid_id": "JN-02"}, {"grid_id": "JN-01"})
+
+
+def test_stock_movements_through_the_form(app, admin):
+    html = _post(admin, "/admin/stock", station="S-1", item="umbrella", movement="lent",
+                 quantity="3").get_data(as_text=True)
+    assert "10 → 7" in html
+    html = _post(admin, "/admin/stock", station="S-1", item="umbrella", movement="lent",
+                 quantity="8").get_data(as_text=True)
+    assert "库存不足：现有 7，借出 8" in html
+    _post(admin, "/admin/stock", station="S-2", item="first_aid_kit", movement="restocked",
+          quantity="2")
+    with app.app_context():
+        assert get_stock_levels() == {
+            "S-1": {"power_bank": 4, "umbrella": 7},
+            "S-2": {"first_aid_kit": 2, "umbrella": 2},
+        }
+    moves = [a for a in _audit(app) if a[1].startswith("stock.") and a[0] == "admin"]
+    assert [(a[1], a[2], a[3], a[4]) for a in moves] == [
+        ("stock.restocked", "station:S-2/first_aid_kit", {"count": 0}, {"count": 2}),
+        ("stock.lent", "station:S-1/umbrella", {"count": 10}, {"count": 7}),
+    ]
+
+
+def test_the_stock_json_api_needs_the_csrf_header(app, admin):
+    body = {"station": "S-1", "item": "power_bank", "movement": "lent", "quantity": 1}
+    assert admin.post("/admin/api/stock", json=body).status_code == 400
+    response = admin.post("/admin/api/stock", json=body, headers={"X-CSRFToken": admin.token})
+    assert response.status_code == 200
+    assert response.get_json() == {"station": "S-1", "item": "power_bank", "before": 4, "after": 3}
+    bad = admin.post("/admin/api/stock", json={**body, "quantity": "many"},
+                     headers={"X-CSRFToken": admin.token})
+    assert bad.status_code == 400
+    assert bad.get_json()["parameter"] == "quantity"
+    unknown = admin.post("/admin/api/stock", json={**body, "station": "S-9"},
+                         headers={"X-CSRFToken": admin.token})
+    assert unknown.get_json() == {"error": "站点 'S-9' 不存在", "parameter": "station"}
+
+
+def test_the_admin_reads_the_audit_log(app, admin):
+    _post(admin, "/admin/stock", station="S-1", item="umbrella", movement="lent", quantity="1")
+    html = admin.get("/admin/audit").get_data(as_text=True)
+    assert "stock.lent" in html and "station:S-1/umbrella" in html
+    assert "account.create" in html and "stock.seed" in html
+
+
+def test_admin_routes_are_declared_for_the_admin_only(app):
+    with app.app_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint.startswith("admin."):
+                assert policy_of(rule.endpoint) == ("admin",), rule.endpoint
+                assert PUBLIC not in policy_of(rule.endpoint)
