@@ -117,7 +117,7 @@ def settings_from_config(config: Mapping[str, Any]) -> PlanningSettings:
         minimum_kit=kit,
         isochrone_buffer_m=_positive(get("ISOCHRONE_BUFFER_M"), "ISOCHRONE_BUFFER_M"),
         grid_station_kinds=_station_kinds(get("GRID_STATION_KINDS")),
-        area_share=float(get("CIRCLE_AREA_SHARE")),
+        area_share=_share_setting(get("CIRCLE_AREA_SHARE")),
         grades=grade_rules(get("CIRCLE_GRADES")),
         siting_k=validate_k(get("SITING_K")),
         siting_time_limit_s=_positive(get("SITING_TIME_LIMIT_S"), "SITING_TIME_LIMIT_S"),
@@ -165,6 +165,14 @@ def validate_k(value: Any, *, parameter: str = "k") -> int:
         msg = f"{parameter} 应在 1–{MAX_K} 之间，实际为 {value!r}"
         raise BadParameterError(msg, parameter=parameter)
     return k
+
+
+def _share_setting(value: Any) -> float:
+    share = _positive(value, "CIRCLE_AREA_SHARE")
+    if share > 1:
+        msg = f"CIRCLE_AREA_SHARE 应在 0–1 之间，实际为 {value!r}"
+        raise BadParameterError(msg, parameter="CIRCLE_AREA_SHARE")
+    return share
 
 
 def _station_kinds(value: Any) -> tuple[str, ...]:
