@@ -43,13 +43,15 @@ def test_map_page_links_only_assets_the_app_serves(client):
     assert "/vendor/leaflet/leaflet.js" in urls
     assert all(url.startswith("/") for url in urls), urls
     for url in urls:
-        assert client.get(url).status_code == 200, url
+        with client.get(url) as asset:
+            assert asset.status_code == 200, url
     assert "社区地图" in html
 
 
 def test_vendor_route_refuses_unknown_packages(client):
-    assert client.get("/vendor/bootstrap/bootstrap.js").status_code == 404
-    assert client.get("/vendor/leaflet/../../../etc/passwd").status_code == 404
+    for url in ("/vendor/bootstrap/bootstrap.js", "/vendor/leaflet/../../../etc/passwd"):
+        with client.get(url) as response:
+            assert response.status_code == 404, url
 
 
 def test_an_unserved_plugin_asset_is_refused(app):
