@@ -46,15 +46,28 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class Station:
+    """What a station is, whatever the time: read once from the stations layer."""
+
+    row: int
+    station_id: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    contact: str
+    address: str | None
+    hours: WeeklyHours | None
+    hours_text: str
+
+
+@dataclass(frozen=True)
 class StationIndex:
     """The stations of one loaded community, attached to its walking network."""
 
     network: WalkNetwork
-    stations: gpd.GeoDataFrame
-    points: np.ndarray  # (n, 2) lon/lat of each station
+    stations: tuple[Station, ...]
     targets: Attachment
-    hours: tuple[WeeklyHours | None, ...]
-    hours_text: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -71,17 +84,9 @@ class NearestQuery:
 
 @dataclass(frozen=True)
 class StationState:
-    """A station as a resident sees it at a moment: hours, open or not, current stock."""
+    """A station as a resident sees it at a moment: open or not, today's hours, current stock."""
 
-    row: int
-    station_id: str
-    name: str
-    kind: str
-    lon: float
-    lat: float
-    contact: str
-    address: str | None
-    hours_text: str
+    station: Station
     today: str
     status: OpeningStatus
     stock: dict[str, int]
@@ -131,16 +136,37 @@ def build_station_index(
     """Attach every station to ``network`` once (points: the engine's :func:`feature_points`)."""
     from geo_app.walking import attach, feature_points
 
-    stations = stations.reset_index(drop=True)
     points = feature_points(stations)
-    hours = tuple(parse_hours(value) for value in stations["hours"])
+    rows = zip(
+        stations["id"],
+        stations["name"],
+        stations["kind"],
+        stations["contact"],
+        stations["address"],
+        stations["hours"],
+        strict=True,
+    )
+    infos = []
+    for row, (station_id, name, kind, contact, address, hours_value) in enumerate(rows):
+        hours = parse_hours(hours_value)
+        infos.append(
+            Station(
+                row=row,
+                station_id=str(station_id),
+                name=str(name),
+                kind=str(kind),
+                lon=float(points[row, 0]),
+                lat=float(points[row, 1]),
+                contact=str(contact),
+                address=address if isinstance(address, str) and address else None,
+                hours=hours,
+                hours_text=describe_hours(hours),
+            )
+        )
     return StationIndex(
         network=network,
-        stations=stations,
-        points=points,
+        stations=tuple(infos),
         targets=attach(network, points, max_attach_m=max_attach_m),
-        hours=hours,
-        hours_text=tuple(describe_hours(h) for h in hours),
     )
 
 
@@ -160,27 +186,15 @@ def station_states(
     index: StationIndex, *, moment: datetime, stock: Mapping[str, Mapping[str, int]]
 ) -> list[StationState]:
     """Every station at ``moment`` (local time) with ``stock`` (station id → item → count)."""
-    frame = index.stations
-    states = []
-    for row, station_id in enumerate(frame["id"]):
-        address = frame["address"].iat[row]
-        states.append(
-            StationState(
-                row=row,
-                station_id=str(station_id),
-                name=str(frame["name"].iat[row]),
-                kind=str(frame["kind"].iat[row]),
-                lon=float(index.points[row, 0]),
-                lat=float(index.points[row, 1]),
-                contact=str(frame["contact"].iat[row]),
-                address=str(address) if address else None,
-                hours_text=index.hours_text[row],
-                today=today_text(index.hours[row], moment),
-                status=status_at(index.hours[row], moment),
-                stock={k: int(v) for k, v in stock.get(str(station_id), {}).items() if v > 0},
-            )
+    return [
+        StationState(
+            station=station,
+            today=today_text(station.hours, moment),
+            status=status_at(station.hours, moment),
+            stock={k: int(v) for k, v in stock.get(station.station_id, {}).items() if v > 0},
         )
-    return states
+        for station in index.stations
+    ]
 
 
 def find_nearest(
@@ -241,7 +255,7 @@ def find_nearest(
 
 
 def _wanted(state: StationState, query: NearestQuery) -> bool:
-    if query.kind is not None and state.kind != query.kind:
+    if query.kind is not None and state.station.kind != query.kind:
         return False
     return query.item is None or state.stock.get(query.item, 0) > 0
 

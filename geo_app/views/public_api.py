@@ -307,22 +307,22 @@ def openapi() -> Response:
 
 
 def _station_json(state: StationState) -> dict[str, Any]:
-    status = state.status
+    station, status = state.station, state.status
     return {
-        "station_id": state.station_id,
-        "name": state.name,
-        "kind": state.kind,
-        "kind_label": STATION_KINDS.get(state.kind, state.kind),
-        "lon": round(state.lon, COORDINATE_DECIMALS),
-        "lat": round(state.lat, COORDINATE_DECIMALS),
+        "station_id": station.station_id,
+        "name": station.name,
+        "kind": station.kind,
+        "kind_label": STATION_KINDS.get(station.kind, station.kind),
+        "lon": round(station.lon, COORDINATE_DECIMALS),
+        "lat": round(station.lat, COORDINATE_DECIMALS),
         "open_now": status.open_now,
         "opens_later_today": status.opens_later_today,
         "closes_at": status.closes_at,
         "hours_known": status.known,
-        "hours": state.hours_text,
+        "hours": station.hours_text,
         "hours_today": state.today,
-        "contact": state.contact,
-        "address": state.address,
+        "contact": station.contact,
+        "address": station.address,
         "items": state.stock,
     }
 
