@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -96,7 +95,3 @@ def contacts_of(session: Session, building_ids: Collection[str]) -> dict[str, di
     for contact in session.scalars(query):
         result[contact.building_id][contact.role] = contact.resident
     return result
-
-
-def tag_counts(households: Collection[Household]) -> Counter[str]:
-    return Counter(tag for h in households for tag in h.tags or ())
