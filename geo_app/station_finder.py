@@ -239,8 +239,7 @@ def find_nearest(
             StationOffer(states[r.target_index], r.distance_m, r.minutes, r.geometry) for r in found
         ]
 
-    offers = routes(wanted & open_now, query.k)
-    offers += routes(wanted & later, query.k - len(offers))
+    offers = _open_first(routes, wanted & open_now, wanted & later, query.k)
     message = None
     if not offers:
         # Why none: out of stock / wrong kind within reach, or every such station closed today?
@@ -252,6 +251,27 @@ def find_nearest(
         offers=offers,
         message=message,
     )
+
+
+def _open_first(
+    routes: Callable[[np.ndarray, int], list[StationOffer]],
+    open_now: np.ndarray,
+    later: np.ndarray,
+    k: int,
+) -> list[StationOffer]:
+    """The ``k`` nearest open stations, filled up with the nearest opening later today.
+
+    Among the ``k + n_later`` nearest of both kinds at least ``k`` are open (when that many are
+    reachable) and every later one that could be needed is there, so when ``n_later`` is small
+    one search serves; otherwise open and later stations are searched apart.
+    """
+    n_later = int(later.sum())
+    if n_later <= k:
+        found = routes(open_now | later, k + n_later)
+        found.sort(key=lambda offer: not offer.station.status.open_now)  # stable: by distance
+        return found[:k]
+    offers = routes(open_now, k)
+    return offers + routes(later, k - len(offers))
 
 
 def _wanted(state: StationState, query: NearestQuery) -> bool:

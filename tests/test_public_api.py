@@ -98,6 +98,21 @@ def test_saturday_station_closed_all_day_is_not_offered(api):
     ]
 
 
+def test_early_morning_open_station_before_nearer_ones_opening_later(api):
+    api.at(datetime(2025, 6, 2, 7, 0, tzinfo=SHANGHAI))
+    assert walk_to(ENTRANCE_3, "PS-A") < walk_to(ENTRANCE_3, "RP-A")
+    anything = nearest(api, ENTRANCE_3, k=1).get_json()["results"]
+    assert [(r["station_id"], r["open_now"]) for r in anything] == [("RP-A", True)]
+    three = nearest(api, ENTRANCE_3, k=3).get_json()["results"]
+    assert [(r["station_id"], r["opens_later_today"]) for r in three] == [
+        ("RP-A", None),
+        ("PS-A", "08:00"),
+        ("PS-B", "14:00"),
+    ]
+    umbrella = nearest(api, ENTRANCE_3, item="umbrella", k=1).get_json()["results"]
+    assert [(r["station_id"], r["opens_later_today"]) for r in umbrella] == [("PS-A", "08:00")]
+
+
 def test_current_stock_decides(api, monkeypatch):
     from geo_app.views import public_api
 
