@@ -12,14 +12,13 @@ from jinja2 import Template
 from markupsafe import escape
 
 from geo_app.maps import offline_map
+from geo_app.opening_hours import describe_hours, parse_hours
 from layers import Community
 from layers.schema import (
     ITEM_LABELS,
     PATH_KINDS,
     POI_CATEGORIES,
     STATION_KINDS,
-    WEEKDAY_LABELS,
-    WEEKDAYS,
 )
 
 #: Fill colours of the grids (and of their buildings), in grid order.
@@ -46,29 +45,6 @@ POI_CLASS_COLOURS: dict[str, str] = {
     "品质提升类": "#6a1b9a",
     "五分钟生活圈配套": "#00897b",
 }
-
-
-def format_hours(hours: object) -> str:
-    """Opening hours as residents read them, e.g. ``周一至周五 08:00-18:00；周日 休息``."""
-    if hours == "24h":
-        return "24 小时开放"
-    if not isinstance(hours, dict):
-        return "未公布"
-    groups: list[tuple[list[str], str]] = []
-    for day in WEEKDAYS:
-        spans = hours.get(day) or "closed"
-        text = "休息" if spans == "closed" else spans.replace(",", "、")
-        if groups and groups[-1][1] == text:
-            groups[-1][0].append(day)
-        else:
-            groups.append(([day], text))
-    parts = []
-    for days, text in groups:
-        label = WEEKDAY_LABELS[days[0]]
-        if len(days) > 1:
-            label += f"至{WEEKDAY_LABELS[days[-1]]}"
-        parts.append(f"{label} {text}")
-    return "；".join(parts)
 
 
 def format_stock(items: dict[str, int] | None) -> str:
@@ -210,7 +186,7 @@ def _add_stations(m: folium.Map, community: Community, grid_names: dict[str, str
                         p["name"],
                         [
                             ("类型", STATION_KINDS[p["kind"]]),
-                            ("开放时间", format_hours(p["hours"])),
+                            ("开放时间", describe_hours(parse_hours(p["hours"]))),
                             ("物资", format_stock(p["items"])),
                             ("联系电话", p["contact"]),
                             ("所属网格", grid_names.get(p["grid_id"], p["grid_id"])),
@@ -259,10 +235,15 @@ class Legend(MacroElement):
         {% macro html(this, kwargs) %}
         <details class="map-legend" data-testid="poi-legend">
           <summary>图例</summary>
-          <div class="legend-row"><span class="badge" style="background:#c62828">站</span>党群服务站</div>
-          <div class="legend-row"><span class="badge" style="background:#ef6c00">歇</span>歇歇角</div>
+          {% for label, text, colour in this.stations %}
+          <div class="legend-row">
+            <span class="badge" style="background:{{ colour }}">{{ text }}</span>{{ label }}
+          </div>
+          {% endfor %}
           {% for cls, colour, cats in this.groups %}
-          <div class="legend-class"><span class="dot" style="background:{{ colour }}"></span>{{ cls }}</div>
+          <div class="legend-class">
+            <span class="dot" style="background:{{ colour }}"></span>{{ cls }}
+          </div>
           <div class="legend-cats">{{ cats | join('、') }}</div>
           {% endfor %}
         </details>
@@ -272,6 +253,7 @@ class Legend(MacroElement):
 
     def __init__(self, categories: list[str]) -> None:
         super().__init__()
+        self.stations = [(STATION_KINDS[k], *STATION_BADGES[k]) for k in STATION_KINDS]
         self.groups = [
             (cls, colour, [c for c in categories if POI_CATEGORIES[c] == cls])
             for cls, colour in POI_CLASS_COLOURS.items()

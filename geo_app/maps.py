@@ -45,6 +45,10 @@ TIANDITU_URL = (
 )
 
 
+#: 天地图 layers: (layer code, name in the layer control, overlay?).
+TIANDITU_LAYERS = (("vec", "天地图 矢量底图", False), ("cva", "天地图 注记", True))
+
+
 class UnservedAssetError(RuntimeError):
     """A map element needs a script or stylesheet the app does not serve."""
 
@@ -104,7 +108,8 @@ class MetricScale(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        L.control.scale({imperial: false, position: "bottomright"}).addTo({{ this._parent.get_name() }});
+        L.control.scale({imperial: false, position: "bottomright"})
+          .addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
@@ -130,9 +135,12 @@ def basemap_layers(basemap: str, *, tianditu_key: str = "") -> list[folium.TileL
                 overlay=overlay,
                 max_zoom=18,
             )
-            for layer, name, overlay in (("vec", "天地图 矢量底图", False), ("cva", "天地图 注记", True))
+            for layer, name, overlay in TIANDITU_LAYERS
         ]
-    msg = f"未知底图 {basemap!r}：可选 none、osm、tianditu（高德等 GCJ-02 底图需先转换坐标，不提供）"
+    msg = (
+        f"未知底图 {basemap!r}：可选 none、osm、tianditu"
+        "（高德等 GCJ-02 底图需先转换坐标，不提供）"
+    )
     raise BasemapConfigError(msg)
 
 
@@ -158,7 +166,10 @@ def _local_links(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
             local.append((name, url))
             continue
         if name not in LOCAL_ASSETS:
-            msg = f"地图组件需要未本地化的资源 {name} ({url})：请在 geo_app/maps.py 的 LOCAL_ASSETS 中登记"
+            msg = (
+                f"地图组件需要未本地化的资源 {name} ({url})："
+                "请在 geo_app/maps.py 的 LOCAL_ASSETS 中登记"
+            )
             raise UnservedAssetError(msg)
         target = LOCAL_ASSETS[name]
         if target is not None:

@@ -61,7 +61,7 @@ class GeoJSONDirectory(LayerSource):
                 fh.flush()
                 os.fsync(fh.fileno())
             Path(tmp).chmod(0o666 & ~_current_umask())  # mkstemp's 0600 is too strict for data
-            os.replace(tmp, self.path(name))
+            Path(tmp).replace(self.path(name))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -233,7 +233,8 @@ def test_bad_input_is_reported_and_nothing_loads(layer_dir, layer, mutate, expec
     messages = _messages(layer_dir)
     if expected is None:
         assert len(messages) == 1
-        assert messages[0].startswith(f"{filename}: 要素 #0 (id=Q1): 字段 category: 取值 '网吧' 不在允许范围内")
+        prefix = f"{filename}: 要素 #0 (id=Q1): 字段 category: 取值 '网吧' 不在允许范围内"
+        assert messages[0].startswith(prefix)
         assert "便利店" in messages[0]
     else:
         assert messages == [e.format(f=filename) for e in expected]
@@ -256,7 +257,8 @@ def test_all_errors_of_a_run_are_reported_together(layer_dir):
     assert any("households: 不能为负数（-1）" in m for m in messages)
     assert any("grid_id: 引用了不存在的 grids 编号 'nowhere'" in m for m in messages)
     assert any("kind: 取值 'shop' 不在允许范围内" in m for m in messages)
-    assert any("grids.geojson: 要素 #1 (id=340121400001-01): 字段 id: id 重复" in m for m in messages)
+    duplicate = "grids.geojson: 要素 #1 (id=340121400001-01): 字段 id: id 重复"
+    assert any(duplicate in m for m in messages)
 
 
 def test_a_bad_reload_keeps_the_good_layers(layer_dir, tmp_path):
@@ -287,9 +289,10 @@ def test_cli_validate_reports_every_issue_and_exits_nonzero(layer_dir):
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert lines[:-1] == [
-        f"{layer_dir / 'buildings.geojson'}: 要素 #0 (id=B1): 字段 floors: 应为整数，实际为字符串 'x'",
-        f"{layer_dir / 'pois.geojson'}: 要素 #0 (id=Q1): 字段 geometry: 坐标 [31.9, 117.2] 的纬度超出"
-        " ±90°，疑似经纬度颠倒（GeoJSON 顺序为 [经度, 纬度]）",
+        f"{layer_dir / 'buildings.geojson'}: 要素 #0 (id=B1): 字段 floors: "
+        "应为整数，实际为字符串 'x'",
+        f"{layer_dir / 'pois.geojson'}: 要素 #0 (id=Q1): 字段 geometry: "
+        "坐标 [31.9, 117.2] 的纬度超出 ±90°，疑似经纬度颠倒（GeoJSON 顺序为 [经度, 纬度]）",
     ]
     assert lines[-1] == "共 2 个问题。"
 
