@@ -6,6 +6,9 @@ import sys
 
 import click
 
+from geo_app.auth.cli import seed_people_command, user
+from geo_app.planning.cli import coverage
+from geo_app.walking.cli import walk
 from layers import validate_directory
 
 
@@ -45,13 +48,7 @@ def validate(directory: str) -> None:
     click.echo(f"{directory}：全部图层校验通过。")
 
 
-# Analysis command groups, one module each.
-from geo_app.auth.cli import seed_people_command, user  # noqa: E402  (grid management)
-
-main.add_command(user)
-main.add_command(seed_people_command)
-from geo_app.planning.cli import coverage  # noqa: E402  (planners)
-main.add_command(coverage)
-from geo_app.walking.cli import walk  # noqa: E402  (walking distances on any data)
-
-main.add_command(walk)
+# Command groups of the other areas, one module each: walking distances on any data,
+# planners' coverage report, grid-management accounts and the invented sample roster.
+for command in (walk, coverage, user, seed_people_command):
+    main.add_command(command)
