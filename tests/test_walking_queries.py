@@ -300,3 +300,17 @@ def test_isochrone_shorter_than_the_access_leg_is_empty(cross):
     iso = isochrone(cross, tuple(lonlat([(200, 100)])[0]), minutes=1.0)  # 67 m < 100 m
     assert iso.lines.is_empty
     assert iso.polygon.is_empty
+
+
+def test_piece_buffers_are_the_geos_buffers():
+    from geo_app.walking.isochrones import stadiums, union_of_buffers
+
+    rng = np.random.default_rng(5)
+    ends = rng.uniform(0, 500, (3000, 2, 2))
+    ends[0, 1] = ends[0, 0]  # a zero-length piece is a disc
+    geos = shapely.buffer(shapely.linestrings(ends), 40.0, quad_segs=4)
+    mine = stadiums(ends, 40.0, quad_segs=4)
+    assert shapely.is_valid(mine).all()
+    assert shapely.area(shapely.symmetric_difference(mine, geos)).max() < 1e-6
+    united = union_of_buffers(ends, 40.0)  # split over two threads above 2,000 pieces
+    assert united.symmetric_difference(shapely.union_all(geos)).area < 1e-6

@@ -6,12 +6,12 @@ target of every origin in one pass), :func:`distance_matrix` and :func:`isochron
 the public API are WGS84 (lon, lat); everything is measured in metres in a local projection.
 """
 
-from geo_app.walking.attach import MAX_ATTACH_M, Attachment, attach
+from geo_app.walking.attachment import MAX_ATTACH_M, Attachment, attach
 from geo_app.walking.cache import cached_network
 from geo_app.walking.errors import NetworkInputError, PointTooFarError, WalkError
 from geo_app.walking.features import feature_points
 from geo_app.walking.graph import MIN_ISLAND_M, WalkNetwork, build_network
-from geo_app.walking.isochrone import Isochrone, isochrone
+from geo_app.walking.isochrones import Isochrone, isochrone
 from geo_app.walking.projection import local_crs
 from geo_app.walking.routing import (
     WALK_SPEED_KMH,

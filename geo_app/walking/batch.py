@@ -10,7 +10,7 @@ from typing import TextIO
 
 import numpy as np
 
-from geo_app.walking.attach import MAX_ATTACH_M, attach
+from geo_app.walking.attachment import MAX_ATTACH_M, attach
 from geo_app.walking.errors import NetworkInputError
 from geo_app.walking.features import feature_points
 from geo_app.walking.graph import WalkNetwork

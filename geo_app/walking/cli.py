@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from geo_app.walking.attach import MAX_ATTACH_M
+from geo_app.walking.attachment import MAX_ATTACH_M
 from geo_app.walking.batch import nearest_table, read_point_layer
 from geo_app.walking.errors import WalkError
 from geo_app.walking.graph import build_network

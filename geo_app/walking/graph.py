@@ -23,7 +23,7 @@ from geo_app.walking.io import read_geojson
 from geo_app.walking.projection import WGS84, crs_for_lonlat, projection_for
 
 if TYPE_CHECKING:
-    from geo_app.walking.attach import SegmentIndex
+    from geo_app.walking.attachment import SegmentIndex
 
 #: Connected parts with less path than this in all (other than the largest) take no points.
 MIN_ISLAND_M = 500.0
@@ -104,7 +104,7 @@ class WalkNetwork:
     @cached_property
     def segment_index(self) -> SegmentIndex:
         """Spatial index of the attachable segments (built on first use)."""
-        from geo_app.walking.attach import SegmentIndex
+        from geo_app.walking.attachment import SegmentIndex
 
         return SegmentIndex(self)
 

@@ -9,7 +9,7 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from geo_app.walking.attach import MAX_ATTACH_M, Attachment, attach
+from geo_app.walking.attachment import MAX_ATTACH_M, Attachment, attach
 from geo_app.walking.errors import NetworkInputError, PointTooFarError
 from geo_app.walking.graph import WalkNetwork
 from geo_app.walking.search import (

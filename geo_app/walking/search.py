@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
-from geo_app.walking.attach import Attachment
+from geo_app.walking.attachment import Attachment
 from geo_app.walking.graph import WalkNetwork
 
 NO_PREDECESSOR = -9999
