@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 #: Default limit of the access leg from a point to the network, in metres.
 MAX_ATTACH_M = 300.0
-#: Nearest samples examined per point before the exactness check.
-CANDIDATE_SAMPLES = 12
+#: Nearest samples examined per point, in rounds: the points not yet proven exact go on.
+CANDIDATE_SAMPLES = (8, 32)
 #: Points attached per block (bounds the temporary arrays).
 ATTACH_BLOCK = 50_000
 
@@ -52,23 +52,31 @@ class SegmentIndex:
         end = network.node_xy[network.seg_v[segments]]
         samples = start[owner] + (end - start)[owner] * fraction[:, None]
         self.segments = segments
-        self.start = start
-        self.direction = end - start
+        self.start_x, self.start_y = start[:, 0].copy(), start[:, 1].copy()
+        self.direction_x, self.direction_y = end[:, 0] - start[:, 0], end[:, 1] - start[:, 1]
+        self.inverse_square = 1.0 / (self.direction_x**2 + self.direction_y**2)
         self.sample_owner = owner
         self.gap = float(np.max(length / (2.0 * count)))
         self.tree = cKDTree(samples, balanced_tree=False, compact_nodes=False)
 
     def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Nearest attachable segment of each point: (segment id, fraction t, distance m)."""
-        k = min(CANDIDATE_SAMPLES, self.tree.n)
-        sample_dist, sample = self.tree.query(xy, k=k, workers=-1)
-        sample_dist = sample_dist.reshape(len(xy), k)
-        candidates = self.sample_owner[sample.reshape(len(xy), k)]
-        best, t, dist = self._closest(xy, candidates)
-        unsure = sample_dist[:, -1] <= dist + self.gap
-        if k == self.tree.n:
-            unsure[:] = False
-        for row in np.flatnonzero(unsure):
+        best = np.zeros(len(xy), dtype=np.int64)
+        t = np.zeros(len(xy))
+        dist = np.full(len(xy), np.inf)
+        unsure = np.arange(len(xy))
+        for k in CANDIDATE_SAMPLES:
+            if len(unsure) == 0:
+                break
+            k = min(k, self.tree.n)
+            sample_dist, sample = self.tree.query(xy[unsure], k=k, workers=-1)
+            candidates = self.sample_owner[sample.reshape(len(unsure), k)]
+            best[unsure], t[unsure], dist[unsure] = self._closest(xy[unsure], candidates)
+            if k == self.tree.n:
+                return self.segments[best], t, dist
+            # Exact unless a sample beyond the k-th could belong to a closer segment.
+            unsure = unsure[sample_dist.reshape(len(unsure), k)[:, -1] <= dist[unsure] + self.gap]
+        for row in unsure:
             within = self.tree.query_ball_point(xy[row], dist[row] + self.gap)
             pool = np.unique(self.sample_owner[within])[None, :]
             b, tt, dd = self._closest(xy[row : row + 1], pool)
@@ -79,18 +87,18 @@ class SegmentIndex:
         self, xy: np.ndarray, candidates: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Among ``candidates`` (n, k) of local segment rows: the closest, its t, distance."""
-        start = self.start[candidates]
-        direction = self.direction[candidates]
-        rel = xy[:, None, :] - start
-        t = np.einsum("nkd,nkd->nk", rel, direction) / np.einsum(
-            "nkd,nkd->nk", direction, direction
-        )
+        px = xy[:, 0:1] - self.start_x[candidates]
+        py = xy[:, 1:2] - self.start_y[candidates]
+        dx = self.direction_x[candidates]
+        dy = self.direction_y[candidates]
+        t = (px * dx + py * dy) * self.inverse_square[candidates]
         np.clip(t, 0.0, 1.0, out=t)
-        gap = rel - direction * t[..., None]
-        dist = np.hypot(gap[..., 0], gap[..., 1])
-        pick = np.argmin(dist, axis=1)
+        px -= t * dx
+        py -= t * dy
+        square = px * px + py * py
+        pick = np.argmin(square, axis=1)
         rows = np.arange(len(xy))
-        return candidates[rows, pick], t[rows, pick], dist[rows, pick]
+        return candidates[rows, pick], t[rows, pick], np.sqrt(square[rows, pick])
 
 
 @dataclass(frozen=True, eq=False)

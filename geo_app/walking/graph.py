@@ -7,6 +7,7 @@ Segment lengths are measured in metres in a local projected CRS.
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +61,8 @@ class WalkNetwork:
         self.seg_length = seg_length
         self.seg_attachable = seg_attachable
         self.node_component = node_component
+        #: Symmetric CSR matrix of segment lengths (both directions stored explicitly).
+        self.graph = symmetric_graph(len(node_xy), seg_u, seg_v, seg_length)
 
     def __repr__(self) -> str:
         return (
@@ -86,20 +89,17 @@ class WalkNetwork:
         return np.bincount(self.node_component)
 
     @cached_property
-    def graph(self) -> sparse.csr_matrix:
-        """Symmetric CSR matrix of segment lengths (both directions stored explicitly)."""
-        n = self.node_count
-        rows = np.concatenate([self.seg_u, self.seg_v])
-        cols = np.concatenate([self.seg_v, self.seg_u])
-        data = np.concatenate([self.seg_length, self.seg_length])
-        order = np.lexsort((cols, rows))
-        indptr = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        matrix = sparse.csr_matrix(
-            (data[order], cols[order].astype(np.int32), indptr), shape=(n, n)
-        )
-        matrix.has_sorted_indices = True
-        return matrix
+    def query_graph(self) -> sparse.csr_matrix:
+        """:attr:`graph` plus one spare virtual node (the last) for single-point searches.
+
+        Its two edges are rewritten per search under :attr:`query_lock`.
+        """
+        spare = np.zeros((1, 2), dtype=np.int64)
+        return graph_with_sources(self.graph, spare, np.zeros((1, 2)))
+
+    @cached_property
+    def query_lock(self) -> threading.Lock:
+        return threading.Lock()
 
     @cached_property
     def segment_index(self) -> SegmentIndex:
@@ -122,6 +122,38 @@ class WalkNetwork:
             segments = np.arange(self.segment_count)
         ends = np.stack([self.node_xy[self.seg_u[segments]], self.node_xy[self.seg_v[segments]]], 1)
         return shapely.linestrings(ends)
+
+
+def symmetric_graph(
+    n: int, seg_u: np.ndarray, seg_v: np.ndarray, seg_length: np.ndarray
+) -> sparse.csr_matrix:
+    """CSR matrix (n, n) with each segment's length in both directions."""
+    rows = np.concatenate([seg_u, seg_v])
+    order = np.argsort(rows, kind="stable")
+    cols = np.concatenate([seg_v, seg_u])[order].astype(np.int32)
+    data = np.concatenate([seg_length, seg_length])[order]
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return sparse.csr_matrix((data, cols, indptr), shape=(n, n))
+
+
+def graph_with_sources(
+    graph: sparse.csr_matrix, heads: np.ndarray, weights: np.ndarray
+) -> sparse.csr_matrix:
+    """``graph`` plus one virtual node per row of ``heads``/``weights`` (s, 2).
+
+    Virtual node ``n + i`` has one-way edges to ``heads[i]`` weighted ``weights[i]``; no edge
+    leads into a virtual node, so no path passes through one.
+    """
+    n = graph.shape[0]
+    s = len(heads)
+    width = heads.shape[1]
+    indices = np.concatenate([graph.indices, heads.astype(np.int32).ravel()])
+    data = np.concatenate([graph.data, weights.ravel()])
+    indptr = np.concatenate(
+        [graph.indptr, graph.indptr[-1] + width * np.arange(1, s + 1, dtype=np.int32)]
+    )
+    return sparse.csr_matrix((data, indices, indptr), shape=(n + s, n + s))
 
 
 def read_lines(lines: gpd.GeoDataFrame | gpd.GeoSeries | str | Path) -> np.ndarray:
@@ -172,7 +204,10 @@ def build_network(
     WalkNetwork
     """
     geoms = read_lines(lines)
-    parts = shapely.get_parts(geoms)
+    multi = shapely.get_type_id(geoms) == 5  # explode MultiLineStrings only: parts never join
+    parts = (
+        np.concatenate([geoms[~multi], shapely.get_parts(geoms[multi])]) if multi.any() else geoms
+    )
     lonlat, part_of = shapely.get_coordinates(parts, return_index=True)
     if len(lonlat) < 2:
         msg = "路网中没有任何线段"

@@ -11,11 +11,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo_app.walking.attachment import MAX_ATTACH_M, Attachment, attach
 from geo_app.walking.errors import NetworkInputError, PointTooFarError
-from geo_app.walking.graph import WalkNetwork
+from geo_app.walking.graph import WalkNetwork, graph_with_sources
 from geo_app.walking.search import (
     PointSearch,
     along_segment_m,
-    graph_with_sources,
     same_segment_pairs,
     search_from_many,
     search_from_point,
@@ -23,8 +22,8 @@ from geo_app.walking.search import (
 
 #: Default walking speed (GB 50180: about 67 m a minute).
 WALK_SPEED_KMH = 4.0
-#: First search radius of an unlimited nearest query; widened fourfold until enough are found.
-FIRST_RADIUS_M = 1_500.0
+#: First search radius of an unlimited nearest query; doubled until enough are found.
+FIRST_RADIUS_M = 600.0
 #: Distance-matrix block: sources per Dijkstra call x nodes stays under this many cells.
 MATRIX_BLOCK_CELLS = 8_000_000
 
@@ -127,9 +126,9 @@ def nearest(
         found = dist <= radius
         if found.sum() >= k or radius >= limit:
             break
-        if np.isfinite(search.dist).any(axis=0).sum() >= component_size:
+        if np.isfinite(search.dist).sum() >= component_size:
             break  # the whole connected part was searched: nothing more to find
-        radius = min(radius * 4.0, limit)
+        radius = min(radius * 2.0, limit)
     found &= dist <= limit
     best = np.flatnonzero(found)[np.argsort(dist[found], kind="stable")[:k]]
     return [

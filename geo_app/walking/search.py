@@ -11,34 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
 from geo_app.walking.attachment import Attachment
-from geo_app.walking.graph import WalkNetwork
+from geo_app.walking.graph import WalkNetwork, graph_with_sources
 
 NO_PREDECESSOR = -9999
-
-
-def graph_with_sources(
-    graph: sparse.csr_matrix,
-    heads: np.ndarray,
-    weights: np.ndarray,
-) -> sparse.csr_matrix:
-    """``graph`` plus one virtual node per row of ``heads``/``weights`` (s, 2).
-
-    Virtual node ``n + i`` has one-way edges to ``heads[i]`` weighted ``weights[i]``; no edge
-    leads into a virtual node, so no path passes through one.
-    """
-    n = graph.shape[0]
-    s = len(heads)
-    width = heads.shape[1]
-    indices = np.concatenate([graph.indices, heads.astype(np.int32).ravel()])
-    data = np.concatenate([graph.data, weights.ravel()])
-    indptr = np.concatenate(
-        [graph.indptr, graph.indptr[-1] + width * np.arange(1, s + 1, dtype=np.int32)]
-    )
-    return sparse.csr_matrix((data, indices, indptr), shape=(n + s, n + s))
 
 
 def same_segment_pairs(
@@ -67,31 +45,26 @@ def along_segment_m(
 
 @dataclass(frozen=True)
 class PointSearch:
-    """Dijkstra from one attached point: rows 0/1 are its segment's ends ``u``/``v``."""
+    """Dijkstra from one attached point, entered through a virtual node on its segment."""
 
     origin: Attachment  # one row, attached
-    dist: np.ndarray  # (2, n) metres from each end
-    pred: np.ndarray  # (2, n) predecessors per end
-    offset: np.ndarray  # (2,) from the point to each end
+    dist: np.ndarray  # (n,) metres from the point to every node (inf beyond the limit)
+    pred: np.ndarray  # (n,) predecessor of every node on its shortest way (the virtual node: n)
 
     @property
     def reach(self) -> np.ndarray:
         """Walking distance from the point to every node (inf beyond the search limit)."""
-        return np.minimum(self.offset[0] + self.dist[0], self.offset[1] + self.dist[1])
-
-    def reach_of(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distance to ``nodes`` and the end (0 = u, 1 = v) each is reached through."""
-        via = self.offset[:, None] + self.dist[:, nodes]
-        end = np.argmin(via, axis=0)
-        return via[end, np.arange(len(nodes))], end
+        return self.dist
 
     def path_to(self, node: int) -> list[int]:
         """Nodes from the point's segment end to ``node`` (inclusive), shortest way."""
-        _, end = self.reach_of(np.array([node]))
-        pred = self.pred[int(end[0])]
+        virtual = len(self.dist)
         path = [node]
-        while pred[path[-1]] != NO_PREDECESSOR:
-            path.append(int(pred[path[-1]]))
+        while True:
+            previous = int(self.pred[path[-1]])
+            if previous in (virtual, NO_PREDECESSOR):
+                break
+            path.append(previous)
         path.reverse()
         return path
 
@@ -101,16 +74,16 @@ class PointSearch:
         The second array holds the end node entered last (the target's ``u`` or ``v``), or -1
         where the target shares the point's segment and is reached directly along it.
         """
-        length = targets.network.seg_length[targets.segment[rows]]
-        u = targets.network.seg_u[targets.segment[rows]]
-        v = targets.network.seg_v[targets.segment[rows]]
-        reach_u, _ = self.reach_of(u)
-        reach_v, _ = self.reach_of(v)
-        via_u = reach_u + targets.fraction[rows] * length
-        via_v = reach_v + (1.0 - targets.fraction[rows]) * length
+        network = targets.network
+        segment = targets.segment[rows]
+        length = network.seg_length[segment]
+        u = network.seg_u[segment]
+        v = network.seg_v[segment]
+        via_u = self.dist[u] + targets.fraction[rows] * length
+        via_v = self.dist[v] + (1.0 - targets.fraction[rows]) * length
         dist = np.minimum(via_u, via_v) + targets.access_m[rows]
         last = np.where(via_u <= via_v, u, v)
-        same = targets.segment[rows] == self.origin.segment[0]
+        same = segment == self.origin.segment[0]
         if same.any():
             direct = along_segment_m(self.origin, np.zeros(same.sum(), int), targets, rows[same])
             closer = direct <= dist[same]
@@ -120,18 +93,20 @@ class PointSearch:
 
 
 def search_from_point(network: WalkNetwork, origin: Attachment, *, limit_m: float) -> PointSearch:
-    """Dijkstra from one attached point, exact for every node within ``limit_m`` of it."""
-    u = int(origin.node_u[0])
-    v = int(origin.node_v[0])
-    offset = np.array([origin.to_u[0], origin.to_v[0]])
-    dist, pred = dijkstra(
-        network.graph,
-        directed=True,
-        indices=[u, v],
-        return_predecessors=True,
-        limit=max(limit_m - float(offset.min()), 0.0),
-    )
-    return PointSearch(origin=origin, dist=dist, pred=pred, offset=offset)
+    """Dijkstra from one attached point, exact for every node within ``limit_m`` of it.
+
+    The network's spare virtual node gets the point's two edges (to its segment's ends, the
+    access leg plus the way along the segment) for the duration of one compiled search.
+    """
+    n = network.node_count
+    graph = network.query_graph
+    with network.query_lock:
+        graph.indices[-2:] = [origin.node_u[0], origin.node_v[0]]
+        graph.data[-2:] = [origin.to_u[0], origin.to_v[0]]
+        dist, pred = dijkstra(
+            graph, directed=True, indices=n, return_predecessors=True, limit=limit_m
+        )
+    return PointSearch(origin=origin, dist=dist[:n], pred=pred[:n])
 
 
 def search_from_many(
