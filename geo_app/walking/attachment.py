@@ -59,8 +59,14 @@ class SegmentIndex:
         self.gap = float(np.max(length / (2.0 * count)))
         self.tree = cKDTree(samples, balanced_tree=False, compact_nodes=False)
 
-    def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Nearest attachable segment of each point: (segment id, fraction t, distance m)."""
+    def nearest(
+        self, xy: np.ndarray, *, limit_m: float = np.inf
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest attachable segment of each point: (segment id, fraction t, distance m).
+
+        Exact for points within ``limit_m`` of a segment; for points proven farther, the
+        closest candidate found (a distance above ``limit_m``, not necessarily the least).
+        """
         best = np.zeros(len(xy), dtype=np.int64)
         t = np.zeros(len(xy))
         dist = np.full(len(xy), np.inf)
@@ -75,7 +81,9 @@ class SegmentIndex:
             if k == self.tree.n:
                 return self.segments[best], t, dist
             # Exact unless a sample beyond the k-th could belong to a closer segment.
-            unsure = unsure[sample_dist.reshape(len(unsure), k)[:, -1] <= dist[unsure] + self.gap]
+            sample_dist = sample_dist.reshape(len(unsure), k)
+            proven_far = sample_dist[:, 0] - self.gap > limit_m
+            unsure = unsure[(sample_dist[:, -1] <= dist[unsure] + self.gap) & ~proven_far]
         for row in unsure:
             within = self.tree.query_ball_point(xy[row], dist[row] + self.gap)
             pool = np.unique(self.sample_owner[within])[None, :]
@@ -107,7 +115,8 @@ class Attachment:
 
     ``segment`` is the nearest attachable segment (-1 where ``ok`` is False), ``fraction`` the
     position of the foot along it from ``seg_u`` to ``seg_v`` (0..1), ``access_m`` the straight
-    leg from the point to the foot, ``foot_xy`` the foot in metres.
+    leg from the point to the foot (for points not attached: a distance to a path beyond the
+    limit, exact when within a few metres of it), ``foot_xy`` the foot in metres.
     """
 
     network: WalkNetwork = field(repr=False)
@@ -226,7 +235,9 @@ def attach(
     index = network.segment_index
     for start in range(0, n, ATTACH_BLOCK):
         block = slice(start, start + ATTACH_BLOCK)
-        segment[block], fraction[block], access[block] = index.nearest(xy[block])
+        segment[block], fraction[block], access[block] = index.nearest(
+            xy[block], limit_m=max_attach_m
+        )
         if progress is not None:
             progress(len(xy[block]))
     too_far = access > max_attach_m
