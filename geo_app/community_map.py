@@ -98,6 +98,14 @@ def build_community_map(
         interactive=False,
     ).add_to(m)
     _add_grids(m, community, colours)
+    if not community.compounds.empty:
+        folium.GeoJson(
+            _feature_collection(community.compounds, "compounds"),
+            name="小区围墙",
+            style_function=lambda f: {"color": "#5d4037", "weight": 2, "dashArray": "2 4",
+                                      "fill": False},
+            tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+        ).add_to(m)
     _add_paths(m, community)
     folium.GeoJson(
         _feature_collection(

@@ -32,11 +32,14 @@ class CommunityState:
 
     @cached_property
     def walk_network(self) -> WalkNetwork:
-        """The routable walking graph of the ``paths`` layer, built once (cached on disk)."""
+        """The walking graph of ``paths`` (built once, cached on disk), fenced by ``compounds``."""
         from geo_app.walking import cached_network
+        from geo_app.walking.fences import add_fences
 
         with self._lock:
-            return cached_network(self._community.paths, cache_dir=self.cache_dir)
+            network = cached_network(self._community.paths, cache_dir=self.cache_dir)
+            add_fences(network, list(self._community.compounds.geometry))
+            return network
 
     def reload(self) -> list[LayerIssue]:
         """Reload the layers; on any issue keep the current ones and return the issues."""

@@ -29,6 +29,9 @@ class Community:
     stations: gpd.GeoDataFrame
     paths: gpd.GeoDataFrame
     pois: gpd.GeoDataFrame
+    #: Fences of the gated 小区 (optional layer: empty when absent). A point inside one walks
+    #: out only through a gate.
+    compounds: gpd.GeoDataFrame
     source: str
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
@@ -48,7 +51,10 @@ def validate_source(source: LayerSource) -> tuple[dict[str, ParsedLayer], list[L
         try:
             raw = source.read(schema.name)
         except FileNotFoundError:
-            issues.append(LayerIssue(filename, "文件不存在"))
+            if schema.optional:
+                parsed[schema.name] = ParsedLayer(schema, [], [])
+            else:
+                issues.append(LayerIssue(filename, "文件不存在"))
             continue
         except OSError as exc:
             issues.append(LayerIssue(filename, f"无法读取：{exc.strerror or exc}"))

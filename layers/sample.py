@@ -657,6 +657,10 @@ def plan_features() -> dict[str, list[PlanFeature]]:
         PlanFeature({"id": f"POI-{n:03d}", "name": name, "category": category}, "Point", at)
         for n, (name, category, at) in enumerate(POIS, start=1)
     ]
+    compounds = [
+        PlanFeature({"id": c.prefix, "name": c.name}, "Polygon", ring_coords(box(*c.fence)))
+        for c in COMPOUNDS
+    ]
     return {
         "boundary": [boundary],
         "grids": grids,
@@ -664,6 +668,7 @@ def plan_features() -> dict[str, list[PlanFeature]]:
         "stations": stations,
         "paths": paths,
         "pois": pois,
+        "compounds": compounds,
     }
 
 
@@ -735,7 +740,7 @@ def dumps(collection: dict[str, Any]) -> str:
 
 
 def generate(out_dir: Path) -> None:
-    """Write the sample's six layers as GeoJSON files into ``out_dir``."""
+    """Write the sample's layers (the six required ones and the 小区 fences) into ``out_dir``."""
     convert = PlanToWGS84()
     target = GeoJSONDirectory(out_dir)
     for name, features in plan_features().items():

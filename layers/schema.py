@@ -119,6 +119,8 @@ class LayerSchema:
     label: str
     geometry_types: tuple[str, ...]
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    #: An optional layer may be absent (it then loads empty); a present one is validated.
+    optional: bool = False
 
     @property
     def filename(self) -> str:
@@ -211,6 +213,17 @@ POIS = LayerSchema(
     ),
 )
 
+COMPOUNDS = LayerSchema(
+    "compounds",
+    "封闭小区围墙",
+    ("Polygon", "MultiPolygon"),
+    (
+        _ID,
+        Field("name", "str", label="小区名称（与楼栋的 compound 一致）"),
+    ),
+    optional=True,
+)
+
 #: All layers, in load order (a layer is loaded after the layers it references).
-SCHEMAS: tuple[LayerSchema, ...] = (BOUNDARY, GRIDS, BUILDINGS, STATIONS, PATHS, POIS)
+SCHEMAS: tuple[LayerSchema, ...] = (BOUNDARY, GRIDS, BUILDINGS, STATIONS, PATHS, POIS, COMPOUNDS)
 SCHEMA_BY_NAME: dict[str, LayerSchema] = {s.name: s for s in SCHEMAS}

@@ -24,7 +24,7 @@ from layers.sample import generate
 from layers.schema import BASIC_CATEGORIES, POI_CATEGORIES
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data" / "geojson"
-LAYERS = ("boundary", "grids", "buildings", "stations", "paths", "pois")
+LAYERS = ("boundary", "grids", "buildings", "stations", "paths", "pois", "compounds")
 TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:4548", always_xy=True)
 
 

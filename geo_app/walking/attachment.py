@@ -21,6 +21,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from geo_app.walking.errors import NetworkInputError
+from geo_app.walking.fences import enforce_fences
 
 if TYPE_CHECKING:
     from geo_app.walking.graph import WalkNetwork
@@ -240,6 +241,7 @@ def attach(
         )
         if progress is not None:
             progress(len(xy[block]))
+    enforce_fences(network, xy, segment, fraction, access, max_attach_m=max_attach_m)
     too_far = access > max_attach_m
     segment[too_far] = -1
     return Attachment(
