@@ -34,9 +34,10 @@ def _describe(field: Field) -> str:
 
 def layer_table(schema: LayerSchema) -> str:
     """One layer's Markdown section."""
+    kinds = " / ".join(schema.geometry_types)
     optional = "，可选图层：缺省时视为没有" if schema.optional else ""
     lines = [
-        f"#### `{schema.filename}` — {schema.label}（{' / '.join(schema.geometry_types)}{optional}）",
+        f"#### `{schema.filename}` — {schema.label}（{kinds}{optional}）",
         "",
         "| 字段 | 类型 | 必填 | 说明 |",
         "| --- | --- | --- | --- |",
