@@ -36,7 +36,7 @@ from layers import Community
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
 if TYPE_CHECKING:
-    from geo_app.walking import Attachment, WalkNetwork
+    from geo_app.walking import Attachment, TargetTrees, WalkNetwork
 
 #: Default walking search limit of ``/api/nearest`` (config ``NEAREST_MAX_DISTANCE_M``).
 DEFAULT_MAX_DISTANCE_M = 2000.0
@@ -68,6 +68,9 @@ class StationIndex:
     network: WalkNetwork
     stations: tuple[Station, ...]
     targets: Attachment
+    #: Shortest-path trees from every station (``None`` when too many stations × nodes):
+    #: a query then needs no search of its own.
+    trees: TargetTrees | None = None
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,9 @@ def per_community(key: str, build: Callable[[Community], T]) -> T:
 def build_station_index(
     stations: gpd.GeoDataFrame, network: WalkNetwork, *, max_attach_m: float
 ) -> StationIndex:
-    """Attach every station to ``network`` once (points: the engine's :func:`feature_points`)."""
-    from geo_app.walking import attach, feature_points
+    """Attach every station to ``network`` once (points: the engine's :func:`feature_points`)
+    and grow the shortest-path tree of each (when within the engine's budget)."""
+    from geo_app.walking import attach, build_target_trees, feature_points
 
     points = feature_points(stations)
     rows = zip(
@@ -163,10 +167,12 @@ def build_station_index(
                 hours_text=describe_hours(hours),
             )
         )
+    targets = attach(network, points, max_attach_m=max_attach_m)
     return StationIndex(
         network=network,
         stations=tuple(infos),
-        targets=attach(network, points, max_attach_m=max_attach_m),
+        targets=targets,
+        trees=build_target_trees(network, targets),
     )
 
 
@@ -210,7 +216,7 @@ def find_nearest(
     Raises the engine's ``PointTooFarError`` when ``origin`` is farther than
     ``query.max_attach_m`` from every path.
     """
-    from geo_app.walking import PointTooFarError, attach, nearest
+    from geo_app.walking import PointTooFarError, attach
 
     origin_attachment = attach(
         index.network, np.array([origin], dtype=float), max_attach_m=query.max_attach_m
@@ -221,6 +227,70 @@ def find_nearest(
     wanted = np.array([_wanted(s, query) for s in states], dtype=bool)
     open_now = np.array([s.status.open_now for s in states], dtype=bool)
     later = np.array([s.offerable_today and not s.status.open_now for s in states], dtype=bool)
+
+    open_now, later = wanted & open_now, wanted & later
+    closed_today = wanted & ~open_now & ~later
+    if index.trees is not None:
+        offers, any_closed = _offers_from_trees(
+            index.trees, origin_attachment, states, query, open_now, later, closed_today
+        )
+    else:
+        routes = _search_routes(index, origin, states, query)
+        offers = _open_first(routes, open_now, later, query.k)
+        # Why none: out of stock / wrong kind within reach, or every such station closed today?
+        any_closed = not offers and bool(routes(closed_today, 1))
+    message = None if offers else _no_offer_message(query, any_closed=any_closed)
+    return NearestAnswer(
+        origin=origin,
+        access_m=float(origin_attachment.access_m[0]),
+        offers=offers,
+        message=message,
+    )
+
+
+Routes = Callable[[np.ndarray, int], list[StationOffer]]
+
+
+def _offers_from_trees(
+    trees: TargetTrees,
+    origin: Attachment,
+    states: list[StationState],
+    query: NearestQuery,
+    open_now: np.ndarray,
+    later: np.ndarray,
+    closed_today: np.ndarray,
+) -> tuple[list[StationOffer], bool]:
+    """Offers read off the stations' shortest-path trees (no search per query): the nearest
+    open now, filled up with the nearest opening later today; and whether any wanted station
+    within reach is closed for the rest of the day."""
+    from geo_app.walking import ranked_targets, reach_targets, route_line, walking_minutes
+
+    reach = reach_targets(trees, origin)
+    limit = query.max_distance_m
+    rows = list(ranked_targets(reach, k=query.k, mask=open_now, max_distance_m=limit))
+    if len(rows) < query.k:
+        rows += list(ranked_targets(reach, k=query.k - len(rows), mask=later, max_distance_m=limit))
+    offers = [
+        StationOffer(
+            states[row],
+            float(reach.distance_m[row]),
+            float(walking_minutes(reach.distance_m[row], query.speed_kmh)),
+            route_line(reach, int(row)),
+        )
+        for row in rows
+    ]
+    any_closed = len(ranked_targets(reach, k=1, mask=closed_today, max_distance_m=limit)) > 0
+    return offers, any_closed
+
+
+def _search_routes(
+    index: StationIndex,
+    origin: tuple[float, float],
+    states: list[StationState],
+    query: NearestQuery,
+) -> Routes:
+    """Offers found by the engine's per-query search (many stations on a large network)."""
+    from geo_app.walking import nearest
 
     def routes(mask: np.ndarray, k: int) -> list[StationOffer]:
         if k <= 0 or not mask.any():
@@ -239,22 +309,11 @@ def find_nearest(
             StationOffer(states[r.target_index], r.distance_m, r.minutes, r.geometry) for r in found
         ]
 
-    offers = _open_first(routes, wanted & open_now, wanted & later, query.k)
-    message = None
-    if not offers:
-        # Why none: out of stock / wrong kind within reach, or every such station closed today?
-        closed_today = wanted & ~open_now & ~later
-        message = _no_offer_message(query, any_closed=bool(routes(closed_today, 1)))
-    return NearestAnswer(
-        origin=origin,
-        access_m=float(origin_attachment.access_m[0]),
-        offers=offers,
-        message=message,
-    )
+    return routes
 
 
 def _open_first(
-    routes: Callable[[np.ndarray, int], list[StationOffer]],
+    routes: Routes,
     open_now: np.ndarray,
     later: np.ndarray,
     k: int,

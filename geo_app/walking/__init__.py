@@ -21,6 +21,15 @@ from geo_app.walking.routing import (
     nearest_targets,
     walking_minutes,
 )
+from geo_app.walking.target_trees import (
+    TargetTrees,
+    TreeReach,
+    build_target_trees,
+    nearest_from_trees,
+    ranked_targets,
+    reach_targets,
+    route_line,
+)
 
 __all__ = [
     "MAX_ATTACH_M",
@@ -31,16 +40,23 @@ __all__ = [
     "NetworkInputError",
     "PointTooFarError",
     "Route",
+    "TargetTrees",
+    "TreeReach",
     "WalkError",
     "WalkNetwork",
     "attach",
     "build_network",
+    "build_target_trees",
     "cached_network",
     "distance_matrix",
     "feature_points",
     "isochrone",
     "local_crs",
     "nearest",
+    "nearest_from_trees",
     "nearest_targets",
+    "ranked_targets",
+    "reach_targets",
+    "route_line",
     "walking_minutes",
 ]

@@ -100,18 +100,9 @@ def nearest(
         Nearest first; fewer than ``k`` (possibly none) when targets are unreachable.
     """
     _check_same_network(network, targets=targets)
-    if k < 1:
-        msg = f"k 须至少为 1，实际为 {k}"
-        raise NetworkInputError(msg)
-    if not speed_kmh > 0:
-        msg = f"speed_kmh 须为正数，实际为 {speed_kmh}"
-        raise NetworkInputError(msg)
+    mask = check_nearest_arguments(k=k, speed_kmh=speed_kmh, mask=mask, n_targets=len(targets))
     candidates = targets.ok.copy()
     if mask is not None:
-        mask = np.asarray(mask, dtype=bool)
-        if mask.shape != (len(targets),):
-            msg = f"mask 的长度须与 targets 相同（{len(targets)}），实际为 {mask.shape}"
-            raise NetworkInputError(msg)
         candidates &= mask
     rows = np.flatnonzero(candidates)
     start = attach_origin(network, origin, max_attach_m=max_attach_m)
@@ -127,7 +118,10 @@ def nearest(
         if found.sum() >= k or radius >= limit:
             break
         if np.isfinite(search.dist).sum() >= component_size:
-            break  # the whole connected part was searched: nothing more to find
+            # The whole connected part was searched: every distance is exact, including a
+            # target's access leg and way along its segment beyond the radius.
+            found = np.isfinite(dist) & (dist <= limit)
+            break
         radius = min(radius * 2.0, limit)
     found &= dist <= limit
     best = np.flatnonzero(found)[np.argsort(dist[found], kind="stable")[:k]]
@@ -140,6 +134,25 @@ def nearest(
         )
         for i in best
     ]
+
+
+def check_nearest_arguments(
+    *, k: int, speed_kmh: float, mask: np.ndarray | None, n_targets: int
+) -> np.ndarray | None:
+    """Refuse a bad ``k``, ``speed_kmh`` or ``mask`` of a nearest query; the mask as booleans."""
+    if k < 1:
+        msg = f"k 须至少为 1，实际为 {k}"
+        raise NetworkInputError(msg)
+    if not speed_kmh > 0:
+        msg = f"speed_kmh 须为正数，实际为 {speed_kmh}"
+        raise NetworkInputError(msg)
+    if mask is None:
+        return None
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (n_targets,):
+        msg = f"mask 的长度须与 targets 相同（{n_targets}），实际为 {mask.shape}"
+        raise NetworkInputError(msg)
+    return mask
 
 
 def _route_line(
@@ -161,6 +174,12 @@ def _route_line(
     lonlat = network.projection.points_to_wgs84(xy)
     lonlat[0] = origin.lonlat[0]
     lonlat[-1] = targets.lonlat[row]
+    return route_polyline(xy, lonlat)
+
+
+def route_polyline(xy: np.ndarray, lonlat: np.ndarray) -> shapely.LineString:
+    """The lon/lat line of a walk's points, each point repeating the last (in metres) dropped
+    (the walk's last point always kept; a walk of one point is a line of two equal points)."""
     keep = np.ones(len(lonlat), dtype=bool)
     keep[1:] = (np.diff(xy, axis=0) != 0).any(axis=1)
     keep[-1] = True

@@ -1,0 +1,249 @@
+"""Shortest-path trees from a few fixed targets: nearest queries with no search per query.
+
+When the targets are few and fixed (a community's service stations), one Dijkstra from each
+target over the whole network, done once, holds the walking distance from every node to that
+target and the next node on the way there. A query from any point then needs only its
+attachment: the walk to a target is the shorter of entering the network at either end of the
+point's segment (access leg plus the part of the segment walked, plus the tree's distance from
+that end), or the direct walk along the segment when the target sits on the same one. Routes
+follow the tree's next-node links. The answers equal :func:`~geo_app.walking.nearest`'s.
+
+The trees hold ``targets × nodes`` cells (float64 distances, int32 links): they are built only
+below a budget (:data:`TREE_BUDGET_CELLS`); above it :func:`build_target_trees` returns
+``None`` and callers search per query as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse.csgraph import dijkstra
+
+from geo_app.walking.attachment import MAX_ATTACH_M, Attachment
+from geo_app.walking.errors import NetworkInputError
+from geo_app.walking.graph import WalkNetwork, graph_with_sources
+from geo_app.walking.routing import (
+    WALK_SPEED_KMH,
+    Route,
+    _check_same_network,
+    attach_origin,
+    check_nearest_arguments,
+    route_polyline,
+    walking_minutes,
+)
+from geo_app.walking.search import along_segment_m
+
+#: Most cells (targets × nodes) the trees may hold: 12 bytes each, so about 48 MB.
+TREE_BUDGET_CELLS = 4_000_000
+#: ``TreeReach.entry`` of a target reached directly along the origin's own segment.
+DIRECT = -1
+#: ``TreeReach.entry`` of a target not reachable at all.
+UNREACHED = -2
+
+
+@dataclass(frozen=True, eq=False)
+class TargetTrees:
+    """Walking distance from every node to every attached target, and the way there.
+
+    ``dist[i, x]``: metres from node ``x`` to target ``rows[i]`` (its access leg included;
+    ``inf`` in another connected part). ``toward[i, x]``: the node after ``x`` on that walk,
+    or ``-1`` where ``x`` is the node by which the walk enters the target's segment.
+    """
+
+    network: WalkNetwork
+    targets: Attachment
+    rows: np.ndarray  # (s,) rows of ``targets`` that are attached (have a tree)
+    dist: np.ndarray  # (s, n) float64
+    toward: np.ndarray  # (s, n) int32
+    node_lonlat: np.ndarray  # (n, 2) every node in WGS84, for route lines
+    #: (len(targets), 2, 2): each target's foot on the network, then the target; metres
+    end_xy: np.ndarray
+    end_lonlat: np.ndarray  # the same in WGS84 lon/lat
+
+
+@dataclass(frozen=True, eq=False)
+class TreeReach:
+    """The walk from one attached origin to every target of a :class:`TargetTrees`.
+
+    ``distance_m`` is ``inf`` where a target is unreachable or not attached; ``entry`` is the
+    end node of the origin's segment the walk leaves by, :data:`DIRECT` where the walk stays
+    on the origin's segment, :data:`UNREACHED` where there is no walk.
+    """
+
+    trees: TargetTrees
+    origin: Attachment  # one attached row
+    distance_m: np.ndarray  # (len(targets),)
+    entry: np.ndarray  # (len(targets),) int64
+    start_xy: np.ndarray  # (2, 2): the origin, then its foot on the network; metres
+    start_lonlat: np.ndarray  # the same in WGS84 lon/lat
+
+
+def build_target_trees(
+    network: WalkNetwork, targets: Attachment, *, max_cells: int = TREE_BUDGET_CELLS
+) -> TargetTrees | None:
+    """One shortest-path tree per attached target, or ``None`` above ``max_cells`` cells.
+
+    Parameters
+    ----------
+    network
+        The walking graph.
+    targets
+        Attached targets (e.g. stations); rows not attached get no tree and are never reached.
+    max_cells
+        Budget of ``attached targets × nodes``; beyond it no trees are built.
+    """
+    _check_same_network(network, targets=targets)
+    rows = np.flatnonzero(targets.ok)
+    n = network.node_count
+    if len(rows) * n > max_cells:
+        return None
+    live = targets.take(rows)
+    heads = np.column_stack([live.node_u, live.node_v])
+    weights = np.column_stack([live.to_u, live.to_v])
+    graph = graph_with_sources(network.graph, heads, weights)
+    if len(rows):
+        dist, pred = dijkstra(
+            graph, directed=True, indices=np.arange(n, n + len(rows)), return_predecessors=True
+        )
+        dist, pred = dist[:, :n], pred[:, :n]
+    else:
+        dist, pred = np.empty((0, n)), np.empty((0, n), dtype=np.int32)
+    # The graph is undirected, so the tree grown from a target, read backwards, leads to it:
+    # a node's predecessor from the target is its next node toward the target. The end nodes
+    # reached straight from the target's virtual node (index >= n) enter its segment.
+    toward = np.where((pred >= 0) & (pred < n), pred, -1).astype(np.int32)
+    end_xy = np.stack([targets.foot_xy, targets.xy], axis=1)
+    end_lonlat = np.full_like(end_xy, np.nan)
+    end_lonlat[:, 1] = targets.lonlat
+    if len(rows):
+        end_lonlat[rows, 0] = network.projection.points_to_wgs84(live.foot_xy)
+    return TargetTrees(
+        network=network,
+        targets=targets,
+        rows=rows,
+        dist=np.ascontiguousarray(dist),
+        toward=np.ascontiguousarray(toward),
+        node_lonlat=network.projection.points_to_wgs84(network.node_xy),
+        end_xy=end_xy,
+        end_lonlat=end_lonlat,
+    )
+
+
+def reach_targets(trees: TargetTrees, origin: Attachment) -> TreeReach:
+    """The walking distance from ``origin`` (one attached point) to every target."""
+    _check_same_network(trees.network, origin=origin)
+    if len(origin) != 1 or not origin.ok[0]:
+        msg = "origin 须为恰好一个已接入路网的点"
+        raise NetworkInputError(msg)
+    network = trees.network
+    segment = int(origin.segment[0])
+    u, v = int(network.seg_u[segment]), int(network.seg_v[segment])
+    via_u = trees.dist[:, u] + origin.to_u[0]
+    via_v = trees.dist[:, v] + origin.to_v[0]
+    by_u = via_u <= via_v
+    distance = np.full(len(trees.targets), np.inf)
+    entry = np.full(len(trees.targets), UNREACHED, dtype=np.int64)
+    distance[trees.rows] = np.where(by_u, via_u, via_v)
+    entry[trees.rows] = np.where(by_u, u, v)
+    same = trees.rows[trees.targets.segment[trees.rows] == segment]
+    if len(same):
+        direct = along_segment_m(origin, np.zeros(len(same), dtype=np.int64), trees.targets, same)
+        closer = direct <= distance[same]
+        distance[same[closer]] = direct[closer]
+        entry[same[closer]] = DIRECT
+    entry[~np.isfinite(distance)] = UNREACHED
+    start_xy = np.vstack([origin.xy, origin.foot_xy])
+    start_lonlat = np.vstack([origin.lonlat, network.projection.points_to_wgs84(start_xy[1:])])
+    return TreeReach(
+        trees=trees,
+        origin=origin,
+        distance_m=distance,
+        entry=entry,
+        start_xy=start_xy,
+        start_lonlat=start_lonlat,
+    )
+
+
+def route_line(reach: TreeReach, row: int) -> shapely.LineString:
+    """Origin → its foot → network nodes → the target's foot → target ``row``, in lon/lat."""
+    trees = reach.trees
+    entry = int(reach.entry[row])
+    if entry == UNREACHED:
+        msg = f"目标 {row} 从该起点不可达"
+        raise NetworkInputError(msg)
+    nodes: list[int] = []
+    if entry != DIRECT:
+        toward = trees.toward[int(np.searchsorted(trees.rows, row))]
+        node = entry
+        while node >= 0:
+            nodes.append(node)
+            node = int(toward[node])
+    xy = np.concatenate((reach.start_xy, trees.network.node_xy[nodes], trees.end_xy[row]))
+    lonlat = np.concatenate((reach.start_lonlat, trees.node_lonlat[nodes], trees.end_lonlat[row]))
+    return route_polyline(xy, lonlat)
+
+
+def nearest_from_trees(
+    trees: TargetTrees,
+    origin: tuple[float, float],
+    *,
+    k: int = 1,
+    mask: np.ndarray | None = None,
+    max_distance_m: float | None = None,
+    speed_kmh: float = WALK_SPEED_KMH,
+    max_attach_m: float = MAX_ATTACH_M,
+) -> list[Route]:
+    """:func:`~geo_app.walking.nearest` over the trees' targets: same parameters, same answer.
+
+    Raises :class:`~geo_app.walking.PointTooFarError` when ``origin`` (lon, lat) is farther
+    than ``max_attach_m`` from every path.
+    """
+    mask = check_nearest_arguments(
+        k=k, speed_kmh=speed_kmh, mask=mask, n_targets=len(trees.targets)
+    )
+    start = attach_origin(trees.network, origin, max_attach_m=max_attach_m)
+    reach = reach_targets(trees, start)
+    return routes_within(reach, k=k, mask=mask, max_distance_m=max_distance_m, speed_kmh=speed_kmh)
+
+
+def ranked_targets(
+    reach: TreeReach,
+    *,
+    k: int,
+    mask: np.ndarray | None = None,
+    max_distance_m: float | None = None,
+) -> np.ndarray:
+    """Rows of the ``k`` nearest targets of ``reach`` (among ``mask``, within the limit).
+
+    Nearest first; ties in target order, as :func:`~geo_app.walking.nearest` ranks them.
+    """
+    limit = np.inf if max_distance_m is None else float(max_distance_m)
+    candidates = np.isfinite(reach.distance_m) & (reach.distance_m <= limit)
+    if mask is not None:
+        candidates &= mask
+    rows = np.flatnonzero(candidates)
+    return rows[np.argsort(reach.distance_m[rows], kind="stable")[:k]]
+
+
+def routes_within(
+    reach: TreeReach,
+    *,
+    k: int,
+    mask: np.ndarray | None = None,
+    max_distance_m: float | None = None,
+    speed_kmh: float = WALK_SPEED_KMH,
+) -> list[Route]:
+    """The :class:`Route` to each of the ``k`` nearest targets of ``reach`` (see
+    :func:`ranked_targets`)."""
+    best = ranked_targets(reach, k=k, mask=mask, max_distance_m=max_distance_m)
+    return [
+        Route(
+            target_index=int(row),
+            distance_m=float(reach.distance_m[row]),
+            minutes=float(walking_minutes(reach.distance_m[row], speed_kmh)),
+            geometry=route_line(reach, int(row)),
+        )
+        for row in best
+    ]
