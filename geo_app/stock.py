@@ -1,24 +1,32 @@
 """Current stock of the stations: what a resident can borrow right now.
 
 The store holds the counts. Each station's items are copied from the stations layer the first
-time the store sees them; after that the store's counts are current (lent, returned and
-restocked through the admin pages), whatever the layer file says.
+time the store sees them (once per loaded community: at start-up and after a reload); after
+that the store's counts are current (lent, returned and restocked through the admin pages),
+whatever the layer file says. Reads cost one cheap change check unless the store has changed
+(:class:`geo_app.store.stock.StockReader`), so every request can use the current stock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask
+from flask import Flask, current_app
 
 from geo_app.community_state import get_community
+from geo_app.station_finder import per_community
 from geo_app.store import get_store
-from geo_app.store.stock import seed_stock, stock_levels
+from geo_app.store.stock import StockReader, seed_stock
+from layers import Community
+
+READER_KEY = "geo_app.stock_reader"
+#: Per-community cache entry: the station ids, once their layer items are seeded.
+SEEDED = "stock.seeded_stations"
 
 
-def layer_items() -> dict[str, dict[str, int]]:
-    """Station id → item → count as written in the stations layer."""
-    stations = get_community().stations
+def layer_items(community: Community | None = None) -> dict[str, dict[str, int]]:
+    """Station id → item → count as written in the stations layer (default: the loaded one)."""
+    stations = (community or get_community()).stations
     return {
         sid: dict(items or {}) for sid, items in zip(stations["id"], stations["items"], strict=True)
     }
@@ -29,23 +37,22 @@ def _seed(items: Mapping[str, Mapping[str, int]]) -> None:
         seed_stock(session, items)
 
 
+def _seeded_station_ids(community: Community) -> tuple[str, ...]:
+    """Seed the store with the layer's stations and items it does not hold yet; their ids."""
+    items = layer_items(community)
+    _seed(items)
+    return tuple(items)
+
+
 def get_stock_levels() -> dict[str, dict[str, int]]:
     """Station id → item → count, as stocked now (every station of the layer, possibly {})."""
-    items = layer_items()
-    with get_store().read() as session:
-        levels = stock_levels(session)
-    unseen = {
-        sid: {i: c for i, c in station_items.items() if i not in levels.get(sid, {})}
-        for sid, station_items in items.items()
-    }
-    if any(unseen.values()):  # a station or item new to the store (e.g. after a layer reload)
-        _seed(unseen)
-        with get_store().read() as session:
-            levels = stock_levels(session)
-    return {sid: levels.get(sid, {}) for sid in items}
+    stations = per_community(SEEDED, _seeded_station_ids)
+    levels = current_app.extensions[READER_KEY].levels()
+    return {sid: dict(levels.get(sid, {})) for sid in stations}
 
 
 def init_app(app: Flask) -> None:
-    """Seed the store's stock from the layer on first run."""
+    """Seed the store's stock from the layer on first run; read it through one reader."""
     with app.app_context():
-        _seed(layer_items())
+        app.extensions[READER_KEY] = StockReader(get_store().engine)
+        per_community(SEEDED, _seeded_station_ids)

@@ -3,13 +3,19 @@
 A movement is one ``UPDATE … SET count = count + :delta WHERE … AND count + :delta >= 0``
 and its audit entry, in one transaction: concurrent movements never lose a count and a
 failed one leaves both the count and the log as they were.
+
+Reads are frequent (every ``/api/nearest``), writes rare: :class:`StockReader` keeps the
+levels and reads them again only when the database has changed since.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import os
+import threading
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,15 +32,79 @@ MOVEMENTS: dict[str, tuple[str, int]] = {
 }
 
 
-def stock_levels(session: Session) -> dict[str, dict[str, int]]:
-    """Station id → item → count, as the store holds them."""
+#: Every stock row, in a stable order (station, then item).
+LEVELS_QUERY = select(StationStock.station_id, StationStock.item, StationStock.count).order_by(
+    StationStock.station_id, StationStock.item
+)
+
+
+def _levels_of(rows: Iterable[tuple[str, str, int]]) -> dict[str, dict[str, int]]:
     levels: dict[str, dict[str, int]] = {}
-    query = select(StationStock.station_id, StationStock.item, StationStock.count).order_by(
-        StationStock.station_id, StationStock.item
-    )
-    for station_id, item, count in session.execute(query):
+    for station_id, item, count in rows:
         levels.setdefault(station_id, {})[item] = count
     return levels
+
+
+def stock_levels(session: Session) -> dict[str, dict[str, int]]:
+    """Station id → item → count, as the store holds them."""
+    return _levels_of(session.execute(LEVELS_QUERY))
+
+
+class StockReader:
+    """The store's stock levels, read again only when the database may have changed.
+
+    On an SQLite file, a connection of the reader's own (per process, never used to write)
+    asks ``PRAGMA data_version``, which changes whenever any other connection, of this
+    process or another, has committed: so the next read after any stock movement sees it,
+    and reads in between cost one pragma. On other databases (and in-memory SQLite, where
+    every connection has its own database) every read is one SELECT.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        database = engine.url.database
+        self.watches_version = engine.dialect.name == "sqlite" and database not in (
+            None,
+            "",
+            ":memory:",
+        )
+        self._sql = str(LEVELS_QUERY.compile(dialect=engine.dialect))
+        self._lock = threading.Lock()
+        self._connection: Any = None  # the pool's wrapper of the reader's own connection
+        self._pid = -1
+        self._version: object = None
+        self._levels: dict[str, dict[str, int]] = {}
+
+    def levels(self) -> dict[str, dict[str, int]]:
+        """Station id → item → count, as committed now (shared: do not modify it)."""
+        if not self.watches_version:
+            with self.engine.connect() as connection:
+                return _levels_of(connection.execute(LEVELS_QUERY))
+        with self._lock:
+            cursor = self._own_connection().cursor()
+            try:
+                version = cursor.execute("PRAGMA data_version").fetchone()[0]
+                if version != self._version:  # read after the pragma: never older than it
+                    self._levels = _levels_of(cursor.execute(self._sql).fetchall())
+                    self._version = version
+            finally:
+                cursor.close()
+            return self._levels
+
+    def _own_connection(self) -> Any:
+        """The reader's DBAPI connection, opened once per process (never shared over a fork)."""
+        if self._pid != os.getpid():
+            connection = self.engine.raw_connection()
+            connection.detach()  # the reader's own: never returned to the pool
+            self._connection, self._pid, self._version = connection, os.getpid(), None
+        return self._connection.dbapi_connection
+
+    def close(self) -> None:
+        """Close the reader's own connection (in the process that opened it)."""
+        with self._lock:
+            if self._connection is not None and self._pid == os.getpid():
+                self._connection.close()
+            self._connection, self._pid, self._version = None, -1, None
 
 
 def _present_keys(session: Session) -> set[tuple[str, str]]:
