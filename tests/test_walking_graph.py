@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Geod
-from walking_reference import line, lonlat
+from walking_reference import X0, Y0, line, lonlat, metres
 
 from geo_app.walking import (
     NetworkInputError,
@@ -98,6 +98,20 @@ def test_small_fragments_other_than_the_largest_take_no_points():
 def test_a_network_made_only_of_one_small_part_is_kept():
     network = build_network(frame(line((0, 0), (100, 0))))
     assert attach(network, lonlat([(50, 5)])).ok.all()
+
+
+@pytest.mark.parametrize(("gap_m", "nodes"), [(0.0002, 3), (0.05, 4)])
+def test_vertices_within_a_millimetre_are_one_node(gap_m, nodes):
+    # A junction on a whole millimetre (in EPSG:4548 metres), and a second street starting
+    # gap_m from it: 0.2 mm rounds to the same millimetre (one node), 5 cm does not.
+    jx, jy = np.round(np.array([X0 + 100.0, Y0]) * 1000) / 1000 - [X0, Y0]
+    a = line((0, 0), (jx, jy))
+    b = line((jx + gap_m, jy), (jx + 100, jy + 100))
+    network = build_network(frame(a, b))
+    assert network.node_count == nodes
+    # A merged node stands on a real vertex: the junction, where the first street ends.
+    junction = metres(lonlat([(jx, jy)]))[0]
+    assert np.min(np.hypot(*(network.node_xy - junction).T)) < 1e-6
 
 
 def test_lengths_are_metres_on_the_ground():

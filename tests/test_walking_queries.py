@@ -228,6 +228,26 @@ def test_random_networks_agree_with_networkx(seed, size, spacing, drop, diagonal
             nearest(network, tuple(origins_ll[i]), targets, max_attach_m=max_attach_m)
 
 
+def test_many_points_attach_exactly_as_brute_force():
+    # 3,000 points: enough to be searched in Z order, answered in input order.
+    lines, rng, extent = random_network(7, 9, 40.0, 0.3, 0.2)
+    network = build_network(frame(lines))
+    reference = ReferenceNetwork(lines)
+    points = random_points(rng, 3000, extent)
+    att = attach(network, points, max_attach_m=30.0)
+    xy = metres(points)
+    brute = shapely.distance(
+        shapely.points(xy)[:, None], np.array(reference.lines, dtype=object)[None, :]
+    ).min(axis=1)
+    assert 0 < att.ok.sum() < len(points)
+    np.testing.assert_array_equal(att.ok, brute <= 30.0)
+    np.testing.assert_allclose(att.access_m[att.ok], brute[att.ok], atol=1e-6)
+    assert (att.access_m[~att.ok] > 30.0).all()
+    # Each foot is on the network at that distance from its own point.
+    leg = np.hypot(*(att.foot_xy[att.ok] - xy[att.ok]).T)
+    np.testing.assert_allclose(leg, brute[att.ok], atol=1e-6)
+
+
 def route_length(geometry: shapely.LineString) -> float:
     xy = metres(np.asarray(geometry.coords), "EPSG:4548")
     return float(np.hypot(*np.diff(xy, axis=0).T).sum())

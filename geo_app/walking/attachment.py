@@ -32,6 +32,16 @@ MAX_ATTACH_M = 300.0
 CANDIDATE_SAMPLES = (8, 32)
 #: Points attached per block (bounds the temporary arrays).
 ATTACH_BLOCK = 50_000
+#: From this many points a search first puts them in Z order.
+SORT_FROM = 1_000
+#: Shifts and masks spreading a 32-bit integer to the even bits of a 64-bit one.
+MORTON_SPREAD = (
+    (16, 0x0000FFFF0000FFFF),
+    (8, 0x00FF00FF00FF00FF),
+    (4, 0x0F0F0F0F0F0F0F0F),
+    (2, 0x3333333333333333),
+    (1, 0x5555555555555555),
+)
 
 
 class SegmentIndex:
@@ -67,7 +77,20 @@ class SegmentIndex:
 
         Exact for points within ``limit_m`` of a segment; for points proven farther, the
         closest candidate found (a distance above ``limit_m``, not necessarily the least).
+        Points are searched in Z order (neighbours one after another: the tree's nodes and
+        the segment arrays stay in cache), which halves the time for many scattered points.
         """
+        if len(xy) < SORT_FROM:
+            return self._nearest_in_order(xy, limit_m=limit_m)
+        order = z_order(xy, cell_m=max(self.gap, 1.0))
+        found = self._nearest_in_order(xy[order], limit_m=limit_m)
+        segment, t, dist = (np.empty_like(array) for array in found)
+        segment[order], t[order], dist[order] = found
+        return segment, t, dist
+
+    def _nearest_in_order(
+        self, xy: np.ndarray, *, limit_m: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         best = np.zeros(len(xy), dtype=np.int64)
         t = np.zeros(len(xy))
         dist = np.full(len(xy), np.inf)
@@ -108,6 +131,25 @@ class SegmentIndex:
         pick = np.argmin(square, axis=1)
         rows = np.arange(len(xy))
         return candidates[rows, pick], t[rows, pick], np.sqrt(square[rows, pick])
+
+
+def z_order(xy: np.ndarray, *, cell_m: float) -> np.ndarray:
+    """Permutation of the points ``xy`` (n, 2) along a Z-order (Morton) curve of ``cell_m`` cells.
+
+    Consecutive points of the order are mostly near each other.
+    """
+    cells = np.empty(xy.shape, dtype=np.uint64)
+    for axis in (0, 1):
+        column = xy[:, axis]
+        steps = np.floor((column - column.min()) / cell_m)
+        cells[:, axis] = np.minimum(steps, 2**31 - 1).astype(np.uint64)
+    code = np.zeros(len(xy), dtype=np.uint64)
+    for axis in (0, 1):
+        v = cells[:, axis]
+        for shift, mask in MORTON_SPREAD:  # the bits of v, spread to every other bit
+            v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+        code |= v << np.uint64(axis)
+    return np.argsort(code, kind="stable")
 
 
 @dataclass(frozen=True, eq=False)

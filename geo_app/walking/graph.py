@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 from scipy import sparse
@@ -21,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo_app.walking.errors import NetworkInputError
 from geo_app.walking.io import read_geojson
-from geo_app.walking.projection import WGS84, crs_for_lonlat, projection_for
+from geo_app.walking.projection import WGS84, column_bounds, crs_for_lonlat, projection_for
 
 if TYPE_CHECKING:
     from geo_app.walking.attachment import SegmentIndex
@@ -245,16 +246,27 @@ def build_network(
 
 
 def _merge_vertices(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Node of every vertex (vertices equal to the millimetre are one node) and node coords."""
+    """Node of every vertex (vertices equal to the millimetre are one node) and node coords.
+
+    Nodes are numbered in order of first appearance (neighbours along a line stay close in
+    memory); each node takes the coordinates of its first vertex.
+    """
     grid = np.round(xy / NODE_TOLERANCE_M).astype(np.int64)
-    grid -= grid.min(axis=0)
-    span = grid.max(axis=0) + 1
+    low, high = column_bounds(grid)
+    grid -= low
+    span = high - low + 1
     if span[0] * span[1] < 2**62:
-        keys = grid[:, 0] * span[1] + grid[:, 1]
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    else:  # an extent of thousands of kilometres: compare coordinate pairs
-        _, first, inverse = np.unique(grid, axis=0, return_index=True, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64), xy[first]
+        # One int64 key per vertex, merged by hashing: O(n), no sort.
+        node, _ = pd.factorize(grid[:, 0] * span[1] + grid[:, 1])
+    else:  # an extent of thousands of kilometres: hash coordinate pairs
+        node, _ = pd.MultiIndex.from_arrays([grid[:, 0], grid[:, 1]]).factorize()
+    node = node.astype(np.int64)
+    # Codes appear in increasing order, so a vertex is a node's first where its code exceeds
+    # every code before it.
+    first = np.empty(len(node), dtype=bool)
+    first[0] = True
+    first[1:] = node[1:] > np.maximum.accumulate(node)[:-1]
+    return node, xy[first]
 
 
 def _unique_segments(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

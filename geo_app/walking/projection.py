@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 from pyproj import CRS, Transformer
+from pyproj.enums import TransformDirection
 
 WGS84 = CRS.from_epsg(4326)
 #: CGCS2000 / 3-degree Gauss-Kruger CM 117E: the projection for Hefei.
@@ -33,10 +34,18 @@ def local_crs(lon: float, lat: float) -> CRS:
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
+def column_bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least and greatest value of each column of ``points`` (n, d), NaN ignored.
+
+    Column by column: numpy reduces a narrow (n, 2) array along axis 0 some 30× slower.
+    """
+    columns = [points[:, j] for j in range(points.shape[1])]
+    return np.array([np.nanmin(c) for c in columns]), np.array([np.nanmax(c) for c in columns])
+
+
 def crs_for_lonlat(lonlat: np.ndarray) -> CRS:
     """The metric CRS for points ``lonlat`` (n, 2): chosen from the centre of their extent."""
-    lo = np.nanmin(lonlat, axis=0)
-    hi = np.nanmax(lonlat, axis=0)
+    lo, hi = column_bounds(lonlat)
     centre = (lo + hi) / 2.0
     return local_crs(float(centre[0]), float(centre[1]))
 
@@ -49,17 +58,20 @@ class LocalProjection:
             msg = f"步行距离须在投影坐标系中以米计算，{crs.to_string()} 不是投影坐标系"
             raise ValueError(msg)
         self.crs = crs
-        self._forward = Transformer.from_crs(WGS84, crs, always_xy=True)
-        self._inverse = Transformer.from_crs(crs, WGS84, always_xy=True)
+        # One transformer serves both directions: making one costs ~0.1 s (a search of
+        # PROJ's database); its inverse is the same pipeline run backwards.
+        self._transformer = Transformer.from_crs(WGS84, crs, always_xy=True)
 
     def to_local(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lon/lat arrays → x/y arrays in metres."""
-        x, y = self._forward.transform(np.asarray(lon, float), np.asarray(lat, float))
+        x, y = self._transformer.transform(np.asarray(lon, float), np.asarray(lat, float))
         return np.asarray(x, float), np.asarray(y, float)
 
     def to_wgs84(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x/y arrays in metres → lon/lat arrays."""
-        lon, lat = self._inverse.transform(np.asarray(x, float), np.asarray(y, float))
+        lon, lat = self._transformer.transform(
+            np.asarray(x, float), np.asarray(y, float), direction=TransformDirection.INVERSE
+        )
         return np.asarray(lon, float), np.asarray(lat, float)
 
     def points_to_local(self, lonlat: np.ndarray) -> np.ndarray:
