@@ -33,7 +33,6 @@ from geo_app.walking.routing import (
     route_polyline,
     walking_minutes,
 )
-from geo_app.walking.search import along_segment_m
 
 #: Most cells (targets × nodes) the trees may hold: 12 bytes each, so about 48 MB.
 TREE_BUDGET_CELLS = 4_000_000
@@ -45,18 +44,18 @@ UNREACHED = -2
 
 @dataclass(frozen=True, eq=False)
 class TargetTrees:
-    """Walking distance from every node to every attached target, and the way there.
+    """Walking distance from every node to every target, and the way there.
 
-    ``dist[i, x]``: metres from node ``x`` to target ``rows[i]`` (its access leg included;
-    ``inf`` in another connected part). ``toward[i, x]``: the node after ``x`` on that walk,
-    or ``-1`` where ``x`` is the node by which the walk enters the target's segment.
+    ``node_dist[x, j]``: metres from node ``x`` to target ``j`` (its access leg included;
+    ``inf`` in another connected part, or for a target not attached). ``toward[j, x]``: the
+    node after ``x`` on that walk, or ``-1`` where ``x`` is the node by which the walk enters
+    the target's segment.
     """
 
     network: WalkNetwork
     targets: Attachment
-    rows: np.ndarray  # (s,) rows of ``targets`` that are attached (have a tree)
-    dist: np.ndarray  # (s, n) float64
-    toward: np.ndarray  # (s, n) int32
+    node_dist: np.ndarray  # (n, len(targets)) float64: one row per node
+    toward: np.ndarray  # (len(targets), n) int32: one row per target
     node_lonlat: np.ndarray  # (n, 2) every node in WGS84, for route lines
     #: (len(targets), 2, 2): each target's foot on the network, then the target; metres
     end_xy: np.ndarray
@@ -92,39 +91,39 @@ def build_target_trees(
     targets
         Attached targets (e.g. stations); rows not attached get no tree and are never reached.
     max_cells
-        Budget of ``attached targets × nodes``; beyond it no trees are built.
+        Budget of ``targets × nodes``; beyond it no trees are built.
     """
     _check_same_network(network, targets=targets)
     rows = np.flatnonzero(targets.ok)
     n = network.node_count
-    if len(rows) * n > max_cells:
+    if len(targets) * n > max_cells:
         return None
-    live = targets.take(rows)
-    heads = np.column_stack([live.node_u, live.node_v])
-    weights = np.column_stack([live.to_u, live.to_v])
-    graph = graph_with_sources(network.graph, heads, weights)
-    if len(rows):
-        dist, pred = dijkstra(
-            graph, directed=True, indices=np.arange(n, n + len(rows)), return_predecessors=True
-        )
-        dist, pred = dist[:, :n], pred[:, :n]
-    else:
-        dist, pred = np.empty((0, n)), np.empty((0, n), dtype=np.int32)
-    # The graph is undirected, so the tree grown from a target, read backwards, leads to it:
-    # a node's predecessor from the target is its next node toward the target. The end nodes
-    # reached straight from the target's virtual node (index >= n) enter its segment.
-    toward = np.where((pred >= 0) & (pred < n), pred, -1).astype(np.int32)
+    node_dist = np.full((n, len(targets)), np.inf)
+    toward = np.full((len(targets), n), -1, dtype=np.int32)
     end_xy = np.stack([targets.foot_xy, targets.xy], axis=1)
     end_lonlat = np.full_like(end_xy, np.nan)
     end_lonlat[:, 1] = targets.lonlat
     if len(rows):
+        live = targets.take(rows)
+        heads = np.column_stack([live.node_u, live.node_v])
+        weights = np.column_stack([live.to_u, live.to_v])
+        graph = graph_with_sources(network.graph, heads, weights)
+        dist, pred = dijkstra(
+            graph, directed=True, indices=np.arange(n, n + len(rows)), return_predecessors=True
+        )
+        node_dist[:, rows] = dist[:, :n].T
+        # The graph is undirected, so the tree grown from a target, read backwards, leads to
+        # it: a node's predecessor from the target is its next node toward the target. The
+        # end nodes reached straight from the target's virtual node (index >= n) enter its
+        # segment; unreached nodes have no predecessor (negative).
+        pred = pred[:, :n]
+        toward[rows] = np.where((pred >= 0) & (pred < n), pred, -1)
         end_lonlat[rows, 0] = network.projection.points_to_wgs84(live.foot_xy)
     return TargetTrees(
         network=network,
         targets=targets,
-        rows=rows,
-        dist=np.ascontiguousarray(dist),
-        toward=np.ascontiguousarray(toward),
+        node_dist=node_dist,
+        toward=toward,
         node_lonlat=network.projection.points_to_wgs84(network.node_xy),
         end_xy=end_xy,
         end_lonlat=end_lonlat,
@@ -137,25 +136,29 @@ def reach_targets(trees: TargetTrees, origin: Attachment) -> TreeReach:
     if len(origin) != 1 or not origin.ok[0]:
         msg = "origin 须为恰好一个已接入路网的点"
         raise NetworkInputError(msg)
-    network = trees.network
+    network, targets = trees.network, trees.targets
     segment = int(origin.segment[0])
+    fraction, access = float(origin.fraction[0]), float(origin.access_m[0])
+    length = float(network.seg_length[segment])
     u, v = int(network.seg_u[segment]), int(network.seg_v[segment])
-    via_u = trees.dist[:, u] + origin.to_u[0]
-    via_v = trees.dist[:, v] + origin.to_v[0]
+    # Enter the network at either end of the origin's segment (as the engine's to_u / to_v).
+    via_u = trees.node_dist[u] + (access + fraction * length)
+    via_v = trees.node_dist[v] + (access + (1.0 - fraction) * length)
     by_u = via_u <= via_v
-    distance = np.full(len(trees.targets), np.inf)
-    entry = np.full(len(trees.targets), UNREACHED, dtype=np.int64)
-    distance[trees.rows] = np.where(by_u, via_u, via_v)
-    entry[trees.rows] = np.where(by_u, u, v)
-    same = trees.rows[trees.targets.segment[trees.rows] == segment]
-    if len(same):
-        direct = along_segment_m(origin, np.zeros(len(same), dtype=np.int64), trees.targets, same)
+    distance = np.where(by_u, via_u, via_v)
+    entry = np.where(by_u, u, v)
+    same = np.flatnonzero(targets.segment == segment)
+    if len(same):  # or walk straight along it (as the engine's along_segment_m)
+        direct = access + np.abs(fraction - targets.fraction[same]) * length
+        direct += targets.access_m[same]
         closer = direct <= distance[same]
         distance[same[closer]] = direct[closer]
         entry[same[closer]] = DIRECT
-    entry[~np.isfinite(distance)] = UNREACHED
-    start_xy = np.vstack([origin.xy, origin.foot_xy])
-    start_lonlat = np.vstack([origin.lonlat, network.projection.points_to_wgs84(start_xy[1:])])
+    entry[np.isinf(distance)] = UNREACHED
+    start = network.node_xy[u]
+    foot = start + (network.node_xy[v] - start) * fraction
+    start_xy = np.vstack([origin.xy[0], foot])
+    start_lonlat = np.vstack([origin.lonlat, network.projection.points_to_wgs84(foot[None])])
     return TreeReach(
         trees=trees,
         origin=origin,
@@ -175,7 +178,7 @@ def route_line(reach: TreeReach, row: int) -> shapely.LineString:
         raise NetworkInputError(msg)
     nodes: list[int] = []
     if entry != DIRECT:
-        toward = trees.toward[int(np.searchsorted(trees.rows, row))]
+        toward = trees.toward[row]
         node = entry
         while node >= 0:
             nodes.append(node)
