@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -71,6 +71,10 @@ class StationIndex:
     #: Shortest-path trees from every station (``None`` when too many stations × nodes):
     #: a query then needs no search of its own.
     trees: TargetTrees | None = None
+    #: (weekday, hour, minute) → each station's (today's hours, opening status) then.
+    clock_states: dict[tuple[int, int, int], tuple[tuple[str, OpeningStatus], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True)
@@ -195,12 +199,29 @@ def station_states(
     return [
         StationState(
             station=station,
-            today=today_text(station.hours, moment),
-            status=status_at(station.hours, moment),
+            today=today,
+            status=status,
             stock={k: int(v) for k, v in stock.get(station.station_id, {}).items() if v > 0},
         )
-        for station in index.stations
+        for station, (today, status) in zip(
+            index.stations, _clock_states(index, moment), strict=True
+        )
     ]
+
+
+def _clock_states(index: StationIndex, moment: datetime) -> tuple[tuple[str, OpeningStatus], ...]:
+    """Each station's hours today and opening status at ``moment``: they depend only on the
+    weekday and the minute, so they are worked out once per minute of the week (at most
+    10,080 entries per loaded community)."""
+    key = (moment.weekday(), moment.hour, moment.minute)
+    states = index.clock_states.get(key)
+    if states is None:
+        states = tuple(
+            (today_text(station.hours, moment), status_at(station.hours, moment))
+            for station in index.stations
+        )
+        index.clock_states[key] = states
+    return states
 
 
 def find_nearest(

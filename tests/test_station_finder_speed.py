@@ -24,7 +24,13 @@ from walking_reference import ReferenceNetwork, line, lonlat, metres
 
 from geo_app.clock import community_timezone
 from geo_app.community_state import get_state
-from geo_app.station_finder import NearestQuery, current_station_index, find_nearest
+from geo_app.opening_hours import status_at, today_text
+from geo_app.station_finder import (
+    NearestQuery,
+    current_station_index,
+    find_nearest,
+    station_states,
+)
 from geo_app.stock import get_stock_levels
 from geo_app.store import get_store
 from geo_app.store.stock import StockReader, move_stock, stock_levels
@@ -226,6 +232,27 @@ def test_the_finder_answers_the_same_with_and_without_trees(app):
             assert "PS-01" not in [o.station.station.station_id for o in fast.offers]
             compared += 1
         assert compared > 20
+
+
+def test_opening_states_are_those_of_the_moment(app):
+    """Worked out once per minute of the week, they still follow the hours minute by minute."""
+    with app.app_context():
+        index = current_station_index()
+        tz = community_timezone()
+        moments = [
+            datetime(2026, 6, 1, 17, 59, 59, tzinfo=tz),  # a Monday
+            datetime(2026, 6, 1, 18, 0, 0, tzinfo=tz),
+            datetime(2026, 6, 8, 17, 59, 0, tzinfo=tz),  # a week later, same minute
+            datetime(2026, 6, 7, 10, 0, 0, tzinfo=tz),  # a Sunday
+        ]
+        for moment in moments:
+            states = station_states(index, moment=moment, stock={})
+            assert [(s.today, s.status) for s in states] == [
+                (today_text(st.hours, moment), status_at(st.hours, moment)) for st in index.stations
+            ]
+        ps01 = {m: station_states(index, moment=m, stock={})[0].status for m in moments}
+        assert ps01[moments[0]].open_now and not ps01[moments[1]].open_now  # closes at 18:00
+        assert ps01[moments[2]].open_now and not ps01[moments[3]].open_now  # closed on Sundays
 
 
 # --- the stock read ------------------------------------------------------------------------

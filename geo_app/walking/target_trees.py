@@ -77,6 +77,8 @@ class TreeReach:
     entry: np.ndarray  # (len(targets),) int64
     start_xy: np.ndarray  # (2, 2): the origin, then its foot on the network; metres
     start_lonlat: np.ndarray  # the same in WGS84 lon/lat
+    #: Reachable targets, nearest first (ties in target order, as the engine ranks them).
+    order: np.ndarray
 
 
 def build_target_trees(
@@ -154,7 +156,9 @@ def reach_targets(trees: TargetTrees, origin: Attachment) -> TreeReach:
         closer = direct <= distance[same]
         distance[same[closer]] = direct[closer]
         entry[same[closer]] = DIRECT
-    entry[np.isinf(distance)] = UNREACHED
+    unreached = np.isinf(distance)
+    entry[unreached] = UNREACHED
+    reachable = np.flatnonzero(~unreached)
     start = network.node_xy[u]
     foot = start + (network.node_xy[v] - start) * fraction
     start_xy = np.vstack([origin.xy[0], foot])
@@ -166,6 +170,7 @@ def reach_targets(trees: TargetTrees, origin: Attachment) -> TreeReach:
         entry=entry,
         start_xy=start_xy,
         start_lonlat=start_lonlat,
+        order=reachable[np.argsort(distance[reachable], kind="stable")],
     )
 
 
@@ -222,12 +227,12 @@ def ranked_targets(
 
     Nearest first; ties in target order, as :func:`~geo_app.walking.nearest` ranks them.
     """
-    limit = np.inf if max_distance_m is None else float(max_distance_m)
-    candidates = np.isfinite(reach.distance_m) & (reach.distance_m <= limit)
+    order = reach.order
+    if max_distance_m is not None:  # nearest first: the ones within the limit lead
+        order = order[: np.searchsorted(reach.distance_m[order], max_distance_m, side="right")]
     if mask is not None:
-        candidates &= mask
-    rows = np.flatnonzero(candidates)
-    return rows[np.argsort(reach.distance_m[rows], kind="stable")[:k]]
+        order = order[mask[order]]
+    return order[:k]
 
 
 def routes_within(
