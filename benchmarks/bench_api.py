@@ -111,7 +111,7 @@ def free_port() -> int:
 
 
 def start_server(
-    server: str, data_dir: str, threads: int, workers: int
+    server: str, data_dir: str, threads: int, workers: int, extra: list[str]
 ) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = dict(os.environ)
@@ -126,12 +126,12 @@ def start_server(
     if server == "gunicorn":
         command = [str(bin_dir / "gunicorn"), "--workers", str(workers),
                    "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
-                   "--log-level", "warning", "geo_app:create_app()"]  # fmt: skip
+                   "--log-level", "warning", *extra, "geo_app:create_app()"]  # fmt: skip
     elif server == "granian":
         command = [str(bin_dir / "granian"), "--interface", "wsgi", "--factory",
                    "--workers", str(workers), "--blocking-threads", str(threads),
                    "--host", "127.0.0.1", "--port", str(port), "--no-ws",
-                   "--log-level", "warning", "geo_app:create_app"]  # fmt: skip
+                   "--log-level", "warning", *extra, "geo_app:create_app"]  # fmt: skip
     else:
         command = [sys.executable, __file__, "--serve", server, "--port", str(port),
                    "--data", data_dir, "--threads", str(threads)]  # fmt: skip
@@ -448,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
         "--client", choices=("auto", "wrk", "python"), default="auto",
         help="load generator: wrk when found (or installable), else Python threads",
     )  # fmt: skip
+    parser.add_argument(
+        "--server-args", default="", help="more options for gunicorn/granian, in one string"
+    )
     parser.add_argument("--data", default=str(BUNDLED_DATA_DIR))
     parser.add_argument("--page-runs", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
@@ -471,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.client == "wrk" and wrk is None:
         print("wrk is not available (apt-get install wrk)")
         return 2
-    process, port = start_server(args.server, args.data, args.threads, args.workers)
+    extra = args.server_args.split()
+    process, port = start_server(args.server, args.data, args.threads, args.workers, extra)
     try:
         warm_up, measured = queries[:100], queries[100:]  # warm-up: caches, connections
         if wrk is None:
@@ -489,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
         cpu_after = server_cpu_seconds(process), client_cpu_seconds()
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(
-            f"/api/nearest · {args.server} ({args.workers} workers × {args.threads} threads)"
+            f"/api/nearest · {args.server} ({args.workers} workers × {args.threads} threads"
+            f"{' ' + args.server_args if args.server_args else ''})"
             f" · load by {result.client} · {args.clients} connections · {result.requests}"
             f" requests on 127.0.0.1 ({os.cpu_count()} CPUs shared by client and server;"
             f" 1-minute load average {load:.1f} at the end)"

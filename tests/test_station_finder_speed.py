@@ -17,11 +17,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_test_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
 from walking_reference import ReferenceNetwork, line, lonlat, metres
 
+from geo_app import create_app
 from geo_app.clock import community_timezone
 from geo_app.community_state import get_state
 from geo_app.opening_hours import status_at, today_text
@@ -253,6 +255,23 @@ def test_opening_states_are_those_of_the_moment(app):
         ps01 = {m: station_states(index, moment=m, stock={})[0].status for m in moments}
         assert ps01[moments[0]].open_now and not ps01[moments[1]].open_now  # closes at 18:00
         assert ps01[moments[2]].open_now and not ps01[moments[3]].open_now  # closed on Sundays
+
+
+# --- the request's own overhead ---------------------------------------------------------
+
+
+def test_reads_skip_the_limiter_and_login_attempts_are_still_limited(tmp_path):
+    app = create_app(
+        make_test_config(tmp_path, LOGIN_RATE_LIMIT="2 per minute", WTF_CSRF_ENABLED=False)
+    )
+    client = app.test_client()
+    attempt = {"username": "nobody", "password": "wrong-password"}
+    assert client.post("/login", data=attempt).status_code == 401
+    for _ in range(5):  # reads of the login page and the API are not login attempts
+        assert client.get("/login").status_code == 200
+        assert client.get("/api/stations").status_code == 200
+    assert client.post("/login", data=attempt).status_code == 401
+    assert client.post("/login", data=attempt).status_code == 429
 
 
 # --- the stock read ------------------------------------------------------------------------

