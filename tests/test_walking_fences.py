@@ -126,3 +126,35 @@ def test_no_access_leg_crosses_a_fence(points_xy):
         assert not leg_line.crosses(FENCE)
         assert leg == pytest.approx(leg_line.length, abs=0.01)
         assert leg >= plain_leg - 1e-6  # a fence can only lengthen the leg
+
+
+def test_walk_nearest_command_takes_fences(tmp_path):
+    from click.testing import CliRunner
+
+    from geo_app.cli import main
+
+    def write(name: str, geometries: list) -> str:
+        path = tmp_path / f"{name}.geojson"
+        gpd.GeoDataFrame({"id": [f"{name}-{i}" for i in range(len(geometries))]},
+                         geometry=geometries, crs="EPSG:4326").to_file(path, driver="GeoJSON")
+        return str(path)
+
+    network = _network(fenced=False)
+    lines = [shapely.transform(g, lambda c: np.column_stack(network.to_wgs84(c[:, 0], c[:, 1])))
+             for g in network.segment_lines()]
+    args = ["walk", "nearest", "--network", write("paths", lines),
+            "--origins", write("origins", [Point(lonlat(20, 8))]),
+            "--targets", write("targets", [Point(STATION)])]
+    fence_lonlat = shapely.transform(
+        FENCE, lambda c: np.column_stack(TO_LONLAT.transform(ORIGIN[0] + c[:, 0],
+                                                             ORIGIN[1] + c[:, 1]))
+    )
+    runner = CliRunner()
+    plain = runner.invoke(main, args)
+    fenced = runner.invoke(main, [*args, "--fences", write("fences", [fence_lonlat])])
+    assert plain.exit_code == 0 and fenced.exit_code == 0, (plain.output, fenced.output)
+    assert plain.stdout.splitlines()[1] == "origins-0,targets-0,10.00"
+    assert fenced.stdout.splitlines()[1] == "origins-0,targets-0,94.00"
+    not_polygons = runner.invoke(main, [*args, "--fences", write("bad", [Point(STATION)])])
+    assert not_polygons.exit_code == 1
+    assert "围墙须为面（Polygon / MultiPolygon），实际含 Point" in not_polygons.output

@@ -11,7 +11,9 @@ from tqdm import tqdm
 from geo_app.walking.attachment import MAX_ATTACH_M
 from geo_app.walking.batch import nearest_table, read_point_layer
 from geo_app.walking.errors import WalkError
+from geo_app.walking.fences import add_fences
 from geo_app.walking.graph import build_network
+from geo_app.walking.io import read_geojson
 
 #: Inputs at least this large get a progress bar on stderr.
 PROGRESS_FROM = 10_000
@@ -58,6 +60,13 @@ def walk() -> None:
     help="点到路网的接入距离上限（米）",
 )
 @click.option(
+    "--fences",
+    "fences_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="封闭小区围墙 GeoJSON（面）：接入线不穿越围墙，只能经大门进出",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
@@ -70,6 +79,7 @@ def nearest_command(
     targets_path: str,
     max_distance: float | None,
     max_attach: float,
+    fences_path: str | None,
     output: str | None,
 ) -> None:
     """每个起点沿路网步行到最近目标：输出 origin_id,target_id,distance_m（按起点输入顺序）。"""
@@ -77,6 +87,8 @@ def nearest_command(
         origins = read_point_layer(origins_path, name="--origins")
         targets = read_point_layer(targets_path, name="--targets")
         network = build_network(network_path)
+        if fences_path is not None:
+            add_fences(network, list(read_geojson(fences_path, name="--fences").geometry))
         with tqdm(
             total=len(origins.ids),
             unit="点",

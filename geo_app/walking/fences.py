@@ -24,6 +24,8 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
+from geo_app.walking.errors import NetworkInputError
+
 if TYPE_CHECKING:
     from geo_app.walking.graph import WalkNetwork
 
@@ -66,6 +68,10 @@ def add_fences(network: WalkNetwork, polygons_lonlat: Sequence[BaseGeometry]) ->
         Fence outlines as WGS84 lon/lat polygons (the ``compounds`` layer).
     """
     polygons = [p for p in polygons_lonlat if p is not None and not p.is_empty]
+    wrong = sorted({p.geom_type for p in polygons} - {"Polygon", "MultiPolygon"})
+    if wrong:
+        msg = f"围墙须为面（Polygon / MultiPolygon），实际含 {'、'.join(wrong)}"
+        raise NetworkInputError(msg)
     fences = None
     if polygons:
         to_local = network.projection.to_local
