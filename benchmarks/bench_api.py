@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python benchmarks/bench_api.py       # gunicorn 2 workers, 16 connections, 2,000+
+    .venv/bin/python benchmarks/bench_api.py       # uWSGI 2 workers, 16 connections, 2,000+
     .venv/bin/python benchmarks/bench_api.py --client python --requests 500
     .venv/bin/python benchmarks/bench_api.py --clients 1 --no-browser   # service time alone
 
@@ -27,15 +27,18 @@ Then headless Chromium (Debian's, every non-loopback request aborted) opens the 
 located at building entrances and reads the page's own measurement: milliseconds from the
 location being known to the first answer on screen.
 
-Servers: gunicorn (default: 2 sync workers, one per core) is the production choice on Linux:
-worker processes sidestep the GIL. Sync workers take a connection only when idle, so requests
-queue once, in the kernel, and both workers stay equally busy; with ``--threads`` > 1 (the
-gthread worker, keep-alive) each connection stays with the worker that accepted it, and one
-worker was seen holding 12 of the 16 connections while the other held 4, tripling its
-queue. granian (``--server granian``, a Rust HTTP server, WSGI in ``--threads`` Python
-threads per worker) is the alternative; waitress (pure Python, also on Windows) has one
-process with a thread pool; werkzeug's development server opens a thread per connection. In
-a closed loop the latency is about connections × CPU per request ÷ free cores: the output
+Servers, each with ``--workers`` processes (2: one per core; processes sidestep the GIL):
+uWSGI (default; the ``pyuwsgi`` wheel) is a prefork server whose HTTP parsing is C: about
+0.05 ms of server CPU per request around the app, where gunicorn's Python workers spend
+about 0.3 ms (both measured here with wrk on a hello-world WSGI app). Its workers take a
+connection only when idle (``--thunder-lock``), so requests queue once, in the kernel, and
+both workers stay equally busy; every answer says ``Connection: close``. gunicorn's sync
+workers balance the same way; with ``--threads`` > 1 (the gthread worker, keep-alive), and
+with granian (``--server granian``, Rust HTTP, keep-alive), each connection stays with the
+worker that accepted it: one worker was seen holding 12 of the 16 connections and the other
+4, tripling the first one's queue and the p95. waitress (pure Python, also on Windows) has
+one process with a thread pool; werkzeug's development server opens a thread per connection.
+In a closed loop the latency is about connections × CPU per request ÷ free cores: the output
 shows the CPU per request (server and load generator) and the load average, since other
 processes on the machine take cores from both.
 """
@@ -116,7 +119,7 @@ def start_server(
     port = free_port()
     env = dict(os.environ)
     bin_dir = Path(sys.executable).parent
-    if server in ("gunicorn", "granian"):  # configured like production, by GEO_APP_* variables
+    if server in ("gunicorn", "granian", "uwsgi"):  # configured by GEO_APP_* variables
         store = Path(tempfile.mkdtemp(prefix="bench-api-")) / "store.sqlite3"
         env.update(
             GEO_APP_DATA_DIR=data_dir,
@@ -127,6 +130,13 @@ def start_server(
         command = [str(bin_dir / "gunicorn"), "--workers", str(workers),
                    "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
                    "--log-level", "warning", *extra, "geo_app:create_app()"]  # fmt: skip
+    elif server == "uwsgi":  # prefork: an idle worker takes the next connection (thunder lock)
+        command = [str(bin_dir / "uwsgi"), "--http-socket", f"127.0.0.1:{port}", "--master",
+                   "--processes", str(workers), "--thunder-lock",
+                   *(["--threads", str(threads)] if threads > 1 else []),
+                   "--lazy-apps", "--die-on-term", "--disable-logging", "--need-app",
+                   "--add-header", "Connection: close",  # one request per connection, said
+                   *extra, "--module", "geo_app:create_app()"]  # fmt: skip
     elif server == "granian":
         command = [str(bin_dir / "granian"), "--interface", "wsgi", "--factory",
                    "--workers", str(workers), "--blocking-threads", str(threads),
@@ -436,7 +446,9 @@ def page_first_answer_ms(port: int, data_dir: str, runs: int) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
-        "--server", choices=("gunicorn", "granian", "waitress", "werkzeug"), default="gunicorn"
+        "--server",
+        choices=("uwsgi", "gunicorn", "granian", "waitress", "werkzeug"),
+        default="uwsgi",
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--requests", type=int, default=2000, help="at least this many")
@@ -449,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         help="load generator: wrk when found (or installable), else Python threads",
     )  # fmt: skip
     parser.add_argument(
-        "--server-args", default="", help="more options for gunicorn/granian, in one string"
+        "--server-args", default="", help="more options for uwsgi/gunicorn/granian, one string"
     )
     parser.add_argument("--data", default=str(BUNDLED_DATA_DIR))
     parser.add_argument("--page-runs", type=int, default=5)
