@@ -158,3 +158,12 @@ def test_walk_nearest_command_takes_fences(tmp_path):
     not_polygons = runner.invoke(main, [*args, "--fences", write("bad", [Point(STATION)])])
     assert not_polygons.exit_code == 1
     assert "围墙须为面（Polygon / MultiPolygon），实际含 Point" in not_polygons.output
+
+
+def test_a_point_beyond_the_limit_keeps_its_finite_distance_to_the_network():
+    behind = lonlat(20, 108)  # the lane is 88 m away through the fence; the limit is 50 m
+    fenced = attach(_network(fenced=True), np.array([behind]), max_attach_m=50)
+    plain = attach(_network(fenced=False), np.array([behind]), max_attach_m=50)
+    assert not fenced.ok[0]
+    assert np.isfinite(fenced.access_m[0])  # an error message can say how far it is
+    assert fenced.access_m[0] == pytest.approx(plain.access_m[0])

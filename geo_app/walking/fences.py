@@ -98,7 +98,7 @@ def enforce_fences(
     fences: Fences | None = getattr(network, "fences", None)
     if fences is None or not len(xy):
         return
-    rows = np.flatnonzero(segment >= 0)
+    rows = np.flatnonzero((segment >= 0) & (access <= max_attach_m))  # beyond: not attached
     feet = _feet(network, segment[rows], fraction[rows])
     rows = rows[fences.crossing(xy[rows], feet)]
     if not len(rows):
