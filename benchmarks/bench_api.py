@@ -118,6 +118,8 @@ def start_server(
 ) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = dict(os.environ)
+    # Serve the checkout this script is in, whatever the environment has installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     bin_dir = Path(sys.executable).parent
     if server in ("gunicorn", "granian", "uwsgi"):  # configured by GEO_APP_* variables
         store = Path(tempfile.mkdtemp(prefix="bench-api-")) / "store.sqlite3"
