@@ -1,7 +1,10 @@
 """The nearest stations that have an item now: the business logic behind ``/api/nearest``.
 
-The station attachments to the walking network are built once per loaded community
-(:func:`current_station_index`) and reused by every request. A query is answered with the
+The station attachments to the walking network, and the shortest-path tree of every
+station (:mod:`geo_app.walking.target_trees`), are built once per loaded community
+(:func:`current_station_index`) and reused by every request: a query then attaches its
+origin and reads the walks off the trees, with no search of its own (on a network too large
+for the trees' budget it falls back to the engine's per-query search). A query is answered with the
 current stock (:func:`geo_app.stock.get_stock_levels`) and the local time: stations open now
 come first, then stations that open later today (marked so), each list by walking distance.
 Stations whose hours are not recorded, that are closed for the rest of the day, or that are out
