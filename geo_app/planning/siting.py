@@ -176,16 +176,7 @@ def maximal_covering(
 
 def greedy_maximal_covering(problem: CoveringProblem, k: int) -> SitingAnswer:
     """Add, ``k`` times, the site that covers the most still-uncovered weight (ties: lowest)."""
-    covered = problem.already_covered.copy()
-    reach = sp.csc_array(problem.reach)
-    selected: list[int] = []
-    for _ in range(k if problem.n_candidates else 0):
-        gain = reach.T @ (problem.weights * ~covered)
-        best = int(np.argmax(gain))
-        if gain[best] <= 0:
-            break
-        selected.append(best)
-        covered |= reach[:, [best]].toarray().ravel() > 0
+    selected = _greedy(problem, problem.weights, problem.already_covered.copy(), max_sites=k)
     return _answer(problem, "greedy", selected, proven=False, status="贪心近似解")
 
 
@@ -217,16 +208,25 @@ def greedy_set_covering(problem: CoveringProblem) -> SitingAnswer:
     """Add the site covering the most uncovered demand points until all coverable are covered."""
     covered = problem.already_covered.copy()
     covered[problem.uncoverable] = True  # nothing can cover them: do not chase them
+    selected = _greedy(problem, np.ones(len(covered)), covered, max_sites=None)
+    return _answer(problem, "greedy", selected, proven=False, status="贪心近似解")
+
+
+def _greedy(
+    problem: CoveringProblem, weights: np.ndarray, covered: np.ndarray, *, max_sites: int | None
+) -> list[int]:
+    """Repeatedly pick the site adding the most uncovered ``weights`` (ties: lowest index),
+    until ``max_sites`` are picked (``None``: no limit) or no site adds anything."""
     reach = sp.csc_array(problem.reach)
     selected: list[int] = []
-    while problem.n_candidates and not covered.all():
-        gain = reach.T @ (~covered).astype(float)
+    while problem.n_candidates and (max_sites is None or len(selected) < max_sites):
+        gain = reach.T @ (weights * ~covered)
         best = int(np.argmax(gain))
         if gain[best] <= 0:
             break
         selected.append(best)
         covered |= reach[:, [best]].toarray().ravel() > 0
-    return _answer(problem, "greedy", selected, proven=False, status="贪心近似解")
+    return selected
 
 
 def path_intersections(lines: Any, area: Any = None) -> np.ndarray:
