@@ -24,6 +24,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.json.ensure_ascii = False  # Chinese text as text, not \u escapes
+    from geo_app.clock import local_time_text
+
+    app.add_template_filter(local_time_text, "local_time")  # stored UTC → 北京时间
 
     from geo_app import access, community_state, vendor
     from geo_app.views import map_page

@@ -7,7 +7,7 @@ Views ask :func:`now` rather than :func:`datetime.now`, so a test can pin the cl
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -33,3 +33,10 @@ def now() -> datetime:
         msg = f"CLOCK 返回了不带时区的时间 {moment.isoformat()}，请返回带时区的 datetime"
         raise NaiveClockError(msg)
     return moment.astimezone(tz)
+
+
+def local_time_text(moment: datetime) -> str:
+    """A stored time (naive means UTC, as SQLite returns it) as community local time text."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(community_timezone()).strftime("%Y-%m-%d %H:%M:%S")
