@@ -47,6 +47,7 @@ def home_for(role: str) -> str:
 def _count_login_attempt() -> None:
     """Count this attempt per (address, username) and per address; over either limit → 429."""
     limiter = get_login_limiter()
+    # Entering a limit's block is what records the hit (and raises 429 past the limit).
     with limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key):
         pass
     with limiter.limit(
