@@ -95,7 +95,7 @@ def enforce_fences(
     max_attach_m: float,
 ) -> None:
     """Re-attach, in place, every attached point whose access leg crosses a fence."""
-    fences: Fences | None = getattr(network, "fences", None)
+    fences = network.fences
     if fences is None or not len(xy):
         return
     rows = np.flatnonzero((segment >= 0) & (access <= max_attach_m))  # beyond: not attached

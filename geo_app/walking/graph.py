@@ -26,6 +26,7 @@ from geo_app.walking.projection import WGS84, column_bounds, crs_for_lonlat, pro
 
 if TYPE_CHECKING:
     from geo_app.walking.attachment import SegmentIndex
+    from geo_app.walking.fences import Fences
 
 #: Connected parts with less path than this in all (other than the largest) take no points.
 MIN_ISLAND_M = 500.0
@@ -62,6 +63,8 @@ class WalkNetwork:
         self.seg_length = seg_length
         self.seg_attachable = seg_attachable
         self.node_component = node_component
+        #: Fences of gated 小区 that access legs may not cross (:func:`add_fences`).
+        self.fences: Fences | None = None
         #: Symmetric CSR matrix of segment lengths (both directions stored explicitly).
         self.graph = symmetric_graph(len(node_xy), seg_u, seg_v, seg_length)
 
