@@ -106,3 +106,23 @@ def test_map_draws_every_layer_offline(live_app, live_server, offline_page, tmp_
     page.screenshot(path=str(tmp_path / f"map-{width}x{height}.png"))
     assert view.blocked == []
     assert view.errors == []
+
+
+def test_the_map_is_rendered_once_per_loaded_community(app, client, monkeypatch):
+    import geo_app.views.map_page as map_page
+
+    builds = []
+    real = map_page.build_community_map
+
+    def counting(*args, **kwargs):
+        builds.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(map_page, "build_community_map", counting)
+    first = client.get("/map").get_data(as_text=True)
+    assert client.get("/map").get_data(as_text=True) == first
+    assert len(builds) == 1
+    state = app.extensions["geo_app.community"]
+    assert state.reload() == []  # a fresh Community object: the page is drawn again
+    client.get("/map")
+    assert len(builds) == 2
