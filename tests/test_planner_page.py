@@ -33,6 +33,25 @@ def test_report_is_computed_once_per_parameters(app) -> None:
         assert current_report(threshold_m=300, k=2) is not first
 
 
+def test_page_map_is_drawn_once_per_report(client, monkeypatch) -> None:
+    import geo_app.views.planner as planner_view
+
+    drawn = []
+    real = planner_view.build_planner_map
+
+    def counting(*args, **kwargs):
+        drawn.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(planner_view, "build_planner_map", counting)
+    first = client.get("/planner?threshold=500&k=2")
+    again = client.get("/planner?threshold=500&k=2")
+    assert first.status_code == again.status_code == 200
+    assert len(drawn) == 1
+    assert client.get("/planner?threshold=300&k=2").status_code == 200
+    assert len(drawn) == 2  # another report, another map
+
+
 def test_sample_report_appears_within_two_seconds(client) -> None:
     started = time.perf_counter()
     assert client.get("/planner").status_code == 200

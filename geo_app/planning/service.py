@@ -1,17 +1,20 @@
 """The planners' report inside the running app: computed once per community and parameters.
 
 Distances are measured once per loaded :class:`~layers.Community` (a reload starts afresh);
-reports are kept per (threshold, k) for the page and its downloads, a few at a time.
+reports are kept per (threshold, k) for the page and its downloads, a few at a time, and so
+is the page's rendered map of each.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import current_app
 
 from geo_app.community_state import get_state
+from geo_app.maps import MapParts
 from geo_app.planning.measure import CommunityDistances, measure_distances
 from geo_app.planning.report import PlannerReport, planner_report, station_isochrones
 from geo_app.planning.settings import PlanningSettings, settings_from_config
@@ -32,6 +35,10 @@ class PlanningCache:
         self._distances: CommunityDistances | None = None
         self._isochrones: dict[PlanningSettings, list[tuple[str, Isochrone]]] = {}
         self._reports: OrderedDict[tuple[object, ...], PlannerReport] = OrderedDict()
+        #: Rendered page maps, per report (by identity) and map options.
+        self._maps: OrderedDict[tuple[int, tuple[str, ...]], tuple[PlannerReport, MapParts]] = (
+            OrderedDict()
+        )
 
     def _for(self, community: Community) -> None:
         if community is not self._community:
@@ -39,6 +46,7 @@ class PlanningCache:
             self._distances = None
             self._isochrones.clear()
             self._reports.clear()
+            self._maps.clear()
 
     def report(self, settings: PlanningSettings, *, threshold_m: float, k: int) -> PlannerReport:
         state = get_state()
@@ -75,6 +83,24 @@ class PlanningCache:
             return self._isochrones[settings]
 
 
+    def map_parts(
+        self, report: PlannerReport, options: tuple[str, ...], render: Callable[[], MapParts]
+    ) -> MapParts:
+        """The page's rendered map of ``report``, drawn by ``render`` once per map options."""
+        key = (id(report), options)
+        with self._lock:
+            cached = self._maps.get(key)
+            if cached is not None and cached[0] is report:
+                self._maps.move_to_end(key)
+                return cached[1]
+        parts = render()
+        with self._lock:
+            self._maps[key] = (report, parts)
+            while len(self._maps) > KEPT_REPORTS:
+                self._maps.popitem(last=False)
+        return parts
+
+
 def _cache() -> PlanningCache:
     return current_app.extensions.setdefault(EXTENSION_KEY, PlanningCache())
 
@@ -87,6 +113,13 @@ def current_settings() -> PlanningSettings:
 def current_report(*, threshold_m: float, k: int) -> PlannerReport:
     """The report of the loaded community at ``threshold_m`` with ``k`` new sites."""
     return _cache().report(current_settings(), threshold_m=threshold_m, k=k)
+
+
+def current_map_parts(
+    report: PlannerReport, options: tuple[str, ...], render: Callable[[], MapParts]
+) -> MapParts:
+    """The planner page's map of ``report``, rendered once per report and map options."""
+    return _cache().map_parts(report, options, render)
 
 
 def current_isochrones() -> list[tuple[str, Isochrone]]:

@@ -18,7 +18,12 @@ from geo_app.planning.errors import BadParameterError
 from geo_app.planning.export import grid_rows, report_geojson, to_csv, uncovered_rows
 from geo_app.planning.planner_map import build_planner_map
 from geo_app.planning.report import PlannerReport
-from geo_app.planning.service import current_isochrones, current_report, current_settings
+from geo_app.planning.service import (
+    current_isochrones,
+    current_map_parts,
+    current_report,
+    current_settings,
+)
 from geo_app.planning.settings import validate_k, validate_threshold
 from layers.schema import BASIC_CATEGORIES, ITEM_LABELS, STATION_KINDS
 
@@ -53,15 +58,21 @@ def page() -> str:
     started = time.perf_counter()
     settings = current_settings()
     report = _report()
-    community = get_community()
-    m = build_planner_map(
-        community, report, current_isochrones(),
-        basemap=current_app.config["BASEMAP"], tianditu_key=current_app.config["TIANDITU_KEY"],
+    config = current_app.config
+    map_parts = current_map_parts(
+        report,
+        (request.script_root, config["BASEMAP"], config["TIANDITU_KEY"]),
+        lambda: render_map_parts(
+            build_planner_map(
+                get_community(), report, current_isochrones(),
+                basemap=config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"],
+            )
+        ),
     )
     chart = coverage_chart(report.curve, marks=settings.thresholds_m, current=report.threshold_m)
     return render_template(
         "planner.html",
-        map=render_map_parts(m),
+        map=map_parts,
         report=report,
         data=report.as_dict(),
         chart=chart,
