@@ -13,7 +13,6 @@ import subprocess
 import sys
 from datetime import datetime
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,7 +20,7 @@ from conftest import make_test_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
-from walking_reference import ReferenceNetwork, line, lonlat, metres
+from walking_reference import ReferenceNetwork, frame, line, lonlat, metres
 
 from geo_app import create_app
 from geo_app.clock import community_timezone
@@ -46,11 +45,6 @@ from geo_app.walking import (
     reach_targets,
 )
 from layers.schema import ITEM_LABELS, STATION_KINDS
-
-
-def frame(geoms) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(geometry=list(geoms), crs="EPSG:4326")
-
 
 # --- the trees on a hand-worked layout -----------------------------------------------------
 

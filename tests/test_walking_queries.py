@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from walking_reference import X0, Y0, ReferenceNetwork, line, lonlat, metres
+from walking_reference import X0, Y0, ReferenceNetwork, frame, line, lonlat, metres
 
 from geo_app.walking import (
     NetworkInputError,
@@ -21,10 +20,6 @@ from geo_app.walking import (
     nearest,
     nearest_targets,
 )
-
-
-def frame(geoms) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(geometry=list(geoms), crs="EPSG:4326")
 
 
 @pytest.fixture

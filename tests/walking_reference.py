@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
@@ -22,6 +23,11 @@ ORIGIN_LONLAT = (117.26, 31.96)  # 金宁社区, roughly
 _TO_METRIC = Transformer.from_crs("EPSG:4326", HEFEI_METRIC, always_xy=True)
 _TO_LONLAT = Transformer.from_crs(HEFEI_METRIC, "EPSG:4326", always_xy=True)
 X0, Y0 = _TO_METRIC.transform(*ORIGIN_LONLAT)
+
+
+def frame(geoms: Sequence[shapely.Geometry]) -> gpd.GeoDataFrame:
+    """Lon/lat geometries as a GeoDataFrame in WGS84."""
+    return gpd.GeoDataFrame(geometry=list(geoms), crs="EPSG:4326")
 
 
 def lonlat(xy: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
