@@ -315,3 +315,13 @@ def test_writes_are_atomic(layer_dir, monkeypatch):
         source.write("pois", json.dumps(copy.deepcopy(valid_layers()["boundary"])))
     assert (layer_dir / "pois.geojson").read_bytes() == before
     assert [p.name for p in layer_dir.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_optional_fence_layer_may_be_absent_but_a_bad_one_is_refused(layer_dir):
+    assert len(load_community(layer_dir).compounds) == 0  # absent: no fences
+    fence = _feature("Point", [117.256, 31.957], id="FG", name="风格城市")
+    write_layers(layer_dir, {"compounds": _collection(fence)})
+    assert _messages(layer_dir) == [
+        f"{layer_dir / 'compounds.geojson'}: 要素 #0 (id=FG): 字段 geometry: "
+        "几何类型应为 Polygon 或 MultiPolygon，实际为 Point"
+    ]
