@@ -178,7 +178,7 @@ def bench_app(data_dir: str) -> Flask:
 def random_queries(app: Flask, count: int) -> tuple[list[str], int]:
     """``count`` query strings at seeded random points inside the community boundary that the
     service can walk from; also how many drawn points were not (answered 400 by design)."""
-    from geo_app.community_state import get_state
+    from geo_app.state.community import get_state
     from geo_app.walking import attach
 
     with app.app_context():
@@ -375,9 +375,9 @@ def in_process_ms(app: Flask, queries: list[str]) -> dict[str, float]:
     read, and the whole Flask request (hooks, parsing, search, JSON) through the WSGI app."""
     from werkzeug.test import EnvironBuilder
 
-    from geo_app.clock import now
-    from geo_app.station_finder import NearestQuery, current_station_index, find_nearest
-    from geo_app.stock import get_stock_levels
+    from geo_app.state.clock import now
+    from geo_app.stations.finder import NearestQuery, current_station_index, find_nearest
+    from geo_app.stations.levels import get_stock_levels
 
     def mean_ms(call: object, rounds: int) -> float:
         started = time.perf_counter()

@@ -8,11 +8,53 @@ from typing import Any
 
 from flask import Flask
 
+from geo_app import auth, store
+from geo_app.auth import views as auth_views
 from geo_app.config import DEFAULTS
+from geo_app.state import cache, community
+from geo_app.state.clock import local_time_text
+from geo_app.stations import levels
+from geo_app.web import access, errors, vendor
+from geo_app.web.views import (
+    admin,
+    grid_api,
+    grid_leader,
+    map_page,
+    planner,
+    public_api,
+    resident,
+)
+
+#: Extensions in the order they must be installed: the layers and the store first (the stock
+#: levels read both), then accounts, whose ``before_request`` sets ``g.user`` before access
+#: control's check runs, then the CSRF check (an anonymous POST is a 401, not a CSRF error).
+INIT = (
+    errors.init_app,
+    community.init_app,
+    cache.init_app,
+    store.init_app,
+    levels.init_app,
+    auth.init_app,
+    access.init_app,
+    auth.init_csrf,
+)
+
+#: One blueprint per user group, and the vendored scripts.
+BLUEPRINTS = (
+    resident.bp,  # residents: the home page
+    public_api.bp,  # the public JSON API
+    map_page.bp,  # the community map
+    planner.bp,  # planners
+    auth_views.bp,  # log in and out
+    grid_leader.bp,  # grid leaders and their members
+    grid_api.bp,
+    admin.bp,  # the community's admin
+    vendor.bp,  # Leaflet & co. from installed packages
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the service: configuration, community layers, blueprints."""
+    """Create the service: configuration, community layers, extensions, blueprints."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
@@ -23,34 +65,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    app.json.ensure_ascii = False  # Chinese text as text, not \u escapes
-    from geo_app.clock import local_time_text
-
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese as text, not \u escapes
     app.add_template_filter(local_time_text, "local_time")  # stored UTC → 北京时间
-
-    from geo_app import access, community_state, vendor
-    from geo_app.views import map_page
-
-    community_state.init_app(app)
-    from geo_app import auth, stock, store  # accounts, stock and roster (grid management)
-
-    store.init_app(app)
-    stock.init_app(app)
-    auth.init_app(app)  # sets g.user, so before access.init_app's check
-    access.init_app(app)
-    from geo_app.views import admin, grid_api, grid_leader
-
-    for blueprint in (grid_leader.bp, grid_api.bp, admin.bp):
+    for init in INIT:
+        init(app)
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.register_blueprint(vendor.bp)
-    app.register_blueprint(map_page.bp)
-    from geo_app.views import public_api, resident  # the home page and the public JSON API
-
-    app.register_blueprint(resident.bp)
-    app.register_blueprint(public_api.bp)
-    from geo_app.views import planner  # the planners' analyses
-
-    app.register_blueprint(planner.bp)
     return app
 
 

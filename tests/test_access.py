@@ -20,11 +20,11 @@ from test_grid_community import (
 )
 from werkzeug.routing import IntegerConverter
 
-from geo_app.access import PUBLIC, policy_of, visible_building_ids
 from geo_app.cli import main
 from geo_app.store import get_store
 from geo_app.store.buildings import assign_building
 from geo_app.store.models import Household, Resident
+from geo_app.web.access import PUBLIC, policy_of, visible_building_ids
 
 #: Endpoints that must be open to everyone (those known when this test was written).
 EXPECTED_PUBLIC = {"static", "auth.login", "vendor.asset", "map_page.community_map"}

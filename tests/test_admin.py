@@ -7,11 +7,11 @@ import re
 import pytest
 from test_grid_community import add_accounts, csrf_token_of, login, make_grid_app
 
-from geo_app.access import PUBLIC, policy_of
-from geo_app.stock import get_stock_levels
+from geo_app.stations.levels import get_stock_levels
 from geo_app.store import get_store
 from geo_app.store.accounts import find_account
 from geo_app.store.audit import entries
+from geo_app.web.access import PUBLIC, policy_of
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from geo_app.clock import local_time_text
+from geo_app.state.clock import local_time_text
 
 
 def test_stored_utc_times_show_as_beijing_time(app):

@@ -38,7 +38,7 @@ def _expected_buildings() -> tuple[list[str], str]:
 @pytest.fixture(scope="module")
 def leader(live_app) -> str:
     """A grid leader of GRID in the live app's store, and the sample roster."""
-    from geo_app.community_state import get_community
+    from geo_app.state.community import get_community
 
     with live_app.app_context():
         community = get_community()

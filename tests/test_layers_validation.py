@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from geo_app.cli import main as cli_main
-from geo_app.community_state import CommunityState
+from geo_app.state.community import CommunityState
 from layers import LayerValidationError, load_community, validate_directory
 
 BOUNDARY_ID = "340121400001"

@@ -8,7 +8,7 @@ import folium
 import folium.plugins
 import pytest
 
-from geo_app.maps import BasemapConfigError, UnservedAssetError, offline_map, render_map_parts
+from geo_app.maps.base import BasemapConfigError, UnservedAssetError, offline_map, render_map_parts
 from layers import load_community
 
 COUNT_LAYERS_JS = """
@@ -109,7 +109,7 @@ def test_map_draws_every_layer_offline(live_app, live_server, offline_page, tmp_
 
 
 def test_the_map_is_rendered_once_per_loaded_community(app, client, monkeypatch):
-    import geo_app.views.map_page as map_page
+    import geo_app.web.views.map_page as map_page
 
     builds = []
     real = map_page.build_community_map

@@ -52,7 +52,7 @@ def test_document_is_valid_openapi_3_1(document):
 
 def public_api_rules(app) -> list:
     """The ``/api/`` routes anyone may use (role-protected ones are not the public API)."""
-    from geo_app.access import PUBLIC, policy_of
+    from geo_app.web.access import PUBLIC, policy_of
 
     with app.app_context():
         return [

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from geo_app.opening_hours import (
+from geo_app.stations.hours import (
     HoursFormatError,
     describe_hours,
     parse_hours,

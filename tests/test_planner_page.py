@@ -34,7 +34,7 @@ def test_report_is_computed_once_per_parameters(app) -> None:
 
 
 def test_page_map_is_drawn_once_per_report(client, monkeypatch) -> None:
-    import geo_app.views.planner as planner_view
+    import geo_app.web.views.planner as planner_view
 
     drawn = []
     real = planner_view.build_planner_map

@@ -114,7 +114,7 @@ def test_early_morning_open_station_before_nearer_ones_opening_later(api):
 
 
 def test_current_stock_decides(api, monkeypatch):
-    from geo_app.views import public_api
+    from geo_app.web.views import public_api
 
     levels = {"PS-A": {"umbrella": 0}, "PS-B": {"umbrella": 1}, "RP-A": {"umbrella": 7}}
     monkeypatch.setattr(public_api, "get_stock_levels", lambda: levels)
@@ -315,7 +315,7 @@ def test_an_unexpected_failure_answers_json_without_a_traceback(tmp_path, monkey
         msg = "store down"
         raise RuntimeError(msg)
 
-    from geo_app.views import public_api
+    from geo_app.web.views import public_api
 
     monkeypatch.setattr(public_api, "get_stock_levels", broken)
     response = app.test_client().get("/api/stations")

@@ -23,16 +23,16 @@ from sqlalchemy import create_engine
 from walking_reference import ReferenceNetwork, frame, line, lonlat, metres
 
 from geo_app import create_app
-from geo_app.clock import community_timezone
-from geo_app.community_state import get_state
-from geo_app.opening_hours import status_at, today_text
-from geo_app.station_finder import (
+from geo_app.state.clock import community_timezone
+from geo_app.state.community import get_state
+from geo_app.stations.finder import (
     NearestQuery,
     current_station_index,
     find_nearest,
     station_states,
 )
-from geo_app.stock import get_stock_levels
+from geo_app.stations.hours import status_at, today_text
+from geo_app.stations.levels import get_stock_levels
 from geo_app.store import get_store
 from geo_app.store.stock import StockReader, move_stock, stock_levels
 from geo_app.walking import (

@@ -42,8 +42,8 @@ def read_password() -> str:
 
 
 def _layer_assignment_context() -> tuple[dict[str, str], set[str]]:
-    from geo_app.access import building_grids
-    from geo_app.community_state import get_community
+    from geo_app.state.community import get_community
+    from geo_app.web.access import building_grids
 
     return building_grids(), set(get_community().grids["id"])
 
@@ -120,7 +120,7 @@ def passwd(username: str) -> None:
 @click.command("seed-people")
 def seed_people_command() -> None:
     """为尚无住户台账的楼栋生成示例住户（虚构姓名，可重复运行）。"""
-    from geo_app.community_state import get_community
+    from geo_app.state.community import get_community
     from geo_app.store.sample import facts_from_layer, seed_people
 
     with _app().app_context():

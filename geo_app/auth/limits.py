@@ -6,6 +6,8 @@ from flask import Flask, current_app, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from geo_app.web.errors import error_response, wants_json
+
 EXTENSION_KEY = "geo_app.login_limiter"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -34,8 +36,8 @@ def get_login_limiter() -> Limiter:
 
 def _too_many_attempts(error: RateLimitExceeded) -> tuple[object, int, dict[str, str]]:
     headers = {"Retry-After": "60"}
-    if request.path.startswith("/api/"):
-        return {"error": "尝试次数过多，请稍后再试"}, 429, headers
+    if wants_json():
+        return error_response(429, headers=headers)
     from geo_app.auth.forms import LoginForm
 
     return (

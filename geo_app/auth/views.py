@@ -14,13 +14,13 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
-from geo_app.access import public, require_roles
 from geo_app.auth.forms import LoginForm
 from geo_app.auth.identity import login_user, logout_user
 from geo_app.auth.limits import get_login_limiter
 from geo_app.store import get_store
 from geo_app.store.accounts import authenticate
 from geo_app.store.roles import ADMIN, ROLES
+from geo_app.web.access import public, require_roles
 
 bp = Blueprint("auth", __name__)
 

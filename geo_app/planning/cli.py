@@ -11,7 +11,6 @@ from geo_app.config import BUNDLED_DATA_DIR, DEFAULTS
 from geo_app.planning.errors import BadParameterError, CandidateFileError
 from geo_app.planning.export import grid_rows, to_csv, uncovered_rows
 from geo_app.planning.settings import (
-    PLANNING_DEFAULTS,
     settings_from_config,
     validate_k,
     validate_threshold,
@@ -35,9 +34,9 @@ def _k(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @click.command()
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False),
               default=str(BUNDLED_DATA_DIR), show_default="自带样例", help="图层目录")
-@click.option("--threshold", type=float, default=500.0, show_default=True, callback=_threshold,
-              help="步行距离阈值（米）")
-@click.option("--k", "k", type=int, default=PLANNING_DEFAULTS["SITING_K"], show_default=True,
+@click.option("--threshold", type=float, default=DEFAULTS["DEFAULT_THRESHOLD_M"],
+              show_default=True, callback=_threshold, help="步行距离阈值（米）")
+@click.option("--k", "k", type=int, default=DEFAULTS["SITING_K"], show_default=True,
               callback=_k, help="最大覆盖选址的新增站点数")
 @click.option("--candidates", type=click.Path(exists=True, dir_okay=False),
               help="候选站址 GeoJSON（点）；默认取社区内路网交叉口")
@@ -56,7 +55,7 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
     from geo_app.walking import build_network
     from layers import LayerValidationError, load_community
 
-    settings = settings_from_config({**PLANNING_DEFAULTS, **DEFAULTS})
+    settings = settings_from_config(DEFAULTS)
     with tqdm(total=measure_step_count() + 3, desc="覆盖分析", unit="步", file=sys.stderr,
               leave=False) as bar:
         try:

@@ -9,7 +9,8 @@ for "一店一早、一菜一修" (便利店, 早餐店, 菜市场 or 生鲜超�
 * 提升型: also "一老一小" and at least 10 基本保障类;
 * 品质型: all 12 基本保障类 and at least 4 of the 6 品质提升类.
 
-Below 基础型 a building is "未达标". The thresholds live in ``CIRCLE_GRADES``.
+Below 基础型 a building is "未达标". The thresholds live in ``CIRCLE_GRADES``
+(:mod:`geo_app.config`, like every default).
 """
 
 from __future__ import annotations
@@ -18,41 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from geo_app.config import DEFAULTS
 from geo_app.planning.errors import BadParameterError
 from layers.schema import ITEM_LABELS, STATION_KINDS
-
-#: Defaults, merged under the app's configuration (``app.config`` wins).
-PLANNING_DEFAULTS: dict[str, Any] = {
-    "COVERAGE_THRESHOLDS_M": [300, 500, 1000],
-    "WALK_SPEED_KMH": 4.0,
-    "CIRCLE_MINUTES": 15.0,
-    "MINIMUM_KIT": ["umbrella", "first_aid_kit", "power_bank", "sewing_kit"],
-    "ISOCHRONE_BUFFER_M": 40.0,
-    # Which kinds of station count as a grid's station for the 应设尽设 rule.
-    "GRID_STATION_KINDS": ["party_service_station", "rest_post"],
-    # An area (grid or community) has a category when this share of its households reach it.
-    "CIRCLE_AREA_SHARE": 0.9,
-    "CIRCLE_GRADES": [
-        {
-            "grade": "基础型",
-            "groups": [["便利店"], ["早餐店"], ["菜市场", "生鲜超市/菜店"], ["维修点"]],
-            "min_basic": 8,
-            "min_quality": 0,
-        },
-        {
-            "grade": "提升型",
-            "groups": [["养老服务"], ["托育服务"]],
-            "min_basic": 10,
-            "min_quality": 0,
-        },
-        {"grade": "品质型", "groups": [], "min_basic": 12, "min_quality": 4},
-    ],
-    # Siting: how many new sites to propose, and the solver's time limit in seconds.
-    "SITING_K": 2,
-    "SITING_TIME_LIMIT_S": 10.0,
-    # Where buildings and stations may join the walking network.
-    "MAX_ATTACH_M": 300.0,
-}
 
 #: Bounds a planner's parameters must respect.
 MIN_THRESHOLD_M = 50.0
@@ -75,19 +44,19 @@ class GradeRule:
 class PlanningSettings:
     """Every parameter of the planners' analyses."""
 
-    thresholds_m: tuple[float, ...] = (300.0, 500.0, 1000.0)
-    walk_speed_kmh: float = 4.0
-    circle_minutes: float = 15.0
-    minimum_kit: tuple[str, ...] = ("umbrella", "first_aid_kit", "power_bank", "sewing_kit")
-    isochrone_buffer_m: float = 40.0
-    grid_station_kinds: tuple[str, ...] = ("party_service_station", "rest_post")
-    area_share: float = 0.9
+    thresholds_m: tuple[float, ...] = tuple(map(float, DEFAULTS["COVERAGE_THRESHOLDS_M"]))
+    walk_speed_kmh: float = DEFAULTS["WALK_SPEED_KMH"]
+    circle_minutes: float = DEFAULTS["CIRCLE_MINUTES"]
+    minimum_kit: tuple[str, ...] = tuple(DEFAULTS["MINIMUM_KIT"])
+    isochrone_buffer_m: float = DEFAULTS["ISOCHRONE_BUFFER_M"]
+    grid_station_kinds: tuple[str, ...] = tuple(DEFAULTS["GRID_STATION_KINDS"])
+    area_share: float = DEFAULTS["CIRCLE_AREA_SHARE"]
     grades: tuple[GradeRule, ...] = field(
-        default_factory=lambda: grade_rules(PLANNING_DEFAULTS["CIRCLE_GRADES"])
+        default_factory=lambda: grade_rules(DEFAULTS["CIRCLE_GRADES"])
     )
-    siting_k: int = 2
-    siting_time_limit_s: float = 10.0
-    max_attach_m: float = 300.0
+    siting_k: int = DEFAULTS["SITING_K"]
+    siting_time_limit_s: float = DEFAULTS["SITING_TIME_LIMIT_S"]
+    max_attach_m: float = DEFAULTS["MAX_ATTACH_M"]
 
     @property
     def circle_reach_m(self) -> float:
@@ -99,7 +68,7 @@ def settings_from_config(config: Mapping[str, Any]) -> PlanningSettings:
     """Read the planners' settings from a configuration mapping (defaults where absent)."""
 
     def get(key: str) -> Any:
-        return config.get(key, PLANNING_DEFAULTS[key])
+        return config.get(key, DEFAULTS[key])
 
     kit = tuple(get("MINIMUM_KIT"))
     unknown = [item for item in kit if item not in ITEM_LABELS]

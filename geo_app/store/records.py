@@ -1,7 +1,7 @@
 """Building records for the grid views: the layer's facts joined with the store's roster.
 
-Callers pass only buildings the account may see (see :func:`geo_app.access.visible_building_ids`);
-nothing here checks access.
+Callers pass only buildings the account may see (see
+:func:`geo_app.web.access.visible_building_ids`); nothing here checks access.
 """
 
 from __future__ import annotations

@@ -9,31 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort
-from werkzeug.exceptions import HTTPException
 
-from geo_app.access import (
+from geo_app.state.community import get_community
+from geo_app.store import get_store
+from geo_app.store.records import building_records
+from geo_app.web.access import (
     ANY_ROLE,
     building_grids,
     require_building,
     require_roles,
     visible_building_ids,
 )
-from geo_app.community_state import get_community
-from geo_app.store import get_store
-from geo_app.store.records import building_records
 
 bp = Blueprint("grid_api", __name__, url_prefix="/api")
-
-_MESSAGES = {401: "请先登录", 403: "无权访问", 404: "未找到"}
-
-
-@bp.errorhandler(401)
-@bp.errorhandler(403)
-@bp.errorhandler(404)
-def _json_error(error: HTTPException) -> tuple[dict[str, Any], int]:
-    code = error.code or 500
-    return {"error": _MESSAGES.get(code, error.name)}, code
-
 
 @bp.get("/my/buildings")
 @require_roles(*ANY_ROLE)

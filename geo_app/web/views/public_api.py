@@ -1,32 +1,21 @@
 """The public JSON API (used by the resident page; a WeChat mini-program could use it too).
 
 Thin HTTP layer: validate the query against the declared parameters (the same declarations
-build ``/api/openapi.json``), call :mod:`geo_app.station_finder` or
-:mod:`geo_app.building_search`, and return JSON. Bad input answers 400 with
-``{"error": ..., "parameter": ...}``; unknown routes and methods under ``/api/`` answer JSON too.
+build ``/api/openapi.json``), call :mod:`geo_app.stations.finder` or
+:mod:`geo_app.stations.places`, and return JSON. Bad input answers 400 with
+``{"error": ..., "parameter": ...}`` (:mod:`geo_app.web.errors`); unknown routes and methods
+under ``/api/`` answer JSON too.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from flask import Blueprint, Response, current_app, jsonify
 
-from geo_app.access import public
-from geo_app.building_search import MAX_QUERY_CHARS, Place, current_place_index, search_places
-from geo_app.clock import now
-from geo_app.openapi import (
-    ITEM_CHOICES,
-    Operation,
-    QueryParameter,
-    build_document,
-    documented,
-)
-from geo_app.station_finder import (
-    DEFAULT_MAX_DISTANCE_M,
+from geo_app.state.clock import now
+from geo_app.stations.finder import (
     NearestAnswer,
     NearestQuery,
     StationOffer,
@@ -35,23 +24,24 @@ from geo_app.station_finder import (
     find_nearest,
     station_states,
 )
-from geo_app.stock import get_stock_levels
+from geo_app.stations.levels import get_stock_levels
+from geo_app.stations.places import MAX_QUERY_CHARS, Place, current_place_index, search_places
+from geo_app.web.access import public
+from geo_app.web.errors import ApiError
+from geo_app.web.openapi import (
+    ITEM_CHOICES,
+    Operation,
+    QueryParameter,
+    build_document,
+    documented,
+    parse_query,
+)
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
 bp = Blueprint("public_api", __name__, url_prefix="/api")
 
 MAX_RESULTS = 10
 COORDINATE_DECIMALS = 6  # about 0.1 m
-
-
-class ApiError(Exception):
-    """Bad input: answered 400 with the parameter and the reason."""
-
-    def __init__(self, parameter: str | None, message: str, **extra: float) -> None:
-        super().__init__(message)
-        self.parameter = parameter
-        self.message = message
-        self.extra = extra
 
 
 LON = QueryParameter(
@@ -136,100 +126,6 @@ OPENAPI = Operation(
 )
 
 
-# ---------------------------------------------------------------- validation
-
-
-def parse_query(parameters: tuple[QueryParameter, ...]) -> dict[str, Any]:
-    """The request's query, checked against ``parameters`` (unknown or repeated ones refused)."""
-    known = {p.name: p for p in parameters}
-    for name in request.args:
-        if name not in known:
-            allowed = "、".join(known) or "无"
-            raise ApiError(name, f"未知参数 {name}（可用参数：{allowed}）")
-        if len(request.args.getlist(name)) > 1:
-            raise ApiError(name, f"参数 {name} 只能出现一次")
-    values: dict[str, Any] = {}
-    for parameter in parameters:
-        raw = request.args.get(parameter.name, "").strip()
-        if not raw:
-            if parameter.required:
-                raise ApiError(
-                    parameter.name, f"缺少参数 {parameter.name}：{parameter.description}"
-                )
-            values[parameter.name] = parameter.schema.get("default")
-            continue
-        values[parameter.name] = _coerce(parameter, raw)
-    return values
-
-
-def _coerce(parameter: QueryParameter, raw: str) -> Any:
-    schema = parameter.schema
-    name = parameter.name
-    kind = schema["type"]
-    if kind == "string":
-        if "enum" in schema and raw not in schema["enum"]:
-            labels = parameter.choice_labels
-            choices = "、".join(f"{c}（{labels[c]}）" if c in labels else c for c in schema["enum"])
-            raise ApiError(name, f"参数 {name} 的取值 {raw!r} 无效，可选：{choices}")
-        if len(raw) > schema.get("maxLength", math.inf):
-            raise ApiError(name, f"参数 {name} 太长（最多 {schema['maxLength']} 个字符）")
-        return raw
-    value: float | int
-    try:
-        value = int(raw) if kind == "integer" else float(raw)
-    except ValueError:
-        expected = "整数" if kind == "integer" else "数字"
-        raise ApiError(name, f"参数 {name} 应为{expected}，实际为 {raw!r}") from None
-    if not math.isfinite(value):
-        raise ApiError(name, f"参数 {name} 应为有限的数字，实际为 {raw!r}")
-    low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
-    if not low <= value <= high:
-        raise ApiError(
-            name,
-            f"参数 {name} 超出范围：应在 {low:g} 至 {high:g} 之间，"
-            f"实际为 {raw}{parameter.range_hint}",
-        )
-    return value
-
-
-@bp.errorhandler(ApiError)
-def bad_request(error: ApiError) -> tuple[Response, int]:
-    return jsonify(error=error.message, parameter=error.parameter, **error.extra), 400
-
-
-@bp.app_errorhandler(HTTPException)
-def api_http_error(error: HTTPException) -> Response | HTTPException:
-    """Under ``/api/``: JSON errors (404, 405, …); elsewhere Flask's own page."""
-    if not _is_api_request():
-        return error
-    if isinstance(error, NotFound):
-        message = f"没有这个接口：{request.path}（接口列表见 /api/openapi.json）"
-    elif isinstance(error, MethodNotAllowed):
-        message = f"接口 {request.path} 不支持 {request.method} 请求，只支持 GET"
-    else:
-        message = error.description or error.name
-    response = jsonify(error=message, parameter=None)
-    response.status_code = error.code or 500
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
-
-
-@bp.app_errorhandler(InternalServerError)
-def api_internal_error(error: InternalServerError) -> Response | InternalServerError:
-    """An unexpected failure under ``/api/``: a short JSON message, never a traceback."""
-    if not _is_api_request():
-        return error
-    current_app.logger.exception("API 内部错误：%s", request.full_path)
-    response = jsonify(error="服务器内部错误，请稍后再试", parameter=None)
-    response.status_code = 500
-    return response
-
-
-def _is_api_request() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
-
-
 # ---------------------------------------------------------------- routes
 
 
@@ -247,7 +143,7 @@ def nearest() -> Response:
         kind=args["kind"],
         k=int(args["k"]),
         speed_kmh=float(args["speed"] or config["WALK_SPEED_KMH"]),
-        max_distance_m=float(config.get("NEAREST_MAX_DISTANCE_M", DEFAULT_MAX_DISTANCE_M)),
+        max_distance_m=float(config["NEAREST_MAX_DISTANCE_M"]),
         max_attach_m=float(config["MAX_ATTACH_M"]),
     )
     moment = now()

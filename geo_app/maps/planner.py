@@ -1,4 +1,7 @@
-"""The planner's map: coverage shading, uncovered buildings, isochrones and proposed sites."""
+"""The planner's map: coverage shading, uncovered buildings, isochrones and proposed sites.
+
+Every tooltip's text is escaped here: Leaflet inserts tooltip text as HTML.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,10 @@ from collections.abc import Sequence
 
 import folium
 import numpy as np
+from markupsafe import escape
 from shapely.geometry import mapping
 
-from geo_app.maps import offline_map
+from geo_app.maps.base import offline_map
 from geo_app.planning.report import PlannerReport
 from geo_app.walking import Isochrone
 from layers import Community
@@ -64,7 +68,9 @@ def _add_grid_shading(m: folium.Map, community: Community, report: PlannerReport
         grid = figures[grid_id]
         walk, line = grid.network.residents_share, grid.buffer.residents_share
         features.append({"type": "Feature", "geometry": mapping(outline), "properties": {
-            "label": f"{name}：步行覆盖 {_percent(walk)}（直线缓冲区 {_percent(line)}）",
+            "label": str(
+                escape(f"{name}：步行覆盖 {_percent(walk)}（直线缓冲区 {_percent(line)}）")
+            ),
             "fill": coverage_colour(walk),
         }})
     folium.GeoJson(
@@ -104,7 +110,7 @@ def _add_building_coverage(m: folium.Map, community: Community, report: PlannerR
             else:
                 colour, label = UNCOVERED, f"{name}：未覆盖，{walk}"
         features.append({"type": "Feature", "geometry": mapping(footprint),
-                         "properties": {"label": label, "fill": colour}})
+                         "properties": {"label": str(escape(label)), "fill": colour}})
     folium.GeoJson(
         _collection(features),
         name="楼栋：步行覆盖 / 仅缓冲区覆盖 / 未覆盖",
@@ -124,7 +130,7 @@ def _add_missing_categories(m: folium.Map, community: Community, report: Planner
             continue
         grade = circle.building_grades[row]
         features.append({"type": "Feature", "geometry": mapping(footprint), "properties": {
-            "label": f"{name}（{grade}）15 分钟步行到不了：{'、'.join(missing)}",
+            "label": str(escape(f"{name}（{grade}）15 分钟步行到不了：{'、'.join(missing)}")),
             "count": len(missing),
         }})
     if not features:
@@ -149,7 +155,9 @@ def _add_isochrones(m: folium.Map, isochrones: Sequence[tuple[str, Isochrone]]) 
             mapping(shape.polygon),
             style_function=lambda f: {"color": "#0277bd", "weight": 1, "fillColor": "#4fc3f7",
                                       "fillOpacity": 0.06, "dashArray": "4 3"},
-            tooltip=f"{station_id}：{shape.minutes:g} 分钟步行（{shape.reach_m:,.0f} 米）",
+            tooltip=str(
+                escape(f"{station_id}：{shape.minutes:g} 分钟步行（{shape.reach_m:,.0f} 米）")
+            ),
         ).add_to(group)
     group.add_to(m)
 
@@ -161,7 +169,7 @@ def _add_stations(m: folium.Map, community: Community) -> None:
         colour = UNCOVERED if kind == "party_service_station" else BUFFER_ONLY
         folium.CircleMarker(
             [point.y, point.x], radius=9, color="#fff", weight=2, fill=True, fill_color=colour,
-            fill_opacity=1, tooltip=f"{STATION_KINDS[kind]}：{name}",
+            fill_opacity=1, tooltip=str(escape(f"{STATION_KINDS[kind]}：{name}")),
         ).add_to(group)
     group.add_to(m)
 
@@ -181,7 +189,7 @@ def _add_sites(m: folium.Map, report: PlannerReport) -> None:
                     html=f'<div class="site-diamond" style="background:{colour}">{number}</div>',
                     icon_size=(22, 22), icon_anchor=(11, 11), class_name="site-icon",
                 ),
-                tooltip=f"{title} #{number}（候选点 {site['candidate']}）",
+                tooltip=str(escape(f"{title} #{number}（候选点 {site['candidate']}）")),
             ).add_to(group)
         group.add_to(m)
 

@@ -1,22 +1,25 @@
 """The grid leader's pages: their grid on a map, their buildings in a table, CSV export.
 
 Every grid role (网格长, 红色小管家, 楼栋党员, 业主代表) and the admin use these pages; what each
-sees is decided by :mod:`geo_app.access`: highlighted on the map and listed in the table are
+sees is decided by :mod:`geo_app.web.access`: highlighted on the map and listed in the table are
 exactly the buildings the account may see, the rest of the grid is drawn dimmed (outline and
 name only, as on the public map).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 
-import folium
-import geopandas as gpd
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, url_for
-from markupsafe import escape
 
-from geo_app.access import (
+from geo_app.maps.base import render_map_parts
+from geo_app.maps.grid import build_grid_map
+from geo_app.state.community import get_community
+from geo_app.store import get_store
+from geo_app.store.people import ATTENTION_TAGS
+from geo_app.store.records import BuildingRow, building_records, building_rows, rows_to_csv
+from geo_app.store.roles import ADMIN
+from geo_app.web.access import (
     ANY_ROLE,
     building_grids,
     require_building,
@@ -25,20 +28,8 @@ from geo_app.access import (
     visible_building_ids,
     visible_grid_ids,
 )
-from geo_app.community_state import get_community
-from geo_app.maps import offline_map, render_map_parts
-from geo_app.store import get_store
-from geo_app.store.people import ATTENTION_TAGS
-from geo_app.store.records import BuildingRow, building_records, building_rows, rows_to_csv
-from geo_app.store.roles import ADMIN
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
-
-MINE_STYLE = {"color": "#b71c1c", "weight": 2, "fillColor": "#e53935", "fillOpacity": 0.55}
-DIMMED_STYLE = {"color": "#9e9e9e", "weight": 1, "fillColor": "#bdbdbd", "fillOpacity": 0.25}
-GRID_STYLE = {"color": "#b71c1c", "weight": 3, "dashArray": "8 6", "fill": True,
-              "fillColor": "#fffdf7", "fillOpacity": 0.5}
-
 
 def _grid_buildings(grid_id: str) -> tuple[list[str], list[str]]:
     """(the caller's buildings in the grid, the grid's other buildings), in layer order."""
@@ -51,63 +42,6 @@ def _grid_buildings(grid_id: str) -> tuple[list[str], list[str]]:
 def _rows(ids: Collection[str]) -> list[BuildingRow]:
     with get_store().read() as db:
         return building_rows(db, get_community().buildings, ids, grids=building_grids())
-
-
-def _features(frame: gpd.GeoDataFrame, layer: str, extra: Mapping[str, dict] | None = None) -> dict:
-    collection = json.loads(frame[["id", "name", "geometry"]].to_json(drop_id=True))
-    for feature in collection["features"]:
-        feature["properties"]["layer"] = layer
-        feature["properties"].update((extra or {}).get(feature["properties"]["id"], {}))
-    return collection
-
-
-def build_grid_map(grid_id: str, mine: list[BuildingRow], others: list[str]) -> folium.Map:
-    """The grid outline, the caller's buildings highlighted and the grid's others dimmed."""
-    community = get_community()
-    grid = community.grids[community.grids["id"] == grid_id]
-    minx, miny, maxx, maxy = grid.total_bounds
-    m = offline_map(
-        location=((miny + maxy) / 2, (minx + maxx) / 2),
-        zoom_start=17,
-        basemap=current_app.config["BASEMAP"],
-        tianditu_key=current_app.config["TIANDITU_KEY"],
-    )
-    folium.GeoJson(
-        _features(grid, "grid"), name="网格范围", style_function=lambda f: GRID_STYLE,
-        interactive=False,
-    ).add_to(m)
-    buildings = community.buildings
-    if others:
-        folium.GeoJson(
-            _features(buildings[buildings["id"].isin(others)], "other_buildings"),
-            name="网格内其他楼栋",
-            style_function=lambda f: DIMMED_STYLE,
-            tooltip=folium.GeoJsonTooltip(["name"], labels=False),
-        ).add_to(m)
-    if mine:
-        popups = {
-            r.id: {
-                "popup_html": (
-                    f'<div class="popup"><h4>{escape(r.name)}</h4>'
-                    f"<p>{r.households} 户 · {r.residents} 人 · 党员 {r.party_members} 人</p>"
-                    f"<p>楼栋党员：{escape(r.building_member or '—')}　"
-                    f"业主代表：{escape(r.owner_rep or '—')}</p>"
-                    f'<p><a href="{url_for("grid.building_page", building_id=r.id)}">'
-                    f"查看住户</a></p></div>"
-                )
-            }
-            for r in mine
-        }
-        folium.GeoJson(
-            _features(buildings[buildings["id"].isin(popups)], "my_buildings", popups),
-            name="我的楼栋",
-            style_function=lambda f: MINE_STYLE,
-            highlight_function=lambda f: {"weight": 4, "color": "#000"},
-            popup=folium.GeoJsonPopup(["popup_html"], labels=False),
-            tooltip=folium.GeoJsonTooltip(["name"], labels=False),
-        ).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    return m
 
 
 @bp.get("/")
@@ -140,7 +74,14 @@ def grid_page(grid_id: str) -> str:
         "party_members": sum(r.party_members for r in rows),
         **{tag: sum(r.attention[tag] for r in rows) for tag in ATTENTION_TAGS},
     }
-    parts = render_map_parts(build_grid_map(grid_id, rows, others))
+    config = current_app.config
+    parts = render_map_parts(
+        build_grid_map(
+            get_community(), grid_id, rows, others,
+            building_url=lambda bid: url_for("grid.building_page", building_id=bid),
+            basemap=config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"],
+        )
+    )
     return render_template(
         "grid_page.html",
         grid_id=grid_id,

@@ -4,30 +4,32 @@ The station attachments to the walking network, and the shortest-path tree of ev
 station (:mod:`geo_app.walking.target_trees`), are built once per loaded community
 (:func:`current_station_index`) and reused by every request: a query then attaches its
 origin and reads the walks off the trees, with no search of its own (on a network too large
-for the trees' budget it falls back to the engine's per-query search). A query is answered with the
-current stock (:func:`geo_app.stock.get_stock_levels`) and the local time: stations open now
-come first, then stations that open later today (marked so), each list by walking distance.
-Stations whose hours are not recorded, that are closed for the rest of the day, or that are out
-of the item are never offered. Only stations within ``max_distance_m`` of walking are searched
-(config ``NEAREST_MAX_DISTANCE_M``, 2,000 m by default: about 30 minutes at 4 km/h, twice the
-15-minute life circle); when none has the item, the answer says so with that real limit.
+for the trees' budget it falls back to the engine's per-query search). A query is answered
+with the current stock (:func:`geo_app.stations.levels.get_stock_levels`) and the local time:
+stations open now come first, then stations that open later today (marked so), each list by
+walking distance. Stations whose hours are not recorded, that are closed for the rest of the
+day, or that are out of the item are never offered. Only stations within ``max_distance_m`` of
+walking are searched (config ``NEAREST_MAX_DISTANCE_M``, 2,000 m by default: about 30
+minutes at 4 km/h, twice the 15-minute life circle); when none has the item, the answer says
+so with that real limit.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 from flask import current_app
 from shapely.geometry import LineString
 
-from geo_app.community_state import get_state
-from geo_app.opening_hours import (
+from geo_app.config import DEFAULTS, NEAREST_MAX_DISTANCE_M
+from geo_app.state.cache import per_community
+from geo_app.state.community import get_state
+from geo_app.stations.hours import (
     OpeningStatus,
     WeeklyHours,
     describe_hours,
@@ -41,11 +43,6 @@ from layers.schema import ITEM_LABELS, STATION_KINDS
 if TYPE_CHECKING:
     from geo_app.walking import Attachment, TargetTrees, WalkNetwork
 
-#: Default walking search limit of ``/api/nearest`` (config ``NEAREST_MAX_DISTANCE_M``).
-DEFAULT_MAX_DISTANCE_M = 2000.0
-CACHE_KEY = "geo_app.per_community"
-_BUILD_LOCK = threading.Lock()
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -87,9 +84,9 @@ class NearestQuery:
     item: str | None = None
     kind: str | None = None
     k: int = 3
-    speed_kmh: float = 4.0
-    max_distance_m: float = DEFAULT_MAX_DISTANCE_M
-    max_attach_m: float = 300.0
+    speed_kmh: float = DEFAULTS["WALK_SPEED_KMH"]
+    max_distance_m: float = NEAREST_MAX_DISTANCE_M
+    max_attach_m: float = DEFAULTS["MAX_ATTACH_M"]
 
 
 @dataclass(frozen=True)
@@ -124,20 +121,6 @@ class NearestAnswer:
     access_m: float
     offers: list[StationOffer]
     message: str | None
-
-
-def per_community(key: str, build: Callable[[Community], T]) -> T:
-    """``build(community)`` once per loaded community of the running app, then reused."""
-    community = get_state().community
-    cache: dict[str, tuple[Community, object]] = current_app.extensions.setdefault(CACHE_KEY, {})
-    entry = cache.get(key)
-    if entry is None or entry[0] is not community:
-        with _BUILD_LOCK:
-            entry = cache.get(key)
-            if entry is None or entry[0] is not community:
-                entry = (community, build(community))
-                cache[key] = entry
-    return entry[1]  # type: ignore[return-value]
 
 
 def build_station_index(

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 
 from flask import Flask, current_app
 
-from geo_app.community_state import get_community
-from geo_app.station_finder import per_community
+from geo_app.state.cache import per_community
+from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.stock import StockReader, seed_stock
 from layers import Community
@@ -56,3 +56,8 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         app.extensions[READER_KEY] = StockReader(get_store().engine)
         per_community(SEEDED, _seeded_station_ids)
+
+
+def levels_key(levels: Mapping[str, Mapping[str, int]]) -> tuple[tuple[str, tuple], ...]:
+    """A hashable snapshot of ``levels``: what is derived from the stock is cached under it."""
+    return tuple(sorted((s, tuple(sorted(items.items()))) for s, items in levels.items()))

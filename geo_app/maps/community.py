@@ -1,18 +1,27 @@
-"""The community map: every layer of 金宁社区 drawn with Folium, readable with no tiles."""
+"""The community map: every layer of 金宁社区 drawn with Folium, readable with no tiles.
+
+Station popups show the store's current stock (what is on the shelf now), not the layer file's.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 
 import folium
-import geopandas as gpd
 from branca.element import MacroElement
 from jinja2 import Template
 from markupsafe import escape
 
-from geo_app.maps import offline_map
-from geo_app.opening_hours import describe_hours, parse_hours
+from geo_app.maps.base import feature_collection, offline_map, text_tooltip
+from geo_app.maps.styles import (
+    BOUNDARY_STYLE,
+    PATH_STYLES,
+    POI_CLASS_COLOURS,
+    STATION_BADGES,
+    grid_colours,
+    station_badge_html,
+)
+from geo_app.stations.hours import describe_hours, parse_hours
 from layers import Community
 from layers.schema import (
     ITEM_LABELS,
@@ -21,33 +30,10 @@ from layers.schema import (
     STATION_KINDS,
 )
 
-#: Fill colours of the grids (and of their buildings), in grid order.
-GRID_PALETTE = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf",
-                "#17becf", "#bcbd22", "#7f7f7f")
-
-PATH_STYLES: dict[str, dict[str, object]] = {
-    "street": {"color": "#8d8d8d", "weight": 5, "opacity": 0.9},
-    "crossing": {"color": "#555555", "weight": 3, "dashArray": "4 4", "opacity": 0.9},
-    "footpath": {"color": "#2e7d32", "weight": 3, "opacity": 0.8},
-    "internal": {"color": "#c9b68a", "weight": 2.5, "opacity": 0.9},
-    "gate": {"color": "#ef6c00", "weight": 5, "opacity": 1.0},
-}
-
-#: Marker badge text and colour per station kind.
-STATION_BADGES: dict[str, tuple[str, str]] = {
-    "party_service_station": ("站", "#c62828"),
-    "rest_post": ("歇", "#ef6c00"),
-}
-
-#: POI colours by class (基本保障类 / 品质提升类 / 五分钟生活圈配套), shades per category.
-POI_CLASS_COLOURS: dict[str, str] = {
-    "基本保障类": "#1565c0",
-    "品质提升类": "#6a1b9a",
-    "五分钟生活圈配套": "#00897b",
-}
+Stock = Mapping[str, Mapping[str, int]]
 
 
-def format_stock(items: dict[str, int] | None) -> str:
+def format_stock(items: Mapping[str, int] | None) -> str:
     """Stock as ``雨伞 12、急救药箱 0（缺货）``."""
     if not items:
         return "暂无物资信息"
@@ -63,55 +49,41 @@ def _popup_table(title: str, rows: Iterable[tuple[str, object]]) -> str:
     return f'<div class="popup"><h4>{escape(title)}</h4><table>{cells}</table></div>'
 
 
-def _feature_collection(
-    frame: gpd.GeoDataFrame, layer: str, extra: Callable[[dict], dict] | None = None
-) -> dict:
-    """The frame as GeoJSON, each feature tagged with its layer and any extra properties."""
-    collection = json.loads(frame.to_json(drop_id=True))
-    for feature in collection["features"]:
-        props = feature["properties"]
-        props["layer"] = layer
-        if extra is not None:
-            props.update(extra(props))
-    return collection
-
-
-def _grid_colours(grids: gpd.GeoDataFrame) -> dict[str, str]:
-    return {gid: GRID_PALETTE[i % len(GRID_PALETTE)] for i, gid in enumerate(grids["id"])}
-
-
 def build_community_map(
-    community: Community, *, basemap: str = "none", tianditu_key: str = ""
+    community: Community, *, stock: Stock, basemap: str = "none", tianditu_key: str = ""
 ) -> folium.Map:
-    """A Folium map with one toggleable layer per GeoJSON layer and a POI legend."""
+    """A Folium map with one toggleable layer per GeoJSON layer and a POI legend.
+
+    ``stock`` is station id → item → count now (the store's levels).
+    """
     bounds = community.boundary.total_bounds  # minx, miny, maxx, maxy in lon/lat
     centre = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
     m = offline_map(location=centre, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key)
-    colours = _grid_colours(community.grids)
+    colours = grid_colours(community.grids["id"])
     grid_names = dict(zip(community.grids["id"], community.grids["name"], strict=True))
 
     folium.GeoJson(
-        _feature_collection(community.boundary, "boundary"),
+        feature_collection(community.boundary, "boundary"),
         name="社区边界",
-        style_function=lambda f: {"color": "#b71c1c", "weight": 3, "dashArray": "8 6",
-                                  "fill": True, "fillColor": "#fffdf7", "fillOpacity": 0.6},
+        style_function=lambda f: BOUNDARY_STYLE,
         interactive=False,
     ).add_to(m)
     _add_grids(m, community, colours)
     if not community.compounds.empty:
         folium.GeoJson(
-            _feature_collection(community.compounds, "compounds"),
+            feature_collection(community.compounds, "compounds", tooltip=lambda p: p["name"]),
             name="小区围墙",
             style_function=lambda f: {"color": "#5d4037", "weight": 2, "dashArray": "2 4",
                                       "fill": False},
-            tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+            tooltip=text_tooltip(),
         ).add_to(m)
     _add_paths(m, community)
     folium.GeoJson(
-        _feature_collection(
+        feature_collection(
             community.buildings,
             "buildings",
-            lambda p: {
+            tooltip=lambda p: p["name"],
+            extra=lambda p: {
                 "popup_html": _popup_table(
                     p["name"],
                     [
@@ -131,9 +103,9 @@ def build_community_map(
                                   f["properties"]["fill"], "fillOpacity": 0.55},
         highlight_function=lambda f: {"weight": 3, "color": "#000"},
         popup=folium.GeoJsonPopup(["popup_html"], labels=False),
-        tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+        tooltip=text_tooltip(),
     ).add_to(m)
-    _add_stations(m, community, grid_names)
+    _add_stations(m, community, grid_names, stock)
     _add_pois(m, community)
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
@@ -142,13 +114,15 @@ def build_community_map(
 
 def _add_grids(m: folium.Map, community: Community, colours: dict[str, str]) -> None:
     folium.GeoJson(
-        _feature_collection(
-            community.grids, "grids", lambda p: {"fill": colours[p["id"]]}
+        feature_collection(
+            community.grids, "grids",
+            extra=lambda p: {"fill": colours[p["id"]]},
+            tooltip=lambda p: f"网格：{p['name']}　网格长：{p['leader']}",
         ),
         name="网格",
         style_function=lambda f: {"color": f["properties"]["fill"], "weight": 2,
                                   "fillColor": f["properties"]["fill"], "fillOpacity": 0.08},
-        tooltip=folium.GeoJsonTooltip(["name", "leader"], aliases=["网格", "网格长"]),
+        tooltip=text_tooltip(),
     ).add_to(m)
     labels = folium.FeatureGroup(name="网格名称")
     for row in community.grids.itertuples():
@@ -168,34 +142,34 @@ def _add_grids(m: folium.Map, community: Community, colours: dict[str, str]) -> 
 
 def _add_paths(m: folium.Map, community: Community) -> None:
     folium.GeoJson(
-        _feature_collection(
-            community.paths,
-            "paths",
-            lambda p: {"label": p.get("name") or PATH_KINDS[p["kind"]]},
+        feature_collection(
+            community.paths, "paths", tooltip=lambda p: p.get("name") or PATH_KINDS[p["kind"]]
         ),
         name="步行路网",
         style_function=lambda f: PATH_STYLES[f["properties"]["kind"]],
-        tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+        tooltip=text_tooltip(),
     ).add_to(m)
 
 
-def _add_stations(m: folium.Map, community: Community, grid_names: dict[str, str]) -> None:
+def _add_stations(
+    m: folium.Map, community: Community, grid_names: dict[str, str], stock: Stock
+) -> None:
     for kind, label in STATION_KINDS.items():
         subset = community.stations[community.stations["kind"] == kind]
         if subset.empty:
             continue
-        text, colour = STATION_BADGES[kind]
         folium.GeoJson(
-            _feature_collection(
+            feature_collection(
                 subset,
                 "stations",
-                lambda p: {
+                tooltip=lambda p: p["name"],
+                extra=lambda p: {
                     "popup_html": _popup_table(
                         p["name"],
                         [
                             ("类型", STATION_KINDS[p["kind"]]),
                             ("开放时间", describe_hours(parse_hours(p["hours"]))),
-                            ("物资", format_stock(p["items"])),
+                            ("物资", format_stock(stock.get(p["id"]))),
                             ("联系电话", p["contact"]),
                             ("所属网格", grid_names.get(p["grid_id"], p["grid_id"])),
                         ],
@@ -205,32 +179,30 @@ def _add_stations(m: folium.Map, community: Community, grid_names: dict[str, str
             name=f"{label}（{len(subset)}）",
             marker=folium.Marker(
                 icon=folium.DivIcon(
-                    html=f'<div class="station-badge" style="background:{colour}">{text}</div>',
+                    html=station_badge_html(kind),
                     icon_size=(30, 30),
                     icon_anchor=(15, 15),
                     class_name=f"station-icon station-{kind}",
                 )
             ),
             popup=folium.GeoJsonPopup(["popup_html"], labels=False),
-            tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+            tooltip=text_tooltip(),
         ).add_to(m)
 
 
 def _add_pois(m: folium.Map, community: Community) -> None:
     pois = community.pois
     folium.GeoJson(
-        _feature_collection(
+        feature_collection(
             pois,
             "pois",
-            lambda p: {
-                "colour": POI_CLASS_COLOURS[POI_CATEGORIES[p["category"]]],
-                "label": f'{p["name"]}（{p["category"]}）',
-            },
+            extra=lambda p: {"colour": POI_CLASS_COLOURS[POI_CATEGORIES[p["category"]]]},
+            tooltip=lambda p: f'{p["name"]}（{p["category"]}）',
         ),
         name=f"便民设施（{len(pois)}）",
         marker=folium.CircleMarker(radius=6, weight=2, fill=True, fill_opacity=0.85),
         style_function=lambda f: {"color": "#fff", "fillColor": f["properties"]["colour"]},
-        tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+        tooltip=text_tooltip(),
     ).add_to(m)
     Legend(sorted(set(pois["category"]), key=list(POI_CATEGORIES).index)).add_to(m)
 

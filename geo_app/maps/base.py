@@ -8,14 +8,18 @@ an asset we do not serve raises :class:`UnservedAssetError` instead of reaching 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import folium
+import geopandas as gpd
 from branca.element import Element, MacroElement
 from flask import url_for
 from folium.elements import JSCSSMixin
 from jinja2 import Template
+from markupsafe import escape
 
 #: Folium asset name → (vendored package, file), or ``None`` for assets our maps do not use
 #: (Bootstrap and awesome-markers: our markers are DivIcons styled by our own CSS).
@@ -142,6 +146,38 @@ def basemap_layers(basemap: str, *, tianditu_key: str = "") -> list[folium.TileL
         "（高德等 GCJ-02 底图需先转换坐标，不提供）"
     )
     raise BasemapConfigError(msg)
+
+
+Properties = dict[str, Any]
+
+
+def feature_collection(
+    frame: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    extra: Callable[[Properties], Mapping[str, Any]] | None = None,
+    tooltip: Callable[[Properties], str] | None = None,
+) -> dict[str, Any]:
+    """The frame as GeoJSON, each feature tagged with its ``layer`` and ``extra(properties)``.
+
+    ``tooltip(properties)`` becomes the escaped ``tooltip`` property: Leaflet's tooltips insert
+    their text as HTML, so text from a layer file reaches the page only escaped
+    (:func:`text_tooltip` shows it).
+    """
+    collection = json.loads(frame.to_json(drop_id=True))
+    for feature in collection["features"]:
+        props = feature["properties"]
+        props["layer"] = layer
+        if extra is not None:
+            props.update(extra(props))
+        if tooltip is not None:
+            props["tooltip"] = str(escape(tooltip(props)))
+    return collection
+
+
+def text_tooltip() -> folium.GeoJsonTooltip:
+    """The tooltip of a :func:`feature_collection` made with ``tooltip=``: its escaped text."""
+    return folium.GeoJsonTooltip(["tooltip"], labels=False)
 
 
 def _elements(root: Element) -> Iterator[Element]:

@@ -14,7 +14,7 @@ import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from flask import Blueprint, abort, send_from_directory
 
-from geo_app.access import public
+from geo_app.web.access import public
 
 #: URL prefix name → directory of the package's files.
 PACKAGES: dict[str, Path] = {

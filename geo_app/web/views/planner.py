@@ -10,13 +10,10 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from geo_app.access import public
-from geo_app.community_state import get_community
-from geo_app.maps import render_map_parts
+from geo_app.maps.base import render_map_parts
+from geo_app.maps.planner import build_planner_map
 from geo_app.planning.chart import coverage_chart
-from geo_app.planning.errors import BadParameterError
 from geo_app.planning.export import grid_rows, report_geojson, to_csv, uncovered_rows
-from geo_app.planning.planner_map import build_planner_map
 from geo_app.planning.report import PlannerReport
 from geo_app.planning.service import (
     current_isochrones,
@@ -25,6 +22,8 @@ from geo_app.planning.service import (
     current_settings,
 )
 from geo_app.planning.settings import validate_k, validate_threshold
+from geo_app.state.community import get_community
+from geo_app.web.access import public
 from layers.schema import BASIC_CATEGORIES, ITEM_LABELS, STATION_KINDS
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
@@ -34,7 +33,10 @@ def _parameters() -> tuple[float, int]:
     settings = current_settings()
     raw_threshold = request.args.get("threshold", "").strip()
     raw_k = request.args.get("k", "").strip()
-    threshold = validate_threshold(raw_threshold) if raw_threshold else 500.0
+    threshold = (
+        validate_threshold(raw_threshold) if raw_threshold
+        else float(current_app.config["DEFAULT_THRESHOLD_M"])
+    )
     k = validate_k(raw_k) if raw_k else settings.siting_k
     return threshold, k
 
@@ -42,13 +44,6 @@ def _parameters() -> tuple[float, int]:
 def _report() -> PlannerReport:
     threshold, k = _parameters()
     return current_report(threshold_m=threshold, k=k)
-
-
-@bp.errorhandler(BadParameterError)
-def _bad_parameter(exc: BadParameterError) -> tuple[Response, int] | tuple[str, int]:
-    if request.endpoint == "planner.page":
-        return render_template("planner_error.html", message=str(exc)), 400
-    return jsonify({"error": str(exc), "parameter": exc.parameter}), 400
 
 
 @bp.get("")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 
-from geo_app.station_finder import per_community
+from geo_app.state.cache import per_community
 from layers import Community
 
 _SEPARATORS = re.compile(r"[\s·\-_—–.,，。/()（）]+")

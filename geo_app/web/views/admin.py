@@ -10,9 +10,8 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from geo_app.access import building_grids, require_roles
-from geo_app.community_state import get_community
-from geo_app.stock import get_stock_levels
+from geo_app.state.community import get_community
+from geo_app.stations.levels import get_stock_levels
 from geo_app.store import StoreError, get_store
 from geo_app.store.accounts import get_account, list_accounts, set_assignment
 from geo_app.store.audit import entries
@@ -20,6 +19,8 @@ from geo_app.store.buildings import assign_building as store_assign_building
 from geo_app.store.errors import StockError
 from geo_app.store.roles import ADMIN, ROLE_LABELS
 from geo_app.store.stock import MOVEMENTS, move_stock
+from geo_app.web.access import building_grids, require_roles
+from geo_app.web.errors import ApiError
 from layers.schema import ITEM_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -114,7 +115,7 @@ def assign_building(building_id: str) -> Response:
     return redirect(url_for("admin.buildings"))
 
 
-def _movement(data: Any) -> tuple[str, int]:
+def _movement(data: Any) -> tuple[int, int]:
     """Apply the movement described by ``data`` (form or JSON); (before, after)."""
     raw_quantity = data.get("quantity")
     try:
@@ -167,11 +168,8 @@ def move_json() -> tuple[dict[str, Any], int]:
     """JSON: {station, item, movement, quantity} → {before, after}（需 X-CSRFToken 头）。"""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return {"error": "请求体须为 JSON 对象", "parameter": "body"}, 400
-    try:
-        before, after = _movement(data)
-    except StoreError as exc:
-        return {"error": str(exc), "parameter": exc.parameter}, 400
+        raise ApiError("body", "请求体须为 JSON 对象")
+    before, after = _movement(data)
     return {"station": data["station"], "item": data["item"], "before": before, "after": after}, 200
 
 

@@ -3,7 +3,7 @@
 A station's ``hours`` (see :mod:`layers.schema`) is ``"24h"``, or an object weekday →
 ``"HH:MM-HH:MM[,HH:MM-HH:MM]"`` or ``"closed"`` (a weekday left out is closed), or absent
 (``None``: hours not recorded, never reported as open). Times are local (Asia/Shanghai); the
-caller passes a local datetime (:func:`geo_app.clock.now`).
+caller passes a local datetime (:func:`geo_app.state.clock.now`).
 """
 
 from __future__ import annotations

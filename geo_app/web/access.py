@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from geo_app.community_state import get_community
+from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.buildings import effective_building_grids, grid_overrides
 from geo_app.store.roles import ADMIN, BUILDING_ROLES, ROLES, WHOLE_GRID_ROLES

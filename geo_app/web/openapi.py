@@ -2,17 +2,19 @@
 
 Each API view declares its :class:`Operation` with :func:`documented`; the same
 :class:`QueryParameter` declarations drive the view's validation
-(:func:`geo_app.views.public_api.parse_query`) and this document, so the two cannot drift.
+(:func:`parse_query`) and this document, so the two cannot drift.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, request
 
+from geo_app.web.errors import ApiError
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
 View = TypeVar("View", bound=Callable[..., object])
@@ -72,6 +74,59 @@ def documented(operation: Operation) -> Callable[[View], View]:
 
 def operation_of(view: Callable[..., object]) -> Operation | None:
     return getattr(view, OPERATION_ATTR, None)
+
+
+def parse_query(parameters: tuple[QueryParameter, ...]) -> dict[str, Any]:
+    """The request's query, checked against ``parameters`` (unknown or repeated ones refused)."""
+    known = {p.name: p for p in parameters}
+    for name in request.args:
+        if name not in known:
+            allowed = "、".join(known) or "无"
+            raise ApiError(name, f"未知参数 {name}（可用参数：{allowed}）")
+        if len(request.args.getlist(name)) > 1:
+            raise ApiError(name, f"参数 {name} 只能出现一次")
+    values: dict[str, Any] = {}
+    for parameter in parameters:
+        raw = request.args.get(parameter.name, "").strip()
+        if not raw:
+            if parameter.required:
+                raise ApiError(
+                    parameter.name, f"缺少参数 {parameter.name}：{parameter.description}"
+                )
+            values[parameter.name] = parameter.schema.get("default")
+            continue
+        values[parameter.name] = _coerce(parameter, raw)
+    return values
+
+
+def _coerce(parameter: QueryParameter, raw: str) -> Any:
+    schema = parameter.schema
+    name = parameter.name
+    kind = schema["type"]
+    if kind == "string":
+        if "enum" in schema and raw not in schema["enum"]:
+            labels = parameter.choice_labels
+            choices = "、".join(f"{c}（{labels[c]}）" if c in labels else c for c in schema["enum"])
+            raise ApiError(name, f"参数 {name} 的取值 {raw!r} 无效，可选：{choices}")
+        if len(raw) > schema.get("maxLength", math.inf):
+            raise ApiError(name, f"参数 {name} 太长（最多 {schema['maxLength']} 个字符）")
+        return raw
+    value: float | int
+    try:
+        value = int(raw) if kind == "integer" else float(raw)
+    except ValueError:
+        expected = "整数" if kind == "integer" else "数字"
+        raise ApiError(name, f"参数 {name} 应为{expected}，实际为 {raw!r}") from None
+    if not math.isfinite(value):
+        raise ApiError(name, f"参数 {name} 应为有限的数字，实际为 {raw!r}")
+    low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
+    if not low <= value <= high:
+        raise ApiError(
+            name,
+            f"参数 {name} 超出范围：应在 {low:g} 至 {high:g} 之间，"
+            f"实际为 {raw}{parameter.range_hint}",
+        )
+    return value
 
 
 def build_document(app: Flask) -> dict[str, Any]:

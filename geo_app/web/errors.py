@@ -1,0 +1,122 @@
+"""Every error answered in one place: one JSON shape for the APIs, a Chinese page otherwise.
+
+Under ``/api/`` and ``/admin/api/``, for downloads (``.json``, ``.csv``) and for JSON requests,
+every error is
+``{"error": <Chinese reason>, "parameter": <name or null>}`` with its HTTP status, logged in or
+not; every other path gets a Chinese page with the site's header and a way back. Views raise
+:class:`ApiError` (or the typed errors of the business modules, registered here) and never
+build an error answer themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.wrappers import Response
+
+from geo_app.planning.errors import BadParameterError
+from geo_app.store.errors import StoreError
+
+API_PREFIXES = ("/api/", "/admin/api/")
+#: Downloads (the planner's report and tables) answer errors in JSON too.
+DATA_SUFFIXES = (".json", ".geojson", ".csv")
+
+#: Status → (page title, what to tell the user), in Chinese.
+STATUS_TEXT: dict[int, tuple[str, str]] = {
+    400: ("请求有误", "请求的参数不正确。"),
+    401: ("请先登录", "请先用网格员或管理员账号登录。"),
+    403: ("无权访问", "您的账号没有访问这个页面的权限。"),
+    404: ("页面不存在", "没有找到您要的页面，可能地址有误或内容已删除。"),
+    405: ("不支持的请求方式", "这个地址不支持该请求方式。"),
+    413: ("内容太大", "上传的内容超过了允许的大小。"),
+    429: ("操作太频繁", "尝试次数过多，请稍后再试。"),
+    500: ("服务器出错", "服务器内部错误，请稍后再试。"),
+    503: ("服务繁忙", "服务暂时繁忙，请稍后再试。"),
+}
+
+
+class ApiError(Exception):
+    """Bad input or a refused action: answered with ``status`` and the parameter it concerns."""
+
+    def __init__(
+        self, parameter: str | None, message: str, *, status: int = 400, **extra: Any
+    ) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+        self.status = status
+        self.extra = extra
+
+
+def wants_json() -> bool:
+    """Whether the request is an API call (answered in JSON) rather than a page."""
+    path = request.path
+    return (
+        path == "/api"
+        or path.startswith(API_PREFIXES)
+        or path.endswith(DATA_SUFFIXES)
+        or request.is_json
+    )
+
+
+def error_response(
+    status: int,
+    message: str | None = None,
+    *,
+    parameter: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """The one error answer: JSON for APIs, the Chinese error page for pages."""
+    title, default = STATUS_TEXT.get(status, STATUS_TEXT[500 if status >= 500 else 400])
+    text = message or default
+    if wants_json():
+        response = jsonify(error=text, parameter=parameter, **extra)
+    else:
+        response = current_app.make_response(
+            render_template("error.html", status=status, title=title, message=text)
+        )
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    headers: dict[str, str] = {}
+    message = None
+    if status == 404 and wants_json():
+        message = f"没有这个接口：{request.path}（接口列表见 /api/openapi.json）"
+    elif isinstance(error, MethodNotAllowed):
+        allowed = sorted(error.valid_methods or ())
+        headers["Allow"] = ", ".join(allowed)
+        message = f"{request.path} 不支持 {request.method} 请求，只支持 {'、'.join(allowed)}"
+    if status >= 500:  # an unexpected failure (Flask wraps it in InternalServerError)
+        current_app.logger.error("内部错误：%s", request.full_path, exc_info=error)
+    return error_response(status, message, headers=headers)
+
+
+def _api_error(error: ApiError) -> Response:
+    return error_response(error.status, error.message, parameter=error.parameter, **error.extra)
+
+
+def _typed_error(error: BadParameterError | StoreError) -> Response:
+    return error_response(400, str(error), parameter=error.parameter)
+
+
+def _csrf_error(error: CSRFError) -> Response:
+    return error_response(
+        400, f"页面已过期或缺少安全校验（CSRF），请刷新页面后重试（{error.description}）",
+        parameter="csrf_token",
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(BadParameterError, _typed_error)
+    app.register_error_handler(StoreError, _typed_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
