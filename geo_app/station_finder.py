@@ -39,7 +39,7 @@ from layers import Community
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
 if TYPE_CHECKING:
-    from geo_app.walking import Attachment, TargetTrees, WalkNetwork
+    from geo_app.walking import Attachment, PreparedNetwork, TargetTrees
 
 #: Default walking search limit of ``/api/nearest`` (config ``NEAREST_MAX_DISTANCE_M``).
 DEFAULT_MAX_DISTANCE_M = 2000.0
@@ -68,7 +68,7 @@ class Station:
 class StationIndex:
     """The stations of one loaded community, attached to its walking network."""
 
-    network: WalkNetwork
+    network: PreparedNetwork
     stations: tuple[Station, ...]
     targets: Attachment
     #: Shortest-path trees from every station (``None`` when too many stations × nodes):
@@ -141,7 +141,7 @@ def per_community(key: str, build: Callable[[Community], T]) -> T:
 
 
 def build_station_index(
-    stations: gpd.GeoDataFrame, network: WalkNetwork, *, max_attach_m: float
+    stations: gpd.GeoDataFrame, network: PreparedNetwork, *, max_attach_m: float
 ) -> StationIndex:
     """Attach every station to ``network`` once (points: the engine's :func:`feature_points`)
     and grow the shortest-path tree of each (when within the engine's budget)."""

@@ -11,9 +11,9 @@ from tqdm import tqdm
 from geo_app.walking.attachment import MAX_ATTACH_M
 from geo_app.walking.batch import nearest_table, read_point_layer
 from geo_app.walking.errors import WalkError
-from geo_app.walking.fences import add_fences
 from geo_app.walking.graph import build_network
 from geo_app.walking.io import read_geojson
+from geo_app.walking.prepared import prepare
 
 #: Inputs at least this large get a progress bar on stderr.
 PROGRESS_FROM = 10_000
@@ -86,9 +86,8 @@ def nearest_command(
     try:
         origins = read_point_layer(origins_path, name="--origins")
         targets = read_point_layer(targets_path, name="--targets")
-        network = build_network(network_path)
-        if fences_path is not None:
-            add_fences(network, list(read_geojson(fences_path, name="--fences").geometry))
+        fences = () if fences_path is None else read_geojson(fences_path, name="--fences")
+        prepared = prepare(build_network(network_path), fences=fences)
         with tqdm(
             total=len(origins.ids),
             unit="点",
@@ -98,7 +97,7 @@ def nearest_command(
             leave=False,
         ) as bar:
             table = nearest_table(
-                network,
+                prepared,
                 origins,
                 targets,
                 max_distance_m=max_distance,
