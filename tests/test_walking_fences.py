@@ -155,7 +155,7 @@ def test_walk_nearest_command_takes_fences(tmp_path):
     not_polygons = runner.invoke(main, [*args, "--fences", write("bad", [Point(STATION)])])
     assert not_polygons.exit_code == 1
     expected = "围墙须为面（Polygon / MultiPolygon），实际含 Point（第 0 个要素起）"
-    assert expected in not_polygons.output
+    assert f"--fences 文件 {tmp_path / 'bad.geojson'}：{expected}" in not_polygons.output
 
 
 def test_a_point_beyond_the_limit_keeps_its_finite_distance_to_the_network():
