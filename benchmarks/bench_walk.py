@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from synthetic import METRIC, SyntheticCity, lattice_city
 
-from geo_app.walking import attach, build_network, isochrone, nearest, nearest_targets
+from geo_app.walking import attach, build_network, isochrone, nearest, nearest_targets, prepare
 from geo_app.walking.search import search_from_many
 
 FIFTEEN_MINUTES_M = 1000.0  # 15 minutes at 4 km/h
@@ -112,11 +112,11 @@ def in_child(job: Callable[[Inputs], Figures], inputs: Inputs) -> Figures:
 def run_engine(inputs: Inputs) -> Figures:
     f = Figures("this engine")
     network = f.timed("build", lambda: build_network(inputs.city.lines))
-    f.timed("index", lambda: network.segment_index)
-    targets = attach(network, inputs.targets)
-    origins = f.timed("attach", lambda: attach(network, inputs.origins), repeat=REPEAT)
+    prepared = f.timed("index", lambda: prepare(network))
+    targets = attach(prepared, inputs.targets)
+    origins = f.timed("attach", lambda: attach(prepared, inputs.origins), repeat=REPEAT)
     _index, dist = f.timed(
-        "search", lambda: nearest_targets(network, origins, targets), repeat=REPEAT
+        "search", lambda: nearest_targets(prepared, origins, targets), repeat=REPEAT
     )
     f.times["attach+search"] = f.times["attach"] + f.times["search"]
     f.times["end to end"] = f.times["build"] + f.times["index"] + f.times["attach+search"]
@@ -128,7 +128,7 @@ def run_engine(inputs: Inputs) -> Figures:
     latencies = []
     for lonlat in inputs.queries:
         start = time.perf_counter()
-        routes = nearest(network, (float(lonlat[0]), float(lonlat[1])), targets, k=1)
+        routes = nearest(prepared, (float(lonlat[0]), float(lonlat[1])), targets, k=1)
         latencies.append(time.perf_counter() - start)
         assert routes and routes[0].geometry.length > 0
     f.times["single p50"] = float(np.percentile(latencies, 50))
@@ -136,23 +136,24 @@ def run_engine(inputs: Inputs) -> Figures:
     centre = inputs.queries[0]
     iso = f.timed(
         "isochrone",
-        lambda: isochrone(network, (float(centre[0]), float(centre[1]))),
+        lambda: isochrone(prepared, (float(centre[0]), float(centre[1]))),
         repeat=REPEAT,
     )
     f.notes["isochrone"] = f"{iso.reached_nodes:,} vertices reached"
 
     # Agreement: the engine's node distances from the targets vs the floor's (same sources).
-    vertex_targets = attach(network, inputs.city.node_lonlat[target_vertices(inputs)])
-    node_dist, _ = search_from_many(network, vertex_targets, limit_m=np.inf)
+    vertex_targets = attach(prepared, inputs.city.node_lonlat[target_vertices(inputs)])
+    node_dist, _ = search_from_many(prepared, vertex_targets, limit_m=np.inf)
     f.arrays["check"] = node_dist[nodes_of(network, inputs.city.node_lonlat[inputs.check_nodes])]
-    f.notes["held arrays MB"] = f"{held_mb(network):.0f}"
+    f.notes["held arrays MB"] = f"{held_mb(prepared):.0f}"
     return f
 
 
-def held_mb(network) -> float:
-    """Memory the network keeps: its arrays, CSR graph and segment index."""
+def held_mb(prepared) -> float:
+    """Memory the prepared network keeps: its arrays, CSR graph and segment index."""
+    network = prepared.network
     graph = network.graph
-    index = network.segment_index
+    index = prepared.segment_index
     arrays = [
         network.node_xy,
         network.seg_u,
@@ -481,7 +482,7 @@ def run_pandana(inputs: Inputs) -> Figures:
 
 ROWS = [
     ("build", "graph build"),
-    ("index", "segment index"),
+    ("index", "prepare (segment index)"),
     ("attach", "attach origins"),
     ("search", "all-origins nearest pass"),
     ("attach+search", "attach + search"),

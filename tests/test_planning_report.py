@@ -23,7 +23,7 @@ from test_planning_layout import Layout, lonlat
 from geo_app.planning.measure import measure_distances
 from geo_app.planning.report import planner_report
 from geo_app.planning.settings import PlanningSettings
-from geo_app.walking import build_network
+from geo_app.walking import prepare_community
 from layers import load_community
 
 
@@ -51,7 +51,7 @@ def layout() -> Layout:
 def measured(tmp_path_factory):
     directory = layout().write(tmp_path_factory.mktemp("layout"))
     community = load_community(directory)
-    network = build_network(community.paths)
+    network = prepare_community(community)
     return community, network, measure_distances(community, network)
 
 

@@ -70,11 +70,11 @@ def test_the_single_market_is_within_fifteen_minutes_of_62_buildings() -> None:
     from geo_app.planning.measure import measure_distances
     from geo_app.planning.report import planner_report
     from geo_app.planning.settings import PlanningSettings
-    from geo_app.walking import build_network
+    from geo_app.walking import prepare_community
     from layers import load_community
 
     community = load_community(BUNDLED_DATA_DIR)
-    network = build_network(community.paths)
+    network = prepare_community(community)
     report = planner_report(community, network, measure_distances(community, network),
                             PlanningSettings(), threshold_m=500, k=1)
     assert int(report.circle.reached["菜市场"].sum()) == 62

@@ -42,6 +42,7 @@ from geo_app.walking import (
     build_target_trees,
     nearest,
     nearest_from_trees,
+    prepare,
     reach_targets,
 )
 from layers.schema import ITEM_LABELS, STATION_KINDS
@@ -53,13 +54,15 @@ from layers.schema import ITEM_LABELS, STATION_KINDS
 def tee():
     """A street (0,0)–(1000,0) with a lane north from (500,0) to (500,400); and a separate
     800 m street far away (its own connected part)."""
-    network = build_network(
-        frame(
-            [
-                line((0, 0), (500, 0), (1000, 0)),
-                line((500, 0), (500, 400)),
-                line((0, 5000), (800, 5000)),
-            ]
+    network = prepare(
+        build_network(
+            frame(
+                [
+                    line((0, 0), (500, 0), (1000, 0)),
+                    line((500, 0), (500, 400)),
+                    line((0, 5000), (800, 5000)),
+                ]
+            )
         )
     )
     # T0 by the street's east half, T1 by the lane, T2 on the origin's own segment,
@@ -109,14 +112,15 @@ def test_tree_limits_masks_and_a_point_too_far(tee):
 
 def test_no_trees_beyond_the_budget(tee):
     network, targets = tee
-    assert build_target_trees(network, targets, max_cells=5 * network.node_count - 1) is None
-    assert build_target_trees(network, targets, max_cells=5 * network.node_count) is not None
+    cells = 5 * network.network.node_count
+    assert build_target_trees(network, targets, max_cells=cells - 1) is None
+    assert build_target_trees(network, targets, max_cells=cells) is not None
 
 
 def test_a_target_past_the_first_radius_on_a_fully_searched_street_is_found():
     """Both ends of the only street lie within the engine's first search radius (600 m), the
     target's access leg takes it beyond: 10 + 400 + 250 = 660 m, by either method."""
-    network = build_network(frame([line((0, 0), (1000, 0))]))
+    network = prepare(build_network(frame([line((0, 0), (1000, 0))])))
     targets = attach(network, lonlat([(900, 250)]))
     origin = tuple(lonlat([(500, -10)])[0])
     for routes in (
@@ -156,7 +160,7 @@ def lattice(seed: int, size: int, spacing: float, drop: float) -> tuple[list, np
 )
 def test_trees_agree_with_networkx_and_the_engine(seed, size, spacing, drop):
     lines, rng = lattice(seed, size, spacing, drop)
-    network = build_network(frame(lines))
+    network = prepare(build_network(frame(lines)))
     extent = spacing * (size + 3)
     targets_ll = lonlat(rng.uniform(-0.2 * extent, extent, (4, 2)))
     origins_ll = lonlat(rng.uniform(-0.2 * extent, extent, (6, 2)))

@@ -57,3 +57,75 @@ def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path):
 
 def test_no_cache_dir_just_builds(tmp_path):
     assert same(cached_network(paths(), cache_dir=None), build_network(paths()))
+
+
+def warnings_of(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "geo_app.walking.cache"]
+
+
+def test_a_cache_dir_that_is_a_file_builds_in_memory_and_warns_once(tmp_path, caplog):
+    not_a_dir = tmp_path / "walk_cache"
+    not_a_dir.write_text("a file where the cache directory should be")
+    caplog.set_level("WARNING", logger="geo_app.walking.cache")
+    first = cached_network(paths(), cache_dir=not_a_dir)
+    again = cached_network(paths(), cache_dir=not_a_dir)
+    assert same(first, build_network(paths())) and same(again, first)
+    assert not_a_dir.read_text() == "a file where the cache directory should be"
+    [message] = warnings_of(caplog)
+    assert str(not_a_dir) in message and "内存" in message
+
+
+def test_a_cache_file_name_taken_by_a_directory_builds_in_memory(tmp_path, caplog):
+    cached_network(paths(), cache_dir=tmp_path)
+    (file,) = tmp_path.glob("*.npz")
+    file.unlink()
+    file.mkdir()  # the cache file's name is now a directory
+    caplog.set_level("WARNING", logger="geo_app.walking.cache")
+    assert same(cached_network(paths(), cache_dir=tmp_path), build_network(paths()))
+    assert file.is_dir()
+    assert not list(tmp_path.glob(".tmp-*"))
+    assert len(warnings_of(caplog)) == 1
+
+
+def test_an_unwritable_cache_dir_builds_in_memory(tmp_path, monkeypatch, caplog):
+    # The tests may run as root, for whom no mode bit forbids writing: refuse it as the OS would.
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr("geo_app.walking.cache.tempfile.mkstemp", refuse)
+    caplog.set_level("WARNING", logger="geo_app.walking.cache")
+    for _ in range(3):
+        assert same(cached_network(paths(), cache_dir=tmp_path), build_network(paths()))
+    assert not list(tmp_path.iterdir())
+    [message] = warnings_of(caplog)
+    assert "Permission denied" in message
+
+
+def test_the_service_answers_when_its_cache_dir_is_a_file(tmp_path, caplog):
+    """Issue 10 item 14: /api/nearest and /planner answered 500 with a broken cache path."""
+    from geo_app import create_app
+    from geo_app.community_state import get_state
+    from geo_app.config import BUNDLED_DATA_DIR
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATA_DIR": str(BUNDLED_DATA_DIR),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        }
+    )
+    broken = tmp_path / "walk_cache"
+    broken.write_text("not a directory")
+    with app.app_context():
+        state = get_state()
+        state.cache_dir = broken
+        community = state.community
+    point = community.buildings.geometry.iloc[0].centroid
+    client = app.test_client()
+    caplog.set_level("WARNING", logger="geo_app.walking.cache")
+    response = client.get("/api/nearest", query_string={"lon": point.x, "lat": point.y})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["results"]
+    assert client.get("/planner").status_code == 200
+    assert len(warnings_of(caplog)) == 1  # the network was built past the broken cache, once

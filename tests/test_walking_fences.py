@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
-from geo_app.walking import attach, build_network, nearest
-from geo_app.walking.fences import add_fences
+from geo_app.walking import attach, build_network, nearest, prepare
 
 ORIGIN = (500_000.0, 3_536_000.0)
 TO_LONLAT = Transformer.from_crs("EPSG:4548", "EPSG:4326", always_xy=True)
@@ -52,13 +51,14 @@ def _network(*, fenced: bool):
         _line((-100, 0), (-100, 400), (200, 400), (200, 0)),  # ring road
     ]
     network = build_network(gpd.GeoDataFrame(geometry=lines, crs="EPSG:4326"))
-    if fenced:
-        fence = shapely.transform(
-            FENCE, lambda c: np.column_stack(TO_LONLAT.transform(ORIGIN[0] + c[:, 0],
-                                                                 ORIGIN[1] + c[:, 1]))
-        )
-        add_fences(network, [fence])
-    return network
+    return prepare(network, fences=[fence_lonlat()] if fenced else ())
+
+
+def fence_lonlat() -> shapely.Polygon:
+    return shapely.transform(
+        FENCE, lambda c: np.column_stack(TO_LONLAT.transform(ORIGIN[0] + c[:, 0],
+                                                             ORIGIN[1] + c[:, 1]))
+    )
 
 
 STATION = lonlat(20, -2)  # 2 m south of the street
@@ -68,7 +68,7 @@ def test_a_point_inside_the_fence_walks_out_through_the_gate():
     inside = lonlat(20, 8)  # 8 m from the street (through the fence), 12 m from the lane
     station = attach(_network(fenced=True), np.array([STATION]))
     # leg 12 + lane 20→50: 30 + gate 20 + street 50→20: 30 + leg 2
-    [route] = nearest(station.network, inside, station)
+    [route] = nearest(station.prepared, inside, station)
     assert route.distance_m == pytest.approx(94.0, abs=0.01)
     gate = Point(50, 5)
     path = LineString([local(*c) for c in route.geometry.coords])
@@ -79,7 +79,7 @@ def test_a_point_inside_the_fence_walks_out_through_the_gate():
 def test_without_fences_the_same_point_is_passed_off_through_the_fence():
     inside = lonlat(20, 8)
     station = attach(_network(fenced=False), np.array([STATION]))
-    [route] = nearest(station.network, inside, station)
+    [route] = nearest(station.prepared, inside, station)
     assert route.distance_m == pytest.approx(10.0, abs=0.01)  # 8 + 2: the fence ignored
 
 
@@ -111,8 +111,9 @@ def test_points_outside_every_fence_attach_as_before():
     )
 )
 def test_no_access_leg_crosses_a_fence(points_xy):
-    network = _network(fenced=True)
-    att = attach(network, np.array([lonlat(x, y) for x, y in points_xy]))
+    prepared = _network(fenced=True)
+    network = prepared.network
+    att = attach(prepared, np.array([lonlat(x, y) for x, y in points_xy]))
     plain = attach(_network(fenced=False), att.lonlat)
     for (x, y), ok, segment, fraction, leg, plain_leg in zip(
         points_xy, att.ok, att.segment, att.fraction, att.access_m, plain.access_m, strict=True
@@ -139,25 +140,22 @@ def test_walk_nearest_command_takes_fences(tmp_path):
                          geometry=geometries, crs="EPSG:4326").to_file(path, driver="GeoJSON")
         return str(path)
 
-    network = _network(fenced=False)
+    network = _network(fenced=False).network
     lines = [shapely.transform(g, lambda c: np.column_stack(network.to_wgs84(c[:, 0], c[:, 1])))
              for g in network.segment_lines()]
     args = ["walk", "nearest", "--network", write("paths", lines),
             "--origins", write("origins", [Point(lonlat(20, 8))]),
             "--targets", write("targets", [Point(STATION)])]
-    fence_lonlat = shapely.transform(
-        FENCE, lambda c: np.column_stack(TO_LONLAT.transform(ORIGIN[0] + c[:, 0],
-                                                             ORIGIN[1] + c[:, 1]))
-    )
     runner = CliRunner()
     plain = runner.invoke(main, args)
-    fenced = runner.invoke(main, [*args, "--fences", write("fences", [fence_lonlat])])
+    fenced = runner.invoke(main, [*args, "--fences", write("fences", [fence_lonlat()])])
     assert plain.exit_code == 0 and fenced.exit_code == 0, (plain.output, fenced.output)
     assert plain.stdout.splitlines()[1] == "origins-0,targets-0,10.00"
     assert fenced.stdout.splitlines()[1] == "origins-0,targets-0,94.00"
     not_polygons = runner.invoke(main, [*args, "--fences", write("bad", [Point(STATION)])])
     assert not_polygons.exit_code == 1
-    assert "围墙须为面（Polygon / MultiPolygon），实际含 Point" in not_polygons.output
+    expected = "围墙须为面（Polygon / MultiPolygon），实际含 Point（第 0 个要素起）"
+    assert f"--fences 文件 {tmp_path / 'bad.geojson'}：{expected}" in not_polygons.output
 
 
 def test_a_point_beyond_the_limit_keeps_its_finite_distance_to_the_network():

@@ -16,6 +16,7 @@ from geo_app.walking import (
     distance_matrix,
     feature_points,
     local_crs,
+    prepare,
 )
 
 
@@ -26,9 +27,10 @@ def frame(*geoms: shapely.Geometry) -> gpd.GeoDataFrame:
 
 
 def walk(network, a_xy, b_xy) -> float:
-    origins = attach(network, lonlat([a_xy]))
-    targets = attach(network, lonlat([b_xy]))
-    return float(distance_matrix(network, origins, targets, max_distance_m=None)[0, 0])
+    prepared = prepare(network)
+    origins = attach(prepared, lonlat([a_xy]))
+    targets = attach(prepared, lonlat([b_xy]))
+    return float(distance_matrix(prepared, origins, targets, max_distance_m=None)[0, 0])
 
 
 def test_lines_join_at_a_shared_interior_vertex():
@@ -87,7 +89,7 @@ def test_small_fragments_other_than_the_largest_take_no_points():
             line((0, 2000), (600, 2000)),  # 600 m: a real, separate part
         )
     )
-    points = attach(network, lonlat([(100, 140), (100, 1990)]))
+    points = attach(prepare(network), lonlat([(100, 140), (100, 1990)]))
     # The point beside the island goes to the main line 140 m away, not the fragment 10 m away.
     assert points.ok.tolist() == [True, True]
     assert points.access_m == pytest.approx([140, 10], abs=1e-3)
@@ -97,7 +99,7 @@ def test_small_fragments_other_than_the_largest_take_no_points():
 
 def test_a_network_made_only_of_one_small_part_is_kept():
     network = build_network(frame(line((0, 0), (100, 0))))
-    assert attach(network, lonlat([(50, 5)])).ok.all()
+    assert attach(prepare(network), lonlat([(50, 5)])).ok.all()
 
 
 @pytest.mark.parametrize(("gap_m", "nodes"), [(0.0002, 3), (0.05, 4)])

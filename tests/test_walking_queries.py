@@ -19,19 +19,22 @@ from geo_app.walking import (
     isochrone,
     nearest,
     nearest_targets,
+    prepare,
 )
 
 
 @pytest.fixture
 def cross():
     """A plus sign: arms of 500 m from (0, 0), plus a separate 800 m line far to the north."""
-    return build_network(
-        frame(
-            [
-                line((-500, 0), (0, 0), (500, 0)),
-                line((0, -500), (0, 0), (0, 500)),
-                line((-400, 3000), (400, 3000)),
-            ]
+    return prepare(
+        build_network(
+            frame(
+                [
+                    line((-500, 0), (0, 0), (500, 0)),
+                    line((0, -500), (0, 0), (0, 500)),
+                    line((-400, 3000), (400, 3000)),
+                ]
+            )
         )
     )
 
@@ -141,7 +144,7 @@ def test_bad_arguments_are_named(cross, call, message):
 
 
 def test_attachments_of_another_network_are_refused(cross):
-    other = build_network(frame([line((0, 0), (100, 0))]))
+    other = prepare(build_network(frame([line((0, 0), (100, 0))])))
     with pytest.raises(NetworkInputError, match="另一个路网"):
         nearest_targets(cross, attach(other, lonlat([(0, 0)])), attach(cross, lonlat([(0, 0)])))
 
@@ -182,7 +185,7 @@ def random_points(rng, n: int, extent: float) -> np.ndarray:
 )
 def test_random_networks_agree_with_networkx(seed, size, spacing, drop, diagonals, max_attach_m):
     lines, rng, extent = random_network(seed, size, spacing, drop, diagonals)
-    network = build_network(frame(lines))
+    network = prepare(build_network(frame(lines)))
     reference = ReferenceNetwork(lines)
     origins_ll = random_points(rng, 7, extent)
     targets_ll = random_points(rng, 5, extent)
@@ -226,7 +229,7 @@ def test_random_networks_agree_with_networkx(seed, size, spacing, drop, diagonal
 def test_many_points_attach_exactly_as_brute_force():
     # 3,000 points: enough to be searched in Z order, answered in input order.
     lines, rng, extent = random_network(7, 9, 40.0, 0.3, 0.2)
-    network = build_network(frame(lines))
+    network = prepare(build_network(frame(lines)))
     reference = ReferenceNetwork(lines)
     points = random_points(rng, 3000, extent)
     att = attach(network, points, max_attach_m=30.0)
@@ -252,7 +255,7 @@ def route_length(geometry: shapely.LineString) -> float:
 
 
 def test_isochrone_on_a_straight_line_by_hand():
-    network = build_network(frame([line((0, 0), (3000, 0))]))
+    network = prepare(build_network(frame([line((0, 0), (3000, 0))])))
     # 20 m from the line at x = 1000; 15 minutes at 4 km/h = 1000 m, 980 m left along the line.
     iso = isochrone(network, tuple(lonlat([(1000, 20)])[0]))
     assert iso.reach_m == pytest.approx(1000)
@@ -269,7 +272,7 @@ def test_isochrone_on_a_straight_line_by_hand():
 
 def test_isochrone_partial_segments_match_networkx_on_random_networks():
     lines, rng, extent = random_network(7, 8, 120.0, 0.3, 0.2)
-    network = build_network(frame(lines))
+    network = prepare(build_network(frame(lines)))
     reference = ReferenceNetwork(lines)
     # Sample the network every metre (midpoints of 1 m pieces); networkx measures each walk.
     pieces = [max(round(seg.length), 1) for seg in reference.lines]

@@ -52,7 +52,7 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
     from geo_app.planning.measure import measure_distances, measure_step_count
     from geo_app.planning.report import planner_report
     from geo_app.planning.siting import read_candidates
-    from geo_app.walking import build_network
+    from geo_app.walking import prepare_community
     from layers import LayerValidationError, load_community
 
     settings = settings_from_config(DEFAULTS)
@@ -69,7 +69,7 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
             candidate_points = read_candidates(candidates) if candidates else None
         except CandidateFileError as exc:
             raise click.BadParameter(str(exc), param_hint="--candidates") from None
-        network = build_network(community.paths)
+        network = prepare_community(community)  # fenced by compounds, as in the web app
         bar.set_postfix_str("构建步行路网")
         bar.update()
 

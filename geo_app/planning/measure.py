@@ -13,7 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from geo_app.walking import Attachment, WalkNetwork, attach, feature_points, nearest_targets
+from geo_app.walking import (
+    Attachment,
+    PreparedNetwork,
+    WalkNetwork,
+    attach,
+    feature_points,
+    nearest_targets,
+)
 from layers import Community
 from layers.schema import POI_CATEGORIES, STATION_KINDS
 
@@ -40,7 +47,7 @@ def measure_step_count() -> int:
 
 def measure_distances(
     community: Community,
-    network: WalkNetwork,
+    network: PreparedNetwork,
     *,
     max_attach_m: float = 300.0,
     progress: ProgressCallback | None = None,
@@ -52,7 +59,7 @@ def measure_distances(
     community
         The loaded layers.
     network
-        The walking graph of ``community.paths``.
+        The prepared walking network of ``community`` (:func:`~geo_app.walking.prepare_community`).
     max_attach_m
         Buildings, stations and POIs farther than this from every path join nothing.
     progress
@@ -80,7 +87,7 @@ def measure_distances(
         index, distance = nearest_targets(network, buildings, targets)
         to_station[kind] = distance
         nearest_station[kind] = np.where(index >= 0, rows[np.maximum(index, 0)], -1)
-        line_to_station[kind] = straight_line_m(network, buildings.xy, station_lonlat[rows])
+        line_to_station[kind] = straight_line_m(network.network, buildings.xy, station_lonlat[rows])
         step(f"到最近{label}的步行距离")
 
     poi_lonlat = feature_points(community.pois)

@@ -29,7 +29,7 @@ from geo_app.planning.siting import (
 from geo_app.walking import (
     Isochrone,
     PointTooFarError,
-    WalkNetwork,
+    PreparedNetwork,
     attach,
     distance_matrix,
     isochrone,
@@ -135,7 +135,7 @@ class PlannerReport:
 
 def planner_report(
     community: Community,
-    network: WalkNetwork,
+    network: PreparedNetwork,
     distances: CommunityDistances,
     settings: PlanningSettings,
     *,
@@ -163,7 +163,7 @@ def planner_report(
 
     started = time.perf_counter()
     rules = check_rules(
-        community, crs=network.crs, minimum_kit=settings.minimum_kit, stock=stock,
+        community, crs=network.network.crs, minimum_kit=settings.minimum_kit, stock=stock,
         grid_station_kinds=settings.grid_station_kinds,
     )
     seconds["rules"] = time.perf_counter() - started
@@ -211,7 +211,7 @@ def default_candidates(community: Community) -> np.ndarray:
 
 def propose_sites(
     community: Community,
-    network: WalkNetwork,
+    network: PreparedNetwork,
     distances: CommunityDistances,
     candidates_lonlat: np.ndarray,
     *,
@@ -248,7 +248,7 @@ def propose_sites(
 
 
 def station_isochrones(
-    community: Community, network: WalkNetwork, settings: PlanningSettings
+    community: Community, network: PreparedNetwork, settings: PlanningSettings
 ) -> list[tuple[str, Isochrone]]:
     """The area each station reaches in the circle's walk (stations off the network skipped)."""
     shapes = []

@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from layers import Community, LayerIssue, LayerValidationError, load_community
 
 if TYPE_CHECKING:
-    from geo_app.walking import WalkNetwork
+    from geo_app.walking import PreparedNetwork
 
 EXTENSION_KEY = "geo_app.community"
 
@@ -31,15 +31,13 @@ class CommunityState:
         return self._community
 
     @cached_property
-    def walk_network(self) -> WalkNetwork:
-        """The walking graph of ``paths`` (built once, cached on disk), fenced by ``compounds``."""
-        from geo_app.walking import cached_network
-        from geo_app.walking.fences import add_fences
+    def walk_network(self) -> PreparedNetwork:
+        """The walking network of ``paths`` fenced by ``compounds``, ready to query (built once,
+        its graph cached on disk): the same as ``geo-app coverage`` builds."""
+        from geo_app.walking import prepare_community
 
         with self._lock:
-            network = cached_network(self._community.paths, cache_dir=self.cache_dir)
-            add_fences(network, list(self._community.compounds.geometry))
-            return network
+            return prepare_community(self._community, cache_dir=self.cache_dir)
 
     def reload(self) -> list[LayerIssue]:
         """Reload the layers; on any issue keep the current ones and return the issues."""

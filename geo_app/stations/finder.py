@@ -41,7 +41,7 @@ from layers import Community
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
 if TYPE_CHECKING:
-    from geo_app.walking import Attachment, TargetTrees, WalkNetwork
+    from geo_app.walking import Attachment, PreparedNetwork, TargetTrees
 
 
 
@@ -65,7 +65,7 @@ class Station:
 class StationIndex:
     """The stations of one loaded community, attached to its walking network."""
 
-    network: WalkNetwork
+    network: PreparedNetwork
     stations: tuple[Station, ...]
     targets: Attachment
     #: Shortest-path trees from every station (``None`` when too many stations × nodes):
@@ -124,7 +124,7 @@ class NearestAnswer:
 
 
 def build_station_index(
-    stations: gpd.GeoDataFrame, network: WalkNetwork, *, max_attach_m: float
+    stations: gpd.GeoDataFrame, network: PreparedNetwork, *, max_attach_m: float
 ) -> StationIndex:
     """Attach every station to ``network`` once (points: the engine's :func:`feature_points`)
     and grow the shortest-path tree of each (when within the engine's budget)."""

@@ -1,9 +1,16 @@
 """The walking engine: every distance the service shows is a walk along the path network.
 
-Build the graph once (:func:`cached_network`), attach the fixed layers once (:func:`attach`),
-then query: :func:`nearest` (k nearest targets with routes), :func:`nearest_targets` (nearest
-target of every origin in one pass), :func:`distance_matrix` and :func:`isochrone`. Points in
-the public API are WGS84 (lon, lat); everything is measured in metres in a local projection.
+Build the graph once (:func:`build_network`, or :func:`cached_network` to keep it on disk),
+make it ready to query with its fences (:func:`prepare`; for a loaded community
+:func:`prepare_community`), attach the fixed layers once (:func:`attach`), then query:
+:func:`nearest` (k nearest targets with routes), :func:`nearest_targets` (nearest target of
+every origin in one pass), :func:`distance_matrix` and :func:`isochrone`. Points in the public
+API are WGS84 (lon, lat); everything is measured in metres in a local projection.
+
+Modules, each importing only those above it: ``errors``, ``io``, ``projection``,
+``features`` → ``graph`` → ``cache``, ``segment_index``, ``fences`` → ``prepared`` →
+``attachment`` → ``search`` → ``routing`` → ``isochrones``, ``target_trees``, ``batch`` →
+``cli``.
 """
 
 from geo_app.walking.attachment import MAX_ATTACH_M, Attachment, attach
@@ -12,6 +19,7 @@ from geo_app.walking.errors import NetworkInputError, PointTooFarError, WalkErro
 from geo_app.walking.features import feature_points
 from geo_app.walking.graph import MIN_ISLAND_M, WalkNetwork, build_network
 from geo_app.walking.isochrones import Isochrone, isochrone
+from geo_app.walking.prepared import PreparedNetwork, prepare, prepare_community
 from geo_app.walking.projection import local_crs
 from geo_app.walking.routing import (
     WALK_SPEED_KMH,
@@ -39,6 +47,7 @@ __all__ = [
     "Isochrone",
     "NetworkInputError",
     "PointTooFarError",
+    "PreparedNetwork",
     "Route",
     "TargetTrees",
     "TreeReach",
@@ -55,6 +64,8 @@ __all__ = [
     "nearest",
     "nearest_from_trees",
     "nearest_targets",
+    "prepare",
+    "prepare_community",
     "ranked_targets",
     "reach_targets",
     "route_line",

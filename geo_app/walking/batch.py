@@ -13,8 +13,8 @@ import numpy as np
 from geo_app.walking.attachment import MAX_ATTACH_M, attach
 from geo_app.walking.errors import NetworkInputError
 from geo_app.walking.features import feature_points
-from geo_app.walking.graph import WalkNetwork
 from geo_app.walking.io import read_geojson
+from geo_app.walking.prepared import PreparedNetwork
 from geo_app.walking.routing import nearest_targets
 
 CSV_HEADER = ("origin_id", "target_id", "distance_m")
@@ -74,7 +74,7 @@ def read_point_layer(path: str | Path, *, name: str) -> PointLayer:
 
 
 def nearest_table(
-    network: WalkNetwork,
+    prepared: PreparedNetwork,
     origins: PointLayer,
     targets: PointLayer,
     *,
@@ -82,14 +82,16 @@ def nearest_table(
     max_attach_m: float = MAX_ATTACH_M,
     progress: Callable[[int], object] | None = None,
 ) -> NearestTable:
-    """The nearest target of every origin by walking, one multi-source pass.
+    """The nearest target of every origin by walking on ``prepared``, one multi-source pass.
 
     ``progress`` is called with the number of origins attached after each block.
     """
-    attached_targets = attach(network, targets.lonlat, max_attach_m=max_attach_m)
-    attached_origins = attach(network, origins.lonlat, max_attach_m=max_attach_m, progress=progress)
+    attached_targets = attach(prepared, targets.lonlat, max_attach_m=max_attach_m)
+    attached_origins = attach(
+        prepared, origins.lonlat, max_attach_m=max_attach_m, progress=progress
+    )
     index, distance = nearest_targets(
-        network, attached_origins, attached_targets, max_distance_m=max_distance_m
+        prepared, attached_origins, attached_targets, max_distance_m=max_distance_m
     )
     return NearestTable(
         origin_ids=origins.ids,

@@ -2,15 +2,19 @@
 
 The cache file is an ``.npz`` of the graph's arrays named by a SHA-256 of the lines' WKB, the
 CRS and the options; it is written atomically (temporary file + ``os.replace``) and a file that
-cannot be read or does not match is rebuilt, never trusted.
+cannot be read or does not match is rebuilt, never trusted. A cache that cannot be written (the
+directory is a file, is read-only, the cache file's name is taken by a directory) costs only
+the speed-up: the network is built in memory and a warning is logged once per directory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,6 +28,11 @@ from geo_app.walking.graph import MIN_ISLAND_M, WalkNetwork, build_network, read
 CACHE_FORMAT = 1
 PREFIX = "walk-network-"
 ARRAYS = ("node_xy", "seg_u", "seg_v", "seg_length", "seg_attachable", "node_component")
+
+logger = logging.getLogger(__name__)
+#: Cache directories already warned about (a warning per directory, not per request).
+_WARNED: set[Path] = set()
+_WARNED_LOCK = threading.Lock()
 
 
 def network_key(geoms: np.ndarray, *, crs: CRS | None, min_island_m: float) -> str:
@@ -87,7 +96,8 @@ def cached_network(
 ) -> WalkNetwork:
     """:func:`build_network` of ``lines``, reusing the copy cached in ``cache_dir`` if current.
 
-    With ``cache_dir`` None the network is simply built.
+    With ``cache_dir`` None the network is simply built; when the cache cannot be written
+    it is built all the same (and a warning logged once).
     """
     if cache_dir is None:
         return build_network(lines, crs=crs, min_island_m=min_island_m)
@@ -95,14 +105,27 @@ def cached_network(
     metric = CRS.from_user_input(crs) if crs is not None else None
     key = network_key(geoms, crs=metric, min_island_m=min_island_m)
     path = Path(cache_dir) / f"{PREFIX}{key[:32]}.npz"
-    network = load_network(path, key=key) if path.exists() else None
+    network = load_network(path, key=key)
     if network is None:
         network = build_network(
             gpd.GeoSeries(geoms, crs="EPSG:4326"), crs=metric, min_island_m=min_island_m
         )
-        save_network(network, path, key=key)
+        try:
+            save_network(network, path, key=key)
+        except OSError as exc:
+            _warn_once(Path(cache_dir), exc)
+            return network
         for stale in Path(cache_dir).glob(f"{PREFIX}*.npz"):
             if stale != path:
                 with contextlib.suppress(OSError):
                     stale.unlink()
     return network
+
+
+def _warn_once(cache_dir: Path, exc: OSError) -> None:
+    """Log that ``cache_dir`` cannot hold the cache, the first time only."""
+    with _WARNED_LOCK:
+        if cache_dir in _WARNED:
+            return
+        _WARNED.add(cache_dir)
+    logger.warning("步行路网缓存目录 %s 无法写入（%s），改为每次在内存中构建路网", cache_dir, exc)

@@ -10,10 +10,11 @@ from tqdm import tqdm
 
 from geo_app.walking.attachment import MAX_ATTACH_M
 from geo_app.walking.batch import nearest_table, read_point_layer
-from geo_app.walking.errors import WalkError
-from geo_app.walking.fences import add_fences
+from geo_app.walking.errors import NetworkInputError, WalkError
+from geo_app.walking.fences import FenceInput, fence_polygons
 from geo_app.walking.graph import build_network
 from geo_app.walking.io import read_geojson
+from geo_app.walking.prepared import prepare
 
 #: Inputs at least this large get a progress bar on stderr.
 PROGRESS_FROM = 10_000
@@ -86,9 +87,8 @@ def nearest_command(
     try:
         origins = read_point_layer(origins_path, name="--origins")
         targets = read_point_layer(targets_path, name="--targets")
-        network = build_network(network_path)
-        if fences_path is not None:
-            add_fences(network, list(read_geojson(fences_path, name="--fences").geometry))
+        fences = () if fences_path is None else read_fences(fences_path)
+        prepared = prepare(build_network(network_path), fences=fences)
         with tqdm(
             total=len(origins.ids),
             unit="点",
@@ -98,7 +98,7 @@ def nearest_command(
             leave=False,
         ) as bar:
             table = nearest_table(
-                network,
+                prepared,
                 origins,
                 targets,
                 max_distance_m=max_distance,
@@ -129,3 +129,13 @@ def nearest_command(
         click.echo(
             f"{table.targets_too_far} 个目标距路网超过 {max_attach:g} 米，已忽略。", err=True
         )
+
+
+def read_fences(path: str) -> FenceInput:
+    """The fence polygons of the GeoJSON file ``path``; errors name the option and the file."""
+    frame = read_geojson(path, name="--fences ")
+    try:
+        return fence_polygons(frame)
+    except NetworkInputError as exc:
+        msg = f"--fences 文件 {path}：{exc}"
+        raise NetworkInputError(msg) from exc

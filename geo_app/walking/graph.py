@@ -3,14 +3,21 @@
 Lines join wherever they share a vertex (at an end or in the middle of a line, as OpenStreetMap
 ways do); lines that merely cross without a shared vertex (bridges, tunnels) do not join.
 Segment lengths are measured in metres in a local projected CRS.
+
+Vertices are merged to nodes by hashing their coordinates rounded to the millimetre (no sort),
+repeated and zero-length segments are dropped, and connected parts are labelled once
+(``scipy.sparse.csgraph.connected_components``) so that small islands take no points. The
+graph is a symmetric CSR matrix of segment lengths, the input of scipy's compiled Dijkstra.
+
+A :class:`WalkNetwork` holds only these arrays and the projection: the spatial index, the
+fences and the query lock are built by :func:`geo_app.walking.prepare`, which returns the
+ready-to-query :class:`~geo_app.walking.PreparedNetwork`.
 """
 
 from __future__ import annotations
 
-import threading
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -24,10 +31,6 @@ from geo_app.walking.errors import NetworkInputError
 from geo_app.walking.io import read_geojson
 from geo_app.walking.projection import WGS84, column_bounds, crs_for_lonlat, projection_for
 
-if TYPE_CHECKING:
-    from geo_app.walking.attachment import SegmentIndex
-    from geo_app.walking.fences import Fences
-
 #: Connected parts with less path than this in all (other than the largest) take no points.
 MIN_ISLAND_M = 500.0
 #: Vertices closer than this (after projection) are one node.
@@ -38,7 +41,8 @@ LINE_TYPES = ("LineString", "MultiLineString")
 class WalkNetwork:
     """The walking graph in metres, with the transforms to and from WGS84 lon/lat.
 
-    Arrays (read-only by convention):
+    It knows nothing of indexes, fences or locks: query it through
+    :func:`geo_app.walking.prepare`. Arrays (read-only by convention):
     ``node_xy`` (n, 2) node coordinates in metres; ``seg_u``, ``seg_v`` (m,) end nodes of each
     straight segment; ``seg_length`` (m,) metres; ``seg_attachable`` (m,) False for segments of
     islands; ``node_component`` (n,) connected part of each node.
@@ -63,8 +67,6 @@ class WalkNetwork:
         self.seg_length = seg_length
         self.seg_attachable = seg_attachable
         self.node_component = node_component
-        #: Fences of gated 小区 that access legs may not cross (:func:`add_fences`).
-        self.fences: Fences | None = None
         #: Symmetric CSR matrix of segment lengths (both directions stored explicitly).
         self.graph = symmetric_graph(len(node_xy), seg_u, seg_v, seg_length)
 
@@ -91,26 +93,6 @@ class WalkNetwork:
     def component_size(self) -> np.ndarray:
         """Number of nodes in each connected part."""
         return np.bincount(self.node_component)
-
-    @cached_property
-    def query_graph(self) -> sparse.csr_matrix:
-        """:attr:`graph` plus one spare virtual node (the last) for single-point searches.
-
-        Its two edges are rewritten per search under :attr:`query_lock`.
-        """
-        spare = np.zeros((1, 2), dtype=np.int64)
-        return graph_with_sources(self.graph, spare, np.zeros((1, 2)))
-
-    @cached_property
-    def query_lock(self) -> threading.Lock:
-        return threading.Lock()
-
-    @cached_property
-    def segment_index(self) -> SegmentIndex:
-        """Spatial index of the attachable segments (built on first use)."""
-        from geo_app.walking.attachment import SegmentIndex
-
-        return SegmentIndex(self)
 
     def to_local(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lon/lat arrays → x/y arrays in metres in :attr:`crs`."""

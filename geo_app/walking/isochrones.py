@@ -17,6 +17,7 @@ import shapely
 from geo_app.walking.attachment import MAX_ATTACH_M
 from geo_app.walking.errors import NetworkInputError
 from geo_app.walking.graph import WalkNetwork
+from geo_app.walking.prepared import PreparedNetwork
 from geo_app.walking.routing import WALK_SPEED_KMH, attach_origin
 from geo_app.walking.search import search_from_point
 
@@ -76,7 +77,7 @@ def _merge_intervals(intervals: list[tuple[float, float]]) -> list[tuple[float, 
 
 
 def isochrone(
-    network: WalkNetwork,
+    prepared: PreparedNetwork,
     origin: tuple[float, float],
     *,
     minutes: float = 15.0,
@@ -88,8 +89,8 @@ def isochrone(
 
     Parameters
     ----------
-    network
-        The walking graph.
+    prepared
+        The prepared walking network.
     origin
         WGS84 (lon, lat) of a resident or a station.
     minutes, speed_kmh
@@ -110,8 +111,9 @@ def isochrone(
         )
         raise NetworkInputError(msg)
     budget = minutes * speed_kmh * 1000.0 / 60.0
-    start = attach_origin(network, origin, max_attach_m=max_attach_m)
-    search = search_from_point(network, start, limit_m=budget)
+    start = attach_origin(prepared, origin, max_attach_m=max_attach_m)
+    search = search_from_point(prepared, start, limit_m=budget)
+    network = prepared.network
     reach = search.reach
     segment, lo, hi = reachable_pieces(network, reach, budget)
 

@@ -1,5 +1,13 @@
 """Walking queries between attached points: nearest targets with routes, nearest target for
-every origin in one pass, and distance matrices."""
+every origin in one pass, and distance matrices.
+
+Every query takes a :class:`~geo_app.walking.PreparedNetwork` and points attached to that same
+prepared network. :func:`nearest` searches from the origin with a radius that doubles until
+``k`` targets are found (or the whole connected part is searched); :func:`nearest_targets` is
+one multi-source Dijkstra from all targets, read at each origin's two segment ends;
+:func:`distance_matrix` runs blocks of single-source searches from the smaller side. Points on
+the same segment are also joined directly along it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo_app.walking.attachment import MAX_ATTACH_M, Attachment, attach
 from geo_app.walking.errors import NetworkInputError, PointTooFarError
-from geo_app.walking.graph import WalkNetwork, graph_with_sources
+from geo_app.walking.graph import graph_with_sources
+from geo_app.walking.prepared import PreparedNetwork, require_prepared
 from geo_app.walking.search import (
     PointSearch,
     along_segment_m,
@@ -44,26 +53,28 @@ def walking_minutes(distance_m: float | np.ndarray, speed_kmh: float) -> float |
 
 
 def attach_origin(
-    network: WalkNetwork, origin: tuple[float, float], *, max_attach_m: float
+    prepared: PreparedNetwork, origin: tuple[float, float], *, max_attach_m: float
 ) -> Attachment:
     """Attach one lon/lat point, or raise :class:`PointTooFarError`."""
     attached = attach(
-        network, np.asarray(origin, dtype=float).reshape(1, 2), max_attach_m=max_attach_m
+        prepared, np.asarray(origin, dtype=float).reshape(1, 2), max_attach_m=max_attach_m
     )
     if not attached.ok[0]:
         raise PointTooFarError(float(attached.access_m[0]), max_attach_m)
     return attached
 
 
-def _check_same_network(network: WalkNetwork, **attachments: Attachment) -> None:
+def check_same_network(prepared: PreparedNetwork, **attachments: Attachment) -> None:
+    """Refuse anything but a prepared network, and attachments made on another one."""
+    require_prepared(prepared, name="prepared")
     for name, attachment in attachments.items():
-        if attachment.network is not network:
-            msg = f"{name} 是在另一个路网上接入的，须先用 attach(network, ...) 接入本路网"
+        if attachment.prepared is not prepared:
+            msg = f"{name} 是在另一个路网上接入的，须先用 attach(prepared, ...) 接入本路网"
             raise NetworkInputError(msg)
 
 
 def nearest(
-    network: WalkNetwork,
+    prepared: PreparedNetwork,
     origin: tuple[float, float],
     targets: Attachment,
     *,
@@ -77,8 +88,8 @@ def nearest(
 
     Parameters
     ----------
-    network
-        The walking graph.
+    prepared
+        The prepared walking network.
     origin
         The starting point, WGS84 (lon, lat).
     targets
@@ -99,20 +110,21 @@ def nearest(
     list[Route]
         Nearest first; fewer than ``k`` (possibly none) when targets are unreachable.
     """
-    _check_same_network(network, targets=targets)
+    check_same_network(prepared, targets=targets)
     mask = check_nearest_arguments(k=k, speed_kmh=speed_kmh, mask=mask, n_targets=len(targets))
     candidates = targets.ok.copy()
     if mask is not None:
         candidates &= mask
     rows = np.flatnonzero(candidates)
-    start = attach_origin(network, origin, max_attach_m=max_attach_m)
+    start = attach_origin(prepared, origin, max_attach_m=max_attach_m)
     if len(rows) == 0:
         return []
     limit = float("inf") if max_distance_m is None else float(max_distance_m)
     radius = min(FIRST_RADIUS_M, limit)
+    network = prepared.network
     component_size = network.component_size[network.node_component[start.node_u[0]]]
     while True:
-        search = search_from_point(network, start, limit_m=radius)
+        search = search_from_point(prepared, start, limit_m=radius)
         dist, last = search.to_targets(targets, rows)
         found = dist <= radius
         if found.sum() >= k or radius >= limit:
@@ -190,7 +202,7 @@ def route_polyline(xy: np.ndarray, lonlat: np.ndarray) -> shapely.LineString:
 
 
 def nearest_targets(
-    network: WalkNetwork,
+    prepared: PreparedNetwork,
     origins: Attachment,
     targets: Attachment,
     *,
@@ -200,8 +212,8 @@ def nearest_targets(
 
     Parameters
     ----------
-    network
-        The walking graph.
+    prepared
+        The prepared walking network.
     origins, targets
         Attached points; unattached rows are skipped (origins get no target).
     max_distance_m
@@ -214,7 +226,7 @@ def nearest_targets(
     distance_m : numpy.ndarray
         Walking distance to it; ``inf`` where none.
     """
-    _check_same_network(network, origins=origins, targets=targets)
+    check_same_network(prepared, origins=origins, targets=targets)
     index = np.full(len(origins), -1, dtype=np.int64)
     distance = np.full(len(origins), np.inf)
     target_rows = np.flatnonzero(targets.ok)
@@ -223,7 +235,7 @@ def nearest_targets(
         return index, distance
     limit = np.inf if max_distance_m is None else float(max_distance_m)
     live = targets.take(target_rows)
-    node_dist, node_source = search_from_many(network, live, limit_m=limit)
+    node_dist, node_source = search_from_many(prepared, live, limit_m=limit)
 
     start = origins.take(origin_rows)
     via_u = node_dist[start.node_u] + (start.to_u - start.access_m)
@@ -248,7 +260,7 @@ def nearest_targets(
 
 
 def distance_matrix(
-    network: WalkNetwork,
+    prepared: PreparedNetwork,
     origins: Attachment,
     targets: Attachment,
     *,
@@ -259,15 +271,16 @@ def distance_matrix(
     ``inf`` where unreachable, unattached, or beyond ``max_distance_m``. The searches run from
     the smaller side (the network is undirected), a block of sources per Dijkstra call.
     """
-    _check_same_network(network, origins=origins, targets=targets)
+    check_same_network(prepared, origins=origins, targets=targets)
     if len(origins) > len(targets):
-        return distance_matrix(network, targets, origins, max_distance_m=max_distance_m).T
+        return distance_matrix(prepared, targets, origins, max_distance_m=max_distance_m).T
     limit = np.inf if max_distance_m is None else float(max_distance_m)
     matrix = np.full((len(origins), len(targets)), np.inf)
     source_rows = np.flatnonzero(origins.ok)
     target_rows = np.flatnonzero(targets.ok)
     if len(source_rows) == 0 or len(target_rows) == 0:
         return matrix
+    network = prepared.network
     n = network.node_count
     ends = targets.take(target_rows)
     block = max(1, MATRIX_BLOCK_CELLS // n)

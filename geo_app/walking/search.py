@@ -3,7 +3,8 @@
 A point attached mid-segment is entered through the two ends of its segment, each with its own
 offset (access leg plus the part of the segment walked). Searches from many points at once add
 one virtual node per point with one-way edges to its segment's ends, weighted by those offsets,
-so a single multi-source Dijkstra (``min_only=True``) serves them all.
+so a single multi-source Dijkstra (``min_only=True``) serves them all. A search from one point
+reuses the prepared network's spare virtual node instead of copying the graph.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from geo_app.walking.attachment import Attachment
-from geo_app.walking.graph import WalkNetwork, graph_with_sources
+from geo_app.walking.graph import graph_with_sources
+from geo_app.walking.prepared import PreparedNetwork
 
 NO_PREDECESSOR = -9999
 
@@ -92,15 +94,18 @@ class PointSearch:
         return dist, last
 
 
-def search_from_point(network: WalkNetwork, origin: Attachment, *, limit_m: float) -> PointSearch:
+def search_from_point(
+    prepared: PreparedNetwork, origin: Attachment, *, limit_m: float
+) -> PointSearch:
     """Dijkstra from one attached point, exact for every node within ``limit_m`` of it.
 
-    The network's spare virtual node gets the point's two edges (to its segment's ends, the
-    access leg plus the way along the segment) for the duration of one compiled search.
+    The prepared network's spare virtual node gets the point's two edges (to its segment's
+    ends, the access leg plus the way along the segment) for the duration of one compiled
+    search, under its query lock.
     """
-    n = network.node_count
-    graph = network.query_graph
-    with network.query_lock:
+    n = prepared.network.node_count
+    graph = prepared.query_graph
+    with prepared.query_lock:
         graph.indices[-2:] = [origin.node_u[0], origin.node_v[0]]
         graph.data[-2:] = [origin.to_u[0], origin.to_v[0]]
         dist, pred = dijkstra(
@@ -110,13 +115,14 @@ def search_from_point(network: WalkNetwork, origin: Attachment, *, limit_m: floa
 
 
 def search_from_many(
-    network: WalkNetwork, sources: Attachment, *, limit_m: float
+    prepared: PreparedNetwork, sources: Attachment, *, limit_m: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """One multi-source Dijkstra from the attached ``sources`` (all rows must be attached).
 
     Returns, for every node, the walking distance from its nearest source and that source's
     row (-1 where no source is within ``limit_m``).
     """
+    network = prepared.network
     n = network.node_count
     heads = np.column_stack([sources.node_u, sources.node_v])
     weights = np.column_stack([sources.to_u, sources.to_v])

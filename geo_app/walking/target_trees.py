@@ -24,12 +24,13 @@ from scipy.sparse.csgraph import dijkstra
 from geo_app.walking.attachment import MAX_ATTACH_M, Attachment
 from geo_app.walking.errors import NetworkInputError
 from geo_app.walking.graph import WalkNetwork, graph_with_sources
+from geo_app.walking.prepared import PreparedNetwork
 from geo_app.walking.routing import (
     WALK_SPEED_KMH,
     Route,
-    _check_same_network,
     attach_origin,
     check_nearest_arguments,
+    check_same_network,
     walking_minutes,
 )
 
@@ -51,7 +52,7 @@ class TargetTrees:
     the target's segment.
     """
 
-    network: WalkNetwork
+    prepared: PreparedNetwork
     targets: Attachment
     node_dist: np.ndarray  # (n, len(targets)) float64: one row per node
     toward: np.ndarray  # (len(targets), n) int32: one row per target
@@ -59,6 +60,11 @@ class TargetTrees:
     #: (len(targets), 2, 2): each target's foot on the network, then the target; metres
     end_xy: np.ndarray
     end_lonlat: np.ndarray  # the same in WGS84 lon/lat
+
+    @property
+    def network(self) -> WalkNetwork:
+        """The walking graph the trees grow on."""
+        return self.prepared.network
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,20 +87,21 @@ class TreeReach:
 
 
 def build_target_trees(
-    network: WalkNetwork, targets: Attachment, *, max_cells: int = TREE_BUDGET_CELLS
+    prepared: PreparedNetwork, targets: Attachment, *, max_cells: int = TREE_BUDGET_CELLS
 ) -> TargetTrees | None:
     """One shortest-path tree per attached target, or ``None`` above ``max_cells`` cells.
 
     Parameters
     ----------
-    network
-        The walking graph.
+    prepared
+        The prepared walking network.
     targets
         Attached targets (e.g. stations); rows not attached get no tree and are never reached.
     max_cells
         Budget of ``targets × nodes``; beyond it no trees are built.
     """
-    _check_same_network(network, targets=targets)
+    check_same_network(prepared, targets=targets)
+    network = prepared.network
     rows = np.flatnonzero(targets.ok)
     n = network.node_count
     if len(targets) * n > max_cells:
@@ -121,7 +128,7 @@ def build_target_trees(
         toward[rows] = np.where((pred >= 0) & (pred < n), pred, -1)
         end_lonlat[rows, 0] = network.projection.points_to_wgs84(live.foot_xy)
     return TargetTrees(
-        network=network,
+        prepared=prepared,
         targets=targets,
         node_dist=node_dist,
         toward=toward,
@@ -133,7 +140,7 @@ def build_target_trees(
 
 def reach_targets(trees: TargetTrees, origin: Attachment) -> TreeReach:
     """The walking distance from ``origin`` (one attached point) to every target."""
-    _check_same_network(trees.network, origin=origin)
+    check_same_network(trees.prepared, origin=origin)
     if len(origin) != 1 or not origin.ok[0]:
         msg = "origin 须为恰好一个已接入路网的点"
         raise NetworkInputError(msg)
@@ -230,7 +237,7 @@ def nearest_from_trees(
     mask = check_nearest_arguments(
         k=k, speed_kmh=speed_kmh, mask=mask, n_targets=len(trees.targets)
     )
-    start = attach_origin(trees.network, origin, max_attach_m=max_attach_m)
+    start = attach_origin(trees.prepared, origin, max_attach_m=max_attach_m)
     reach = reach_targets(trees, start)
     return routes_within(reach, k=k, mask=mask, max_distance_m=max_distance_m, speed_kmh=speed_kmh)
 
