@@ -146,7 +146,7 @@ def test_random_points_in_the_sample_attach_alike_from_the_cli_and_the_web(tmp_p
     """The issue's check: 2,000 random points inside the sample's boundary attach to the same
     segment, at the same distance, on the web app's network as on the CLI's; the fences do
     move some of them (else this would prove nothing)."""
-    from geo_app.community_state import get_state
+    from geo_app.state.community import get_state
 
     app = create_app(
         {

@@ -104,8 +104,8 @@ def test_an_unwritable_cache_dir_builds_in_memory(tmp_path, monkeypatch, caplog)
 def test_the_service_answers_when_its_cache_dir_is_a_file(tmp_path, caplog):
     """Issue 10 item 14: /api/nearest and /planner answered 500 with a broken cache path."""
     from geo_app import create_app
-    from geo_app.community_state import get_state
     from geo_app.config import BUNDLED_DATA_DIR
+    from geo_app.state.community import get_state
 
     app = create_app(
         {
