@@ -153,7 +153,7 @@ def test_concurrent_sign_ups_never_exceed_capacity(store):
         for card in chunk:
             try:
                 _sign_up(store, activity, card)
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(cards[i::10],)) for i in range(10)]
@@ -378,9 +378,8 @@ def test_reversals_correct_once_and_never_overdraw(store):
     with store.write() as db:
         reversal = reverse_entry(db, entry_id, actor="admin", reason="重复计分")
     assert (reversal.points, reversal.balance_after) == (-30, 0)
-    with pytest.raises(ConflictError, match="已于记录"):
-        with store.write() as db:
-            reverse_entry(db, entry_id, actor="admin", reason="再来一次")
+    with pytest.raises(ConflictError, match="已于记录"), store.write() as db:
+        reverse_entry(db, entry_id, actor="admin", reason="再来一次")
     _catalogue(store)
     _earn(store, a, 20)
     _redeem(store, a)  # spends the 20
@@ -388,9 +387,9 @@ def test_reversals_correct_once_and_never_overdraw(store):
         earn_id = db.execute(
             text("SELECT max(id) FROM points_entries WHERE kind = 'earn'")
         ).scalar_one()
-    with pytest.raises(ConflictError, match="积分不足"):  # reversing spent points would overdraw
-        with store.write() as db:
-            reverse_entry(db, earn_id, actor="admin", reason="误计")
+    # reversing points already spent would overdraw
+    with pytest.raises(ConflictError, match="积分不足"), store.write() as db:
+        reverse_entry(db, earn_id, actor="admin", reason="误计")
     assert _balance(store, a) == 0
 
 

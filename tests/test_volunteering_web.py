@@ -20,7 +20,10 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
 STATIONS = ("S-1", "S-2")
 #: card → (name, phone, building): JN00001 lives in FG-1 (grid JN-01), JN00002 in HY-1 (JN-02).
-PEOPLE = {"JN00001": ("赵一鸣", "13900000001", "FG-1"), "JN00002": ("钱二丫", "13900000002", "HY-1")}
+PEOPLE = {
+    "JN00001": ("赵一鸣", "13900000001", "FG-1"),
+    "JN00002": ("钱二丫", "13900000002", "HY-1"),
+}
 
 
 @pytest.fixture(scope="module")
