@@ -16,10 +16,12 @@ from geo_app.state.clock import local_time_text
 from geo_app.stations import levels
 from geo_app.web import access, errors, vendor
 from geo_app.web.views import (
+    activities,
     admin,
     grid_api,
     grid_leader,
     map_page,
+    organise,
     planner,
     public_api,
     resident,
@@ -49,6 +51,8 @@ BLUEPRINTS = (
     grid_leader.bp,  # grid leaders and their members
     grid_api.bp,
     admin.bp,  # the community's admin
+    activities.bp,  # 微活动 for residents and volunteers
+    organise.bp,  # organisers, station counters, the register, report and reach
     vendor.bp,  # Leaflet & co. from installed packages
 )
 

@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from geo_app.auth.cli import seed_people_command, user
+from geo_app.auth.cli import seed_people_command, seed_sample_command, user
 from geo_app.planning.cli import coverage
+from geo_app.volunteering.cli import points
 from geo_app.walking.cli import walk
 from layers import validate_directory
 
@@ -50,5 +51,5 @@ def validate(directory: str) -> None:
 
 # Command groups of the other areas, one module each: walking distances on any data,
 # planners' coverage report, grid-management accounts and the invented sample roster.
-for command in (walk, coverage, user, seed_people_command):
+for command in (walk, coverage, user, seed_people_command, seed_sample_command, points):
     main.add_command(command)

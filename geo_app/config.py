@@ -73,6 +73,11 @@ DEFAULTS: dict[str, Any] = {
     # Siting: how many new sites to propose, and the solver's time limit in seconds.
     "SITING_K": 2,
     "SITING_TIME_LIMIT_S": 10.0,
+    # ---- volunteering (微积分): points credited at most per activity and per day, and the walk
+    # (minutes) within which an activity counts as reaching a building
+    "POINTS_CAP_PER_ACTIVITY": 50,
+    "POINTS_CAP_PER_DAY": 100,
+    "ACTIVITY_REACH_MINUTES": 10.0,
     # ---- accounts
     "LOGIN_RATE_LIMIT": "5 per minute",  # per client address and username
     "LOGIN_RATE_LIMIT_PER_IP": "30 per minute",  # per client address, whatever the username

@@ -39,6 +39,7 @@ ACCOUNTS = {
     "member1": ("building_member", "JN-01", ["FG-1"]),
     "rep1": ("owner_rep", "JN-01", ["FG-2"]),
     "member2": ("building_member", "JN-02", ["HY-1"]),
+    "organiser1": ("organiser", None, []),
 }
 #: username → the buildings it may see, worked out by hand from the rules above.
 EXPECTED_VISIBLE = {
@@ -49,6 +50,7 @@ EXPECTED_VISIBLE = {
     "member1": {"FG-1"},
     "rep1": {"FG-2"},
     "member2": {"HY-1"},
+    "organiser1": set(),
 }
 
 

@@ -1,4 +1,5 @@
-"""``geo-app user …`` (accounts) and ``geo-app seed-people`` (the invented sample roster).
+"""``geo-app user …`` (accounts), ``geo-app seed-people`` (the invented sample roster) and
+``geo-app seed-sample`` (the roster, then volunteers, teams, activities, points and exchanges).
 
 No default password ships: ``user add`` reads the password from the terminal (hidden, asked
 twice) or, when piped, from the first line of standard input.
@@ -6,32 +7,14 @@ twice) or, when piped, from the first line of standard input.
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
-from flask import Flask
-from flask.cli import ScriptInfo
 
+from geo_app.state.command import command_actor as _actor
+from geo_app.state.command import command_app as _app
 from geo_app.store import StoreError, get_store
 from geo_app.store.roles import ROLES
-
-
-def _app() -> Flask:
-    """The app of a test runner (ScriptInfo), else one made from the environment."""
-    info = click.get_current_context().find_object(ScriptInfo)
-    if info is not None:
-        return info.load_app()
-    from geo_app import create_app
-
-    return create_app()
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def read_password() -> str:
@@ -129,3 +112,19 @@ def seed_people_command() -> None:
             filled = seed_people(db, facts, actor=_actor())
     message = f"已为 {filled} 栋楼生成示例住户。" if filled else "所有楼栋已有住户台账，未作改动。"
     click.echo(message)
+
+
+@click.command("seed-sample")
+@click.pass_context
+def seed_sample_command(ctx: click.Context) -> None:
+    """生成完整的示例数据：住户台账（同 seed-people），以及志愿者、队伍、活动、积分与兑换记录。"""
+    from geo_app.state.community import get_community
+    from geo_app.volunteering.sample import facts_from_community, seed_volunteering
+
+    ctx.invoke(seed_people_command)
+    with _app().app_context(), get_store().write() as db:
+        held = seed_volunteering(db, facts_from_community(get_community()))
+    if held:
+        click.echo(f"已生成示例志愿者、队伍与 {held} 场已举办的活动（含积分与兑换记录）。")
+    else:
+        click.echo("已有志愿者数据，示例活动与积分未作改动。")

@@ -45,3 +45,15 @@ def _too_many_attempts(error: RateLimitExceeded) -> tuple[object, int, dict[str,
         429,
         headers,
     )
+
+
+def count_attempt(key: str) -> None:
+    """Count one attempt of a secret (a password, a volunteer's PIN) under ``key`` and per
+    client address; over either limit the request ends with 429."""
+    limiter = get_login_limiter()
+    config = current_app.config
+    # Entering a limit's block is what records the hit (and raises 429 past the limit).
+    with limiter.limit(lambda: config["LOGIN_RATE_LIMIT"], key_func=lambda: key):
+        pass
+    with limiter.limit(lambda: config["LOGIN_RATE_LIMIT_PER_IP"], key_func=get_remote_address):
+        pass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -16,10 +15,10 @@ from werkzeug.wrappers import Response
 
 from geo_app.auth.forms import LoginForm
 from geo_app.auth.identity import login_user, logout_user
-from geo_app.auth.limits import get_login_limiter
+from geo_app.auth.limits import count_attempt
 from geo_app.store import get_store
 from geo_app.store.accounts import authenticate
-from geo_app.store.roles import ADMIN, ROLES
+from geo_app.store.roles import ADMIN, ORGANISER, ROLES
 from geo_app.web.access import public, require_roles
 
 bp = Blueprint("auth", __name__)
@@ -41,19 +40,11 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_for(role: str) -> str:
-    return url_for("admin.accounts") if role == ADMIN else url_for("grid.my_grid")
-
-
-def _count_login_attempt() -> None:
-    """Count this attempt per (address, username) and per address; over either limit → 429."""
-    limiter = get_login_limiter()
-    # Entering a limit's block is what records the hit (and raises 429 past the limit).
-    with limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key):
-        pass
-    with limiter.limit(
-        lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], key_func=get_remote_address
-    ):
-        pass
+    if role == ADMIN:
+        return url_for("admin.accounts")
+    if role == ORGANISER:
+        return url_for("organise.index")
+    return url_for("grid.my_grid")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,7 +53,7 @@ def login() -> Response | tuple[str, int] | str:
     """登录：用户名与密码；失败时只提示“用户名或密码错误”。"""
     form = LoginForm()
     if request.method == "POST":
-        _count_login_attempt()
+        count_attempt(_login_key())
         if form.validate_on_submit():
             with get_store().read() as db:
                 account = authenticate(db, form.username.data.strip(), form.password.data)

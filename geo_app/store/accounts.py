@@ -18,11 +18,11 @@ from geo_app.store import audit
 from geo_app.store.errors import AccountError, AssignmentError
 from geo_app.store.models import Account, AccountBuilding
 from geo_app.store.roles import (
-    ADMIN,
     BUILDING_ROLES,
     GRID_ROLES,
     ROLE_LABELS,
     ROLES,
+    UNGRIDDED_ROLES,
     WHOLE_GRID_ROLES,
 )
 
@@ -58,7 +58,7 @@ def check_assignment(
         msg = f"未知角色 {role!r}（可选：{'、'.join(ROLES)}）"
         raise AssignmentError(msg, parameter="role")
     label = ROLE_LABELS[role]
-    if role == ADMIN:
+    if role in UNGRIDDED_ROLES:
         if grid_id or building_ids:
             msg = f"{label}不属于任何网格，不能分配网格或楼栋"
             raise AssignmentError(msg, parameter="grid")

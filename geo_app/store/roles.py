@@ -1,6 +1,7 @@
 """The roles of the four-level grid and what each one's assignment must hold.
 
-小区党支部（网格长） → 红色小管家 → 楼栋党员 → 业主代表, plus the community admin.
+小区党支部（网格长） → 红色小管家 → 楼栋党员 → 业主代表, plus the community admin and the
+organisers of activities (team leaders).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ GRID_LEADER = "grid_leader"
 STEWARD = "steward"
 BUILDING_MEMBER = "building_member"
 OWNER_REP = "owner_rep"
+#: A team leader or activity organiser (微活动): belongs to no grid.
+ORGANISER = "organiser"
 
 #: Every role, top of the hierarchy first, with the label people see.
 ROLE_LABELS: dict[str, str] = {
@@ -18,6 +21,7 @@ ROLE_LABELS: dict[str, str] = {
     STEWARD: "红色小管家",
     BUILDING_MEMBER: "楼栋党员",
     OWNER_REP: "业主代表",
+    ORGANISER: "活动组织者（队长）",
 }
 ROLES: tuple[str, ...] = tuple(ROLE_LABELS)
 
@@ -25,5 +29,9 @@ ROLES: tuple[str, ...] = tuple(ROLE_LABELS)
 GRID_ROLES: frozenset[str] = frozenset({GRID_LEADER, STEWARD, BUILDING_MEMBER, OWNER_REP})
 #: Roles whose account looks after a set of buildings (all inside its grid).
 BUILDING_ROLES: frozenset[str] = frozenset({BUILDING_MEMBER, OWNER_REP})
+#: Roles that belong to no grid and look after no buildings.
+UNGRIDDED_ROLES: frozenset[str] = frozenset({ADMIN, ORGANISER})
+#: Roles that organise activities, check volunteers in and confirm their hours.
+ORGANISING_ROLES: tuple[str, ...] = (ADMIN, STEWARD, ORGANISER)
 #: Roles that see every building of their grid.
 WHOLE_GRID_ROLES: frozenset[str] = frozenset({GRID_LEADER, STEWARD})

@@ -13,12 +13,23 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.buildings import effective_building_grids, grid_overrides
-from geo_app.store.roles import ADMIN, BUILDING_ROLES, ROLES, WHOLE_GRID_ROLES
+from geo_app.store.roles import (
+    ADMIN,
+    BUILDING_ROLES,
+    ORGANISING_ROLES,
+    ROLES,
+    STEWARD,
+    WHOLE_GRID_ROLES,
+)
+from geo_app.volunteering.models import Activity, SignUp, Volunteer
+from geo_app.web.errors import ApiError
 
 View = TypeVar("View", bound=Callable[..., object])
 ACCESS_ATTR = "_geo_app_access"
@@ -137,6 +148,67 @@ def require_grid(grid_id: str) -> None:
     if grid_id not in visible_grid_ids():
         if g.get("user") is not None and g.user.role == ADMIN:
             abort(404)
+        abort(403)
+
+
+def require_activity(organiser: str) -> None:
+    """Abort with 404 unless the caller organised this activity (the admin: any activity)."""
+    user = g.get("user")
+    if user is None or (user.role != ADMIN and user.username != organiser):
+        abort(404)
+
+
+def visible_volunteer_ids(session: Session) -> frozenset[int] | None:
+    """The volunteers whose personal data the caller may see; ``None`` means all (admin).
+
+    红色小管家: volunteers living in their grid, and those signed up to activities they
+    organise; an organiser (队长): those signed up to their activities; anyone else: none.
+    """
+    user = g.get("user")
+    if user is None:
+        return frozenset()
+    if user.role == ADMIN:
+        return None
+    if user.role not in ORGANISING_ROLES:
+        return frozenset()
+    mine = select(SignUp.volunteer_id).join(Activity, Activity.id == SignUp.activity_id).where(
+        Activity.organiser == user.username
+    )
+    ids = set(session.scalars(mine))
+    if user.role == STEWARD:
+        buildings = visible_building_ids(user)
+        living_here = select(Volunteer.id).where(Volunteer.building_id.in_(buildings))
+        ids |= set(session.scalars(living_here))
+    return frozenset(ids)
+
+
+def require_volunteer(session: Session, volunteer_id: int) -> None:
+    """Abort with 404 unless the caller may see this volunteer (existence is not revealed)."""
+    visible = visible_volunteer_ids(session)
+    if visible is not None and volunteer_id not in visible:
+        abort(404)
+
+
+def counter_station_ids() -> frozenset[str]:
+    """Stations whose counter the caller may serve (lend, redeem): the admin every station,
+    a 红色小管家 the stations of their grid."""
+    user = g.get("user")
+    stations = get_community().stations
+    if user is None:
+        return frozenset()
+    if user.role == ADMIN:
+        return frozenset(stations["id"])
+    if user.role == STEWARD and user.grid_id:
+        return frozenset(stations.loc[stations["grid_id"] == user.grid_id, "id"])
+    return frozenset()
+
+
+def require_counter_station(station_id: str) -> None:
+    """Refuse (403) unless the caller may serve ``station_id``'s counter; an unknown station
+    is bad input (400 naming ``station``)."""
+    if station_id not in set(get_community().stations["id"]):
+        raise ApiError("station", f"站点 {station_id!r} 不存在")
+    if station_id not in counter_station_ids():
         abort(403)
 
 

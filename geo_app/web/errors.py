@@ -104,7 +104,8 @@ def _api_error(error: ApiError) -> Response:
 
 
 def _typed_error(error: BadParameterError | StoreError) -> Response:
-    return error_response(400, str(error), parameter=error.parameter)
+    """A business module's refusal: its own status (400 unless it says 404 or 409)."""
+    return error_response(getattr(error, "status", 400), str(error), parameter=error.parameter)
 
 
 def _csrf_error(error: CSRFError) -> Response:

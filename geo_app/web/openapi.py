@@ -356,6 +356,54 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
+    "GoodsList": {
+        "type": "array",
+        "description": "微积分兑换目录：物品、所需积分与各站点库存",
+        "items": {
+            "type": "object",
+            "required": ["id", "name", "unit", "points", "stations"],
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"type": "string", "description": "如 纸巾、洗洁精、洗衣液"},
+                "unit": {"type": "string"},
+                "points": {"type": "integer", "minimum": 1, "description": "兑换一件所需积分"},
+                "stations": {
+                    "type": "object",
+                    "description": "站点编号 → 现有数量",
+                    "additionalProperties": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+    },
+    "ActivityList": {
+        "type": "array",
+        "description": "近期活动（不含报名者信息）",
+        "items": {
+            "type": "object",
+            "required": ["id", "title", "kind", "place", "lon", "lat", "starts_at", "ends_at",
+                         "capacity", "confirmed", "places_left", "waitlisted", "status"],
+            "properties": {
+                "id": {"type": "integer"},
+                "title": {"type": "string"},
+                "kind": {"enum": ["志愿服务", "文体活动", "宣讲"]},
+                "topic": _nullable("string", description="宣讲的讲题"),
+                "place": {"type": "string"},
+                "place_kind": {"type": "string"},
+                "lon": {"type": "number"},
+                "lat": {"type": "number"},
+                "starts_at": {"type": "string", "description": "北京时间 YYYY-MM-DD HH:MM"},
+                "ends_at": {"type": "string"},
+                "capacity": {"type": "integer", "minimum": 1},
+                "confirmed": {"type": "integer", "minimum": 0},
+                "places_left": {"type": "integer", "minimum": 0},
+                "waitlisted": {"type": "integer", "minimum": 0},
+                "points_per_hour": {"type": "integer"},
+                "points_per_attendance": {"type": "integer"},
+                "status": {"type": "string"},
+                "description": {"type": "string"},
+            },
+        },
+    },
 }
 
 RESPONSES: dict[str, Any] = {

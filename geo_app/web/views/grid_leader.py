@@ -18,7 +18,7 @@ from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.people import ATTENTION_TAGS
 from geo_app.store.records import BuildingRow, building_records, building_rows, rows_to_csv
-from geo_app.store.roles import ADMIN
+from geo_app.store.roles import ADMIN, ORGANISER
 from geo_app.web.access import (
     ANY_ROLE,
     building_grids,
@@ -54,6 +54,8 @@ def my_grid() -> Response | str:
             "grid_index.html",
             grids=[(gid, name) for gid, name in zip(grids["id"], grids["name"], strict=True)],
         )
+    if g.user.role == ORGANISER:  # organisers belong to no grid: their pages are activities
+        return redirect(url_for("organise.index"))
     if not g.user.grid_id:
         abort(403)
     return redirect(url_for("grid.grid_page", grid_id=g.user.grid_id))

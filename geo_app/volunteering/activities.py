@@ -1,0 +1,521 @@
+"""微活动、微宣讲: activities and talks, sign-up with a waitlist, check-in and service hours.
+
+Sign-up, cancellation and check-in lock the activity's row (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` write transactions are serial already), and the
+confirmed count moves by a conditional update under a CHECK (``confirmed <= capacity``):
+concurrent sign-ups never exceed capacity, and a cancelled place goes to the first on the
+waitlist (Decidim's registrations, promoted under a lock). A scan is idempotent: scanning a card
+twice reports "已签到" and counts once (pretix's check-in); a failed scan says why and is logged.
+Hours confirmed by the organiser credit points by the activity's rates, within the per-activity
+and per-day caps (config ``POINTS_CAP_PER_ACTIVITY``, ``POINTS_CAP_PER_DAY``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from geo_app.store import audit
+from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
+from geo_app.volunteering.ledger import earned_between, post_entry
+from geo_app.volunteering.models import (
+    Activity,
+    CheckIn,
+    ScanFailure,
+    ServiceHours,
+    SignUp,
+    Volunteer,
+)
+from geo_app.volunteering.registry import get_volunteer, normalise_card
+
+ACTIVITY_KINDS: dict[str, str] = {
+    "service": "志愿服务",
+    "culture": "文体活动",
+    "talk": "宣讲",
+}
+#: Topics of the 红动金宁 talk team.
+TALK_TOPICS: tuple[str, ...] = (
+    "党的理论",
+    "二十大精神",
+    "移风易俗",
+    "环境卫生",
+    "急救科普",
+    "法律服务",
+    "矛盾调解",
+)
+PLACE_KINDS: dict[str, str] = {
+    "station": "服务站",
+    "square": "广场/议事角",
+    "building": "楼栋",
+    "pin": "地图选点",
+}
+STATUS_LABELS: dict[str, str] = {"planned": "报名中", "held": "已举办", "cancelled": "已取消"}
+SIGNUP_LABELS: dict[str, str] = {"confirmed": "已报名", "waitlisted": "候补", "cancelled": "已取消"}
+MAX_CAPACITY = 2000
+MAX_RATE = 100
+MAX_BENEFICIARIES = 100_000
+#: A check-in is accepted from this long before the start to this long after the end.
+CHECKIN_OPENS_BEFORE = timedelta(hours=1)
+CHECKIN_CLOSES_AFTER = timedelta(hours=2)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite returns naive UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an activity happens: a kind, the referenced feature (if any), a name, lon/lat."""
+
+    kind: str
+    ref: str | None
+    name: str
+    lon: float
+    lat: float
+
+
+def _bounded_int(value: object, parameter: str, label: str, low: int, high: int) -> int:
+    if isinstance(value, bool):
+        value = str(value)
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        msg = f"{label}须为整数，收到 {value!r}"
+        raise VolunteeringError(msg, parameter=parameter) from None
+    if not low <= number <= high:
+        msg = f"{label}应在 {low}–{high} 之间，收到 {number}"
+        raise VolunteeringError(msg, parameter=parameter)
+    return number
+
+
+def create_activity(
+    session: Session,
+    *,
+    title: str,
+    kind: str,
+    topic: str | None,
+    place: Place,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: object,
+    points_per_hour: object,
+    points_per_attendance: object,
+    audience: list[str],
+    organiser: str,
+    description: str = "",
+    team_id: int | None = None,
+) -> Activity:
+    """Create an activity or talk (every field checked, audited)."""
+    title = title.strip()
+    if not title or len(title) > 80:
+        msg = "活动名称不能为空，且不超过 80 个字"
+        raise VolunteeringError(msg, parameter="title")
+    if kind not in ACTIVITY_KINDS:
+        msg = f"未知活动类型 {kind!r}（可选：{'、'.join(ACTIVITY_KINDS.values())}）"
+        raise VolunteeringError(msg, parameter="kind")
+    topic = (topic or "").strip() or None
+    if kind == "talk" and topic not in TALK_TOPICS:
+        msg = f"宣讲须选择讲题（{'、'.join(TALK_TOPICS)}）"
+        raise VolunteeringError(msg, parameter="topic")
+    if kind != "talk":
+        topic = None
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        msg = "活动时间须带时区"
+        raise VolunteeringError(msg, parameter="starts_at")
+    if ends_at <= starts_at:
+        msg = "结束时间须晚于开始时间"
+        raise VolunteeringError(msg, parameter="ends_at")
+    if ends_at - starts_at > timedelta(hours=24):
+        msg = "一次活动不超过 24 小时"
+        raise VolunteeringError(msg, parameter="ends_at")
+    if len(description) > 2000:
+        msg = "活动说明不超过 2000 字"
+        raise VolunteeringError(msg, parameter="description")
+    activity = Activity(
+        title=title,
+        kind=kind,
+        topic=topic,
+        place_kind=place.kind,
+        place_ref=place.ref,
+        place_name=place.name,
+        lon=place.lon,
+        lat=place.lat,
+        starts_at=starts_at.astimezone(UTC),
+        ends_at=ends_at.astimezone(UTC),
+        capacity=_bounded_int(capacity, "capacity", "名额", 1, MAX_CAPACITY),
+        points_per_hour=_bounded_int(points_per_hour, "points_per_hour", "每小时积分", 0, MAX_RATE),
+        points_per_attendance=_bounded_int(
+            points_per_attendance, "points_per_attendance", "每次参加积分", 0, MAX_RATE
+        ),
+        audience=list(audience),
+        organiser=organiser,
+        description=description.strip(),
+        team_id=team_id,
+        confirmed=0,
+        beneficiaries=0,
+        status="planned",
+    )
+    session.add(activity)
+    session.flush()
+    audit.record(
+        session,
+        actor=organiser,
+        action="activity.create",
+        target=f"activity:{activity.id}",
+        after={
+            "title": title,
+            "kind": kind,
+            "topic": topic,
+            "place": place.name,
+            "capacity": activity.capacity,
+        },
+        note=f"发布{ACTIVITY_KINDS[kind]}",
+    )
+    return activity
+
+
+def _locked_activity(session: Session, activity_id: int) -> Activity:
+    activity = session.scalars(
+        select(Activity).where(Activity.id == activity_id).with_for_update()
+    ).one_or_none()
+    if activity is None:
+        msg = f"活动 {activity_id} 不存在"
+        raise NotFoundError(msg, parameter="activity")
+    return activity
+
+
+@dataclass(frozen=True)
+class SignUpResult:
+    status: str  # confirmed / waitlisted
+    position: int  # place on the waitlist (0 when confirmed)
+    repeat: bool  # the volunteer was already signed up
+
+
+def _waitlist_position(session: Session, activity_id: int, signup: SignUp) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                SignUp.activity_id == activity_id,
+                SignUp.status == "waitlisted",
+                SignUp.id <= signup.id,
+            )
+        )
+        or 0
+    )
+
+
+def sign_up(
+    session: Session, activity_id: int, volunteer: Volunteer, *, actor: str, now: datetime
+) -> SignUpResult:
+    """A place if one is free, else the end of the waitlist; a repeat is reported, not doubled."""
+    activity = _locked_activity(session, activity_id)
+    if activity.status == "cancelled":
+        msg = f"活动「{activity.title}」已取消"
+        raise ConflictError(msg, parameter="activity")
+    if as_utc(activity.starts_at) <= now.astimezone(UTC):
+        msg = f"活动「{activity.title}」已开始，不能再报名"
+        raise ConflictError(msg, parameter="activity")
+    existing = session.scalars(
+        select(SignUp).where(SignUp.activity_id == activity_id, SignUp.volunteer_id == volunteer.id)
+    ).one_or_none()
+    if existing is not None and existing.status != "cancelled":
+        position = (
+            0
+            if existing.status == "confirmed"
+            else _waitlist_position(session, activity_id, existing)
+        )
+        return SignUpResult(existing.status, position, repeat=True)
+    got_place = session.execute(
+        update(Activity)
+        .where(Activity.id == activity_id, Activity.confirmed < Activity.capacity)
+        .values(confirmed=Activity.confirmed + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    status = "confirmed" if got_place else "waitlisted"
+    if existing is not None:  # signed up again after cancelling: to the end of the queue
+        session.delete(existing)
+        session.flush()
+    signup = SignUp(activity_id=activity_id, volunteer_id=volunteer.id, status=status)
+    session.add(signup)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"signup.{status}",
+        target=f"activity:{activity_id}",
+        after={"card": volunteer.card, "status": status},
+        note=SIGNUP_LABELS[status],
+    )
+    position = 0 if got_place else _waitlist_position(session, activity_id, signup)
+    return SignUpResult(status, position, repeat=False)
+
+
+def cancel_sign_up(
+    session: Session, activity_id: int, volunteer: Volunteer, *, actor: str
+) -> Volunteer | None:
+    """Cancel the volunteer's sign-up; a freed place goes to the first on the waitlist
+    (returned), else the confirmed count drops."""
+    _locked_activity(session, activity_id)
+    signup = session.scalars(
+        select(SignUp).where(
+            SignUp.activity_id == activity_id,
+            SignUp.volunteer_id == volunteer.id,
+            SignUp.status != "cancelled",
+        )
+    ).one_or_none()
+    if signup is None:
+        msg = f"{volunteer.card} 没有报名活动 {activity_id}"
+        raise NotFoundError(msg, parameter="card")
+    was_confirmed = signup.status == "confirmed"
+    signup.status = "cancelled"
+    promoted: Volunteer | None = None
+    if was_confirmed:
+        first = session.scalars(
+            select(SignUp)
+            .where(SignUp.activity_id == activity_id, SignUp.status == "waitlisted")
+            .order_by(SignUp.id)
+            .limit(1)
+        ).one_or_none()
+        if first is not None:
+            first.status = "confirmed"
+            promoted = first.volunteer
+        else:
+            session.execute(
+                update(Activity)
+                .where(Activity.id == activity_id)
+                .values(confirmed=Activity.confirmed - 1)
+                .execution_options(synchronize_session=False)
+            )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="signup.cancel",
+        target=f"activity:{activity_id}",
+        before={"card": volunteer.card, "status": "confirmed" if was_confirmed else "waitlisted"},
+        after={"promoted": promoted.card if promoted else None},
+        note="取消报名" + (f"，候补 {promoted.card} 递补" if promoted else ""),
+    )
+    return promoted
+
+
+class ScanRefused(VolunteeringError):
+    """A scan that checks nobody in; ``reason`` is what the organiser is told."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    volunteer: Volunteer
+    repeat: bool
+
+
+def check_in(
+    session: Session,
+    activity_id: int,
+    raw_card: str,
+    *,
+    method: str,
+    actor: str,
+    now: datetime,
+) -> ScanResult:
+    """Check a confirmed volunteer in by card (scanned or typed); a repeat is reported only.
+
+    Raises :class:`ScanRefused` with the reason (log it with :func:`log_scan_failure`).
+    """
+    activity = _locked_activity(session, activity_id)
+    if activity.status == "cancelled":
+        raise ScanRefused("活动已取消", parameter="activity")
+    moment = now.astimezone(UTC)
+    if moment < as_utc(activity.starts_at) - CHECKIN_OPENS_BEFORE:
+        raise ScanRefused("还没到签到时间（开始前 1 小时起可签到）", parameter="activity")
+    if moment > as_utc(activity.ends_at) + CHECKIN_CLOSES_AFTER:
+        raise ScanRefused("签到已结束（结束后 2 小时内可签到）", parameter="activity")
+    card = normalise_card(raw_card)
+    try:
+        volunteer = get_volunteer(session, card)
+    except NotFoundError:
+        raise ScanRefused(f"卡号 {card or '（空）'} 不存在", parameter="card") from None
+    signup = session.scalars(
+        select(SignUp).where(SignUp.activity_id == activity_id, SignUp.volunteer_id == volunteer.id)
+    ).one_or_none()
+    if signup is None or signup.status == "cancelled":
+        raise ScanRefused(f"{volunteer.name}（{card}）没有报名本活动", parameter="card")
+    if signup.status == "waitlisted":
+        raise ScanRefused(f"{volunteer.name}（{card}）在候补名单中，尚未获得名额", parameter="card")
+    done = session.scalar(
+        select(CheckIn.id).where(
+            CheckIn.activity_id == activity_id, CheckIn.volunteer_id == volunteer.id
+        )
+    )
+    if done is not None:
+        return ScanResult(volunteer, repeat=True)
+    session.add(
+        CheckIn(
+            activity_id=activity_id,
+            volunteer_id=volunteer.id,
+            method=method,
+            actor=actor,
+            at=moment,
+        )
+    )
+    activity.status = "held"
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="checkin",
+        target=f"activity:{activity_id}",
+        after={"card": card, "method": method},
+        note=f"{volunteer.name} 签到",
+    )
+    return ScanResult(volunteer, repeat=False)
+
+
+def log_scan_failure(
+    session: Session, activity_id: int, raw: str, reason: str, *, actor: str, now: datetime
+) -> None:
+    """Keep a failed scan with its reason (its own small write)."""
+    if session.get(Activity, activity_id) is None:
+        return
+    session.add(
+        ScanFailure(
+            activity_id=activity_id,
+            raw=raw.strip()[:64],
+            reason=reason[:120],
+            actor=actor,
+            at=now.astimezone(UTC),
+        )
+    )
+
+
+def confirm_hours(
+    session: Session,
+    activity_id: int,
+    minutes_by_card: Mapping[str, object],
+    *,
+    actor: str,
+    cap_per_activity: int,
+    cap_per_day: int,
+    timezone: ZoneInfo,
+    at: datetime | None = None,
+) -> dict[str, int]:
+    """Record each checked-in volunteer's minutes and credit their points (card → points).
+
+    Points = per attendance + per hour × hours (rounded down), at most ``cap_per_activity``
+    for the activity and at most what is left of ``cap_per_day`` on the activity's local day.
+    Hours are recorded in full whatever the caps; a volunteer's hours are confirmed once.
+    """
+    activity = _locked_activity(session, activity_id)
+    day = as_utc(activity.starts_at).astimezone(timezone).date()
+    day_start = datetime(day.year, day.month, day.day, tzinfo=timezone).astimezone(UTC)
+    same_day = [
+        f"activity:{a}"
+        for a in session.scalars(
+            select(Activity.id).where(
+                Activity.starts_at >= day_start,
+                Activity.starts_at < day_start + timedelta(days=1),
+            )
+        )
+    ]
+    credited: dict[str, int] = {}
+    for raw_card, raw_minutes in minutes_by_card.items():
+        card = normalise_card(raw_card)
+        minutes = _bounded_int(
+            raw_minutes, f"minutes[{card}]", f"{card} 的服务时长（分钟）", 1, 1440
+        )
+        volunteer = get_volunteer(session, card)
+        attended = session.scalar(
+            select(CheckIn.id).where(
+                CheckIn.activity_id == activity_id, CheckIn.volunteer_id == volunteer.id
+            )
+        )
+        if attended is None:
+            msg = f"{volunteer.name}（{card}）没有签到，不能确认时长"
+            raise ConflictError(msg, parameter=f"minutes[{card}]")
+        if (
+            session.scalar(
+                select(ServiceHours.id).where(
+                    ServiceHours.activity_id == activity_id,
+                    ServiceHours.volunteer_id == volunteer.id,
+                )
+            )
+            is not None
+        ):
+            msg = f"{volunteer.name}（{card}）的时长已确认过"
+            raise ConflictError(msg, parameter=f"minutes[{card}]")
+        hours = ServiceHours(
+            activity_id=activity_id, volunteer_id=volunteer.id, minutes=minutes, actor=actor
+        )
+        if at is not None:
+            hours.at = at
+        session.add(hours)
+        points = activity.points_per_attendance + activity.points_per_hour * minutes // 60
+        points = min(points, cap_per_activity)
+        points = min(points, max(0, cap_per_day - earned_between(session, volunteer.id, same_day)))
+        if points > 0:
+            post_entry(
+                session,
+                volunteer,
+                kind="earn",
+                points=points,
+                actor=actor,
+                reason=f"{activity.title}（{minutes} 分钟）",
+                ref=f"activity:{activity_id}",
+                at=at,
+            )
+        credited[card] = points
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="hours.confirm",
+        target=f"activity:{activity_id}",
+        after={
+            "minutes": {normalise_card(c): int(str(m)) for c, m in minutes_by_card.items()},
+            "points": credited,
+        },
+        note="确认服务时长",
+    )
+    return credited
+
+
+def record_beneficiaries(session: Session, activity_id: int, count: object, *, actor: str) -> None:
+    """How many residents the activity served (the report's 受益群众)."""
+    activity = _locked_activity(session, activity_id)
+    number = _bounded_int(count, "beneficiaries", "受益人数", 0, MAX_BENEFICIARIES)
+    before = activity.beneficiaries
+    activity.beneficiaries = number
+    if number > 0 and activity.status == "planned":
+        activity.status = "held"
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="activity.beneficiaries",
+        target=f"activity:{activity_id}",
+        before={"beneficiaries": before},
+        after={"beneficiaries": number},
+        note="登记受益人数",
+    )
+
+
+def participants(session: Session, activity_id: int) -> list[tuple[SignUp, CheckIn | None]]:
+    """Every live sign-up with its check-in (if any), confirmed first, in sign-up order."""
+    signups = session.scalars(
+        select(SignUp)
+        .where(SignUp.activity_id == activity_id, SignUp.status != "cancelled")
+        .order_by(SignUp.status, SignUp.id)
+    ).all()
+    checkins = {
+        c.volunteer_id: c
+        for c in session.scalars(select(CheckIn).where(CheckIn.activity_id == activity_id))
+    }
+    return [(s, checkins.get(s.volunteer_id)) for s in signups]

@@ -1,0 +1,23 @@
+"""Errors of the volunteering service: a Chinese message, the parameter, the HTTP status."""
+
+from __future__ import annotations
+
+from geo_app.store.errors import StoreError
+
+
+class VolunteeringError(StoreError):
+    """Bad input or an impossible action (answered 400 naming the parameter)."""
+
+    status = 400
+
+
+class NotFoundError(VolunteeringError):
+    """No such volunteer card, activity, goods or station (answered 404)."""
+
+    status = 404
+
+
+class ConflictError(VolunteeringError):
+    """Not enough points or goods, a second return, a full ledger rule (answered 409)."""
+
+    status = 409

@@ -1,0 +1,241 @@
+"""微力量: the volunteer register and the teams.
+
+A volunteer has a card number (``JN`` and five digits, printed with a QR code for check-in), a
+phone, optionally the building they live in (which puts them in that building's grid for
+staff scope), skills, teams and a 社企联盟 unit. A PIN (hashed like a password) lets them read
+their own points from their phone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from geo_app.store import audit
+from geo_app.store.upsert import insert_missing
+from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
+from geo_app.volunteering.models import PointsBalance, Team, TeamMember, Volunteer
+
+CARD_PREFIX = "JN"
+CARD_PATTERN = re.compile(rf"^{CARD_PREFIX}\d{{5}}$")
+PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
+PIN_PATTERN = re.compile(r"^\d{6}$")
+#: Kinds of team, as the community names them.
+TEAM_KINDS: dict[str, str] = {
+    "calligraphy": "书画队",
+    "dance": "舞蹈队",
+    "talks": "宣讲团",
+    "service": "志愿服务队",
+    "alliance": "社企联盟",
+}
+MAX_NAME = 32
+MAX_SKILLS = 10
+
+
+def normalise_card(raw: str) -> str:
+    """A card number as typed or scanned: upper case, no spaces; a scanned check-in link
+    (``…/c/JN00012``) gives its last part."""
+    text = raw.strip().rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"\s+", "", text).upper()
+
+
+def find_volunteer(session: Session, card: str) -> Volunteer | None:
+    return session.scalars(
+        select(Volunteer).where(Volunteer.card == normalise_card(card))
+    ).one_or_none()
+
+
+def teams_of(session: Session, volunteer: Volunteer) -> list[Team]:
+    return list(
+        session.scalars(
+            select(Team)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(TeamMember.volunteer_id == volunteer.id)
+            .order_by(Team.name)
+        )
+    )
+
+
+def get_volunteer(session: Session, card: str) -> Volunteer:
+    """The volunteer of ``card``, or :class:`NotFoundError` naming the card."""
+    volunteer = find_volunteer(session, card)
+    if volunteer is None:
+        msg = f"志愿者卡号 {card.strip()!r} 不存在"
+        raise NotFoundError(msg, parameter="card")
+    return volunteer
+
+
+def _next_card(session: Session) -> str:
+    highest = session.scalar(select(func.max(Volunteer.card)))
+    number = int(highest[len(CARD_PREFIX) :]) + 1 if highest else 1
+    return f"{CARD_PREFIX}{number:05d}"
+
+
+def _validated(
+    *,
+    name: str,
+    phone: str,
+    building_id: str | None,
+    skills: Iterable[str],
+    alliance_unit: str | None,
+    known_buildings: Collection[str],
+) -> dict[str, Any]:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME:
+        msg = f"姓名不能为空，且不超过 {MAX_NAME} 个字"
+        raise VolunteeringError(msg, parameter="name")
+    phone = phone.strip().replace(" ", "")
+    if not PHONE_PATTERN.match(phone):
+        msg = f"电话 {phone!r} 不是有效的手机号或座机号"
+        raise VolunteeringError(msg, parameter="phone")
+    building = (building_id or "").strip() or None
+    if building is not None and building not in known_buildings:
+        msg = f"楼栋 {building!r} 不存在"
+        raise VolunteeringError(msg, parameter="building")
+    skill_list = [s.strip() for s in skills if s.strip()]
+    if len(skill_list) > MAX_SKILLS or any(len(s) > 16 for s in skill_list):
+        msg = f"特长最多 {MAX_SKILLS} 项，每项不超过 16 个字"
+        raise VolunteeringError(msg, parameter="skills")
+    unit = (alliance_unit or "").strip() or None
+    if unit is not None and len(unit) > 64:
+        msg = "社企联盟单位名称不超过 64 个字"
+        raise VolunteeringError(msg, parameter="alliance_unit")
+    return {
+        "name": name,
+        "phone": phone,
+        "building_id": building,
+        "skills": skill_list,
+        "alliance_unit": unit,
+    }
+
+
+def register_volunteer(
+    session: Session,
+    *,
+    name: str,
+    phone: str,
+    building_id: str | None,
+    known_buildings: Collection[str],
+    actor: str,
+    skills: Iterable[str] = (),
+    alliance_unit: str | None = None,
+    pin: str | None = None,
+) -> Volunteer:
+    """Register a volunteer with the next card number (audited); balance starts at 0."""
+    fields = _validated(
+        name=name,
+        phone=phone,
+        building_id=building_id,
+        skills=skills,
+        alliance_unit=alliance_unit,
+        known_buildings=known_buildings,
+    )
+    duplicate = session.scalar(select(Volunteer.card).where(Volunteer.phone == fields["phone"]))
+    if duplicate is not None:
+        msg = f"电话 {fields['phone']} 已登记为志愿者 {duplicate}"
+        raise ConflictError(msg, parameter="phone")
+    volunteer = Volunteer(card=_next_card(session), **fields)
+    if pin:
+        volunteer.pin_hash = _pin_hash(pin)
+    session.add(volunteer)
+    session.flush()
+    insert_missing(session, PointsBalance, [{"volunteer_id": volunteer.id, "balance": 0}])
+    audit.record(
+        session,
+        actor=actor,
+        action="volunteer.register",
+        target=f"volunteer:{volunteer.card}",
+        after={k: v for k, v in fields.items() if k != "phone"},
+        note="登记志愿者",
+    )
+    return volunteer
+
+
+def _pin_hash(pin: str) -> str:
+    if not PIN_PATTERN.match(pin):
+        msg = "查询密码须为 6 位数字"
+        raise VolunteeringError(msg, parameter="pin")
+    return generate_password_hash(pin)
+
+
+def set_pin(session: Session, volunteer: Volunteer, pin: str, *, actor: str) -> None:
+    volunteer.pin_hash = _pin_hash(pin)
+    audit.record(
+        session,
+        actor=actor,
+        action="volunteer.pin",
+        target=f"volunteer:{volunteer.card}",
+        note="设置查询密码",
+    )
+
+
+def check_pin(volunteer: Volunteer | None, pin: str) -> bool:
+    """Whether ``pin`` is the volunteer's PIN (False for unknown cards or no PIN set)."""
+    if volunteer is None or not volunteer.pin_hash:
+        check_password_hash(_DUMMY_PIN_HASH, pin)  # the same cost either way
+        return False
+    return check_password_hash(volunteer.pin_hash, pin)
+
+
+_DUMMY_PIN_HASH = generate_password_hash("000000")
+
+
+def create_team(
+    session: Session, *, name: str, kind: str, actor: str, leader: Volunteer | None = None
+) -> Team:
+    name = name.strip()
+    if not name or len(name) > 64:
+        msg = "队伍名称不能为空，且不超过 64 个字"
+        raise VolunteeringError(msg, parameter="name")
+    if kind not in TEAM_KINDS:
+        msg = f"未知队伍类型 {kind!r}（可选：{'、'.join(TEAM_KINDS.values())}）"
+        raise VolunteeringError(msg, parameter="kind")
+    if session.scalar(select(Team.id).where(Team.name == name)) is not None:
+        msg = f"队伍 {name} 已存在"
+        raise ConflictError(msg, parameter="name")
+    team = Team(name=name, kind=kind, leader_id=leader.id if leader else None)
+    session.add(team)
+    session.flush()
+    if leader is not None:
+        join_team(session, team, leader, actor=actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="team.create",
+        target=f"team:{team.id}",
+        after={"name": name, "kind": kind},
+        note="成立队伍",
+    )
+    return team
+
+
+def join_team(session: Session, team: Team, volunteer: Volunteer, *, actor: str) -> bool:
+    """Add ``volunteer`` to ``team``; False when already a member."""
+    key = {"team_id": team.id, "volunteer_id": volunteer.id}
+    if session.get(TeamMember, (team.id, volunteer.id)) is not None:
+        return False
+    session.add(TeamMember(**key))
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="team.join",
+        target=f"team:{team.id}",
+        after={"card": volunteer.card},
+        note=f"{volunteer.card} 加入{team.name}",
+    )
+    return True
+
+
+def team_sizes(session: Session) -> list[tuple[Team, int]]:
+    """Every team with its number of members, by kind then name."""
+    counts = dict(
+        session.execute(select(TeamMember.team_id, func.count()).group_by(TeamMember.team_id)).all()
+    )
+    teams = session.scalars(select(Team).order_by(Team.kind, Team.name))
+    return [(team, int(counts.get(team.id, 0))) for team in teams]

@@ -1,0 +1,329 @@
+"""微活动 for residents and volunteers: upcoming activities on a map, sign-up and
+cancellation, self check-in from the activity's QR code, and a volunteer's own points.
+
+A volunteer proves who they are with their card number and 6-digit PIN (attempts limited like
+logins); nothing here shows anyone else's personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from geo_app.auth.limits import count_attempt
+from geo_app.maps.activities import ActivityPin, build_activities_map
+from geo_app.maps.base import render_map_parts
+from geo_app.state.clock import community_timezone, now
+from geo_app.state.community import get_community
+from geo_app.store import get_store
+from geo_app.volunteering.activities import (
+    ACTIVITY_KINDS,
+    PLACE_KINDS,
+    STATUS_LABELS,
+    ScanRefused,
+    cancel_sign_up,
+    check_in,
+    log_scan_failure,
+    sign_up,
+)
+from geo_app.volunteering.errors import NotFoundError, VolunteeringError
+from geo_app.volunteering.goods import catalogue, goods_levels
+from geo_app.volunteering.ledger import ENTRY_KINDS, balance_of, entries_of
+from geo_app.volunteering.models import Activity, ServiceHours, SignUp, Volunteer
+from geo_app.volunteering.registry import check_pin, find_volunteer, normalise_card, teams_of
+from geo_app.volunteering.report import local_text, upcoming
+from geo_app.web.access import public
+from geo_app.web.openapi import Operation, documented, parse_query
+
+bp = Blueprint("activities", __name__)
+
+GOODS = Operation(
+    "goods",
+    "微积分兑换目录",
+    "可用志愿服务积分兑换的生活用品（纸巾、洗洁精、洗衣液等）、所需积分及各站点现有数量。",
+    "GoodsList",
+)
+ACTIVITIES = Operation(
+    "activities",
+    "近期活动",
+    "尚未结束且未取消的志愿服务、文体活动与宣讲：时间、地点（WGS84 经纬度）、名额与候补人数。",
+    "ActivityList",
+)
+
+SESSION_CARD = "volunteer_card"
+
+
+def activity_pin(activity: Activity) -> ActivityPin:
+    return ActivityPin(
+        activity.id,
+        activity.title,
+        activity.kind,
+        ACTIVITY_KINDS[activity.kind],
+        local_text(activity.starts_at, community_timezone()),
+        activity.place_name,
+        activity.lon,
+        activity.lat,
+    )
+
+
+def activity_view(activity: Activity, waitlisted: int = 0) -> dict[str, Any]:
+    """What a page shows of an activity (no personal data)."""
+    tz = community_timezone()
+    return {
+        "id": activity.id,
+        "title": activity.title,
+        "kind": ACTIVITY_KINDS[activity.kind],
+        "topic": activity.topic,
+        "place": activity.place_name,
+        "place_kind": PLACE_KINDS[activity.place_kind],
+        "lon": round(activity.lon, 6),
+        "lat": round(activity.lat, 6),
+        "starts_at": local_text(activity.starts_at, tz),
+        "ends_at": local_text(activity.ends_at, tz),
+        "capacity": activity.capacity,
+        "confirmed": activity.confirmed,
+        "places_left": activity.capacity - activity.confirmed,
+        "waitlisted": waitlisted,
+        "points_per_hour": activity.points_per_hour,
+        "points_per_attendance": activity.points_per_attendance,
+        "status": STATUS_LABELS[activity.status],
+        "description": activity.description,
+    }
+
+
+def _waitlist_counts(db: Any, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    return dict(
+        db.execute(
+            select(SignUp.activity_id, func.count())
+            .where(SignUp.activity_id.in_(ids), SignUp.status == "waitlisted")
+            .group_by(SignUp.activity_id)
+        ).all()
+    )
+
+
+@bp.get("/activities")
+@public
+def index() -> str:
+    """近期活动：地图与列表，点开报名。"""
+    with get_store().read() as db:
+        coming = upcoming(db, now=now())
+        waiting = _waitlist_counts(db, [a.id for a in coming])
+    config = current_app.config
+    parts = render_map_parts(
+        build_activities_map(
+            get_community(),
+            [activity_pin(a) for a in coming],
+            link=lambda i: url_for("activities.detail", activity_id=i),
+            basemap=config["BASEMAP"],
+            tianditu_key=config["TIANDITU_KEY"],
+        )
+    )
+    return render_template(
+        "activities.html",
+        map=parts,
+        activities=[activity_view(a, waiting.get(a.id, 0)) for a in coming],
+    )
+
+
+def _activity_or_404(db: Any, activity_id: int) -> Activity:
+    activity = db.get(Activity, activity_id)
+    if activity is None:
+        raise NotFoundError(f"活动 {activity_id} 不存在", parameter="activity")
+    return activity
+
+
+@bp.get("/activities/<int:activity_id>")
+@public
+def detail(activity_id: int) -> str:
+    """一场活动：时间、地点、名额；凭志愿者卡号和查询密码报名或取消。"""
+    with get_store().read() as db:
+        activity = _activity_or_404(db, activity_id)
+        waiting = _waitlist_counts(db, [activity_id]).get(activity_id, 0)
+    return render_template("activity.html", activity=activity_view(activity, waiting))
+
+
+def _volunteer_by_pin(db: Any, form: Any) -> Volunteer:
+    """The volunteer whose card and PIN the form gives (attempts counted per card)."""
+    card = normalise_card(form.get("card", ""))
+    count_attempt(f"pin|{card}")
+    volunteer = find_volunteer(db, card) if card else None
+    if not check_pin(volunteer, form.get("pin", "")):
+        raise VolunteeringError("卡号或查询密码不正确", parameter="pin")
+    assert volunteer is not None
+    return volunteer
+
+
+def _flash_result(action: Any) -> None:
+    try:
+        flash(action(), "ok")
+    except VolunteeringError as exc:
+        flash(f"未成功：{exc}", "error")
+
+
+@bp.post("/activities/<int:activity_id>/signup")
+@public
+def signup(activity_id: int) -> Response:
+    """报名（名额满时进入候补，有人取消时按先后递补）。"""
+
+    def act() -> str:
+        with get_store().write() as db:
+            volunteer = _volunteer_by_pin(db, request.form)
+            result = sign_up(
+                db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}", now=now()
+            )
+        if result.status == "confirmed":
+            return "已报名，届时请到现场签到" if not result.repeat else "您已报名本活动"
+        return f"名额已满，您在候补名单第 {result.position} 位，有人取消时按先后递补"
+
+    _flash_result(act)
+    return redirect(url_for("activities.detail", activity_id=activity_id))
+
+
+@bp.post("/activities/<int:activity_id>/cancel")
+@public
+def cancel(activity_id: int) -> Response:
+    """取消报名。"""
+
+    def act() -> str:
+        with get_store().write() as db:
+            volunteer = _volunteer_by_pin(db, request.form)
+            cancel_sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}")
+        return "已取消报名"
+
+    _flash_result(act)
+    return redirect(url_for("activities.detail", activity_id=activity_id))
+
+
+@bp.route("/activities/<int:activity_id>/checkin", methods=["GET", "POST"])
+@public
+def self_check_in(activity_id: int) -> ResponseReturnValue:
+    """现场签到：扫活动二维码后输入卡号和查询密码。"""
+    with get_store().read() as db:
+        activity = activity_view(_activity_or_404(db, activity_id))
+    if request.method == "POST":
+        card = normalise_card(request.form.get("card", ""))
+        try:
+            with get_store().write() as db:
+                volunteer = _volunteer_by_pin(db, request.form)
+                result = check_in(
+                    db,
+                    activity_id,
+                    volunteer.card,
+                    method="self",
+                    actor=f"volunteer:{volunteer.card}",
+                    now=now(),
+                )
+            flash("您已签到过，无需重复签到" if result.repeat else "签到成功", "ok")
+        except ScanRefused as exc:
+            with get_store().write() as db:
+                log_scan_failure(db, activity_id, card, str(exc), actor="self", now=now())
+            flash(f"签到未成功：{exc}", "error")
+        except VolunteeringError as exc:
+            flash(f"签到未成功：{exc}", "error")
+        return redirect(url_for("activities.self_check_in", activity_id=activity_id))
+    return render_template("activity_checkin.html", activity=activity)
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@public
+def my_points() -> ResponseReturnValue:
+    """我的积分：凭卡号和查询密码查看余额、服务时长与积分记录。"""
+    if request.method == "POST":
+        try:
+            with get_store().read() as db:
+                volunteer = _volunteer_by_pin(db, request.form)
+        except VolunteeringError as exc:
+            flash(str(exc), "error")
+            return render_template("my_points.html", me=None), 401
+        session[SESSION_CARD] = volunteer.card
+        return redirect(url_for("activities.my_points"))
+    card = session.get(SESSION_CARD)
+    if not card:
+        return render_template("my_points.html", me=None)
+    with get_store().read() as db:
+        volunteer = find_volunteer(db, card)
+        if volunteer is None:
+            session.pop(SESSION_CARD, None)
+            return render_template("my_points.html", me=None)
+        minutes = db.scalar(
+            select(func.coalesce(func.sum(ServiceHours.minutes), 0)).where(
+                ServiceHours.volunteer_id == volunteer.id
+            )
+        )
+        tz = community_timezone()
+        me = {
+            "card": volunteer.card,
+            "name": volunteer.name,
+            "balance": balance_of(db, volunteer.id),
+            "hours": round(int(minutes or 0) / 60, 1),
+            "teams": [t.name for t in teams_of(db, volunteer)],
+            "entries": [
+                {
+                    "at": local_text(e.at, tz),
+                    "kind": ENTRY_KINDS[e.kind],
+                    "points": e.points,
+                    "balance": e.balance_after,
+                    "reason": e.reason,
+                }
+                for e in entries_of(db, volunteer.id, limit=100)
+            ],
+        }
+    response = current_app.make_response(render_template("my_points.html", me=me))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/me/logout")
+@public
+def my_points_logout() -> Response:
+    session.pop(SESSION_CARD, None)
+    return redirect(url_for("activities.my_points"))
+
+
+@bp.get("/api/goods")
+@public
+@documented(GOODS)
+def goods_json() -> Response:
+    """兑换目录：物品、所需积分与各站点库存（不含个人信息）。"""
+    parse_query(GOODS.parameters)
+    with get_store().read() as db:
+        levels = goods_levels(db)
+        rows = [
+            {
+                "id": g.id,
+                "name": g.name,
+                "unit": g.unit,
+                "points": g.points,
+                "stations": levels.get(g.id, {}),
+            }
+            for g in catalogue(db)
+        ]
+    return jsonify(rows)
+
+
+@bp.get("/api/activities")
+@public
+@documented(ACTIVITIES)
+def activities_json() -> Response:
+    """近期活动（不含报名者信息）。"""
+    parse_query(ACTIVITIES.parameters)
+    with get_store().read() as db:
+        coming = upcoming(db, now=now())
+        waiting = _waitlist_counts(db, [a.id for a in coming])
+        return jsonify([activity_view(a, waiting.get(a.id, 0)) for a in coming])

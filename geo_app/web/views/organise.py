@@ -1,0 +1,780 @@
+"""微活动、微积分 for staff: organisers (the admin, 红色小管家, team leaders) publish activities,
+check volunteers in, confirm hours; station counters redeem points for goods; the register of
+volunteers, the community's report and the reach of activities on the walking map.
+
+Personal data of volunteers is shown only inside the caller's scope
+(:func:`geo_app.web.access.visible_volunteer_ids`); every write goes through the volunteering
+modules, in one transaction with its audit entry.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from geo_app.maps.activities import build_reach_map
+from geo_app.maps.base import render_map_parts
+from geo_app.state.clock import community_timezone, now
+from geo_app.state.community import get_community, get_state
+from geo_app.stations.finder import current_station_index
+from geo_app.store import get_store
+from geo_app.store.models import Household
+from geo_app.store.roles import ADMIN, ORGANISING_ROLES
+from geo_app.volunteering.activities import (
+    ACTIVITY_KINDS,
+    PLACE_KINDS,
+    SIGNUP_LABELS,
+    TALK_TOPICS,
+    ScanRefused,
+    as_utc,
+    check_in,
+    confirm_hours,
+    create_activity,
+    log_scan_failure,
+    participants,
+    record_beneficiaries,
+    sign_up,
+)
+from geo_app.volunteering.errors import VolunteeringError
+from geo_app.volunteering.goods import GOODS_MOVEMENTS, catalogue, goods_levels, move_goods, redeem
+from geo_app.volunteering.ledger import ENTRY_KINDS, balance_of, entries_of, reverse_entry
+from geo_app.volunteering.models import Activity, ScanFailure, ServiceHours, Volunteer
+from geo_app.volunteering.places import resolve_place, squares_of
+from geo_app.volunteering.reach import activity_reach, nearest_goods_station
+from geo_app.volunteering.registry import (
+    get_volunteer,
+    register_volunteer,
+    set_pin,
+    teams_of,
+)
+from geo_app.volunteering.report import Period, community_report, local_text
+from geo_app.web.access import (
+    counter_station_ids,
+    require_activity,
+    require_counter_station,
+    require_roles,
+    require_volunteer,
+    visible_volunteer_ids,
+)
+from geo_app.web.errors import ApiError
+from geo_app.web.views.activities import activity_pin, activity_view
+
+bp = Blueprint("organise", __name__)
+
+STAFF = ORGANISING_ROLES
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _actor() -> str:
+    return str(g.user.username)
+
+
+def _known_stations() -> list[str]:
+    return [str(s) for s in get_community().stations["id"]]
+
+
+def _station_names() -> dict[str, str]:
+    stations = get_community().stations
+    return dict(zip(stations["id"], stations["name"], strict=True))
+
+
+def _my_activities(db: Session) -> list[Activity]:
+    query = select(Activity).order_by(Activity.starts_at.desc(), Activity.id.desc())
+    if g.user.role != ADMIN:
+        query = query.where(Activity.organiser == g.user.username)
+    return list(db.scalars(query.limit(200)))
+
+
+def _activity(db: Session, activity_id: int) -> Activity:
+    activity = db.get(Activity, activity_id)
+    if activity is None:
+        raise ApiError("activity", f"活动 {activity_id} 不存在", status=404)
+    require_activity(activity.organiser)
+    return activity
+
+
+def _local(value: str, parameter: str) -> datetime:
+    try:
+        moment = datetime.strptime(value.strip(), DATETIME_FORMAT)
+    except ValueError:
+        msg = f"{parameter} 应为 年-月-日T时:分，如 2026-12-06T09:30，收到 {value!r}"
+        raise VolunteeringError(msg, parameter=parameter) from None
+    return moment.replace(tzinfo=community_timezone())
+
+
+def _done(message: str, endpoint: str, **values: Any) -> Response:
+    flash(message, "ok")
+    return redirect(url_for(endpoint, **values))
+
+
+def _refused(exc: VolunteeringError, endpoint: str, **values: Any) -> Response:
+    flash(f"未成功：{exc}", "error")
+    return redirect(url_for(endpoint, **values))
+
+
+# ---------------------------------------------------------------- activities
+
+
+@bp.get("/organise/")
+@require_roles(*STAFF)
+def index() -> str:
+    """活动组织：我发布的活动与发布新活动。"""
+    community = get_community()
+    with get_store().read() as db:
+        mine = [activity_view(a) for a in _my_activities(db)]
+    return render_template(
+        "organise_index.html",
+        activities=mine,
+        kinds=ACTIVITY_KINDS,
+        topics=TALK_TOPICS,
+        place_kinds=PLACE_KINDS,
+        stations=_station_names(),
+        squares=list(squares_of(community)),
+        default_start=(now() + timedelta(days=7)).strftime("%Y-%m-%dT09:00"),
+    )
+
+
+@bp.post("/organise/activities")
+@require_roles(*STAFF)
+def create() -> Response:
+    """发布活动或宣讲。"""
+    form = request.form
+    try:
+        place = resolve_place(get_community(), form)
+        starts = _local(form.get("starts_at", ""), "starts_at")
+        ends = starts + timedelta(minutes=int(form.get("minutes", "120") or 120))
+        with get_store().write() as db:
+            activity = create_activity(
+                db,
+                title=form.get("title", ""),
+                kind=form.get("kind", ""),
+                topic=form.get("topic"),
+                place=place,
+                starts_at=starts,
+                ends_at=ends,
+                capacity=form.get("capacity", ""),
+                points_per_hour=form.get("points_per_hour", "0"),
+                points_per_attendance=form.get("points_per_attendance", "0"),
+                audience=[],
+                organiser=_actor(),
+                description=form.get("description", ""),
+            )
+            activity_id = activity.id
+    except ValueError:
+        return _refused(VolunteeringError("时长须为分钟数"), "organise.index")
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.index")
+    return _done("已发布活动", "organise.activity_page", activity_id=activity_id)
+
+
+@bp.get("/organise/activities/<int:activity_id>")
+@require_roles(*STAFF)
+def activity_page(activity_id: int) -> str:
+    """一场活动的组织页：报名与候补、扫码签到、确认时长、受益人数。"""
+    tz = community_timezone()
+    with get_store().read() as db:
+        activity = _activity(db, activity_id)
+        rows = participants(db, activity_id)
+        confirmed = {
+            v: m
+            for v, m in db.execute(
+                select(ServiceHours.volunteer_id, ServiceHours.minutes).where(
+                    ServiceHours.activity_id == activity_id
+                )
+            )
+        }
+        failures = db.scalars(
+            select(ScanFailure)
+            .where(ScanFailure.activity_id == activity_id)
+            .order_by(ScanFailure.id.desc())
+            .limit(20)
+        ).all()
+        people = [
+            {
+                "card": s.volunteer.card,
+                "name": s.volunteer.name,
+                "phone": s.volunteer.phone,
+                "status": SIGNUP_LABELS[s.status],
+                "checked_in": local_text(c.at, tz) if c else None,
+                "minutes": confirmed.get(s.volunteer_id),
+            }
+            for s, c in rows
+        ]
+        view = activity_view(activity)
+        view["beneficiaries"] = activity.beneficiaries
+        default_minutes = int((as_utc(activity.ends_at) - as_utc(activity.starts_at)).seconds / 60)
+        failed = [{"at": local_text(f.at, tz), "raw": f.raw, "reason": f.reason} for f in failures]
+    checkin_url = url_for("activities.self_check_in", activity_id=activity_id, _external=True)
+    return render_template(
+        "organise_activity.html",
+        activity=view,
+        people=people,
+        failures=failed,
+        default_minutes=default_minutes,
+        checkin_qr=segno.make(checkin_url, error="m").svg_inline(scale=4, title="签到二维码"),
+        checkin_url=checkin_url,
+    )
+
+
+def _scan(activity_id: int, raw: str, method: str) -> tuple[bool, str]:
+    """(checked in or already, message); a refused scan is logged with its reason."""
+    moment = now()
+    try:
+        with get_store().write() as db:
+            _activity(db, activity_id)
+            result = check_in(db, activity_id, raw, method=method, actor=_actor(), now=moment)
+    except ScanRefused as exc:
+        with get_store().write() as db:
+            log_scan_failure(db, activity_id, raw, str(exc), actor=_actor(), now=moment)
+        return False, str(exc)
+    name = f"{result.volunteer.name}（{result.volunteer.card}）"
+    return True, f"{name} 已签到过（重复扫码，不重复计）" if result.repeat else f"{name} 签到成功"
+
+
+@bp.post("/organise/activities/<int:activity_id>/scan")
+@require_roles(*STAFF)
+def scan(activity_id: int) -> Response:
+    """扫志愿者卡二维码或输入卡号签到。"""
+    ok, message = _scan(activity_id, request.form.get("card", ""), "card")
+    flash(message, "ok" if ok else "error")
+    return redirect(url_for("organise.activity_page", activity_id=activity_id))
+
+
+@bp.post("/api/activities/<int:activity_id>/checkins")
+@require_roles(*STAFF)
+def scan_json(activity_id: int) -> tuple[Response, int]:
+    """JSON {card} → 201 签到成功 / 200 重复；409 签不到（原因），均记录。"""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("card"), str):
+        raise ApiError("card", "请求体须为 JSON 对象 {card: 卡号}")
+    before = _checked_in_count(activity_id)
+    ok, message = _scan(activity_id, data["card"], "card")
+    if not ok:
+        raise ApiError("card", message, status=409)
+    repeat = _checked_in_count(activity_id) == before
+    return jsonify(message=message, repeat=repeat), 200 if repeat else 201
+
+
+def _checked_in_count(activity_id: int) -> int:
+    from geo_app.volunteering.models import CheckIn
+
+    with get_store().read() as db:
+        return int(db.scalar(select(func.count()).where(CheckIn.activity_id == activity_id)) or 0)
+
+
+@bp.post("/organise/activities/<int:activity_id>/signup")
+@require_roles(*STAFF)
+def signup_for(activity_id: int) -> Response:
+    """代志愿者报名（凭卡号，适合不用手机的居民）。"""
+    try:
+        with get_store().write() as db:
+            _activity(db, activity_id)
+            volunteer = get_volunteer(db, request.form.get("card", ""))
+            result = sign_up(db, activity_id, volunteer, actor=_actor(), now=now())
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.activity_page", activity_id=activity_id)
+    label = SIGNUP_LABELS[result.status]
+    return _done(f"{volunteer.name}：{label}", "organise.activity_page", activity_id=activity_id)
+
+
+@bp.post("/organise/activities/<int:activity_id>/hours")
+@require_roles(*STAFF)
+def hours(activity_id: int) -> Response:
+    """确认签到志愿者的服务时长，并按活动规则计入积分。"""
+    minutes = {
+        key.removeprefix("minutes-"): value
+        for key, value in request.form.items()
+        if key.startswith("minutes-") and value.strip()
+    }
+    config = current_app.config
+    try:
+        with get_store().write() as db:
+            _activity(db, activity_id)
+            credited = confirm_hours(
+                db,
+                activity_id,
+                minutes,
+                actor=_actor(),
+                cap_per_activity=int(config["POINTS_CAP_PER_ACTIVITY"]),
+                cap_per_day=int(config["POINTS_CAP_PER_DAY"]),
+                timezone=community_timezone(),
+            )
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.activity_page", activity_id=activity_id)
+    total = sum(credited.values())
+    message = f"已确认 {len(credited)} 人的时长，计入积分 {total} 分"
+    return _done(message, "organise.activity_page", activity_id=activity_id)
+
+
+@bp.post("/organise/activities/<int:activity_id>/beneficiaries")
+@require_roles(*STAFF)
+def beneficiaries(activity_id: int) -> Response:
+    """登记受益群众人数。"""
+    try:
+        with get_store().write() as db:
+            _activity(db, activity_id)
+            record_beneficiaries(
+                db, activity_id, request.form.get("beneficiaries", ""), actor=_actor()
+            )
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.activity_page", activity_id=activity_id)
+    return _done("已登记受益人数", "organise.activity_page", activity_id=activity_id)
+
+
+# ---------------------------------------------------------------- volunteers
+
+
+def _volunteer_rows(db: Session) -> list[dict[str, Any]]:
+    visible = visible_volunteer_ids(db)
+    query = select(Volunteer).order_by(Volunteer.card)
+    if visible is not None:
+        query = query.where(Volunteer.id.in_(visible))
+    volunteers = list(db.scalars(query))
+    minutes = dict(
+        db.execute(
+            select(ServiceHours.volunteer_id, func.sum(ServiceHours.minutes)).group_by(
+                ServiceHours.volunteer_id
+            )
+        ).all()
+    )
+    return [
+        {
+            "card": v.card,
+            "name": v.name,
+            "phone": v.phone,
+            "building": v.building_id,
+            "balance": balance_of(db, v.id),
+            "hours": round(int(minutes.get(v.id) or 0) / 60, 1),
+        }
+        for v in volunteers
+    ]
+
+
+@bp.get("/organise/volunteers")
+@require_roles(*STAFF)
+def volunteers() -> str:
+    """志愿者名册（只含本人可见范围）与登记新志愿者。"""
+    with get_store().read() as db:
+        rows = _volunteer_rows(db)
+    return render_template("organise_volunteers.html", volunteers=rows)
+
+
+@bp.post("/organise/volunteers")
+@require_roles(*STAFF)
+def register() -> Response:
+    """登记志愿者（发放卡号）。"""
+    form = request.form
+    try:
+        with get_store().write() as db:
+            volunteer = register_volunteer(
+                db,
+                name=form.get("name", ""),
+                phone=form.get("phone", ""),
+                building_id=form.get("building"),
+                known_buildings=set(get_community().buildings["id"]),
+                actor=_actor(),
+                skills=form.get("skills", "").replace("，", ",").split(","),
+                alliance_unit=form.get("alliance_unit"),
+                pin=form.get("pin") or None,
+            )
+            card = volunteer.card
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.volunteers")
+    return _done(f"已登记，卡号 {card}", "organise.volunteer_page", card=card)
+
+
+def _visible_volunteer(db: Session, card: str) -> Volunteer:
+    volunteer = get_volunteer(db, card)
+    require_volunteer(db, volunteer.id)
+    return volunteer
+
+
+def _points_view(db: Session, volunteer: Volunteer) -> dict[str, Any]:
+    tz = community_timezone()
+    minutes = db.scalar(
+        select(func.coalesce(func.sum(ServiceHours.minutes), 0)).where(
+            ServiceHours.volunteer_id == volunteer.id
+        )
+    )
+    return {
+        "card": volunteer.card,
+        "name": volunteer.name,
+        "balance": balance_of(db, volunteer.id),
+        "hours": round(int(minutes or 0) / 60, 1),
+        "entries": [
+            {
+                "id": e.id,
+                "at": local_text(e.at, tz),
+                "kind": e.kind,
+                "kind_label": ENTRY_KINDS[e.kind],
+                "points": e.points,
+                "balance_after": e.balance_after,
+                "reason": e.reason,
+                "ref": e.ref,
+            }
+            for e in entries_of(db, volunteer.id)
+        ],
+    }
+
+
+@bp.get("/organise/volunteers/<card>")
+@require_roles(*STAFF)
+def volunteer_page(card: str) -> str:
+    """一位志愿者：卡号二维码、积分、时长、队伍。"""
+    with get_store().read() as db:
+        volunteer = _visible_volunteer(db, card)
+        view = _points_view(db, volunteer)
+        view.update(
+            phone=volunteer.phone,
+            building=volunteer.building_id,
+            skills=volunteer.skills,
+            alliance_unit=volunteer.alliance_unit,
+            teams=[t.name for t in teams_of(db, volunteer)],
+        )
+    qr = segno.make(view["card"], error="m").svg_inline(scale=5, title=f"志愿者卡 {view['card']}")
+    return render_template("organise_volunteer.html", v=view, card_qr=qr)
+
+
+@bp.post("/organise/volunteers/<card>/pin")
+@require_roles(*STAFF)
+def set_volunteer_pin(card: str) -> Response:
+    """设置志愿者的查询密码（6 位数字）。"""
+    try:
+        with get_store().write() as db:
+            set_pin(db, _visible_volunteer(db, card), request.form.get("pin", ""), actor=_actor())
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.volunteer_page", card=card)
+    return _done("已设置查询密码", "organise.volunteer_page", card=card)
+
+
+@bp.post("/organise/entries/<int:entry_id>/reverse")
+@require_roles(ADMIN)
+def reverse(entry_id: int) -> Response:
+    """冲正一笔积分记录（须写明原因；只能冲正一次）。"""
+    card = request.form.get("card", "")
+    try:
+        with get_store().write() as db:
+            reverse_entry(db, entry_id, actor=_actor(), reason=request.form.get("reason", ""))
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.volunteer_page", card=card)
+    return _done("已冲正", "organise.volunteer_page", card=card)
+
+
+@bp.get("/api/volunteers")
+@require_roles(*STAFF)
+def volunteers_json() -> Response:
+    """本人可见范围内的志愿者：卡号、姓名、积分余额、服务时长。"""
+    with get_store().read() as db:
+        rows = _volunteer_rows(db)
+    response = jsonify([{k: r[k] for k in ("card", "name", "balance", "hours")} for r in rows])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/api/volunteers/<card>/points")
+@require_roles(*STAFF)
+def points_json(card: str) -> Response:
+    """一位志愿者的积分余额、服务时长与积分记录。"""
+    with get_store().read() as db:
+        view = _points_view(db, _visible_volunteer(db, card))
+    response = jsonify(view)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- goods and redemption
+
+
+@bp.get("/organise/redeem")
+@require_roles(*STAFF)
+def counter() -> str:
+    """站点柜台：积分兑换物品、物品入库与报损。"""
+    stations = {s: n for s, n in _station_names().items() if s in counter_station_ids()}
+    with get_store().read() as db:
+        goods = catalogue(db)
+        levels = goods_levels(db)
+    nearest = None
+    card = request.args.get("card", "").strip()
+    goods_id = request.args.get("goods", "").strip()
+    if card and goods_id:
+        nearest = _nearest_goods_station(card, goods_id, levels.get(goods_id, {}))
+    return render_template(
+        "organise_redeem.html",
+        stations=stations,
+        goods=goods,
+        levels=levels,
+        movements={k: label for k, (label, _) in GOODS_MOVEMENTS.items() if k != "redeemed"},
+        nearest=nearest,
+        card=card,
+        goods_id=goods_id,
+    )
+
+
+def _nearest_goods_station(
+    card: str, goods_id: str, stock: dict[str, int]
+) -> dict[str, Any] | None:
+    """The nearest station on foot from the volunteer's building that stocks the good."""
+    community = get_community()
+    with get_store().read() as db:
+        volunteer = _visible_volunteer(db, card)
+        building = volunteer.building_id
+    if building is None:
+        return None
+    rows = community.buildings[community.buildings["id"] == building]
+    if rows.empty:
+        return None
+    from geo_app.walking import feature_points
+
+    lon, lat = feature_points(rows)[0]
+    index = current_station_index()
+    config = current_app.config
+    found = nearest_goods_station(
+        index.network,
+        index.targets,
+        [s.station_id for s in index.stations],
+        (lon, lat),
+        stock=stock,
+        speed_kmh=float(config["WALK_SPEED_KMH"]),
+        max_attach_m=float(config["MAX_ATTACH_M"]),
+    )
+    if found is None:
+        return {"station": None}
+    return {
+        "station": _station_names()[found.station_id],
+        "distance_m": round(found.distance_m),
+        "minutes": round(found.minutes),
+        "stock": found.stock,
+    }
+
+
+def _redeem(data: Any) -> dict[str, Any]:
+    station = str(data.get("station", ""))
+    require_counter_station(station)
+    with get_store().write() as db:
+        result = redeem(
+            db,
+            card=str(data.get("card", "")),
+            station_id=station,
+            goods_id=str(data.get("goods", "")),
+            quantity=data.get("quantity"),
+            actor=_actor(),
+            known_stations=_known_stations(),
+        )
+    return {
+        "id": result.redemption_id,
+        "card": result.card,
+        "goods": result.goods,
+        "quantity": result.quantity,
+        "points": result.points,
+        "balance_after": result.balance_after,
+        "stock_after": result.stock_after,
+    }
+
+
+@bp.post("/organise/redeem")
+@require_roles(*STAFF)
+def redeem_form() -> Response:
+    """兑换：扫志愿者卡、选物品与数量，积分与库存同时扣减。"""
+    try:
+        done = _redeem(request.form)
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.counter")
+    return _done(
+        f"已兑换，扣 {done['points']} 分，余额 {done['balance_after']} 分，"
+        f"站点余 {done['stock_after']}",
+        "organise.counter",
+    )
+
+
+@bp.post("/api/redemptions")
+@require_roles(*STAFF)
+def redeem_json() -> tuple[Response, int]:
+    """JSON {card, station, goods, quantity} → 201 {balance_after, stock_after}；不足时 409。"""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError("body", "请求体须为 JSON 对象 {card, station, goods, quantity}")
+    return jsonify(_redeem(data)), 201
+
+
+@bp.post("/organise/goods")
+@require_roles(*STAFF)
+def goods_movement() -> Response:
+    """物品入库或报损。"""
+    form = request.form
+    station = form.get("station", "")
+    require_counter_station(station)
+    try:
+        with get_store().write() as db:
+            after = move_goods(
+                db,
+                station,
+                form.get("goods", ""),
+                kind=form.get("kind", ""),
+                quantity=form.get("quantity", ""),
+                actor=_actor(),
+                known_stations=_known_stations(),
+                ref=form.get("note", "")[:64],
+            )
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.counter")
+    return _done(f"已登记，站点现有 {after}", "organise.counter")
+
+
+# ---------------------------------------------------------------- report and reach
+
+
+def _period() -> Period:
+    today = now()
+    try:
+        year = int(request.args.get("year", today.year))
+        month_text = request.args.get("month", "").strip()
+        month = int(month_text) if month_text else None
+    except ValueError:
+        raise ApiError("year", "year 与 month 须为整数") from None
+    if not 2000 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
+        raise ApiError("month", "年份应在 2000–2100 之间，月份应在 1–12 之间")
+    return Period(year, month)
+
+
+@bp.get("/organise/report")
+@require_roles(*STAFF)
+def report() -> str:
+    """社区活动与积分报表（按月或按年）。"""
+    period = _period()
+    with get_store().read() as db:
+        figures = community_report(db, period, timezone=community_timezone())
+    return render_template("organise_report.html", report=figures.as_dict(), period=period)
+
+
+@bp.get("/organise/report.json")
+@require_roles(*STAFF)
+def report_json() -> Response:
+    period = _period()
+    with get_store().read() as db:
+        figures = community_report(db, period, timezone=community_timezone())
+    return jsonify(figures.as_dict())
+
+
+@bp.get("/organise/report.csv")
+@require_roles(*STAFF)
+def report_csv() -> Response:
+    period = _period()
+    with get_store().read() as db:
+        figures = community_report(db, period, timezone=community_timezone()).as_dict()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["项目", "数值"])
+    for key, label in REPORT_LABELS.items():
+        value = figures[key]
+        if isinstance(value, dict):
+            for name, count in value.items():
+                writer.writerow([f"{label}：{name}", count])
+        else:
+            writer.writerow([label, value])
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="report-{period.year}.csv"'},
+    )
+
+
+REPORT_LABELS = {
+    "activities_held": "举办活动（场）",
+    "activities_by_kind": "按类型",
+    "participants": "参与志愿者（人次）",
+    "beneficiaries": "受益群众（人次）",
+    "talks_by_topic": "宣讲按讲题",
+    "talks_by_place": "宣讲按地点",
+    "volunteer_hours": "志愿服务时长（小时）",
+    "points_earned": "发放积分",
+    "points_redeemed": "兑换积分",
+    "exchanges": "兑换次数",
+    "goods_given": "兑出物品",
+    "members_by_team_kind": "队伍人数",
+}
+
+
+def _quarter_bounds() -> tuple[datetime, datetime, str]:
+    today = now()
+    try:
+        year = int(request.args.get("year", today.year))
+        quarter = int(request.args.get("quarter", (today.month - 1) // 3 + 1))
+    except ValueError:
+        raise ApiError("quarter", "year 与 quarter 须为整数") from None
+    if not 1 <= quarter <= 4 or not 2000 <= year <= 2100:
+        raise ApiError("quarter", "季度应为 1–4")
+    tz = community_timezone()
+    start = datetime(year, 3 * quarter - 2, 1, tzinfo=tz)
+    end = datetime(year + (quarter == 4), (3 * quarter) % 12 + 1, 1, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC), f"{year} 年第 {quarter} 季度"
+
+
+@bp.get("/organise/reach")
+@require_roles(*STAFF)
+def reach() -> str:
+    """活动覆盖：本季度哪些楼栋、小区步行 10 分钟内没有活动，按居民与关爱户排序。"""
+    start, end, label = _quarter_bounds()
+    config = current_app.config
+    with get_store().read() as db:
+        held = list(
+            db.scalars(
+                select(Activity).where(
+                    Activity.starts_at >= start,
+                    Activity.starts_at < end,
+                    Activity.status != "cancelled",
+                )
+            )
+        )
+        care = dict(
+            db.execute(
+                select(Household.building_id, func.count())
+                .where(func.json_array_length(Household.tags) > 0)
+                .group_by(Household.building_id)
+            ).all()
+        )
+    minutes = float(config["ACTIVITY_REACH_MINUTES"])
+    reach_m = float(config["WALK_SPEED_KMH"]) * 1000 / 60 * minutes
+    community = get_community()
+    figures = activity_reach(
+        community.buildings,
+        get_state().walk_network,
+        [(a.lon, a.lat) for a in held],
+        reach_m=reach_m,
+        care_households=care,
+        max_attach_m=float(config["MAX_ATTACH_M"]),
+    )
+    parts = render_map_parts(
+        build_reach_map(
+            community,
+            {b.building_id for b in figures.unreached},
+            [activity_pin(a) for a in held],
+            link=lambda i: url_for("activities.detail", activity_id=i),
+            basemap=config["BASEMAP"],
+            tianditu_key=config["TIANDITU_KEY"],
+        )
+    )
+    return render_template(
+        "organise_reach.html",
+        reach=figures,
+        label=label,
+        minutes=minutes,
+        map=parts,
+    )
