@@ -16,7 +16,7 @@ import shapely
 from walking_reference import frame, line, lonlat
 
 from geo_app.volunteering.reach import activity_reach, nearest_goods_station
-from geo_app.walking import attach, build_network
+from geo_app.walking import attach, build_network, prepare
 
 
 def _buildings(entrances: dict[str, tuple[float, float]], residents: dict[str, int],
@@ -33,7 +33,7 @@ def _buildings(entrances: dict[str, tuple[float, float]], residents: dict[str, i
 
 
 def test_buildings_beyond_a_ten_minute_walk_ranked_by_residents_and_care():
-    network = build_network(frame([line((0, 0), (1000, 0))]))
+    network = prepare(build_network(frame([line((0, 0), (1000, 0))])))
     buildings = _buildings(
         {"A": (100, 10), "B": (500, 10), "C": (900, 10)},
         {"A": 60, "B": 80, "C": 120},
@@ -57,7 +57,7 @@ def test_a_bent_street_puts_a_near_building_out_of_reach():
     # An activity at (0, 0) on a street that runs east 300 m, north 150 m and back west 300 m.
     # The building's entrance at (0, 160) is 160 m from it as the crow flies; it joins the top
     # street at (0, 150), 300 + 150 + 300 = 750 m along it: 10 + 750 = 760 m on foot.
-    network = build_network(frame([line((0, 0), (300, 0), (300, 150), (0, 150))]))
+    network = prepare(build_network(frame([line((0, 0), (300, 0), (300, 150), (0, 150))])))
     buildings = _buildings({"N": (0, 160)}, {"N": 40}, {"N": "北苑"})
     activity = tuple(lonlat([(0, 0)])[0])
     report = activity_reach(buildings, network, [activity], reach_m=667,
@@ -67,7 +67,7 @@ def test_a_bent_street_puts_a_near_building_out_of_reach():
 
 
 def test_no_activity_at_all_leaves_every_building_unreached():
-    network = build_network(frame([line((0, 0), (1000, 0))]))
+    network = prepare(build_network(frame([line((0, 0), (1000, 0))])))
     buildings = _buildings({"A": (100, 10)}, {"A": 10}, {"A": "东苑"})
     report = activity_reach(buildings, network, [], reach_m=300, care_households={},
                             max_attach_m=50)
@@ -75,7 +75,7 @@ def test_no_activity_at_all_leaves_every_building_unreached():
 
 
 def test_the_nearest_station_that_stocks_a_good_is_found_on_foot():
-    network = build_network(frame([line((0, 0), (1000, 0))]))
+    network = prepare(build_network(frame([line((0, 0), (1000, 0))])))
     stations = attach(network, lonlat([(100, 0), (400, 0), (800, 0)]), max_attach_m=50)
     origin = tuple(lonlat([(700, 10)])[0])
     # S-3 at 800 m is nearest (10 + 100 = 110 m) but has none; S-2 at 400 m: 10 + 300 = 310 m.

@@ -16,7 +16,7 @@ import numpy as np
 
 from geo_app.walking import (
     Attachment,
-    WalkNetwork,
+    PreparedNetwork,
     attach,
     feature_points,
     nearest,
@@ -57,7 +57,7 @@ class ReachReport:
 
 def activity_reach(
     buildings: gpd.GeoDataFrame,
-    network: WalkNetwork,
+    network: PreparedNetwork,
     activity_points: Sequence[tuple[float, float]],
     *,
     reach_m: float,
@@ -124,7 +124,7 @@ class GoodsStation:
 
 
 def nearest_goods_station(
-    network: WalkNetwork,
+    network: PreparedNetwork,
     stations: Attachment,
     station_ids: Sequence[str],
     origin: tuple[float, float],
