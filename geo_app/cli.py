@@ -7,6 +7,7 @@ import sys
 import click
 
 from geo_app.auth.cli import seed_people_command, user
+from geo_app.imports.cli import import_group
 from geo_app.planning.cli import coverage
 from geo_app.walking.cli import walk
 from layers import validate_directory
@@ -52,3 +53,4 @@ def validate(directory: str) -> None:
 # planners' coverage report, grid-management accounts and the invented sample roster.
 for command in (walk, coverage, user, seed_people_command):
     main.add_command(command)
+main.add_command(import_group)
