@@ -31,7 +31,8 @@ from shapely.geometry.base import BaseGeometry
 #: The household range of an urban grid (see ../shared/DOMAIN.md, 网格化管理).
 MIN_HOUSEHOLDS = 300
 MAX_HOUSEHOLDS = 500
-#: Blocks sharing at least this much edge (metres) are neighbours; a touch at a corner is not.
+#: Blocks sharing at least this much edge (metres) are neighbours; slivers that share less
+#: still join the neighbour they share most with, so no part of the area is left out.
 MIN_SHARED_EDGE_M = 1.0
 
 
@@ -59,12 +60,12 @@ def street_blocks(streets: Sequence[BaseGeometry], area: BaseGeometry) -> list[B
         if not face.intersects(area):
             continue
         part = _polygonal(face.intersection(area))
-        if not part.is_empty and part.area > 1.0:
+        if not part.is_empty and part.area > 0:
             blocks.append(part)
     covered = shapely.union_all(blocks) if blocks else shapely.Polygon()
     rest = _polygonal(area.difference(covered))
-    if not rest.is_empty and rest.area > 1.0:
-        blocks.extend(p for p in shapely.get_parts(rest) if p.area > 1.0)
+    if not rest.is_empty and rest.area > 0:
+        blocks.extend(p for p in shapely.get_parts(rest) if p.area > 0)
     return blocks or [area]
 
 
@@ -90,10 +91,18 @@ def _neighbours(blocks: list[BaseGeometry]) -> dict[int, set[int]]:
     result: dict[int, set[int]] = {i: set() for i in range(len(blocks))}
     boundaries = shapely.boundary(np.asarray(blocks, dtype=object))
     shared = shapely.length(shapely.intersection(boundaries[left], boundaries[right]))
+    best: dict[int, tuple[float, int]] = {}
     for a, b, length in zip(left.tolist(), right.tolist(), shared.tolist(), strict=True):
         if length >= MIN_SHARED_EDGE_M:
             result[a].add(b)
             result[b].add(a)
+        for x, y in ((a, b), (b, a)):
+            if length > best.get(x, (0.0, -1))[0]:
+                best[x] = (length, y)
+    for block, (_, other) in best.items():
+        if not result[block]:  # a sliver: joined to the neighbour it shares most with
+            result[block].add(other)
+            result[other].add(block)
     return result
 
 
