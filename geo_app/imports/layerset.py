@@ -50,16 +50,14 @@ def feature_collection(schema: LayerSchema, frame: gpd.GeoDataFrame) -> str:
         lambda xy: np.round(xy, COORDINATE_DECIMALS),
     )
     records = frame[names].to_dict("records") if names else [{} for _ in range(len(frame))]
+    empty = shapely.is_missing(geometries) | shapely.is_empty(geometries)
+    geometry_text = np.where(empty, "null", shapely.to_geojson(np.where(empty, None, geometries)))
     features = []
-    for props, geom in zip(records, geometries, strict=True):
+    for props, geometry in zip(records, geometry_text.tolist(), strict=True):
         properties = {k: v for k, v in ((k, _plain(v)) for k, v in props.items()) if v is not None}
-        geometry = None if geom is None or geom.is_empty else json.loads(shapely.to_geojson(geom))
-        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
-    return json.dumps(
-        {"type": "FeatureCollection", "features": features},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+        text = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
+        features.append(f'{{"type":"Feature","properties":{text},"geometry":{geometry}}}')
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
 
 
 @dataclass

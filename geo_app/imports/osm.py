@@ -249,15 +249,18 @@ class _Builder:
 
     def _cut_at_barriers(self, way: _Way) -> None:
         nodes = self.extract.barrier_nodes
-        distance = 0.0
+        blocked = [
+            i
+            for i, (node_id, _, _) in enumerate(way.osm.nodes)
+            if node_id in nodes and barrier_blocks(nodes[node_id].tags)
+        ]
+        if not blocked:
+            return
         coords = np.asarray(way.line.coords)
-        steps = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
-        for i, (node_id, _, _) in enumerate(way.osm.nodes):
-            node = nodes.get(node_id)
-            if node is not None and barrier_blocks(node.tags):
-                distance = float(steps[min(i, len(steps) - 1)])
-                way.cuts.append(distance)
-                self.result.dropped["路上有不可通行的障碍（已在该处断开）"] += 1
+        along = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
+        for i in blocked:
+            way.cuts.append(float(along[i]))
+            self.result.dropped["路上有不可通行的障碍（已在该处断开）"] += 1
 
     def apply_compound_gates(self, ways: list[_Way], compounds: list[_Compound]) -> None:
         """Cut ways where they cross a 小区 outline away from a gate; count each 小区's gates."""
@@ -341,10 +344,12 @@ class _Builder:
         candidates = [a for a in self.extract.areas if a.tags.get("building", "no") != "no"]
         metric = self.metric.to_metric(np.asarray([a.geometry for a in candidates], dtype=object))
         compound_tree = STRtree([c.polygon for c in compounds]) if compounds else None
-        residential = [(a, p) for a, p in self.landuse if a.tags.get("landuse") == "residential"]
-        other = [
-            (a, p) for a, p in self.landuse if a.tags.get("landuse") in NON_RESIDENTIAL_LANDUSE
-        ]
+        residential = _AreaIndex(
+            [(a, p) for a, p in self.landuse if a.tags.get("landuse") == "residential"]
+        )
+        other = _AreaIndex(
+            [(a, p) for a, p in self.landuse if a.tags.get("landuse") in NON_RESIDENTIAL_LANDUSE]
+        )
         entrances = [n for n in self.extract.barrier_nodes.values() if "entrance" in n.tags]
         entrance_xy = self.metric.xy(
             np.array([n.lon for n in entrances], dtype=float),
@@ -362,7 +367,7 @@ class _Builder:
                 continue
             levels = building_levels(area.tags)
             lived_in = is_residential(
-                area.tags, in_non_residential_area=any(p.contains(anchor) for _, p in other)
+                area.tags, in_non_residential_area=bool(other.containing(anchor))
             )
             households, residents, units = estimate_households(
                 polygon.area, levels, residential=lived_in
@@ -373,7 +378,7 @@ class _Builder:
                 compound = compounds[int(hit[0])].name if len(hit) else None
             if compound is None:
                 compound = (
-                    next((display_name(a.tags) for a, p in residential if p.contains(anchor)), None)
+                    next((display_name(a.tags) for a in residential.containing(anchor)), None)
                     or area.tags.get("addr:street")
                     or "未归属小区"
                 )
@@ -428,6 +433,20 @@ class _Builder:
 
     def _frame(self, rows: list[dict[str, Any]], geoms: list[BaseGeometry]) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(rows, geometry=list(geoms), crs=self.metric.crs)
+
+
+class _AreaIndex:
+    """OSM areas (in metres) indexed for "which contain this point"."""
+
+    def __init__(self, areas: list[tuple[Any, BaseGeometry]]) -> None:
+        self.areas = [a for a, _ in areas]
+        self.tree = STRtree([p for _, p in areas]) if areas else None
+
+    def containing(self, point: BaseGeometry) -> list[Any]:
+        if self.tree is None:
+            return []
+        hits = self.tree.query(point, predicate="within")
+        return [self.areas[i] for i in sorted(hits.tolist())]
 
 
 def _pieces(line: BaseGeometry, cuts: list[float]) -> list[BaseGeometry]:
