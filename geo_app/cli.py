@@ -7,6 +7,7 @@ import sys
 import click
 
 from geo_app.auth.cli import seed_people_command, seed_sample_command, user
+from geo_app.imports.cli import import_group
 from geo_app.planning.cli import coverage
 from geo_app.volunteering.cli import points
 from geo_app.walking.cli import walk
@@ -50,6 +51,8 @@ def validate(directory: str) -> None:
 
 
 # Command groups of the other areas, one module each: walking distances on any data,
-# planners' coverage report, grid-management accounts and the invented sample roster.
-for command in (walk, coverage, user, seed_people_command, seed_sample_command, points):
+# planners' coverage report, grid-management accounts, the invented sample, the points
+# ledger and the importers of real data.
+for command in (walk, coverage, user, seed_people_command, seed_sample_command, points,
+                import_group):
     main.add_command(command)

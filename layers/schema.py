@@ -98,7 +98,7 @@ WEEKDAY_LABELS: dict[str, str] = {
 class Field:
     """One property of a layer's features.
 
-    ``kind`` is one of ``str``, ``int``, ``number``, ``hours``, ``items``, ``points``.
+    ``kind`` is one of ``str``, ``int``, ``number``, ``bool``, ``hours``, ``items``, ``points``.
     ``choices`` limits a ``str`` field; ``ref`` names the layer its value must reference.
     """
 
@@ -150,6 +150,12 @@ GRIDS = LayerSchema(
         Field("parent", "str", label="上级（社区代码或上级网格编码）", ref="boundary|grids"),
         Field("leader", "str", label="网格长（小区党支部书记）姓名"),
         Field("compound", "str", required=False, label="所在小区"),
+        Field(
+            "provisional",
+            "bool",
+            required=False,
+            label="暂定网格（导入时按街区自动划分，待社区确认）",
+        ),
     ),
 )
 
@@ -167,6 +173,12 @@ BUILDINGS = LayerSchema(
         Field("residents", "int", label="常住人口", minimum=0),
         Field("grid_id", "str", label="所属网格编码", ref="grids"),
         Field("entrances", "points", required=False, label="出入口 [[经度, 纬度], …]"),
+        Field(
+            "estimated",
+            "bool",
+            required=False,
+            label="户数、人口、单元数为估算值（由占地面积 × 层数推算），待台账核实",
+        ),
     ),
 )
 

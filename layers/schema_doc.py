@@ -12,6 +12,7 @@ KIND_LABELS = {
     "str": "文本",
     "int": "整数",
     "number": "数值",
+    "bool": "是/否",
     "hours": "开放时间",
     "items": "物资表",
     "points": "坐标数组",

@@ -197,6 +197,9 @@ def _check_property(spec: Field, props: dict[str, Any]) -> Iterator[str]:
             yield f"取值 {value!r} 不在允许范围内（{'、'.join(spec.choices)}）"
     elif spec.kind in ("int", "number"):
         yield from _check_number(spec, value)
+    elif spec.kind == "bool":
+        if not isinstance(value, bool):
+            yield f"应为 true 或 false，实际为{_type_name(value)} {value!r}"
     elif spec.kind == "items":
         yield from _check_items(value)
     elif spec.kind == "hours":

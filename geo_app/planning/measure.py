@@ -86,7 +86,9 @@ def measure_distances(
         targets = attach(network, station_lonlat[rows], max_attach_m=max_attach_m)
         index, distance = nearest_targets(network, buildings, targets)
         to_station[kind] = distance
-        nearest_station[kind] = np.where(index >= 0, rows[np.maximum(index, 0)], -1)
+        # a kind with no station at all (real data may lack rest posts): nothing is nearest
+        station_of = np.append(rows, -1)
+        nearest_station[kind] = np.where(index >= 0, station_of[np.maximum(index, 0)], -1)
         line_to_station[kind] = straight_line_m(network.network, buildings.xy, station_lonlat[rows])
         step(f"到最近{label}的步行距离")
 

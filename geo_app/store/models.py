@@ -116,6 +116,8 @@ class Resident(Base):
     birth_year: Mapped[int] = mapped_column(Integer)
     relation: Mapped[str] = mapped_column(String(16))
     party_member: Mapped[bool] = mapped_column(default=False)
+    #: Phone number from the 台账 (``None`` when not given).
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
     household: Mapped[Household] = relationship(back_populates="members")
 
 

@@ -1,0 +1,161 @@
+"""Any vector file as WGS84 lon/lat: GDAL's formats through pyogrio, CSV with lon/lat columns.
+
+* Shapefiles: a ``.cpg`` names the attribute encoding. Without one, GDAL reads bytes as
+  ISO-8859-1; text that only makes sense re-read as UTF-8 or GBK (the usual encoding of files
+  from Chinese desktop GIS) is re-read so.
+* CRS: ``crs`` overrides the file's own. ``"gcj02"`` / ``"bd09"`` mean lon/lat digitised on
+  高德 / 百度 maps, converted back by :mod:`layers.china_coords`; ``"EPSG:4548"`` and the like
+  are reprojected by PROJ. A file without a CRS whose coordinates are lon/lat is read as WGS84;
+  one with projected-looking numbers is refused with a request for ``--crs``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from geo_app.imports.errors import ImportInputError
+from layers.china_coords import TO_WGS84
+
+WGS84 = "EPSG:4326"
+LON_HEADERS = ("lon", "lng", "long", "longitude", "经度", "x")
+LAT_HEADERS = ("lat", "latitude", "纬度", "y")
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+_MOJIBAKE_ENCODINGS = ("utf-8", "gb18030")
+
+
+def read_vector(path: str | Path, *, crs: str | None = None) -> gpd.GeoDataFrame:
+    """The file's features in WGS84, one row per feature, in file order, 2-D geometries."""
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}：文件不存在"
+        raise ImportInputError(msg, parameter="FILE")
+    frame = _read_csv(path) if path.suffix.lower() in (".csv", ".txt") else _read_gdal(path)
+    frame = _to_wgs84(frame, crs, path)
+    frame = frame.set_geometry(shapely.force_2d(np.asarray(frame.geometry.values, dtype=object)))
+    return frame.reset_index(drop=True)
+
+
+def _read_gdal(path: Path) -> gpd.GeoDataFrame:
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        frames = [pyogrio.read_dataframe(path, layer=name) for name in layers]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"{path}：无法读取（{exc}）"
+        raise ImportInputError(msg, parameter="FILE") from exc
+    if not frames:
+        msg = f"{path}：文件中没有图层"
+        raise ImportInputError(msg, parameter="FILE")
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=frames[0].crs)
+    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
+        encoding = _mojibake_encoding(frame)
+        if encoding:
+            frame = pyogrio.read_dataframe(path, encoding=encoding)
+    return frame
+
+
+def _mojibake_encoding(frame: gpd.GeoDataFrame) -> str | None:
+    """The encoding that turns ISO-8859-1-decoded text back into sense, if one does."""
+    texts = [str(c) for c in frame.columns]
+    for column in frame.columns:
+        if frame[column].dtype == object and column != frame.geometry.name:
+            texts.extend(v for v in frame[column].head(200) if isinstance(v, str))
+    suspicious = [t for t in texts if any("\x80" <= ch <= "\xff" for ch in t)]
+    if not suspicious:
+        return None
+    for encoding in _MOJIBAKE_ENCODINGS:
+        try:
+            for text in suspicious:
+                text.encode("latin-1").decode(encoding)
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        return encoding
+    return None
+
+
+def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lowered = {c.strip().lower(): c for c in columns}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def _read_csv(path: Path) -> gpd.GeoDataFrame:
+    for encoding in CSV_ENCODINGS:
+        try:
+            table = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        msg = f"{path}：无法识别文件编码（应为 UTF-8 或 GBK）"
+        raise ImportInputError(msg, parameter="FILE")
+    columns = list(table.columns)
+    lon_col, lat_col = _find(columns, LON_HEADERS), _find(columns, LAT_HEADERS)
+    if lon_col is None or lat_col is None:
+        msg = (
+            f"{path}：找不到经度、纬度列"
+            f"（列名应为 经度/纬度 或 lon/lat，现有列：{'、'.join(columns)}）"
+        )
+        raise ImportInputError(msg, parameter="FILE")
+    lon = pd.to_numeric(table[lon_col], errors="coerce").to_numpy()
+    lat = pd.to_numeric(table[lat_col], errors="coerce").to_numpy()
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    geometry = np.full(len(table), None, dtype=object)
+    geometry[ok] = shapely.points(lon[ok], lat[ok])
+    return gpd.GeoDataFrame(table.drop(columns=[lon_col, lat_col]), geometry=geometry)
+
+
+def _looks_lonlat(frame: gpd.GeoDataFrame) -> bool:
+    """Whether most features lie within lon/lat ranges (a few bad rows are the validator's)."""
+    valid = frame.geometry[~frame.geometry.isna() & ~frame.geometry.is_empty]
+    if valid.empty:
+        return True
+    bounds = valid.bounds.to_numpy()
+    west, south, east, north = bounds.T
+    inside = (west >= -180) & (east <= 180) & (south >= -90) & (north <= 90)
+    return bool(inside.mean() >= 0.5)
+
+
+def _parse_crs(text: str) -> CRS:
+    try:
+        return CRS.from_user_input(text)
+    except CRSError as exc:
+        msg = f"--crs {text!r} 无法识别（应为 EPSG:XXXX、gcj02 或 bd09）"
+        raise ImportInputError(msg, parameter="--crs") from exc
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame, crs: str | None, path: Path) -> gpd.GeoDataFrame:
+    china = crs.strip().lower().replace("-", "") if crs else None
+    if china in TO_WGS84:
+        if frame.crs is not None and frame.crs.is_projected:
+            msg = f"{path}：坐标为投影坐标（{frame.crs.to_string()}），不是 {crs} 经纬度"
+            raise ImportInputError(msg, parameter="--crs")
+        if not _looks_lonlat(frame):
+            msg = f"{path}：坐标超出经纬度范围，不是 {crs} 经纬度"
+            raise ImportInputError(msg, parameter="--crs")
+        convert = TO_WGS84[china]
+        geoms = shapely.transform(
+            np.asarray(frame.geometry.values, dtype=object),
+            lambda xy: np.column_stack(convert(xy[:, 0], xy[:, 1])),
+        )
+        return frame.set_geometry(geoms).set_crs(WGS84, allow_override=True)
+    if crs:
+        frame = frame.set_crs(_parse_crs(crs), allow_override=True)
+    elif frame.crs is None:
+        if not _looks_lonlat(frame):
+            msg = (
+                f"{path}：文件没有坐标系信息，坐标不是经纬度；"
+                "请用 --crs EPSG:XXXX 指定（如 EPSG:4548）"
+            )
+            raise ImportInputError(msg, parameter="--crs")
+        frame = frame.set_crs(WGS84)
+    if not frame.crs.equals(CRS.from_user_input(WGS84)):
+        frame = frame.to_crs(WGS84)
+    return frame

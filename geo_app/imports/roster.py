@@ -1,0 +1,476 @@
+"""``geo-app import roster``: the households 台账 (Excel or CSV) into the store.
+
+Reading (:func:`read_roster`) checks every row and collects every problem with its sheet and
+row, as the spreadsheet shows them; nothing is written while any problem is left. Columns are
+found by their header (common variants accepted, :data:`HEADERS`); a title row above the
+header is skipped. Each row is one person; rows with the same 楼栋, 单元 and 房号 are one
+household, whose id is ``<building id>-<unit>-<room>`` (as in the sample roster).
+
+Applying (:func:`apply_roster`) runs in the caller's write transaction, so it commits whole or
+not at all: a household already in the store is updated (its members matched by name, members
+no longer listed removed), a new one added, and one audit entry records the import.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from geo_app.imports.errors import ImportInputError
+from geo_app.store import audit
+from geo_app.store.models import Household, Resident
+from geo_app.store.people import ATTENTION_TAGS
+
+#: Column key → (the template's header, accepted variants), in the template's order.
+HEADERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "building": ("楼栋", ("楼栋号", "楼号", "楼栋编号", "楼栋名称", "栋", "楼宇")),
+    "unit": ("单元", ("单元号",)),
+    "room": ("房号", ("门牌号", "房间号", "室号", "户号", "房屋")),
+    "name": ("姓名", ("名字", "居民姓名")),
+    "relation": ("与户主关系", ("户主关系", "关系", "与户主的关系")),
+    "gender": ("性别", ()),
+    "birth_year": ("出生年份", ("出生年", "出生年月", "出生日期", "生日")),
+    "phone": ("电话", ("联系电话", "手机", "手机号", "手机号码", "联系方式")),
+    "party_member": ("党员", ("是否党员", "政治面貌")),
+    "tags": ("关爱标签", ("标签", "关爱对象", "特殊人群", "人员类别")),
+}
+REQUIRED = ("building", "unit", "room", "name")
+HEADER_ROWS_SEARCHED = 5
+MAX_NAME = 32
+MAX_ROOM = 16
+MAX_RELATION = 16
+EARLIEST_BIRTH_YEAR = 1900
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+_GENDERS = {"男": "男", "女": "女", "m": "男", "f": "女", "male": "男", "female": "女"}
+_PARTY_YES = {"是", "党员", "中共党员", "预备党员", "中共预备党员", "y", "yes", "true", "1", "√"}
+_PARTY_NO = {"否", "不是", "群众", "团员", "共青团员", "n", "no", "false", "0", "×"}
+_TAG_SPLIT = re.compile(r"[、,，;；/\s]+")
+
+
+@dataclass(frozen=True)
+class RosterProblem:
+    """One problem of one row: where (file, sheet, row, column) and why."""
+
+    file: str
+    row: int | None
+    reason: str
+    column: str | None = None
+    sheet: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"工作表 {self.sheet}")
+        if self.row is not None:
+            where.append(f"第 {self.row} 行")
+        if self.column:
+            where.append(f"列 {self.column}")
+        return f"{' '.join(where)}：{self.reason}"
+
+
+@dataclass
+class Person:
+    """A person as the roster gives them."""
+
+    name: str
+    relation: str
+    gender: str
+    birth_year: int
+    phone: str | None
+    party_member: bool
+
+
+@dataclass
+class RosterHousehold:
+    """A household of the roster: where it lives, its members and tags, its first row."""
+
+    id: str
+    building_id: str
+    unit: int
+    room: str
+    row: int
+    sheet: str
+    members: list[Person] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Roster:
+    """A checked roster: households by id, and every problem found."""
+
+    file: str
+    rows: int = 0
+    households: dict[str, RosterHousehold] = field(default_factory=dict)
+    problems: list[RosterProblem] = field(default_factory=list)
+
+    @property
+    def people(self) -> int:
+        return sum(len(h.members) for h in self.households.values())
+
+
+@dataclass
+class RosterOutcome:
+    """How many households an apply added, updated or found unchanged."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+# --- reading the sheet -------------------------------------------------------------------
+
+
+def _key(text: Any) -> str:
+    return re.sub(r"[\s*（）()：:]", "", str(text or "")).lower()
+
+
+_HEADER_KEYS = {
+    _key(variant): column
+    for column, (header, variants) in HEADERS.items()
+    for variant in (header, *variants)
+}
+
+
+def _header_map(row: list[Any]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        column = _HEADER_KEYS.get(_key(cell))
+        if column is not None and column not in found:
+            found[column] = index
+    return found
+
+
+def _sheets(path: Path) -> Iterator[tuple[str | None, list[list[Any]]]]:
+    """(sheet name or ``None`` for a CSV, rows as lists of cell values)."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+            msg = f"{path}：无法读取 Excel 文件（{exc}）"
+            raise ImportInputError(msg, parameter="FILE") from exc
+        try:
+            for sheet in workbook.worksheets:
+                yield sheet.title, [list(r) for r in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    elif suffix in (".csv", ".txt"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = path.read_text(encoding=encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            msg = f"{path}：无法识别文件编码（应为 UTF-8 或 GBK）"
+            raise ImportInputError(msg, parameter="FILE")
+        yield None, [list(r) for r in csv.reader(text.splitlines())]
+    else:
+        msg = f"{path}：台账应为 .xlsx 或 .csv 文件"
+        raise ImportInputError(msg, parameter="FILE")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+class _BuildingIndex:
+    """Buildings by id and by name (spaces ignored); a name two buildings share is ambiguous."""
+
+    def __init__(self, buildings: gpd.GeoDataFrame) -> None:
+        self.ids = set(buildings["id"].astype(str))
+        self.by_name: dict[str, list[str]] = {}
+        for bid, name, compound in zip(
+            buildings["id"].astype(str), buildings["name"], buildings["compound"], strict=True
+        ):
+            for label in {str(name), f"{compound}{name}"}:
+                self.by_name.setdefault(_key(label), []).append(bid)
+
+    def find(self, text: str) -> tuple[str | None, str | None]:
+        """(building id, problem)."""
+        if text in self.ids:
+            return text, None
+        matches = sorted(set(self.by_name.get(_key(text), [])))
+        if len(matches) == 1:
+            return matches[0], None
+        if matches:
+            return None, f"楼栋 {text!r} 对应多栋楼（{'、'.join(matches)}），请填楼栋编号"
+        return None, f"找不到楼栋 {text!r}（应为楼栋编号或名称）"
+
+
+def _birth_year(value: Any) -> tuple[int | None, str | None]:
+    this_year = dt.date.today().year
+    if isinstance(value, (dt.date, dt.datetime)):
+        year = value.year
+    else:
+        text = _text(value)
+        match = re.fullmatch(
+            r"(\d{4})(?:\s*[-/.年]\s*\d{1,2}(?:\s*[-/.月]\s*\d{1,2}\s*日?)?\s*月?)?", text
+        )
+        if not match:
+            return None, f"出生年份 {text!r} 应为四位年份，如 1956"
+        year = int(match.group(1))
+    if not EARLIEST_BIRTH_YEAR <= year <= this_year:
+        return None, f"出生年份 {year} 不在 {EARLIEST_BIRTH_YEAR}–{this_year} 之间"
+    return year, None
+
+
+def _phone(value: Any) -> tuple[str | None, str | None]:
+    text = re.sub(r"[\s]", "", _text(value))
+    if not text:
+        return None, None
+    if _MOBILE.match(text) or _LANDLINE.match(text):
+        return text, None
+    return None, f"电话 {text!r} 格式不正确（手机 11 位，以 1 开头；座机如 0551-12345678）"
+
+
+def _party(value: Any) -> tuple[bool, str | None]:
+    text = _text(value).lower()
+    if not text or text in _PARTY_NO:
+        return False, None
+    if text in _PARTY_YES:
+        return True, None
+    return False, f"党员 {text!r} 应为 是/否（或 中共党员/群众）"
+
+
+def _tags(value: Any) -> tuple[list[str], str | None]:
+    tags = [t for t in _TAG_SPLIT.split(_text(value)) if t and t != "无"]
+    unknown = [t for t in tags if t not in ATTENTION_TAGS]
+    if unknown:
+        return [], f"未知关爱标签 {'、'.join(unknown)}（可选：{'、'.join(ATTENTION_TAGS)}）"
+    return tags, None
+
+
+def read_roster(path: Path, *, buildings: gpd.GeoDataFrame) -> Roster:
+    """Read and check the roster at ``path`` against the buildings layer; nothing is written."""
+    roster = Roster(str(path))
+    index = _BuildingIndex(buildings)
+    seen_people: dict[tuple[str, str], int] = {}
+    heads: dict[str, int] = {}
+    found_any = False
+    for sheet, rows in _sheets(path):
+        header_at, columns = next(
+            (
+                (i, m)
+                for i, r in enumerate(rows[:HEADER_ROWS_SEARCHED])
+                if len(m := _header_map(r)) >= len(REQUIRED)
+            ),
+            (None, {}),
+        )
+        if header_at is None:
+            continue
+        missing = [HEADERS[c][0] for c in REQUIRED if c not in columns]
+        if missing:
+            roster.problems.append(
+                RosterProblem(
+                    roster.file, header_at + 1, f"缺少列 {'、'.join(missing)}", sheet=sheet
+                )
+            )
+            continue
+        found_any = True
+        for offset, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+            cells = {c: (row[i] if i < len(row) else None) for c, i in columns.items()}
+            if all(_text(v) == "" for v in cells.values()):
+                continue
+            roster.rows += 1
+            _read_row(roster, index, cells, offset, sheet, seen_people, heads)
+    if not found_any and not roster.problems:
+        wanted = "、".join(HEADERS[c][0] for c in REQUIRED)
+        roster.problems.append(
+            RosterProblem(roster.file, None, f"没有找到表头（至少需要 {wanted} 列）")
+        )
+    return roster
+
+
+def _read_row(
+    roster: Roster,
+    index: _BuildingIndex,
+    cells: dict[str, Any],
+    row: int,
+    sheet: str | None,
+    seen_people: dict[tuple[str, str], int],
+    heads: dict[str, int],
+) -> None:
+    problems: list[RosterProblem] = []
+
+    def problem(column: str, reason: str) -> None:
+        problems.append(RosterProblem(roster.file, row, reason, HEADERS[column][0], sheet))
+
+    for column in REQUIRED:
+        if _text(cells.get(column)) == "":
+            problem(column, "缺少必填内容")
+    building_id, unit, room, name = None, None, _text(cells.get("room")), _text(cells.get("name"))
+    if _text(cells.get("building")):
+        building_id, reason = index.find(_text(cells["building"]))
+        if reason:
+            problem("building", reason)
+    unit_text = _text(cells.get("unit")).removesuffix("单元")
+    if unit_text:
+        if re.fullmatch(r"\d+", unit_text) and int(unit_text) >= 1:
+            unit = int(unit_text)
+        else:
+            problem("unit", f"单元 {unit_text!r} 应为正整数")
+    if len(room) > MAX_ROOM:
+        problem("room", f"房号过长（至多 {MAX_ROOM} 个字符）")
+    if len(name) > MAX_NAME:
+        problem("name", f"姓名过长（至多 {MAX_NAME} 个字符）")
+    relation = _text(cells.get("relation")) or "户主"
+    if len(relation) > MAX_RELATION:
+        problem("relation", f"与户主关系过长（至多 {MAX_RELATION} 个字符）")
+    gender = _GENDERS.get(_text(cells.get("gender")).lower())
+    if gender is None:
+        problem("gender", f"性别 {_text(cells.get('gender'))!r} 应为 男 或 女")
+    birth_year, reason = _birth_year(cells.get("birth_year"))
+    if reason:
+        problem("birth_year", reason)
+    phone, reason = _phone(cells.get("phone"))
+    if reason:
+        problem("phone", reason)
+    party, reason = _party(cells.get("party_member"))
+    if reason:
+        problem("party_member", reason)
+    tags, reason = _tags(cells.get("tags"))
+    if reason:
+        problem("tags", reason)
+    if building_id and unit and room:
+        household_id = f"{building_id}-{unit}-{room}"
+        if name and (household_id, name) in seen_people:
+            problem(
+                "name",
+                f"{name} 在 {household_id} 中重复（第 {seen_people[household_id, name]} 行）",
+            )
+        elif name:
+            seen_people[household_id, name] = row
+        if relation == "户主":
+            if household_id in heads:
+                problem("room", f"房号重复：{household_id} 已有户主（第 {heads[household_id]} 行）")
+            else:
+                heads[household_id] = row
+    if problems:
+        roster.problems.extend(problems)
+        return
+    household = roster.households.setdefault(
+        household_id,
+        RosterHousehold(household_id, building_id, unit, room, row, sheet or ""),
+    )
+    household.members.append(Person(name, relation, gender, birth_year, phone, party))
+    household.tags.extend(t for t in tags if t not in household.tags)
+
+
+# --- writing to the store ----------------------------------------------------------------
+
+
+def _member_state(resident: Resident | Person) -> dict[str, Any]:
+    return {
+        "name": resident.name,
+        "relation": resident.relation,
+        "gender": resident.gender,
+        "birth_year": resident.birth_year,
+        "phone": resident.phone,
+        "party_member": bool(resident.party_member),
+    }
+
+
+def apply_roster(session: Session, roster: Roster, *, actor: str) -> RosterOutcome:
+    """Write ``roster`` in ``session``'s transaction (add or update households), audited.
+
+    The caller's transaction makes it all or nothing; a roster with problems is refused.
+    """
+    if roster.problems:
+        msg = f"台账有 {len(roster.problems)} 个问题，未写入"
+        raise ImportInputError(msg, parameter="FILE")
+    outcome = RosterOutcome()
+    ids = list(roster.households)
+    existing = (
+        {
+            h.id: h
+            for h in session.scalars(
+                select(Household)
+                .where(Household.id.in_(ids))
+                .options(selectinload(Household.members))
+            )
+        }
+        if ids
+        else {}
+    )
+    added, updated = [], []
+    for household_id, incoming in roster.households.items():
+        current = existing.get(household_id)
+        if current is None:
+            session.add(
+                Household(
+                    id=household_id,
+                    building_id=incoming.building_id,
+                    unit=incoming.unit,
+                    room=incoming.room,
+                    tags=list(incoming.tags),
+                    members=[Resident(**_member_state(p)) for p in incoming.members],
+                )
+            )
+            added.append(household_id)
+            continue
+        if _update(session, current, incoming):
+            updated.append(household_id)
+        else:
+            outcome.unchanged += 1
+    outcome.added, outcome.updated = len(added), len(updated)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="roster.import",
+        target=f"roster:{Path(roster.file).name}",
+        after={
+            "rows": roster.rows,
+            "added": added,
+            "updated": updated,
+            "unchanged": outcome.unchanged,
+            "residents": roster.people,
+        },
+        note=f"导入住户台账 {Path(roster.file).name}",
+    )
+    return outcome
+
+
+def _update(session: Session, current: Household, incoming: RosterHousehold) -> bool:
+    """Bring ``current`` to the roster's state; whether anything changed."""
+    changed = False
+    if list(current.tags or []) != incoming.tags:
+        current.tags = list(incoming.tags)
+        changed = True
+    by_name = {r.name: r for r in current.members}
+    listed = set()
+    for person in incoming.members:
+        listed.add(person.name)
+        state = _member_state(person)
+        resident = by_name.get(person.name)
+        if resident is None:
+            current.members.append(Resident(**state))
+            changed = True
+        elif _member_state(resident) != state:
+            for key, value in state.items():
+                setattr(resident, key, value)
+            changed = True
+    for resident in list(current.members):
+        if resident.name not in listed:
+            current.members.remove(resident)
+            session.delete(resident)
+            changed = True
+    return changed
