@@ -243,7 +243,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="only n = 16 and 32")
     parser.add_argument("--sizes", type=int, nargs="*", help="block counts n to run")
-    parser.add_argument("--worker", choices=("validate", "walk", "coverage"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("validate", "walk", "coverage"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
