@@ -76,6 +76,12 @@ def measure_distances(
     to_station, nearest_station, line_to_station = {}, {}, {}
     for kind, label in STATION_KINDS.items():
         rows = np.flatnonzero(kinds == kind)
+        if len(rows) == 0:  # no station of this kind (an imported community often has none)
+            to_station[kind] = np.full(len(building_lonlat), np.inf)
+            nearest_station[kind] = np.full(len(building_lonlat), -1, dtype=np.int64)
+            line_to_station[kind] = np.full(len(building_lonlat), np.inf)
+            step(f"到最近{label}的步行距离")
+            continue
         targets = attach(network, station_lonlat[rows], max_attach_m=max_attach_m)
         index, distance = nearest_targets(network, buildings, targets)
         to_station[kind] = distance

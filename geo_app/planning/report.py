@@ -7,13 +7,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
+from geo_app.planning.candidates import attach_candidates, reach_matrix, thin_candidates
 from geo_app.planning.circle import CircleReport, circle_report
-from geo_app.planning.coverage import CoverageReport, coverage_curve, coverage_report
+from geo_app.planning.coverage import (
+    CoverageReport,
+    coverage_curve,
+    coverage_figures,
+    coverage_report,
+)
 from geo_app.planning.measure import CommunityDistances
 from geo_app.planning.rules import RuleResult, check_rules
 from geo_app.planning.settings import PlanningSettings
@@ -30,8 +37,6 @@ from geo_app.walking import (
     Isochrone,
     PointTooFarError,
     WalkNetwork,
-    attach,
-    distance_matrix,
     isochrone,
 )
 from layers import Community
@@ -59,6 +64,18 @@ class SitingResult:
     residents: int
     residents_covered_now: int
     solve_seconds: float
+    candidates_used: int = 0
+    thinning: str = ""
+
+    @property
+    def shown_maximal(self) -> SitingAnswer:
+        """The maximal-covering answer the page and downloads show (see :func:`shown`)."""
+        return shown(self.maximal, self.maximal_greedy, better=_covers_more)
+
+    @property
+    def shown_covering(self) -> SitingAnswer:
+        """The set-covering answer the page and downloads show (see :func:`shown`)."""
+        return shown(self.covering, self.covering_greedy, better=_fewer_sites)
 
     def sites(self, answer: SitingAnswer) -> list[dict[str, float | int]]:
         return [
@@ -78,6 +95,8 @@ class SitingResult:
             "k": self.k,
             "candidate_source": self.candidate_source,
             "candidates": len(self.candidates_lonlat),
+            "candidates_used": self.candidates_used,
+            "thinning": self.thinning,
             "residents": self.residents,
             "residents_covered_now": self.residents_covered_now,
             "maximal_covering": {
@@ -85,15 +104,47 @@ class SitingResult:
                 "greedy": answer(self.maximal_greedy),
                 "gap_residents": gap_residents,
                 "gap_share": round(gap_residents / exact_new, 4) if exact_new else 0.0,
+                **shown_dict(self.maximal, self.shown_maximal),
             },
             "set_covering": {
                 "exact": answer(self.covering),
                 "greedy": answer(self.covering_greedy),
                 "gap_sites": len(self.covering_greedy.selected) - len(self.covering.selected),
                 "uncoverable": list(self.uncoverable),
+                **shown_dict(self.covering, self.shown_covering),
             },
             "solve_seconds": round(self.solve_seconds, 3),
         }
+
+
+def _covers_more(a: SitingAnswer, b: SitingAnswer) -> bool:
+    return a.covered_weight > b.covered_weight
+
+
+def _fewer_sites(a: SitingAnswer, b: SitingAnswer) -> bool:
+    return a.covered_count >= b.covered_count and len(a.selected) < len(b.selected)
+
+
+def shown(
+    exact: SitingAnswer, greedy: SitingAnswer, *, better: Callable[[SitingAnswer, SitingAnswer],
+                                                                   bool]
+) -> SitingAnswer:
+    """The exact answer, unless the solver stopped at its time limit with one the greedy beats."""
+    if exact.proven_optimal or not better(greedy, exact):
+        return exact
+    return greedy
+
+
+def shown_dict(exact: SitingAnswer, answer: SitingAnswer) -> dict[str, object]:
+    """Which answer is shown, whether it is proven optimal, and a sentence saying so."""
+    if answer is exact and exact.proven_optimal:
+        note = "显示精确解（已证明最优）"
+    elif answer is exact:
+        gap = "" if exact.gap is None else f"，与最优解至多相差 {exact.gap:.1%}"
+        note = f"显示精确解：求解器在时限内未能证明最优{gap}"
+    else:
+        note = "显示贪心解：求解器在时限内未找到优于贪心解的整数解，最优性未证明"
+    return {"shown": answer.method, "optimal_proven": answer.proven_optimal, "shown_note": note}
 
 
 @dataclass(frozen=True)
@@ -150,11 +201,16 @@ def planner_report(
     started = time.perf_counter()
     buildings, grids = community.buildings, community.grids
     coverage = coverage_at(community, distances, threshold_m)
-    residents = buildings["residents"].to_numpy()
+    residents = buildings["residents"].to_numpy(dtype=np.int64)
     walk, line = distances.to_station[PARTY], distances.line_to_station[PARTY]
+    households = buildings["households"].to_numpy(dtype=np.int64)
     at_thresholds = [
-        {"threshold_m": t, **{kind: {"network": c.network.as_dict(), "buffer": c.buffer.as_dict()}
-                              for kind, c in coverage_at(community, distances, t).items()}}
+        {"threshold_m": t, **{kind: dict(zip(("network", "buffer"), (f.as_dict() for f in
+                                             coverage_figures(
+                                                 distances.to_station[kind],
+                                                 distances.line_to_station[kind], households,
+                                                 residents, threshold_m=t)), strict=True))
+                              for kind in STATION_KINDS}}
         for t in settings.thresholds_m
     ]
     steps = np.arange(CURVE_STEP_M, CURVE_MAX_M + 1, CURVE_STEP_M).tolist()
@@ -220,22 +276,35 @@ def propose_sites(
     settings: PlanningSettings,
     candidate_source: str,
 ) -> SitingResult:
-    """Maximal and set covering for new 党群服务站, exact and greedy, existing stations kept."""
+    """Maximal and set covering for new 党群服务站, exact and greedy, existing stations kept.
+
+    Candidates are thinned first (:mod:`.candidates`); answers' ``selected`` still index
+    ``candidates_lonlat``. The two exact models share ``settings.siting_time_limit_s``.
+    """
     started = time.perf_counter()
-    candidates = attach(network, candidates_lonlat, max_attach_m=settings.max_attach_m)
-    matrix = distance_matrix(network, distances.buildings, candidates, max_distance_m=threshold_m)
+    candidates_lonlat = np.asarray(candidates_lonlat, dtype=float).reshape(-1, 2)
     residents = community.buildings["residents"].to_numpy(dtype=float)
     covered_now = distances.to_station[PARTY] <= threshold_m
-    problem = CoveringProblem.from_distances(
-        matrix, threshold_m=threshold_m, weights=residents, already_covered=covered_now
-    )
-    limit = settings.siting_time_limit_s
+    demand = distances.buildings
+    open_rows = np.flatnonzero(~covered_now & demand.ok)
+    candidate_xy = np.column_stack(network.to_local(candidates_lonlat[:, 0],
+                                                    candidates_lonlat[:, 1]))
+    thinned = thin_candidates(candidate_xy, demand.xy[open_rows], threshold_m=threshold_m)
+    attached = attach_candidates(network, candidates_lonlat[thinned.kept],
+                                 max_attach_m=settings.max_attach_m)
+    reach = reach_matrix(network, demand, attached, threshold_m=threshold_m,
+                         demand_rows=open_rows)
+    # Back to the columns of the full candidate list, so answers name the planner's points.
+    reach = sp.csr_array(sp.coo_array(reach).tocsr() @ _columns(thinned.kept,
+                                                                len(candidates_lonlat)))
+    problem = CoveringProblem.from_reach(reach, weights=residents, already_covered=covered_now)
+    limit = settings.siting_time_limit_s / 2
     ids = community.buildings["id"].to_numpy(dtype=object)
     return SitingResult(
         threshold_m=threshold_m,
         k=k,
         candidate_source=candidate_source,
-        candidates_lonlat=np.asarray(candidates_lonlat, dtype=float).reshape(-1, 2),
+        candidates_lonlat=candidates_lonlat,
         maximal=maximal_covering(problem, k, time_limit_s=limit),
         maximal_greedy=greedy_maximal_covering(problem, k),
         covering=set_covering(problem, time_limit_s=limit),
@@ -244,7 +313,14 @@ def propose_sites(
         residents=int(residents.sum()),
         residents_covered_now=int(residents[covered_now].sum()),
         solve_seconds=time.perf_counter() - started,
+        candidates_used=len(thinned.kept),
+        thinning=thinned.note(),
     )
+
+
+def _columns(kept: np.ndarray, n: int) -> sp.csr_array:
+    """A 0/1 matrix taking column ``c`` of a thinned matrix to column ``kept[c]`` of ``n``."""
+    return sp.csr_array((np.ones(len(kept)), (np.arange(len(kept)), kept)), shape=(len(kept), n))
 
 
 def station_isochrones(
