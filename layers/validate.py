@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -71,11 +72,20 @@ def _type_name(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+def _loads(raw: bytes | str) -> Any:
+    """JSON text → Python, by orjson; what orjson refuses (NaN, other encodings, bad text)
+    goes through :func:`json.loads`, which reads it or words the error as it always has."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
 def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedLayer:
     """Parse and check one layer's text; cross-layer references are checked later."""
     issues: list[LayerIssue] = []
     try:
-        doc = json.loads(raw)
+        doc = _loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = f"（第 {exc.lineno} 行第 {exc.colno} 列）" if hasattr(exc, "lineno") else ""
         issues.append(LayerIssue(filename, f"不是有效的 JSON{where}：{exc}"))
@@ -98,25 +108,28 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
     feature_issues: list[list[LayerIssue]] = []
     plain = _PlainGeometries()
     built: dict[int, BaseGeometry] = {}
+    fids = [_feature_id(feature) for feature in raw_features]
     for index, feature in enumerate(raw_features):
-        fid = _feature_id(feature)
+        fid = fids[index]
+        before = len(plain.rows)
         found = list(_check_feature(schema, feature, filename, index, fid, plain=plain))
         feature_issues.append(found)
-        if not found and index not in plain.rows:
+        if not found and len(plain.rows) == before:  # checked alone, and fine
             built[index] = shape(feature["geometry"])
     # Pass 2, every plain geometry at once with shapely's array functions.
     for index, reason in plain.check():
         feature_issues[index].append(
-            LayerIssue(filename, reason, index, _feature_id(raw_features[index]), "geometry")
+            LayerIssue(filename, reason, index, fids[index], "geometry")
         )
     built.update(plain.built())
 
     features: list[ParsedFeature] = []
     first_index_of_id: dict[str, int] = {}
+    has_id = "id" in {f.name for f in schema.fields}
     for index, feature in enumerate(raw_features):
-        fid = _feature_id(feature)
+        fid = fids[index]
         found = feature_issues[index]
-        if fid is not None and "id" in {f.name for f in schema.fields}:
+        if fid is not None and has_id:
             if fid in first_index_of_id:
                 found.append(
                     LayerIssue(

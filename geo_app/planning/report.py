@@ -40,7 +40,7 @@ from geo_app.walking import (
     isochrone,
 )
 from layers import Community
-from layers.schema import STATION_KINDS
+from layers.schema import POI_CATEGORIES, STATION_KINDS
 
 PARTY = "party_service_station"
 #: Thresholds of the coverage chart, in metres.
@@ -159,6 +159,8 @@ class PlannerReport:
     circle: CircleReport
     siting: SitingResult
     seconds: dict[str, float] = field(default_factory=dict)
+    #: What the layers lack that the figures depend on, in Chinese (empty when nothing).
+    notes: tuple[str, ...] = ()
 
     @property
     def stations(self) -> CoverageReport:
@@ -180,6 +182,7 @@ class PlannerReport:
             "rules": [rule.as_dict() for rule in self.rules],
             "circle": self.circle.as_dict(),
             "siting": self.siting.as_dict(),
+            "notes": list(self.notes),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
 
@@ -242,8 +245,31 @@ def planner_report(
     seconds["siting"] = time.perf_counter() - started
     return PlannerReport(
         threshold_m=threshold_m, coverage=coverage, at_thresholds=at_thresholds, curve=curve,
-        rules=rules, circle=circle, siting=siting, seconds=seconds,
+        rules=rules, circle=circle, siting=siting, seconds=seconds, notes=layer_notes(community),
     )
+
+
+def layer_notes(community: Community) -> tuple[str, ...]:
+    """What is absent from the layers — normal in an imported community — said plainly."""
+    notes = []
+    buildings, grids = community.buildings, community.grids
+    if len(buildings) == 0:
+        notes.append("楼栋图层为空：覆盖率、生活圈与选址均无从计算，各项比例显示为“—”。")
+    kinds = set(community.stations["kind"])
+    for kind, label in STATION_KINDS.items():
+        if kind not in kinds:
+            notes.append(f"图层中没有{label}：{label}的覆盖人数为 0，覆盖率为 0%。")
+    categories = set(community.pois["category"])
+    missing = [c for c in POI_CATEGORIES if c not in categories]
+    if missing:
+        notes.append(f"没有以下类别的便民设施，任何楼栋都按步行不可达计：{'、'.join(missing)}。")
+    occupied = set(buildings["grid_id"])
+    empty = [f"{gid}（{name}）" for gid, name in zip(grids["id"], grids["name"], strict=True)
+             if gid not in occupied]
+    if empty:
+        notes.append(f"以下网格内没有楼栋，其覆盖率与生活圈等级不适用（显示为“—”/未达标）："
+                     f"{'、'.join(empty)}。")
+    return tuple(notes)
 
 
 def coverage_at(
