@@ -58,10 +58,22 @@ def _feature(properties: dict, geometry: dict) -> dict:
     return {"type": "Feature", "properties": properties, "geometry": geometry}
 
 
-def _box(x0: np.ndarray, y0: np.ndarray, w: float, h: float) -> np.ndarray:
-    """Closed rings (n, 5, 2) of axis-aligned boxes, in metres."""
-    corners = np.array([(0, 0), (w, 0), (w, h), (0, h), (0, 0)], dtype=float)
-    return np.stack([x0, y0], axis=-1)[:, None, :] + corners[None]
+def _box(x0: np.ndarray, y0: np.ndarray, w: float, h: float, *, step: float = 0.0) -> np.ndarray:
+    """Closed rings (n, m, 2) of axis-aligned boxes, in metres, with a vertex every ``step``
+    metres along each side (so street crossings on the edge are vertices, exactly)."""
+    def side(length: float) -> np.ndarray:
+        count = max(1, round(length / step)) if step else 1
+        return np.linspace(0.0, length, count + 1)[:-1]
+
+    xs, ys = side(w), side(h)
+    ring = np.concatenate([
+        np.column_stack([xs, np.zeros_like(xs)]),
+        np.column_stack([np.full_like(ys, w), ys]),
+        np.column_stack([w - xs, np.full_like(xs, h)]),
+        np.column_stack([np.zeros_like(ys), h - ys]),
+        [[0.0, 0.0]],
+    ])
+    return np.stack([x0, y0], axis=-1)[:, None, :] + ring[None]
 
 
 def generate(n: int, directory: Path) -> dict[str, int]:
@@ -82,7 +94,7 @@ def generate(n: int, directory: Path) -> dict[str, int]:
     directory.mkdir(parents=True, exist_ok=True)
     side = n * BLOCK_M
     code = "340121400001"
-    boundary = lonlat(_box(np.array([0.0]), np.array([0.0]), side, side))[0]
+    boundary = lonlat(_box(np.array([0.0]), np.array([0.0]), side, side, step=BLOCK_M))[0]
     layers: dict[str, list[dict]] = {
         "boundary": [_feature({"id": code, "name": "合成社区"},
                               {"type": "Polygon", "coordinates": [boundary.tolist()]})],
@@ -90,7 +102,7 @@ def generate(n: int, directory: Path) -> dict[str, int]:
     g = n // BLOCKS_PER_GRID
     gi, gj = (a.ravel() for a in np.meshgrid(np.arange(g), np.arange(g), indexing="ij"))
     grid_m = BLOCKS_PER_GRID * BLOCK_M
-    rings = lonlat(_box(gi * grid_m, gj * grid_m, grid_m, grid_m))
+    rings = lonlat(_box(gi * grid_m, gj * grid_m, grid_m, grid_m, step=BLOCK_M))
     grid_id = [f"{code}-{i:03d}{j:03d}" for i, j in zip(gi, gj, strict=True)]
     layers["grids"] = [
         _feature({"id": gid, "name": f"第{k + 1}网格", "parent": code, "leader": f"网格长{k + 1}"},

@@ -327,8 +327,9 @@ def path_intersections(lines: Any, area: Any = None) -> np.ndarray:
     segments = shapely.get_parts(noded)
     ends = np.concatenate([shapely.get_coordinates(shapely.get_point(segments, 0)),
                            shapely.get_coordinates(shapely.get_point(segments, -1))])
-    keys, degree = np.unique(np.round(ends, SNAP_DECIMALS), axis=0, return_counts=True)
-    points = keys[degree >= 3].reshape(-1, 2)
+    _, first, degree = np.unique(np.round(ends, SNAP_DECIMALS), axis=0, return_index=True,
+                                 return_counts=True)
+    points = ends[first[degree >= 3]].reshape(-1, 2)  # the junction itself, not its rounding
     if area is not None and len(points):
         points = points[shapely.intersects_xy(area, points[:, 0], points[:, 1])]
     return points
