@@ -7,9 +7,9 @@ a buffer counts buildings as covered that a walk through the gates never reaches
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -56,9 +56,11 @@ class GridCoverage:
         }
 
 
-@dataclass(frozen=True)
-class BuildingDistance:
-    """A building with its walking and straight-line distance to the nearest station."""
+class BuildingDistance(NamedTuple):
+    """A building with its walking and straight-line distance to the nearest station.
+
+    A named tuple, not a dataclass: a district's report lists tens of thousands of them.
+    """
 
     building_id: str
     name: str
@@ -69,7 +71,7 @@ class BuildingDistance:
     buffer_distance_m: float | None
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return self._asdict()
 
 
 @dataclass(frozen=True)
@@ -236,8 +238,8 @@ def _building_rows(
             grid_id=str(grid_id),
             households=int(households),
             residents=int(residents),
-            distance_m=_metres(walk),
-            buffer_distance_m=_metres(line),
+            distance_m=walk,
+            buffer_distance_m=line,
         )
         for bid, name, grid_id, households, residents, walk, line in zip(
             picked["id"].tolist(),
@@ -245,15 +247,18 @@ def _building_rows(
             picked["grid_id"].tolist(),
             picked["households"].tolist(),
             picked["residents"].tolist(),
-            network_m[rows].tolist(),
-            buffer_m[rows].tolist(),
+            _metres_list(network_m[rows]),
+            _metres_list(buffer_m[rows]),
             strict=True,
         )
     )
 
 
-def _metres(value: float) -> float | None:
-    return round(float(value), 1) if math.isfinite(value) else None
+def _metres_list(values: np.ndarray) -> list[float | None]:
+    """Metres to a decimetre, ``None`` where infinite (unreachable)."""
+    rounded = np.round(values, 1).tolist()
+    finite = np.isfinite(values).tolist()
+    return [v if ok else None for v, ok in zip(rounded, finite, strict=True)]
 
 
 def share(part: float, whole: float) -> float | None:

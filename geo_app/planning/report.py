@@ -104,14 +104,17 @@ class SitingResult:
                 "greedy": answer(self.maximal_greedy),
                 "gap_residents": gap_residents,
                 "gap_share": round(gap_residents / exact_new, 4) if exact_new else 0.0,
-                **shown_dict(self.maximal, self.shown_maximal),
+                **shown_dict(self.maximal, self.shown_maximal,
+                             gained=self.shown_maximal.covered_weight
+                             - self.residents_covered_now),
             },
             "set_covering": {
                 "exact": answer(self.covering),
                 "greedy": answer(self.covering_greedy),
                 "gap_sites": len(self.covering_greedy.selected) - len(self.covering.selected),
                 "uncoverable": list(self.uncoverable),
-                **shown_dict(self.covering, self.shown_covering),
+                **shown_dict(self.covering, self.shown_covering,
+                             sites=len(self.shown_covering.selected)),
             },
             "solve_seconds": round(self.solve_seconds, 3),
         }
@@ -135,16 +138,28 @@ def shown(
     return greedy
 
 
-def shown_dict(exact: SitingAnswer, answer: SitingAnswer) -> dict[str, object]:
-    """Which answer is shown, whether it is proven optimal, and a sentence saying so."""
+def shown_dict(
+    exact: SitingAnswer, answer: SitingAnswer, *, gained: float | None = None,
+    sites: int | None = None,
+) -> dict[str, object]:
+    """Which answer is shown, whether it is proven optimal, how far from optimal it may be
+    (against the exact solve's bound: ``gained`` weight for maximal covering, ``sites`` for set
+    covering), and a sentence saying so."""
+    gap = answer.gap
+    if answer is not exact and exact.bound is not None:
+        if gained is not None and exact.bound > 0:
+            gap = max(0.0, (exact.bound - gained) / exact.bound)
+        elif sites:
+            gap = max(0.0, (sites - exact.bound) / sites)
+    far = "" if gap is None else f"，与最优解至多相差 {gap:.1%}"
     if answer is exact and exact.proven_optimal:
         note = "显示精确解（已证明最优）"
     elif answer is exact:
-        gap = "" if exact.gap is None else f"，与最优解至多相差 {exact.gap:.1%}"
-        note = f"显示精确解：求解器在时限内未能证明最优{gap}"
+        note = f"显示精确解：求解器在时限内未能证明最优{far}"
     else:
-        note = "显示贪心解：求解器在时限内未找到优于贪心解的整数解，最优性未证明"
-    return {"shown": answer.method, "optimal_proven": answer.proven_optimal, "shown_note": note}
+        note = f"显示贪心解：求解器在时限内未找到优于贪心解的整数解，最优性未证明{far}"
+    return {"shown": answer.method, "optimal_proven": answer.proven_optimal,
+            "shown_gap": None if gap is None else round(gap, 4), "shown_note": note}
 
 
 @dataclass(frozen=True)
@@ -305,7 +320,8 @@ def propose_sites(
     """Maximal and set covering for new 党群服务站, exact and greedy, existing stations kept.
 
     Candidates are thinned first (:mod:`.candidates`); answers' ``selected`` still index
-    ``candidates_lonlat``. The two exact models share ``settings.siting_time_limit_s``.
+    ``candidates_lonlat``. The two exact models share ``settings.siting_time_limit_s``: each
+    stopped by it reports how far from optimal its answer may be.
     """
     started = time.perf_counter()
     candidates_lonlat = np.asarray(candidates_lonlat, dtype=float).reshape(-1, 2)
@@ -324,16 +340,19 @@ def propose_sites(
     reach = sp.csr_array(sp.coo_array(reach).tocsr() @ _columns(thinned.kept,
                                                                 len(candidates_lonlat)))
     problem = CoveringProblem.from_reach(reach, weights=residents, already_covered=covered_now)
-    limit = settings.siting_time_limit_s / 2
+    # One time budget for both models: set covering gets what maximal covering leaves.
+    solving = time.perf_counter()
+    maximal = maximal_covering(problem, k, time_limit_s=settings.siting_time_limit_s / 2)
+    left = settings.siting_time_limit_s - (time.perf_counter() - solving)
     ids = community.buildings["id"].to_numpy(dtype=object)
     return SitingResult(
         threshold_m=threshold_m,
         k=k,
         candidate_source=candidate_source,
         candidates_lonlat=candidates_lonlat,
-        maximal=maximal_covering(problem, k, time_limit_s=limit),
+        maximal=maximal,
         maximal_greedy=greedy_maximal_covering(problem, k),
-        covering=set_covering(problem, time_limit_s=limit),
+        covering=set_covering(problem, time_limit_s=max(left, settings.siting_time_limit_s / 2)),
         covering_greedy=greedy_set_covering(problem),
         uncoverable=tuple(str(i) for i in ids[problem.uncoverable]),
         residents=int(residents.sum()),

@@ -150,7 +150,12 @@ def buildings_in_one_grid(
     grid_geometries = grids.geometry.to_numpy()
     grid_ids = grids["id"].to_numpy(dtype=object)
     rows, cols = shapely.STRtree(grid_geometries).query(footprints, predicate="intersects")
-    shares = shapely.area(shapely.intersection(footprints[rows], grid_geometries[cols]))
+    # A footprint inside the grid shares all of its area; only the others are intersected.
+    shares = shapely.area(footprints[rows])
+    partly = ~shapely.covered_by(footprints[rows], grid_geometries[cols])
+    shares[partly] = shapely.area(
+        shapely.intersection(footprints[rows[partly]], grid_geometries[cols[partly]])
+    )
     inside = shares > tolerance_m2
     rows, cols = rows[inside], cols[inside]
     order = np.lexsort((cols, rows))  # per building, grids in the layer's order

@@ -47,9 +47,10 @@ PLANNING_DEFAULTS: dict[str, Any] = {
         },
         {"grade": "品质型", "groups": [], "min_basic": 12, "min_quality": 4},
     ],
-    # Siting: how many new sites to propose, and the solver's time limit in seconds.
+    # Siting: how many new sites to propose, and the time both exact models share, in seconds
+    # (a solve stopped by it shows the better of its answer and the greedy one, with the gap).
     "SITING_K": 2,
-    "SITING_TIME_LIMIT_S": 10.0,
+    "SITING_TIME_LIMIT_S": 4.0,
     # Where buildings and stations may join the walking network.
     "MAX_ATTACH_M": 300.0,
 }
@@ -86,7 +87,7 @@ class PlanningSettings:
         default_factory=lambda: grade_rules(PLANNING_DEFAULTS["CIRCLE_GRADES"])
     )
     siting_k: int = 2
-    siting_time_limit_s: float = 10.0
+    siting_time_limit_s: float = 4.0
     max_attach_m: float = 300.0
 
     @property

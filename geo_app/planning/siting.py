@@ -112,6 +112,9 @@ class SitingAnswer:
     #: Relative gap between this answer and the best bound proven (0 when optimal; None when
     #: no bound is known, e.g. for a greedy answer).
     gap: float | None = None
+    #: The best bound proven on the optimum: for maximal covering an upper bound on the weight
+    #: new sites can add, for set covering a lower bound on the sites needed (None: unknown).
+    bound: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -122,11 +125,12 @@ class SitingAnswer:
             "proven_optimal": self.proven_optimal,
             "status": self.status,
             "gap": None if self.gap is None else round(self.gap, 4),
+            "bound": self.bound,
         }
 
 
 def _answer(problem: CoveringProblem, method: str, selected: list[int], *, proven: bool,
-            status: str, gap: float | None = None) -> SitingAnswer:
+            status: str, gap: float | None = None, bound: float | None = None) -> SitingAnswer:
     covered = problem.covered_by(selected)
     return SitingAnswer(
         method=method,
@@ -136,6 +140,7 @@ def _answer(problem: CoveringProblem, method: str, selected: list[int], *, prove
         proven_optimal=proven,
         status=status,
         gap=0.0 if proven else gap,
+        bound=bound,
     )
 
 
@@ -185,6 +190,8 @@ def _status_text(
     """
     if result.status == MILP_OPTIMAL:
         return True, "已证明最优", 0.0
+    if result.x is not None and bound is not None and abs(bound - objective) <= 1e-9:
+        return True, "已证明最优（达到界）", 0.0
     if result.x is None:
         return False, f"求解未完成：{result.message}", None
     if bound is None or not np.isfinite(bound):
@@ -209,6 +216,23 @@ def maximal_covering(
     if rows.size == 0 or k <= 0:
         return _answer(problem, "exact", [], proven=True, status="已证明最优（无可新增覆盖的需求）")
     reach, columns, weights = _useful(problem, rows, problem.weights[rows])
+    # A site can be part of an optimal answer only if it and the k − 1 heaviest sites together
+    # could add as much as the greedy answer does: drop every other site (and what only they
+    # reach) before the solver sees them.
+    column_weight = reach.T @ weights
+    greedy = _greedy(sp.csc_array(reach), weights, np.zeros(len(weights), dtype=bool),
+                     max_sites=k)
+    greedy_gain = float(weights[np.asarray(reach[:, greedy].sum(axis=1)).ravel() > 0].sum())
+    heaviest = np.sort(column_weight)[::-1]
+    if greedy_gain >= heaviest[:k].sum() - 1e-9:  # no k sites can add more than the greedy's
+        return _answer(problem, "exact", columns[greedy].tolist(), proven=True,
+                       status="已证明最优（贪心解达到上界）", bound=greedy_gain)
+    others = float(heaviest[: k - 1].sum())
+    promising = np.flatnonzero(column_weight + others >= greedy_gain - 1e-9)
+    reach = sp.csr_array(reach[:, promising])
+    columns = columns[promising]
+    reached = np.asarray(reach.sum(axis=1)).ravel() > 0
+    reach, weights = sp.csr_array(reach[np.flatnonzero(reached)]), weights[reached]
     n_y, n_x = reach.shape
     site_penalty = 0.5 / (k + 1)  # weights are counts: the penalties sum to under one
     cost = np.concatenate([np.full(n_x, site_penalty), -weights])
@@ -232,18 +256,20 @@ def maximal_covering(
     gained = answer.covered_weight - float(problem.weights[problem.already_covered].sum())
     # Upper bounds on the weight k new sites can add: the k heaviest sites' own weights, and
     # the solver's dual bound (cost ≥ L, so weight ≤ penalties − L ≤ k·penalty − L).
-    column_weight = np.sort(reach.T @ weights)[::-1]
-    bound = float(column_weight[:k].sum())
+    bound = float(np.sort(column_weight)[::-1][:k].sum())
     dual = getattr(result, "mip_dual_bound", None)
     if dual is not None and np.isfinite(dual):
         bound = min(bound, k * site_penalty - float(dual))
-    proven, status, gap = _status_text(result, objective=gained, bound=max(bound, gained))
-    return _answer(problem, "exact", selected, proven=proven, status=status, gap=gap)
+    bound = max(bound, gained)
+    proven, status, gap = _status_text(result, objective=gained, bound=bound)
+    return _answer(problem, "exact", selected, proven=proven, status=status, gap=gap,
+                   bound=bound)
 
 
 def greedy_maximal_covering(problem: CoveringProblem, k: int) -> SitingAnswer:
     """Add, ``k`` times, the site that covers the most still-uncovered weight (ties: lowest)."""
-    selected = _greedy(problem, problem.weights, problem.already_covered.copy(), max_sites=k)
+    selected = _greedy(problem.reach, problem.weights, problem.already_covered.copy(),
+                       max_sites=k)
     return _answer(problem, "greedy", selected, proven=False, status="贪心近似解")
 
 
@@ -261,6 +287,12 @@ def set_covering(problem: CoveringProblem, *, time_limit_s: float = 10.0) -> Sit
         return _answer(problem, "exact", [], proven=True, status="已证明最优（无需新增站点）")
     reach, columns, _ = _useful(problem, rows, np.ones(len(rows)))
     n_x = reach.shape[1]
+    packing = float(_packing_bound(reach))
+    greedy = _greedy(reach, np.ones(reach.shape[0]), np.zeros(reach.shape[0], dtype=bool),
+                     max_sites=None)
+    if len(greedy) <= packing:  # as few sites as any cover needs
+        return _answer(problem, "exact", columns[greedy].tolist(), proven=True,
+                       status="已证明最优（贪心解达到下界）", bound=packing)
     result = milp(
         np.ones(n_x),
         integrality=np.ones(n_x),
@@ -270,21 +302,46 @@ def set_covering(problem: CoveringProblem, *, time_limit_s: float = 10.0) -> Sit
     )
     selected = [] if result.x is None else columns[np.flatnonzero(result.x > 0.5)].tolist()
     dual = getattr(result, "mip_dual_bound", None)
-    bound = 1.0 if dual is None or not np.isfinite(dual) else max(1.0, math.ceil(dual - 1e-6))
+    bound = packing
+    if dual is not None and np.isfinite(dual):
+        bound = max(bound, math.ceil(dual - 1e-6))
+    if selected:
+        bound = min(bound, float(len(selected)))
     proven, status, gap = _status_text(result, objective=float(len(selected)), bound=bound)
-    return _answer(problem, "exact", selected, proven=proven, status=status, gap=gap)
+    return _answer(problem, "exact", selected, proven=proven, status=status, gap=gap,
+                   bound=bound)
+
+
+def _packing_bound(reach: sp.csr_array) -> int:
+    """A lower bound on the sites any cover needs: demand rows no one site reaches two of.
+
+    Rows are taken fewest candidates first; a row joins when none of its candidates reaches
+    a row already taken. Each taken row needs a site of its own.
+    """
+    reach = sp.csr_array(reach)
+    indptr, indices = reach.indptr, reach.indices
+    column_ptr, column_rows = (lambda m: (m.indptr, m.indices))(sp.csc_array(reach))
+    blocked = np.zeros(reach.shape[0], dtype=bool)
+    taken = 0
+    for row in np.argsort(np.diff(indptr), kind="stable"):
+        if blocked[row]:
+            continue
+        taken += 1
+        for col in indices[indptr[row]:indptr[row + 1]]:
+            blocked[column_rows[column_ptr[col]:column_ptr[col + 1]]] = True  # share a site
+    return taken
 
 
 def greedy_set_covering(problem: CoveringProblem) -> SitingAnswer:
     """Add the site covering the most uncovered demand points until all coverable are covered."""
     covered = problem.already_covered.copy()
     covered[problem.uncoverable] = True  # nothing can cover them: do not chase them
-    selected = _greedy(problem, np.ones(len(covered)), covered, max_sites=None)
+    selected = _greedy(problem.reach, np.ones(len(covered)), covered, max_sites=None)
     return _answer(problem, "greedy", selected, proven=False, status="贪心近似解")
 
 
 def _greedy(
-    problem: CoveringProblem, weights: np.ndarray, covered: np.ndarray, *, max_sites: int | None
+    reach: sp.sparray, weights: np.ndarray, covered: np.ndarray, *, max_sites: int | None
 ) -> list[int]:
     """Repeatedly pick the site adding the most uncovered ``weights`` (ties: lowest index),
     until ``max_sites`` are picked (``None``: no limit) or no site adds anything.
@@ -293,7 +350,7 @@ def _greedy(
     recomputed, still tops every other site's last known gain is the greedy choice; only the
     sites that reach the top are recomputed.
     """
-    reach = sp.csc_array(problem.reach)
+    reach = sp.csc_array(reach)
     reach.sort_indices()
     indptr, indices = reach.indptr, reach.indices
     open_weight = weights * ~covered
