@@ -16,10 +16,11 @@ from scipy.spatial.distance import cdist
 from geo_app.planning.candidates import merge_close, reach_matrix, thin_candidates
 from geo_app.planning.circle import grade_of, grades_of
 from geo_app.planning.measure import measure_distances
-from geo_app.planning.report import default_candidates, propose_sites, shown_dict
+from geo_app.planning.report import SitingResult, default_candidates, propose_sites, shown_dict
 from geo_app.planning.settings import PlanningSettings
 from geo_app.planning.siting import (
     CoveringProblem,
+    SitingAnswer,
     greedy_maximal_covering,
     greedy_set_covering,
     maximal_covering,
@@ -189,3 +190,42 @@ def test_exhaustive_small_case_still_exact() -> None:
     answer = maximal_covering(problem, 2)
     assert answer.proven_optimal and answer.covered_weight == best == 14
     assert answer.gap == 0.0
+
+
+def answer(method: str, sites: int, weight: float, *, proven: bool, bound: float | None = None
+           ) -> SitingAnswer:
+    return SitingAnswer(method=method, selected=tuple(range(sites)), covered_weight=weight,
+                        covered_count=10, proven_optimal=proven, status="", bound=bound)
+
+
+def test_the_report_shows_greedy_when_a_stopped_solve_is_worse_and_says_how_far() -> None:
+    lonlat = np.zeros((20, 2))
+    result = SitingResult(
+        threshold_m=500, k=2, candidate_source="", candidates_lonlat=lonlat,
+        maximal=answer("exact", 2, 900, proven=False, bound=1000),  # 800 new, bound 1000 new
+        maximal_greedy=answer("greedy", 2, 950, proven=False),  # 850 new
+        covering=answer("exact", 12, 0, proven=False, bound=8),
+        covering_greedy=answer("greedy", 10, 0, proven=False),
+        uncoverable=(), residents=2000, residents_covered_now=100, solve_seconds=1.0,
+    ).as_dict()
+    mclp, lscp = result["maximal_covering"], result["set_covering"]
+    assert mclp["shown"] == "greedy" and mclp["optimal_proven"] is False
+    assert mclp["shown_gap"] == 0.15  # (1000 − 850) / 1000
+    assert lscp["shown"] == "greedy"
+    assert lscp["shown_gap"] == 0.2  # (10 − 8) / 10
+    assert "贪心" in lscp["shown_note"] and "20.0%" in lscp["shown_note"]
+
+
+def test_the_report_shows_a_proven_exact_answer() -> None:
+    result = SitingResult(
+        threshold_m=500, k=2, candidate_source="", candidates_lonlat=np.zeros((5, 2)),
+        maximal=answer("exact", 2, 900, proven=True, bound=800),
+        maximal_greedy=answer("greedy", 2, 900, proven=False),
+        covering=answer("exact", 3, 0, proven=True, bound=3),
+        covering_greedy=answer("greedy", 4, 0, proven=False),
+        uncoverable=(), residents=2000, residents_covered_now=100, solve_seconds=1.0,
+    ).as_dict()
+    for key in ("maximal_covering", "set_covering"):
+        assert result[key]["shown"] == "exact"
+        assert result[key]["optimal_proven"] is True
+        assert result[key]["shown_note"] == "显示精确解（已证明最优）"
