@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import orjson
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -70,11 +72,20 @@ def _type_name(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+def _loads(raw: bytes | str) -> Any:
+    """JSON text → Python, by orjson; what orjson refuses (NaN, other encodings, bad text)
+    goes through :func:`json.loads`, which reads it or words the error as it always has."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
 def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedLayer:
     """Parse and check one layer's text; cross-layer references are checked later."""
     issues: list[LayerIssue] = []
     try:
-        doc = json.loads(raw)
+        doc = _loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = f"（第 {exc.lineno} 行第 {exc.colno} 列）" if hasattr(exc, "lineno") else ""
         issues.append(LayerIssue(filename, f"不是有效的 JSON{where}：{exc}"))
@@ -91,14 +102,36 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
         issues.append(LayerIssue(filename, "缺少 features 数组", field="features"))
         return ParsedLayer(schema, [], issues)
 
+    # Pass 1, per feature in Python: structure and properties. A geometry of plain structure
+    # (Point, LineString or Polygon of [lon, lat] pairs) is kept for the array checks of pass 2;
+    # any other is checked feature by feature, as always.
+    feature_issues: list[list[LayerIssue]] = []
+    plain = _PlainGeometries()
+    built: dict[int, BaseGeometry] = {}
+    fids = [_feature_id(feature) for feature in raw_features]
+    for index, feature in enumerate(raw_features):
+        fid = fids[index]
+        before = len(plain.rows)
+        found = list(_check_feature(schema, feature, filename, index, fid, plain=plain))
+        feature_issues.append(found)
+        if not found and len(plain.rows) == before:  # checked alone, and fine
+            built[index] = shape(feature["geometry"])
+    # Pass 2, every plain geometry at once with shapely's array functions.
+    for index, reason in plain.check():
+        feature_issues[index].append(
+            LayerIssue(filename, reason, index, fids[index], "geometry")
+        )
+    built.update(plain.built())
+
     features: list[ParsedFeature] = []
     first_index_of_id: dict[str, int] = {}
+    has_id = "id" in {f.name for f in schema.fields}
     for index, feature in enumerate(raw_features):
-        fid = _feature_id(feature)
-        feature_issues = list(_check_feature(schema, feature, filename, index, fid))
-        if fid is not None and "id" in {f.name for f in schema.fields}:
+        fid = fids[index]
+        found = feature_issues[index]
+        if fid is not None and has_id:
             if fid in first_index_of_id:
-                feature_issues.append(
+                found.append(
                     LayerIssue(
                         filename,
                         f"id 重复（与要素 #{first_index_of_id[fid]} 相同）",
@@ -109,11 +142,132 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
                 )
             else:
                 first_index_of_id[fid] = index
-        if feature_issues:
-            issues.extend(feature_issues)
+        if found:
+            issues.extend(found)
             continue
-        features.append(ParsedFeature(index, shape(feature["geometry"]), feature["properties"]))
+        features.append(ParsedFeature(index, built[index], feature["properties"]))
     return ParsedLayer(schema, features, issues)
+
+
+class _PlainGeometries:
+    """Plain geometries gathered feature by feature, then built and checked as arrays.
+
+    A geometry is plain when it is a Point, LineString or Polygon whose every position is a
+    list of two numbers, lines have two positions or more and rings four or more, closed.
+    Its coordinate problems, emptiness, validity and zero length are then found for all at
+    once; a feature with a coordinate problem is re-checked alone, so its message is the one
+    :func:`_check_geometry` gives.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []  # feature index of each plain geometry
+        self.types: list[str] = []
+        self.features: list[dict[str, Any]] = []
+        self.xy: list[list[float]] = []
+        self.ring_of_position: list[int] = []
+        self.part_of_ring: list[int] = []
+        self._geometries: np.ndarray | None = None
+        self._ok: np.ndarray | None = None
+
+    def add(self, index: int, feature: dict[str, Any]) -> bool:
+        """Keep ``feature``'s geometry when it is plain; False (nothing kept) when not."""
+        geom = feature["geometry"]
+        gtype, coords = geom["type"], geom["coordinates"]
+        if gtype == "Point":
+            rings = [[coords]]
+        elif gtype == "LineString":
+            rings = [coords] if len(coords) >= 2 else None
+        elif gtype == "Polygon":
+            rings = coords if all(_closed_ring(ring) for ring in coords) else None
+        else:
+            rings = None
+        if rings is None or not all(_pairs(ring) for ring in rings):
+            return False
+        geometry = len(self.rows)
+        first_ring = len(self.part_of_ring)
+        for number, ring in enumerate(rings):
+            self.xy.extend(ring)
+            self.ring_of_position.extend([first_ring + number] * len(ring))
+            self.part_of_ring.append(geometry)
+        self.rows.append(index)
+        self.types.append(gtype)
+        self.features.append(feature)
+        return True
+
+    def check(self) -> Iterator[tuple[int, str]]:
+        """(feature index, reason) of every plain geometry with a problem, in feature order."""
+        n = len(self.rows)
+        if n == 0:
+            self._geometries = np.empty(0, dtype=object)
+            return
+        xy = np.asarray(self.xy, dtype=float).reshape(-1, 2)
+        ring = np.asarray(self.ring_of_position, dtype=np.int64)
+        part = np.asarray(self.part_of_ring, dtype=np.int64)
+        lon, lat = xy[:, 0], xy[:, 1]
+        bad_position = ~(np.isfinite(lon) & np.isfinite(lat)) | (np.abs(lat) > 90) | (
+            np.abs(lon) > 180)
+        bad = np.zeros(n, dtype=bool)
+        bad[part[ring[bad_position]]] = True
+        types = np.asarray(self.types)
+        geometries = np.full(n, None, dtype=object)
+        for gtype in ("Point", "LineString", "Polygon"):
+            rows = np.flatnonzero((types == gtype) & ~bad)
+            if len(rows):
+                geometries[rows] = self._build(gtype, rows, xy, ring, part)
+        good = np.flatnonzero(~bad)
+        reasons: dict[int, str] = {}
+        for row in np.flatnonzero(bad):
+            reasons[row] = next(_check_geometry_of(types[row], self.features[row]))
+        empty = shapely.is_empty(geometries[good])
+        valid = shapely.is_valid(geometries[good])
+        lines = np.isin(types[good], ["LineString"])
+        zero = lines & (shapely.length(geometries[good]) == 0)
+        for row in good[empty]:
+            reasons[row] = "几何为空"
+        for row in good[~empty & ~valid]:
+            reason = _explain(shapely.is_valid_reason(geometries[row]))
+            reasons[row] = f"几何无效：{reason}"
+        for row in good[~empty & valid & zero]:
+            reasons[row] = "线段长度为零"
+        self._geometries = geometries
+        self._ok = np.ones(n, dtype=bool)
+        self._ok[list(reasons)] = False
+        for row in sorted(reasons):
+            yield self.rows[row], reasons[row]
+
+    @staticmethod
+    def _build(gtype: str, rows: np.ndarray, xy: np.ndarray, ring: np.ndarray,
+               part: np.ndarray) -> np.ndarray:
+        """The geometries ``rows`` (all of ``gtype``), built in one call per kind."""
+        rings = np.flatnonzero(np.isin(part, rows))
+        positions = np.isin(ring, rings)
+        # Renumber rings and geometries 0, 1, … in order, as shapely's ``indices`` want.
+        ring_index = np.searchsorted(rings, ring[positions])
+        if gtype == "Point":
+            return shapely.points(xy[positions])
+        if gtype == "LineString":
+            return shapely.linestrings(xy[positions], indices=ring_index)
+        linear = shapely.linearrings(xy[positions], indices=ring_index)
+        return shapely.polygons(linear, indices=np.searchsorted(rows, part[rings]))
+
+    def built(self) -> dict[int, BaseGeometry]:
+        """Feature index → geometry, for the plain geometries that passed every check."""
+        if self._geometries is None or self._ok is None:
+            return {}
+        return {self.rows[row]: self._geometries[row] for row in np.flatnonzero(self._ok)}
+
+
+def _pairs(positions: Any) -> bool:
+    """Every item of ``positions`` is a list of exactly two numbers."""
+    return isinstance(positions, list) and all(
+        type(p) is list and len(p) == 2 and isinstance(p[0], int | float)
+        and isinstance(p[1], int | float)
+        for p in positions
+    )
+
+
+def _closed_ring(ring: Any) -> bool:
+    return isinstance(ring, list) and len(ring) >= 4 and ring[0] == ring[-1]
 
 
 def check_references(
@@ -167,8 +321,16 @@ def _feature_id(feature: Any) -> str | None:
 
 
 def _check_feature(
-    schema: LayerSchema, feature: Any, filename: str, index: int, fid: str | None
+    schema: LayerSchema,
+    feature: Any,
+    filename: str,
+    index: int,
+    fid: str | None,
+    *,
+    plain: _PlainGeometries,
 ) -> Iterator[LayerIssue]:
+    """The feature's issues; a plain geometry goes to ``plain``, to be checked with the rest."""
+
     def issue(reason: str, field: str | None = None) -> LayerIssue:
         return LayerIssue(filename, reason, index, fid, field)
 
@@ -181,6 +343,15 @@ def _check_feature(
         props = {}
     for spec in schema.fields:
         yield from (issue(reason, spec.name) for reason in _check_property(spec, props))
+    geom = feature.get("geometry")
+    if (
+        isinstance(geom, dict)
+        and geom.get("type") in schema.geometry_types
+        and isinstance(geom.get("coordinates"), list)
+        and geom["coordinates"]
+        and plain.add(index, feature)
+    ):
+        return
     yield from (issue(reason, "geometry") for reason in _check_geometry(schema, feature))
 
 
@@ -311,6 +482,12 @@ def _check_geometry(schema: LayerSchema, feature: dict[str, Any]) -> Iterator[st
     if gtype not in schema.geometry_types:
         yield f"几何类型应为 {' 或 '.join(schema.geometry_types)}，实际为 {gtype}"
         return
+    yield from _check_geometry_of(gtype, feature)
+
+
+def _check_geometry_of(gtype: str, feature: dict[str, Any]) -> Iterator[str]:
+    """A geometry's problems once its type is known to be allowed (one feature at a time)."""
+    geom = feature["geometry"]
     coords = geom.get("coordinates")
     if not isinstance(coords, list) or not coords:
         yield "缺少坐标"

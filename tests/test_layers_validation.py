@@ -325,3 +325,44 @@ def test_the_optional_fence_layer_may_be_absent_but_a_bad_one_is_refused(layer_d
         f"{layer_dir / 'compounds.geojson'}: 要素 #0 (id=FG): 字段 geometry: "
         "几何类型应为 Polygon 或 MultiPolygon，实际为 Point"
     ]
+
+
+def test_array_checked_and_feature_checked_geometries_keep_feature_order(layer_dir):
+    """Plain geometries are checked as arrays, others one by one: lines stay in feature order,
+    each feature's property lines before its geometry line, a duplicate id last."""
+    bad = valid_layers()
+    first, second = bad["buildings"]["features"]
+    bowtie = [[[117.256, 31.957], [117.257, 31.958], [117.257, 31.957], [117.256, 31.958],
+               [117.256, 31.957]]]
+    first["geometry"]["coordinates"] = bowtie  # plain, crosses itself at (117.2565, 31.9575)
+    first["properties"]["households"] = -1
+    far = copy.deepcopy(second)
+    far["properties"]["id"] = "B3"
+    far["geometry"]["coordinates"] = _square(500000, 3500000, 500010, 3500010)  # metres
+    open_ring = copy.deepcopy(second)
+    open_ring["properties"]["id"] = "B4"
+    open_ring["geometry"]["coordinates"] = [_square(117.262, 31.958, 117.2625, 31.9585)[0][:-1]]
+    multi = copy.deepcopy(second)
+    multi["properties"]["id"] = "B5"
+    multi["geometry"] = {"type": "MultiPolygon",
+                         "coordinates": [_square(117.262, 31.959, 117.2625, 31.9595)]}
+    again = copy.deepcopy(second)
+    again["properties"]["id"] = "B5"
+    swapped = copy.deepcopy(second)
+    swapped["properties"]["id"] = "B6"
+    swapped["geometry"]["coordinates"] = [[[lat, lon] for lon, lat in ring]
+                                          for ring in second["geometry"]["coordinates"]]
+    bad["buildings"]["features"] += [far, open_ring, multi, again, swapped]
+    write_layers(layer_dir, bad)
+    f = layer_dir / "buildings.geojson"
+    assert _messages(layer_dir) == [
+        f"{f}: 要素 #0 (id=B1): 字段 households: 不能为负数（-1）",
+        f"{f}: 要素 #0 (id=B1): 字段 geometry: 几何无效：自相交，位置 [117.2565 31.9575]",
+        f"{f}: 要素 #2 (id=B3): 字段 geometry: 坐标 [500000, 3500000] 超出经纬度范围"
+        "（经度 ±180°，纬度 ±90°），是否为投影坐标？",
+        f"{f}: 要素 #3 (id=B4): 字段 geometry: 多边形环未闭合：首点 [117.262, 31.958] "
+        "与末点 [117.262, 31.9585] 不同",
+        f"{f}: 要素 #5 (id=B5): 字段 id: id 重复（与要素 #4 相同）",
+        f"{f}: 要素 #6 (id=B6): 字段 geometry: 坐标 [31.957, 117.262] 的纬度超出 ±90°，"
+        "疑似经纬度颠倒（GeoJSON 顺序为 [经度, 纬度]）",
+    ]

@@ -177,11 +177,11 @@ def _add_stations(m: folium.Map, community: Community) -> None:
 def _add_sites(m: folium.Map, report: PlannerReport) -> None:
     siting = report.siting
     layers = (
-        (siting.maximal, MAXIMAL_SITE, f"建议新增站点：最大覆盖（{siting.k} 处）"),
-        (siting.covering, COVERING_SITE, "建议新增站点：全覆盖最少站点"),
+        (siting.shown_maximal, MAXIMAL_SITE, f"建议新增站点：最大覆盖（{siting.k} 处）"),
+        (siting.shown_covering, COVERING_SITE, "建议新增站点：全覆盖最少站点"),
     )
     for answer, colour, title in layers:
-        group = folium.FeatureGroup(name=title, show=answer is siting.maximal)
+        group = folium.FeatureGroup(name=title, show=answer is siting.shown_maximal)
         for number, site in enumerate(siting.sites(answer), start=1):
             folium.Marker(
                 [site["lat"], site["lon"]],

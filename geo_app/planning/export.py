@@ -66,13 +66,14 @@ def report_geojson(report: PlannerReport, community: Community) -> dict[str, obj
         geometry = mapping(outlines[row["grid_id"]])
         features.append(_feature(geometry, {"feature": "grid", **row}))
     siting = report.siting
-    answers = (("maximal_covering", siting.maximal), ("set_covering", siting.covering))
+    answers = (("maximal_covering", siting.shown_maximal),
+               ("set_covering", siting.shown_covering))
     for problem, answer in answers:
         for site in siting.sites(answer):
             point = {"type": "Point", "coordinates": [site["lon"], site["lat"]]}
             properties = {"feature": "proposed_site", "problem": problem,
                           "candidate": site["candidate"], "threshold_m": siting.threshold_m,
-                          "proven_optimal": answer.proven_optimal}
+                          "method": answer.method, "proven_optimal": answer.proven_optimal}
             features.append(_feature(point, properties))
     return {"type": "FeatureCollection", "features": features}
 
