@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from geo_app.config import PASSWORD_HASH_METHOD
 from geo_app.store import audit
 from geo_app.store.errors import AccountError, AssignmentError
 from geo_app.store.models import Account, AccountBuilding
@@ -28,8 +31,24 @@ from geo_app.store.roles import (
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = re.compile(r"^[\w.-]{2,64}$")
-#: Checked against when the username is unknown, so a miss costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
+
+
+def _hash_method() -> str:
+    """The app's ``PASSWORD_HASH_METHOD`` (scrypt unless a test configures a cheaper one)."""
+    if has_app_context():
+        return str(current_app.config.get("PASSWORD_HASH_METHOD", PASSWORD_HASH_METHOD))
+    return PASSWORD_HASH_METHOD
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=_hash_method())
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """Checked against when the username is unknown, so a miss costs as long as a wrong
+    password (hashed with the same method)."""
+    return generate_password_hash("not-a-password-of-anyone", method=method)
 
 
 def check_password_strength(password: str) -> None:
@@ -142,7 +161,7 @@ def create_account(
         raise AccountError(msg, parameter="username")
     account = Account(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=_hash(password),
         role=role,
         grid_id=grid_id or None,
         display_name=display_name,
@@ -195,7 +214,7 @@ def set_assignment(
 def set_password(session: Session, account: Account, password: str, *, actor: str) -> None:
     """Replace an account's password (audited without either password)."""
     check_password_strength(password)
-    account.password_hash = generate_password_hash(password)
+    account.password_hash = _hash(password)
     session.flush()
     audit.record(
         session, actor=actor, action="account.password", target=f"account:{account.username}",
@@ -207,7 +226,7 @@ def authenticate(session: Session, username: str, password: str) -> Account | No
     """The active account with this username and password, else ``None`` (same cost either way)."""
     account = find_account(session, username)
     if account is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
         return None
     if not check_password_hash(account.password_hash, password) or not account.active:
         return None
