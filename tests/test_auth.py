@@ -10,7 +10,7 @@ from support.accounts import PASSWORD, AuthActions, csrf_token_of
 from geo_app.cli import main
 from geo_app.config import DEFAULTS
 from geo_app.store import get_store
-from geo_app.store.accounts import find_account, list_accounts
+from geo_app.store.accounts import authenticate, find_account, list_accounts
 
 
 @pytest.fixture
@@ -154,6 +154,17 @@ def test_user_add_reads_the_password_from_stdin_and_hashes_it(grid_app_factory):
     assert AuthActions(app.test_client()).login("chief", "first-admin-secret").status_code == 302
     listing = runner.invoke(main, ["user", "list"]).output
     assert "wang\tbuilding_member\tJN-01\tFG-1,FG-3" in listing
+
+
+def test_the_hash_method_comes_from_the_config(app):
+    """Tests hash cheaply (support.apps.TEST_PASSWORD_HASH); production keeps scrypt."""
+    assert DEFAULTS["PASSWORD_HASH_METHOD"] == "scrypt"
+    assert app.config["PASSWORD_HASH_METHOD"] == "pbkdf2:sha256:1000"
+    with app.app_context(), get_store().read() as db:
+        assert find_account(db, "leader1").password_hash.startswith("pbkdf2:sha256:1000$")
+        assert authenticate(db, "leader1", PASSWORD).username == "leader1"
+        assert authenticate(db, "leader1", "not the password") is None
+        assert authenticate(db, "nobody", PASSWORD) is None
 
 
 @pytest.mark.parametrize(
