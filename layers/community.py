@@ -78,19 +78,20 @@ def validate_directory(directory: str | Path) -> list[LayerIssue]:
     return validate_source(GeoJSONDirectory(directory))[1]
 
 
-def load_community(source: str | Path | LayerSource) -> Community:
+def load_community(source: str | Path | LayerSource, *, reuse: bool = False) -> Community:
     """Load and validate every layer; raise :class:`LayerValidationError` listing all issues.
 
     Nothing is returned unless every layer is valid, so a caller holding a good
-    :class:`Community` never replaces it with a half-loaded one. A source whose layers have
-    not changed since this process last loaded it (same place, same bytes) gives the same
-    immutable :class:`Community` again without parsing.
+    :class:`Community` never replaces it with a half-loaded one. With ``reuse``, a source
+    whose layers have not changed since this process last loaded them (same place, same
+    bytes) gives that immutable :class:`Community` again without parsing (apps starting in one
+    process, as in the tests).
     """
     if not isinstance(source, LayerSource):
         source = GeoJSONDirectory(source)
     key = _content_key(source)
     with _loaded_lock:
-        cached = _loaded.get(key) if key else None
+        cached = _loaded.get(key) if key and reuse else None
     if cached is not None:
         return cached
     parsed, issues = validate_source(source)

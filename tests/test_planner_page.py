@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from support.calls import count_calls
 
 from geo_app.planning.service import current_report
 
@@ -36,14 +37,7 @@ def test_report_is_computed_once_per_parameters(app) -> None:
 def test_page_map_is_drawn_once_per_report(client, monkeypatch) -> None:
     import geo_app.web.views.planner as planner_view
 
-    drawn = []
-    real = planner_view.build_planner_map
-
-    def counting(*args, **kwargs):
-        drawn.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(planner_view, "build_planner_map", counting)
+    drawn = count_calls(monkeypatch, planner_view, "build_planner_map")
     first = client.get("/planner?threshold=500&k=2")
     again = client.get("/planner?threshold=500&k=2")
     assert first.status_code == again.status_code == 200
