@@ -26,6 +26,10 @@ COVERAGE_THRESHOLDS_M = (300, 500, 1000)
 #: The planner page's threshold when none is asked for (the 10-minute circle).
 DEFAULT_THRESHOLD_M = 500.0
 
+#: werkzeug's password hash method for accounts (salted scrypt). Only the tests lower it, to a
+#: cheap ``pbkdf2:sha256:1000``, so that creating and logging in accounts costs no seconds.
+PASSWORD_HASH_METHOD = "scrypt"
+
 #: The 15-minute circle's grades (see :mod:`geo_app.planning.settings`), lowest first.
 CIRCLE_GRADES: list[dict[str, Any]] = [
     {
@@ -80,6 +84,7 @@ DEFAULTS: dict[str, Any] = {
     "POINTS_CAP_PER_DAY": 100,
     "ACTIVITY_REACH_MINUTES": 10.0,
     # ---- accounts
+    "PASSWORD_HASH_METHOD": PASSWORD_HASH_METHOD,
     "LOGIN_RATE_LIMIT": "5 per minute",  # per client address and username
     "LOGIN_RATE_LIMIT_PER_IP": "30 per minute",  # per client address, whatever the username
     "LOGIN_RATE_LIMIT_STORAGE": "memory://",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from layers.source import GeoJSONDirectory, LayerSource
 from layers.validate import ParsedLayer, check_references, parse_layer
 
 WGS84 = "EPSG:4326"
+#: How many loaded communities a process keeps (see :func:`load_community`).
+LOADED_CACHE_SIZE = 8
+_loaded: dict[tuple[str, tuple[str | None, ...]], Community] = {}
+_loaded_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -73,19 +78,46 @@ def validate_directory(directory: str | Path) -> list[LayerIssue]:
     return validate_source(GeoJSONDirectory(directory))[1]
 
 
-def load_community(source: str | Path | LayerSource) -> Community:
+def load_community(source: str | Path | LayerSource, *, reuse: bool = False) -> Community:
     """Load and validate every layer; raise :class:`LayerValidationError` listing all issues.
 
     Nothing is returned unless every layer is valid, so a caller holding a good
-    :class:`Community` never replaces it with a half-loaded one.
+    :class:`Community` never replaces it with a half-loaded one. With ``reuse``, a source
+    whose layers have not changed since this process last loaded them (same place, same
+    bytes) gives that immutable :class:`Community` again without parsing (apps starting in one
+    process, as in the tests).
     """
     if not isinstance(source, LayerSource):
         source = GeoJSONDirectory(source)
+    key = _content_key(source)
+    with _loaded_lock:
+        cached = _loaded.get(key) if key and reuse else None
+    if cached is not None:
+        return cached
     parsed, issues = validate_source(source)
     if issues:
         raise LayerValidationError(issues)
     frames = {s.name: _to_frame(s, parsed[s.name]) for s in SCHEMAS}
-    return Community(**frames, source=str(source))
+    community = Community(**frames, source=str(source))
+    if key:
+        with _loaded_lock:
+            _loaded[key] = community
+            while len(_loaded) > LOADED_CACHE_SIZE:
+                del _loaded[next(iter(_loaded))]
+    return community
+
+
+def _content_key(source: LayerSource) -> tuple[str, tuple[str | None, ...]] | None:
+    """Where the layers are and a fingerprint of each one's bytes; ``None`` if unreadable."""
+    prints: list[str | None] = []
+    for schema in SCHEMAS:
+        try:
+            prints.append(source.fingerprint(schema.name))
+        except FileNotFoundError:
+            prints.append(None)
+        except OSError:
+            return None
+    return str(source), tuple(prints)
 
 
 def _to_frame(schema: LayerSchema, layer: ParsedLayer) -> gpd.GeoDataFrame:

@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import pytest
 from flask import g
-from test_grid_community import (
-    ACCOUNTS,
-    EXPECTED_VISIBLE,
-    GRID_OF,
-    add_accounts,
-    login,
-    make_grid_app,
-)
+from support.accounts import ACCOUNTS, EXPECTED_VISIBLE, login
+from support.grid_community import GRID_OF
 from werkzeug.routing import IntegerConverter
 
 from geo_app.cli import main
@@ -36,9 +30,8 @@ ENDS_SESSION = {"auth.logout"}
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    app = make_grid_app(tmp_path_factory.mktemp("access"), WTF_CSRF_ENABLED=False)
-    add_accounts(app)
+def app(grid_app_factory):
+    app = grid_app_factory(WTF_CSRF_ENABLED=False)
     result = app.test_cli_runner().invoke(main, ["seed-people"])
     assert result.exit_code == 0, result.output
     return app
@@ -112,8 +105,8 @@ def test_every_endpoint_declares_a_policy(app):
     assert not [e for e in public if e.startswith(PRIVATE_BLUEPRINTS)]
 
 
-def test_an_undeclared_view_is_refused(tmp_path):
-    app = make_grid_app(tmp_path)
+def test_an_undeclared_view_is_refused(grid_app_factory):
+    app = grid_app_factory(accounts=None)
     app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
     assert app.test_client().get("/forgotten").status_code == 403
 
@@ -212,9 +205,8 @@ def test_public_routes_carry_no_personal_data(app, personal_data):
     assert fetched >= 3
 
 
-def test_moving_a_building_to_another_grid_moves_its_visibility(tmp_path):
-    app = make_grid_app(tmp_path)
-    add_accounts(app, {k: ACCOUNTS[k] for k in ("leader1", "leader2", "member1")})
+def test_moving_a_building_to_another_grid_moves_its_visibility(grid_app_factory):
+    app = grid_app_factory(accounts={k: ACCOUNTS[k] for k in ("leader1", "leader2", "member1")})
     with app.app_context(), get_store().write() as db:
         assign_building(db, "FG-3", "JN-02", layer_grids=GRID_OF,
                         known_grids={"JN-01", "JN-02"}, actor="test")

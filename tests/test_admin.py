@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_grid_community import add_accounts, csrf_token_of, login, make_grid_app
+from support.accounts import AuthActions, csrf_token_of
 
 from geo_app.stations.levels import get_stock_levels
 from geo_app.store import get_store
@@ -15,16 +15,14 @@ from geo_app.web.access import PUBLIC, policy_of
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = make_grid_app(tmp_path)
-    add_accounts(app)
-    return app
+def app(grid_app_factory):
+    return grid_app_factory()
 
 
 @pytest.fixture
-def admin(app):
-    client = app.test_client()
-    assert login(client, "admin").status_code == 302
+def admin(client, auth):
+    """The admin's client, logged in, with the admin page's CSRF token as ``admin.token``."""
+    assert auth.login("admin").status_code == 302
     client.token = csrf_token_of(client, "/admin/")
     return client
 
@@ -98,7 +96,7 @@ def test_moving_a_building_to_another_grid(app, admin):
     assert _audit(app)[0] == ("admin", "building.grid", "building:FG-3",
                               {"grid_id": "JN-01"}, {"grid_id": "JN-02"})
     leader2 = app.test_client()
-    login(leader2, "leader2")
+    AuthActions(leader2).login("leader2")
     table = leader2.get("/grid/JN-02").get_data(as_text=True)
     assert re.findall(r'<tr data-building-id="([^"]+)"', table) == ["FG-3", "HY-1", "HY-2"]
     _post(admin, "/admin/buildings/FG-3", grid="JN-01")  # back to the layer's grid

@@ -9,7 +9,8 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from test_grid_community import SIZES, add_accounts, login, make_grid_app
+from support.accounts import AuthActions
+from support.grid_community import SIZES
 
 from geo_app.cli import main
 from geo_app.store import get_store
@@ -17,16 +18,15 @@ from geo_app.store.models import BuildingContact, Household, Resident
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    app = make_grid_app(tmp_path_factory.mktemp("grid"))
-    add_accounts(app)
+def app(grid_app_factory):
+    app = grid_app_factory()
     assert app.test_cli_runner().invoke(main, ["seed-people"]).exit_code == 0
     return app
 
 
 def _client(app, username):
     client = app.test_client()
-    assert login(client, username).status_code == 302
+    assert AuthActions(client).login(username).status_code == 302
     return client
 
 

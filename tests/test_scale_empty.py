@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from test_planning_layout import Layout
+from support.planning_layout import Layout
 
 from geo_app.cli import main
 from layers.schema import POI_CATEGORIES

@@ -11,7 +11,9 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 import shapely
-from test_planning_layout import LOCAL_CRS, Layout, lonlat
+from support.geo import HEFEI_METRIC as LOCAL_CRS
+from support.geo import lonlat
+from support.planning_layout import Layout
 
 from geo_app.config import BUNDLED_DATA_DIR
 from geo_app.planning.rules import check_rules

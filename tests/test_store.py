@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from support.apps import template_database
 
 from geo_app.store import AccountError, AssignmentError, StockError, Store
 from geo_app.store import stock as store_stock
@@ -28,9 +30,20 @@ GRIDS = {"B1": "G1", "B2": "G1", "B3": "G2"}
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
+def fresh_store(tmp_path) -> Store:
+    """A store created and migrated from nothing, as on the service's first run."""
     store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     upgrade(store.engine)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    """A store at the head revision, copied from the session's migrated template."""
+    path = tmp_path / "store.sqlite3"
+    shutil.copyfile(template_database(), path)
+    store = Store(f"sqlite:///{path}")
     yield store
     store.dispose()
 
@@ -68,14 +81,14 @@ def _move(store: Store, movement: str, quantity: int) -> tuple[int, int]:
 # --- schema ------------------------------------------------------------------------------
 
 
-def test_first_run_creates_the_schema_at_the_head_revision(store):
-    assert current_revision(store.engine) == head_revision() == "0006"
-    upgrade(store.engine)  # a second start changes nothing
-    assert current_revision(store.engine) == head_revision()
+def test_first_run_creates_the_schema_at_the_head_revision(fresh_store):
+    assert current_revision(fresh_store.engine) == head_revision() == "0006"
+    upgrade(fresh_store.engine)  # a second start changes nothing
+    assert current_revision(fresh_store.engine) == head_revision()
 
 
-def test_migrations_and_models_describe_the_same_schema(store):
-    with store.engine.connect() as connection:
+def test_migrations_and_models_describe_the_same_schema(fresh_store):
+    with fresh_store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
 

@@ -24,7 +24,7 @@ class CommunityState:
         self.data_dir = data_dir
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
-        self._community = load_community(data_dir)
+        self._community = load_community(data_dir, reuse=True)  # parsed once for all apps
 
     @property
     def community(self) -> Community:

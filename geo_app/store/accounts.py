@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo_app.store import audit
 from geo_app.store.errors import AccountError, AssignmentError
+from geo_app.store.hashing import check_secret, hash_secret
 from geo_app.store.models import Account, AccountBuilding
 from geo_app.store.roles import (
     BUILDING_ROLES,
@@ -28,8 +28,6 @@ from geo_app.store.roles import (
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = re.compile(r"^[\w.-]{2,64}$")
-#: Checked against when the username is unknown, so a miss costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
 
 
 def check_password_strength(password: str) -> None:
@@ -142,7 +140,7 @@ def create_account(
         raise AccountError(msg, parameter="username")
     account = Account(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_secret(password),
         role=role,
         grid_id=grid_id or None,
         display_name=display_name,
@@ -195,7 +193,7 @@ def set_assignment(
 def set_password(session: Session, account: Account, password: str, *, actor: str) -> None:
     """Replace an account's password (audited without either password)."""
     check_password_strength(password)
-    account.password_hash = generate_password_hash(password)
+    account.password_hash = hash_secret(password)
     session.flush()
     audit.record(
         session, actor=actor, action="account.password", target=f"account:{account.username}",
@@ -206,9 +204,6 @@ def set_password(session: Session, account: Account, password: str, *, actor: st
 def authenticate(session: Session, username: str, password: str) -> Account | None:
     """The active account with this username and password, else ``None`` (same cost either way)."""
     account = find_account(session, username)
-    if account is None:
-        check_password_hash(_DUMMY_HASH, password)
+    if not check_secret(account.password_hash if account else None, password):
         return None
-    if not check_password_hash(account.password_hash, password) or not account.active:
-        return None
-    return account
+    return account if account is not None and account.active else None
