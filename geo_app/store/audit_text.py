@@ -105,10 +105,12 @@ def _stock(e: AuditEntry, n: Names) -> str:
 
 def _loan(e: AuditEntry, n: Names) -> str:
     data = e.after or {}
-    what = f"{n.station(data.get('station_id', ''))} {_items(data.get('item', ''), data.get('quantity'))}"
+    station = n.station(data.get("station_id", ""))
+    what = f"{station} {_items(data.get('item', ''), data.get('quantity'))}"
+    borrower = data.get("borrower", "—")
     if e.action == "loan.lend":
-        return f"借出 {what}，借用人 {data.get('borrower', '—')}，应还日期 {data.get('due')}"
-    return f"收回 {what}，借用人 {data.get('borrower', '—')}（{e.target.replace('loan:', '借用记录 ')}）"
+        return f"借出 {what}，借用人 {borrower}，应还日期 {data.get('due')}"
+    return f"收回 {what}，借用人 {borrower}（借用记录 {e.target.removeprefix('loan:')}）"
 
 
 def _account(e: AuditEntry, n: Names) -> str:
@@ -208,7 +210,8 @@ def what_happened(entry: AuditEntry, names: Names) -> str:
 
 def sentence(entry: AuditEntry, names: Names, zone: tzinfo) -> str:
     """Who, when (北京时间) and what, as one sentence."""
-    return f"{names.person(entry.actor)} {local_minute(entry.at, zone)} {what_happened(entry, names)}"
+    who, when = names.person(entry.actor), local_minute(entry.at, zone)
+    return f"{who} {when} {what_happened(entry, names)}"
 
 
 @dataclass(frozen=True)

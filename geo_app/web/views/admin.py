@@ -1,8 +1,8 @@
 """The community admin and the stations' staff: accounts, building grids, stock, loans, the log.
 
 Every change goes through the store in one transaction with its audit entry. Loans are handled
-by the admin and by the 红色小管家 of the station's grid (:func:`geo_app.web.access.require_station`);
-everything else here is the admin's.
+by the admin and by the 红色小管家 of the station's grid
+(:func:`geo_app.web.access.require_station`); everything else here is the admin's.
 """
 
 from __future__ import annotations
