@@ -14,9 +14,9 @@ from typing import Any
 
 import folium
 import numpy as np
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
-import shapely
 from markupsafe import Markup, escape
 from pyproj import CRS
 from shapely.geometry import mapping
