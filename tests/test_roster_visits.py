@@ -40,7 +40,8 @@ def clients(app):
     for username in ("admin", "leader1", "leader2", "member1", "rep1", "steward1"):
         client = app.test_client()
         assert login(client, username).status_code == 302
-        client.token = csrf_token_of(client, "/grid/JN-01" if username != "leader2" else "/grid/JN-02")
+        grid = "JN-02" if username == "leader2" else "JN-01"
+        client.token = csrf_token_of(client, f"/grid/{grid}")
         made[username] = client
     return made
 
