@@ -451,7 +451,7 @@ def _audit_filter() -> AuditFilter:
         since = parse_day(args["since"], parameter="since") if args.get("since") else None
         until = parse_day(args["until"], parameter="until") if args.get("until") else None
     except VisitError as exc:
-        raise ApiError(exc.parameter, str(exc)) from None
+        raise ApiError(exc.parameter, f"参数 {exc.parameter}：{exc}") from None
     kind = args.get("kind", "")
     if kind and kind not in KINDS:
         raise ApiError("kind", f"未知类别 {kind!r}（可选：{'、'.join(KINDS)}）")
