@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from html import unescape
 from datetime import UTC, datetime
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest

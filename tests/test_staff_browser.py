@@ -23,11 +23,12 @@ ACCOUNTS = {
 MIN_CELL_PX = 28
 FITS_JS = """
 () => {
+  const MIN_CELL_PX = MIN_CELL;
   const narrow = [];
   for (const cell of document.querySelectorAll('main td, main th')) {
     const text = cell.textContent.trim();
     const box = cell.getBoundingClientRect();
-    if (text.length >= 2 && box.width > 0 && box.width < %d) narrow.push(text.slice(0, 12));
+    if (text.length >= 2 && box.width > 0 && box.width < MIN_CELL_PX) narrow.push(text.slice(0, 12));
   }
   const logout = document.querySelector('[data-testid=logout]').getBoundingClientRect();
   return {
@@ -36,7 +37,7 @@ FITS_JS = """
     logout: [logout.left, logout.right, logout.top, logout.bottom],
   };
 }
-""" % MIN_CELL_PX
+""".replace("MIN_CELL;", f"{MIN_CELL_PX};")
 
 
 @pytest.fixture(scope="module")
