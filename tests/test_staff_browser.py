@@ -28,7 +28,8 @@ FITS_JS = """
   for (const cell of document.querySelectorAll('main td, main th')) {
     const text = cell.textContent.trim();
     const box = cell.getBoundingClientRect();
-    if (text.length >= 2 && box.width > 0 && box.width < MIN_CELL_PX) narrow.push(text.slice(0, 12));
+    const squeezed = text.length >= 2 && box.width > 0 && box.width < MIN_CELL_PX;
+    if (squeezed) narrow.push(text.slice(0, 12));
   }
   const logout = document.querySelector('[data-testid=logout]').getBoundingClientRect();
   return {
