@@ -47,6 +47,26 @@ CIRCLE_GRADES: list[dict[str, Any]] = [
     {"grade": "品质型", "groups": [], "min_basic": 12, "min_quality": 4},
 ]
 
+#: Coverage targets a planner judges a share against (lowest first): below the first is red, up
+#: to the last orange, at or above the last green. 85 % was the 14th Five-Year Plan's aim for
+#: 2025, 99 % is Shanghai 2035's 15-minute walking coverage.
+COVERAGE_TARGETS = (0.85, 0.99)
+
+#: Days an item may be borrowed before it is overdue, per item (others: ``LOAN_DEFAULT_DAYS``).
+LOAN_DAYS: dict[str, int] = {
+    "umbrella": 3,
+    "power_bank": 1,
+    "reading_glasses": 7,
+    "bicycle_pump": 1,
+    "wheelchair": 14,
+    "cane": 14,
+    "first_aid_kit": 1,
+    "sewing_kit": 3,
+}
+
+#: A care household is overdue for a visit after this many days without one ("有事没事转一转").
+VISIT_CARE_DAYS: dict[str, int] = {"独居老人": 7, "困难家庭": 14, "残疾人": 14}
+
 DEFAULTS: dict[str, Any] = {
     # ---- data and maps
     # Where the GeoJSON layers live.
@@ -78,6 +98,20 @@ DEFAULTS: dict[str, Any] = {
     # (a solve stopped by it shows the better of its answer and the greedy one, with the gap).
     "SITING_K": 2,
     "SITING_TIME_LIMIT_S": 4.0,
+    # Coverage shares are coloured red below the first target, orange below the last, green at
+    # or above it.
+    "COVERAGE_TARGETS": list(COVERAGE_TARGETS),
+    # A planner's "what if" point is rounded to this many decimals of a degree (5: about 1 m)
+    # before it is computed and cached.
+    "WHATIF_DECIMALS": 5,
+    # ---- station staff
+    "LOAN_DAYS": LOAN_DAYS,
+    "LOAN_DEFAULT_DAYS": 7,
+    # ---- grid members' visits (走访)
+    "VISIT_KINDS": ["入户走访", "电话回访", "楼道巡查", "座谈"],
+    "VISIT_CARE_DAYS": VISIT_CARE_DAYS,
+    # A building with no visit for this many days is marked on the grid map.
+    "VISIT_BUILDING_DAYS": 30,
     # ---- volunteering (微积分): points credited at most per activity and per day, and the walk
     # (minutes) within which an activity counts as reaching a building
     "POINTS_CAP_PER_ACTIVITY": 50,

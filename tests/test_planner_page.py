@@ -70,17 +70,26 @@ def test_grid_csv_download(reader) -> None:
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [r["grid_id"] for r in rows] == [f"{GRID}0{n}" for n in range(1, 7)] + ["community"]
+    assert [r["网格编码"] for r in rows] == [f"{GRID}0{n}" for n in range(1, 7)] + ["community"]
+    assert rows[0]["网格"] == "第一网格（风格城市）" and rows[-1]["网格"] == "全社区"
     total = rows[-1]
-    assert int(total["network_buildings"]) == sum(int(r["network_buildings"]) for r in rows[:-1])
-    assert int(total["buffer_residents_covered"]) >= int(total["network_residents_covered"])
+    assert int(total["楼栋数"]) == sum(int(r["楼栋数"]) for r in rows[:-1])
+    assert int(total["按直线距离算的居民"]) >= int(total["步行范围内居民"])
+    for row in rows:  # a share as a percentage of the row's own counts, to one decimal
+        expected = 100 * int(row["步行范围内居民"]) / int(row["居民"])
+        assert row["居民步行覆盖率"] == f"{expected:.1f}%"
 
 
 def test_uncovered_csv_and_geojson_downloads(reader) -> None:
     text = reader.get("/planner/uncovered.csv?threshold=1000").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert {f"JG-0{n}" for n in range(1, 7)} <= {r["building_id"] for r in rows}
-    assert all(float(r["distance_m"]) > 1000 for r in rows if r["distance_m"])
+    assert {f"JG-0{n}" for n in range(1, 7)} <= {r["楼栋编号"] for r in rows}
+    walk, line = "到最近党群服务站的步行距离（米）", "直线距离（米）"
+    assert all(float(r[walk]) > 1000 for r in rows if r[walk])
+    assert {r["按直线距离会误算为已覆盖"] for r in rows} <= {"是", "否"}
+    for r in rows:
+        assert (r["按直线距离会误算为已覆盖"] == "是") == (float(r[line]) <= 1000)
+    assert all(r["网格"].startswith("第") for r in rows)
     response = reader.get("/planner/report.geojson?threshold=1000&k=2")
     assert response.mimetype == "application/geo+json"
     collection = json.loads(response.get_data(as_text=True))

@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 560, 260
 LEFT, RIGHT, TOP, BOTTOM = 46, 16, 16, 40
-SERIES = (("network_share", "步行网络", "#2e7d32", ""), ("buffer_share", "直线缓冲区", "#ef6c00",
+SERIES = (("network_share", "实际步行", "#2e7d32", ""), ("buffer_share", "按直线距离", "#ef6c00",
                                                            "6 4"))
 
 

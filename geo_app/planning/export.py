@@ -1,10 +1,14 @@
-"""The report as downloads: per-grid and uncovered-building CSV, and GeoJSON for a GIS."""
+"""The report as downloads: per-grid and uncovered-building CSV, and GeoJSON for a GIS.
+
+The CSVs are for people: Chinese headers, grid names first (codes in a second column), shares
+as percentages and yes/no as 是/否. The GeoJSON keeps machine-readable keys for a GIS.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from shapely.geometry import mapping
 
@@ -32,14 +36,70 @@ def _grid_row(grid_id: str, name: str, walk: Figures, line: Figures) -> dict[str
     return row
 
 
-def uncovered_rows(coverage: CoverageReport) -> list[dict[str, object]]:
+def uncovered_rows(
+    coverage: CoverageReport, *, grid_names: Mapping[str, str] | None = None
+) -> list[dict[str, object]]:
     """Buildings no station reaches on foot within the threshold, farthest first."""
     buffer_only = {b.building_id for b in coverage.buffer_only}
+    names = grid_names or {}
     return [
-        {**b.as_dict(), "threshold_m": coverage.threshold_m,
+        {**b.as_dict(), "grid_name": names.get(b.grid_id, b.grid_id),
+         "threshold_m": coverage.threshold_m,
          "buffer_counts_covered": b.building_id in buffer_only}
         for b in coverage.uncovered
     ]
+
+
+#: A CSV column: the row's key, the Chinese header, and how to write the value.
+PERCENT, YES_NO, NUMBER = "percent", "yes_no", "number"
+GRID_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("name", "网格", NUMBER),
+    ("grid_id", "网格编码", NUMBER),
+    ("network_buildings", "楼栋数", NUMBER),
+    ("network_buildings_covered", "步行范围内楼栋", NUMBER),
+    ("network_households", "户数", NUMBER),
+    ("network_households_covered", "步行范围内户数", NUMBER),
+    ("network_residents", "居民", NUMBER),
+    ("network_residents_covered", "步行范围内居民", NUMBER),
+    ("network_residents_share", "居民步行覆盖率", PERCENT),
+    ("buffer_residents_covered", "按直线距离算的居民", NUMBER),
+    ("buffer_residents_share", "按直线距离算的覆盖率（仅作对照）", PERCENT),
+)
+UNCOVERED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("name", "楼栋", NUMBER),
+    ("building_id", "楼栋编号", NUMBER),
+    ("grid_name", "网格", NUMBER),
+    ("grid_id", "网格编码", NUMBER),
+    ("households", "户数", NUMBER),
+    ("residents", "居民", NUMBER),
+    ("distance_m", "到最近党群服务站的步行距离（米）", NUMBER),
+    ("buffer_distance_m", "直线距离（米）", NUMBER),
+    ("threshold_m", "步行距离标准（米）", NUMBER),
+    ("buffer_counts_covered", "按直线距离会误算为已覆盖", YES_NO),
+)
+
+
+def _cell(value: object, how: str) -> object:
+    if value is None:
+        return ""
+    if how == PERCENT:
+        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    if how == YES_NO:
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def table_csv(rows: Sequence[dict[str, object]], columns: Sequence[tuple[str, str, str]]) -> str:
+    """Rows as CSV with Chinese headers, percentages and 是/否 (UTF-8 with a BOM)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([header for _, header, _ in columns])
+    for row in rows:
+        writer.writerow([_cell(row.get(key), how) for key, _, how in columns])
+    return out.getvalue()
 
 
 def to_csv(rows: Sequence[dict[str, object]], columns: Iterable[str] | None = None) -> str:

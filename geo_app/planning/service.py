@@ -73,3 +73,8 @@ def current_isochrones() -> list[tuple[str, Isochrone]]:
         return station_isochrones(community, get_state().walk_network, settings)
 
     return per_community(("planning.isochrones", settings), build)
+
+
+def current_distances() -> CommunityDistances:
+    """Every building's distances of the loaded community (measured once per community)."""
+    return _distances(current_settings())

@@ -7,6 +7,7 @@ one grid and looks after buildings that lie in it; the admin belongs to no grid.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
@@ -27,6 +28,9 @@ from geo_app.store.roles import (
 )
 
 MIN_PASSWORD_LENGTH = 8
+#: One-time passwords: 12 characters from an alphabet without look-alikes (0/O, 1/l/I).
+ONE_TIME_PASSWORD_LENGTH = 12
+ONE_TIME_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 USERNAME_PATTERN = re.compile(r"^[\w.-]{2,64}$")
 
 
@@ -207,3 +211,35 @@ def authenticate(session: Session, username: str, password: str) -> Account | No
     if not check_secret(account.password_hash if account else None, password):
         return None
     return account if account is not None and account.active else None
+
+
+def one_time_password() -> str:
+    """A random password to hand over once (about 70 bits; the holder should change it)."""
+    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(ONE_TIME_PASSWORD_LENGTH))
+
+
+def reset_password(session: Session, account: Account, *, actor: str) -> str:
+    """Give ``account`` a new one-time password (audited without it); return it, to show once.
+
+    A new password hash ends every session of the account opened with the old one.
+    """
+    password = one_time_password()
+    set_password(session, account, password, actor=actor)
+    return password
+
+
+def deactivate(session: Session, account: Account, *, actor: str) -> bool:
+    """Switch an account off (audited); ``False`` when it was off already.
+
+    The account's rows stay (the audit log names it); it can no longer log in.
+    """
+    if not account.active:
+        return False
+    before = describe(account)
+    account.active = False
+    session.flush()
+    audit.record(
+        session, actor=actor, action="account.deactivate", target=f"account:{account.username}",
+        before=before, after=describe(account),
+    )
+    return True

@@ -1,18 +1,20 @@
 """Tables of the store: what changes while the service runs (geometry stays in the layers).
 
-Accounts and their assignments, building → grid reassignments, station stock, the residents'
-roster (households, people, each building's 楼栋党员 and 业主代表) and the append-only audit log.
+Accounts and their assignments, building → grid reassignments, station stock and loans, the
+residents' roster (households, people, each building's 楼栋党员 and 业主代表), visits (走访) and
+the append-only audit log.
 The schema itself is created and changed by the migrations under ``geo_app/migrations``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -97,6 +99,8 @@ class Household(Base):
     unit: Mapped[int] = mapped_column(Integer)
     room: Mapped[str] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: When the household moved out (kept for the audit trail; ``None`` while it lives here).
+    moved_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     members: Mapped[list[Resident]] = relationship(
         back_populates="household", cascade="all, delete-orphan", order_by="Resident.id"
     )
@@ -116,8 +120,9 @@ class Resident(Base):
     birth_year: Mapped[int] = mapped_column(Integer)
     relation: Mapped[str] = mapped_column(String(16))
     party_member: Mapped[bool] = mapped_column(default=False)
-    #: Phone number from the 台账 (``None`` when not given).
-    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: Contact phone (personal data: shown only to accounts that may see the building).
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    moved_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     household: Mapped[Household] = relationship(back_populates="members")
 
 
@@ -132,6 +137,43 @@ class BuildingContact(Base):
     role: Mapped[str] = mapped_column(String(32))
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
     resident: Mapped[Resident] = relationship()
+
+
+class Loan(Base):
+    """An item lent at a station: to whom (name and phone), until when, by whom; its return."""
+
+    __tablename__ = "loans"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_loans_quantity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64), index=True)
+    item: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    borrower_name: Mapped[str] = mapped_column(String(32))
+    borrower_phone: Mapped[str] = mapped_column(String(20))
+    lent_by: Mapped[str] = mapped_column(String(64))
+    lent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due: Mapped[date] = mapped_column(Date)
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    returned_to: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class Visit(Base):
+    """A grid member's visit (走访) to a household: when, what kind, a note, a follow-up."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    building_id: Mapped[str] = mapped_column(String(64), index=True)
+    visited_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[bool] = mapped_column(default=False)
+    visitor: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class AuditEntry(Base):

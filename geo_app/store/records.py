@@ -17,7 +17,13 @@ from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
 from geo_app.store.models import Household
-from geo_app.store.people import ATTENTION_TAGS, contacts_of, households_of, roster_summaries
+from geo_app.store.people import (
+    ATTENTION_TAGS,
+    contacts_of,
+    households_of,
+    living_members,
+    roster_summaries,
+)
 
 
 @dataclass(frozen=True)
@@ -78,13 +84,15 @@ def household_record(household: Household) -> dict[str, Any]:
         "tags": list(household.tags or []),
         "members": [
             {
+                "id": m.id,
                 "name": m.name,
                 "gender": m.gender,
                 "birth_year": m.birth_year,
                 "relation": m.relation,
                 "party_member": m.party_member,
+                "phone": m.phone,
             }
-            for m in household.members
+            for m in living_members(household)
         ],
     }
 
@@ -107,7 +115,8 @@ def building_records(
     for row in rows:
         record = asdict(row)
         record["contacts"] = {
-            role: {"name": r.name, "gender": r.gender, "birth_year": r.birth_year}
+            role: {"name": r.name, "gender": r.gender, "birth_year": r.birth_year,
+                   "phone": r.phone}
             for role, r in contacts[row.id].items()
         }
         record["household_list"] = [household_record(h) for h in households[row.id]]

@@ -34,6 +34,9 @@ ELDERLY_AGE = 70
 PARTY_MEMBER_RATE = 0.08
 HARDSHIP_RATE = 0.03
 DISABILITY_RATE = 0.04
+#: Invented phone numbers: 11 digits like a mobile number, but with the prefix 100, which no
+#: carrier uses (mobile numbers begin 13–19), so no sample number reaches a real person.
+SAMPLE_PHONE_PREFIX = "100"
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,13 @@ def _rooms(units: int, floors: int, households: int) -> list[tuple[int, str]]:
     return rooms
 
 
+def _give_phones(building_id: str, adults: list[Resident]) -> None:
+    """An invented phone number for every adult (its own random stream: names stay as they were)."""
+    rng = random.Random(f"jinning-phone:{building_id}")
+    for person in adults:
+        person.phone = f"{SAMPLE_PHONE_PREFIX}{rng.randrange(10**8):08d}"
+
+
 def generate_roster(building: BuildingFacts) -> tuple[list[Household], dict[str, Resident]]:
     """The building's households (with members) and its 楼栋党员 / 业主代表 among them."""
     rng = random.Random(f"jinning-roster:{building.id}")
@@ -151,6 +161,7 @@ def generate_roster(building: BuildingFacts) -> tuple[list[Household], dict[str,
     adults = [
         r for h in households for r in h.members if REFERENCE_YEAR - r.birth_year >= 18
     ]
+    _give_phones(building.id, adults)
     contacts: dict[str, Resident] = {}
     if adults:
         party = [r for r in adults if r.party_member]

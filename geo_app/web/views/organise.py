@@ -67,11 +67,11 @@ from geo_app.volunteering.registry import (
 )
 from geo_app.volunteering.report import Period, community_report, local_text
 from geo_app.web.access import (
-    counter_station_ids,
     require_activity,
-    require_counter_station,
     require_roles,
+    require_station,
     require_volunteer,
+    staffed_station_ids,
     visible_volunteer_ids,
 )
 from geo_app.web.errors import ApiError
@@ -507,7 +507,7 @@ def points_json(card: str) -> Response:
 @require_roles(*STAFF)
 def counter() -> str:
     """站点柜台：积分兑换物品、物品入库与报损。"""
-    stations = {s: n for s, n in _station_names().items() if s in counter_station_ids()}
+    stations = {s: n for s, n in _station_names().items() if s in staffed_station_ids()}
     with get_store().read() as db:
         goods = catalogue(db)
         levels = goods_levels(db)
@@ -567,7 +567,7 @@ def _nearest_goods_station(
 
 def _redeem(data: Any) -> dict[str, Any]:
     station = str(data.get("station", ""))
-    require_counter_station(station)
+    require_station(station)
     with get_store().write() as db:
         result = redeem(
             db,
@@ -620,7 +620,7 @@ def goods_movement() -> Response:
     """物品入库或报损。"""
     form = request.form
     station = form.get("station", "")
-    require_counter_station(station)
+    require_station(station)
     try:
         with get_store().write() as db:
             after = move_goods(
