@@ -21,6 +21,7 @@ from geo_app.web.views import (
     grid_leader,
     map_page,
     planner,
+    posters,
     public_api,
     resident,
 )
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     resident.bp,  # residents: the home page
     public_api.bp,  # the public JSON API
     map_page.bp,  # the community map
+    posters.bp,  # printable QR posters for doors and stations
     planner.bp,  # planners
     auth_views.bp,  # log in and out
     grid_leader.bp,  # grid leaders and their members

@@ -78,7 +78,7 @@ POI_ICONS: dict[str, str] = {
 POI_DEFAULT_ICON = "location-dot"
 
 #: Zoom levels from which the community map shows road names and building numbers.
-ROAD_LABEL_MIN_ZOOM = 15
+ROAD_LABEL_MIN_ZOOM = 14.5
 BUILDING_LABEL_MIN_ZOOM = 17
 
 

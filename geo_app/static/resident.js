@@ -285,16 +285,20 @@
     pick.addEventListener("click", function () { choose(index, true); });
     card.appendChild(pick);
     var line = node("div", "result-line");
-    line.appendChild(ui.openLine(result));
+    var info = node("div", "info");
+    var open = node("div", "open-row");
+    open.appendChild(ui.openLine(result));
     if (state.answer.item) {
-      line.appendChild(node("span", "stock", state.answer.item_label + " 现有 " + result.stock));
+      open.appendChild(node("span", "stock", state.answer.item_label + " 现有 " + result.stock));
     }
-    card.appendChild(line);
-    if (result.address) { card.appendChild(node("div", "address", result.address)); }
+    info.appendChild(open);
+    if (result.address) { info.appendChild(node("div", "address", result.address)); }
+    line.appendChild(info);
     var actions = node("div", "actions");
     actions.appendChild(ui.telLink(result.contact));
     actions.appendChild(ui.navMenu(config.navLinks[result.station_id], result.name));
-    card.appendChild(actions);
+    line.appendChild(actions);
+    card.appendChild(line);
     return card;
   }
 

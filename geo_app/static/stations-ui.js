@@ -29,7 +29,10 @@
   }
 
   function telLink(contact) {
-    var link = node("a", "contact", "电话 " + contact);
+    var link = node("a", "contact");
+    link.appendChild(node("span", "tel-word", "电话 "));
+    link.appendChild(node("span", "tel-number", contact));
+    link.setAttribute("aria-label", "打电话 " + contact);
     link.href = "tel:" + contact.replace(/[^0-9+]/g, "");
     link.dataset.testid = "tel";
     return link;
