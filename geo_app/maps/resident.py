@@ -33,6 +33,9 @@ def build_resident_map(
         zoom_snap=0.25,
     )
     NeutralAttribution().add_to(m)
+    # No icon font on this page (its badges are text): one stylesheet less before the answer.
+    m.default_css = [(name, url) for name, url in m.default_css
+                     if name != "awesome_markers_font_css"]
     folium.GeoJson(
         feature_collection(community.boundary[["name", "geometry"]], "boundary"),
         name="社区边界",

@@ -227,11 +227,9 @@
     var nearer = results.filter(function (r) { return !r.open_now && r.distance_m < first.distance_m; });
     if (!nearer.length) { return ""; }
     var names = nearer.map(function (r) {
-      return r.name + "（" + formatDistance(r.distance_m) + "，" +
-        (r.opens_later_today ? "今天 " + r.opens_later_today + " 开门" : "今天不再开放") + "）";
+      return r.name + "（" + (r.opens_later_today ? r.opens_later_today + " 开门" : "今天不再开放") + "）";
     }).join("、");
-    return "更近的 " + names + " 现在还没开门，所以先列出正在开放的 " + first.name +
-      "（" + formatDistance(first.distance_m) + "）。";
+    return "更近的 " + names + " 还没开门，所以先列出正在开放的 " + first.name + "。";
   }
 
   function showAnswer(answer) {
@@ -284,7 +282,6 @@
       formatDistance(result.distance_m) + " · 步行约 " + Math.max(1, Math.round(result.minutes)) + " 分钟"));
     pick.addEventListener("click", function () { choose(index, true); });
     card.appendChild(pick);
-    var line = node("div", "result-line");
     var info = node("div", "info");
     var open = node("div", "open-row");
     open.appendChild(ui.openLine(result));
@@ -293,12 +290,11 @@
     }
     info.appendChild(open);
     if (result.address) { info.appendChild(node("div", "address", result.address)); }
-    line.appendChild(info);
+    card.appendChild(info);
     var actions = node("div", "actions");
     actions.appendChild(ui.telLink(result.contact));
     actions.appendChild(ui.navMenu(config.navLinks[result.station_id], result.name));
-    line.appendChild(actions);
-    card.appendChild(line);
+    card.appendChild(actions);
     return card;
   }
 
@@ -352,7 +348,7 @@
         var station = body.stations.filter(function (s) { return s.station_id === stationId; })[0];
         if (!station) { setStatus("没有找到这个站点。", true); return; }
         el.results.replaceChildren();
-        var card = node("li", "result chosen");
+        var card = node("li", "station-card");
         card.dataset.testid = "station-card";
         card.dataset.stationId = station.station_id;
         card.appendChild(node("span", "result-head")).appendChild(node("strong", "name", station.name));

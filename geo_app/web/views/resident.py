@@ -62,6 +62,19 @@ def _deep_link() -> dict[str, Any]:
     return {"start": start, "station": station, "item": None if item == "any" else item}
 
 
+def _first_question(deep_link: dict[str, Any]) -> str | None:
+    """For a building deep link, the ``/api/nearest`` URL the page will ask first, so the
+    browser fetches it while the map loads (``resident.js`` builds the same URL: lon, lat, k,
+    item; a resident in 长者模式 asks with their pace, and this preload is simply unused)."""
+    start = deep_link["start"]
+    if start is None:
+        return None
+    params: dict[str, Any] = {"lon": repr(start["lon"]), "lat": repr(start["lat"]), "k": 3}
+    if deep_link["item"]:
+        params["item"] = deep_link["item"]
+    return url_for("public_api.nearest", **params)
+
+
 def _resident_map_parts() -> MapParts:
     config = current_app.config
 
@@ -101,6 +114,7 @@ def home() -> str:
     }
     return render_template(
         "resident.html",
+        preload=_first_question(deep_link),
         map=parts,
         items=items,
         chosen_item=deep_link["item"],
