@@ -170,7 +170,8 @@ def test_station_popup_equals_the_api_after_a_lend(
         assert session.blocked == [] and session.errors == []
     finally:
         back = {**lend, "movement": "returned"}
-        admin_client.post("/admin/api/stock", json=back, headers={"X-CSRFToken": admin_client.token})
+        admin_client.post("/admin/api/stock", json=back,
+                          headers={"X-CSRFToken": admin_client.token})
 
 
 def test_a_missing_page_is_chinese_with_the_header_and_a_way_back(offline_page, live_server,

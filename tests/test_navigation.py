@@ -97,7 +97,8 @@ def test_links_carry_each_apps_coordinates_and_walking_mode():
 
 
 def test_a_known_start_gives_baidu_a_walking_route():
-    links = {link.app: link for link in navigation_links(117.26, 31.96, "站", origin=(117.25, 31.95))}
+    found = navigation_links(117.26, 31.96, "站", origin=(117.25, 31.95))
+    links = {link.app: link for link in found}
     q = _query(links["baidu"].url)
     assert links["baidu"].url.startswith("https://api.map.baidu.com/direction?")
     assert q["mode"] == "walking" and q["coord_type"] == "bd09ll"

@@ -4,6 +4,7 @@ on it match an independent shortest-path reference, and the link opens the page 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import zxingcpp
@@ -24,7 +25,8 @@ def sample():
 def decode_qr(png: bytes) -> list[str]:
     """Texts of the QR codes in a PNG screenshot (zxing-cpp, independent of the encoder)."""
     image = Image.open(io.BytesIO(png)).convert("L")
-    return [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+    found = zxingcpp.read_barcodes(image)
+    return [r.text for r in found if r.format == zxingcpp.BarcodeFormat.QRCode]
 
 
 def test_building_poster_qr_decodes_to_the_deep_link_which_answers(
@@ -83,8 +85,6 @@ def test_grid_posters_print_every_building_of_the_grid_once(client, sample):
     grid = sample.grids.iloc[0]["id"]
     html = client.get(f"/posters/grid/{grid}").get_data(as_text=True)
     expected = set(sample.buildings.loc[sample.buildings["grid_id"] == grid, "id"])
-    import re
-
     printed = re.findall(r'data-testid="poster" data-building-id="([^"]+)"', html)
     assert sorted(printed) == sorted(expected) and len(printed) == len(expected)
     assert html.count("<svg") == len(expected)

@@ -45,7 +45,9 @@ def _popup_table(title: str, rows: Iterable[tuple[str, object]]) -> str:
     return f'<div class="popup"><h4>{escape(title)}</h4><table>{cells}</table></div>'
 
 
-def _label_marker(lat: float, lon: float, text: str, kind: str, *, style: str = "") -> folium.Marker:
+def _label_marker(
+    lat: float, lon: float, text: str, kind: str, *, style: str = ""
+) -> folium.Marker:
     """A non-interactive text label (out of the tab order), placed and shown by ``map.js``."""
     return folium.Marker(
         [lat, lon],
@@ -128,7 +130,8 @@ def _add_paths(m: folium.Map, community: Community) -> None:
         tooltip=text_tooltip(),
     ).add_to(m)
     labels = folium.FeatureGroup(name="道路名称")
-    streets = community.paths[(community.paths["kind"] == "street") & community.paths["name"].notna()]
+    paths = community.paths
+    streets = paths[(paths["kind"] == "street") & paths["name"].notna()]
     for name, group in streets.groupby("name", sort=True):
         merged = shapely.line_merge(shapely.union_all(group.geometry.to_numpy()))
         parts = list(getattr(merged, "geoms", [merged]))
@@ -246,7 +249,8 @@ class Legend(MacroElement):
           <div class="legend-class">{{ cls }}</div>
           {% for cat, icon in cats %}
           <div class="legend-row" data-category="{{ cat }}">
-            <span class="poi-badge" style="background:{{ colour }}"><i class="fa-solid fa-{{ icon }}" aria-hidden="true"></i></span>{{ cat }}
+            <span class="poi-badge" style="background:{{ colour }}"><i
+              class="fa-solid fa-{{ icon }}" aria-hidden="true"></i></span>{{ cat }}
           </div>
           {% endfor %}
           {% endfor %}

@@ -37,8 +37,8 @@ def building_place(building_id: str) -> Place:
     for place in current_place_index().places:
         if place.kind == "building" and place.id == building_id:
             return place
-    raise ApiError("b", f"没有编号为“{building_id}”的楼栋，请检查二维码或链接，或在首页搜索楼栋名称",
-                   status=404)
+    msg = f"没有编号为“{building_id}”的楼栋，请检查二维码或链接，或在首页搜索楼栋名称"
+    raise ApiError("b", msg, status=404)
 
 
 def _station_id(station_id: str) -> str:
