@@ -2,8 +2,8 @@
  *
  * Labels (grid names, road names, building numbers) are Leaflet DivIcons. After every zoom or
  * move they are shown only from their kind's zoom level, then placed in priority order (grid,
- * road, building): a label whose box overlaps a station badge or an already placed label is
- * hidden until the map is zoomed in far enough for it to fit.
+ * road, building): a label cut by the map's edge, or whose box overlaps a station badge or an
+ * already placed label, is hidden until the map is zoomed or moved so that it fits.
  * Station popups are filled, when opened, from /api/stations: the same stock and open-now
  * state as the API at that moment.
  */
@@ -22,8 +22,14 @@
       a.top < b.bottom + GAP && b.top < a.bottom + GAP;
   }
 
+  function outside(box, frame) {
+    return box.left < frame.left || box.right > frame.right || box.top < frame.top ||
+      box.bottom > frame.bottom;
+  }
+
   function declutter() {
     var zoom = map.getZoom();
+    var frame = container.getBoundingClientRect();
     var placed = Array.prototype.map.call(
       container.querySelectorAll(".station-badge"), function (b) { return b.getBoundingClientRect(); }
     );
@@ -37,7 +43,7 @@
       var boxes = Array.prototype.map.call(labels, function (l) { return l.getBoundingClientRect(); });
       Array.prototype.forEach.call(labels, function (label, i) {
         var box = boxes[i];
-        var clash = placed.some(function (other) { return overlaps(box, other); });
+        var clash = outside(box, frame) || placed.some(function (other) { return overlaps(box, other); });
         label.classList.toggle("label-hidden", clash);
         if (!clash) { placed.push(box); }
       });
