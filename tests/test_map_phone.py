@@ -66,13 +66,18 @@ def test_the_community_fills_a_phone_and_grid_labels_do_not_overlap(
         assert not overlap(label, badge), (label[0], "station")
     page.screenshot(path=str(tmp_path / "map-phone-initial.png"))
     # zoomed in: building numbers and road names, still without overlaps
+    inside = community.buildings[community.buildings["id"] == "FG-03"].geometry.iloc[0]
+    point = inside.representative_point()
     page.evaluate(
-        "() => { const c = window.communityMap; c.map.setView(c.map.getCenter(), 17,"
-        " {animate: false}); c.declutter(); }"
+        "([lat, lon]) => { const c = window.communityMap; c.map.setView([lat, lon], 17,"
+        " {animate: false}); c.declutter(); }",
+        [point.y, point.x],
     )
     assert page.evaluate("() => window.communityMap.map.getZoom()") == 17
     shown = page.evaluate(BOXES_JS, ".building-label")
-    assert shown, "building numbers appear when zoomed in"
+    assert "3栋" in [label[0] for label in shown], "building numbers appear when zoomed in"
+    frame = page.locator("[data-testid=community-map]").bounding_box()
+    assert all(frame["x"] <= b[1] and b[3] <= frame["x"] + frame["width"] for b in shown)
     assert all(not overlap(a, b) for a, b in itertools.combinations(shown, 2))
     assert page.evaluate(BOXES_JS, ".road-label"), "road names appear when zoomed in"
     page.screenshot(path=str(tmp_path / "map-phone-z17.png"))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import folium
+import geopandas as gpd
+import numpy as np
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
@@ -28,11 +30,13 @@ from geo_app.maps.styles import (
     POI_DEFAULT_ICON,
     POI_ICONS,
     ROAD_LABEL_MIN_ZOOM,
+    ROAD_LABEL_SPACING_M,
     STATION_BADGES,
     grid_colours,
     poi_icon_html,
     station_badge_html,
 )
+from geo_app.walking import local_crs
 from layers import Community
 from layers.schema import PATH_KINDS, POI_CATEGORIES, STATION_KINDS
 
@@ -132,13 +136,24 @@ def _add_paths(m: folium.Map, community: Community) -> None:
     labels = folium.FeatureGroup(name="道路名称")
     paths = community.paths
     streets = paths[(paths["kind"] == "street") & paths["name"].notna()]
-    for name, group in streets.groupby("name", sort=True):
-        merged = shapely.line_merge(shapely.union_all(group.geometry.to_numpy()))
-        parts = list(getattr(merged, "geoms", [merged]))
-        longest = max(parts, key=lambda line: line.length)  # degrees: only to choose a part
-        point = longest.interpolate(0.5, normalized=True)
-        _label_marker(point.y, point.x, str(name), "road").add_to(labels)
+    if not streets.empty:
+        west, south, east, north = streets.total_bounds
+        metric = streets.to_crs(local_crs((west + east) / 2, (south + north) / 2))
+        for name, group in metric.groupby("name", sort=True):
+            for lon, lat in _road_label_points(group.geometry.to_numpy(), metric.crs):
+                _label_marker(lat, lon, str(name), "road").add_to(labels)
     labels.add_to(m)
+
+
+def _road_label_points(lines: np.ndarray, metric_crs: object) -> list[tuple[float, float]]:
+    """Where a street's name is written: the middle of each ``ROAD_LABEL_SPACING_M`` stretch
+    of its longest merged part (so a name is on screen wherever one zooms in along it)."""
+    merged = shapely.line_merge(shapely.union_all(lines))
+    longest = max(getattr(merged, "geoms", [merged]), key=lambda line: line.length)
+    count = max(1, round(longest.length / ROAD_LABEL_SPACING_M))
+    points = [longest.interpolate((i + 0.5) / count, normalized=True) for i in range(count)]
+    lonlat = gpd.GeoSeries(points, crs=metric_crs).to_crs(4326)
+    return [(p.x, p.y) for p in lonlat]
 
 
 def building_number(name: str, compound: str) -> str:

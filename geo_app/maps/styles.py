@@ -80,6 +80,8 @@ POI_DEFAULT_ICON = "location-dot"
 #: Zoom levels from which the community map shows road names and building numbers.
 ROAD_LABEL_MIN_ZOOM = 14.5
 BUILDING_LABEL_MIN_ZOOM = 17
+#: A street's name is repeated every this many metres along it.
+ROAD_LABEL_SPACING_M = 300.0
 
 
 def poi_icon_html(category: str, colour: str) -> str:
