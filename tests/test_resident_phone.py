@@ -262,12 +262,13 @@ def test_outside_the_community_shows_where_and_what_to_do(offline_page, at, tmp_
     message.wait_for(state="visible", timeout=TIMEOUT_MS)
     text = message.inner_text()
     assert "不在金宁社区的步行范围内" in text and "搜索" in text and "蓝点" in text
-    # the blue dot (where they are) is drawn inside the visible map
+    # the blue dot (where they are) is drawn inside the visible map, once the map has moved there
+    page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim')")
+    page.screenshot(path=str(tmp_path / "outside.png"))
     dot = page.locator("path.resident-origin").bounding_box()
     frame = page.locator("[data-testid=resident-map]").bounding_box()
     assert frame["x"] <= dot["x"] and dot["x"] + dot["width"] <= frame["x"] + frame["width"]
     assert frame["y"] <= dot["y"] and dot["y"] + dot["height"] <= frame["y"] + frame["height"]
-    page.screenshot(path=str(tmp_path / "outside.png"))
     assert_clean(session)
 
 

@@ -202,17 +202,18 @@
       var far = body.distance_m ? "（离社区最近的步行道路约 " + Math.round(body.distance_m) + " 米）" : "";
       text = "您的位置不在金宁社区的步行范围内" + far + "，地图上的蓝点就是您现在的位置。" +
         "请在上面搜索您要出发的楼栋或小区名称，或在地图上点选社区内的位置。";
-      showOriginWithCommunity();
     }
     el.message.textContent = text;
     el.message.hidden = false;
     el.message.classList.add("error");
     el.mapFrame.dataset.answer = "error";
+    if (body.parameter === "lon/lat") { showOriginWithCommunity(); }  // in the map's new size
   }
 
   /* Show where the user is, with the community, so they see how far away they are. */
   function showOriginWithCommunity() {
     if (!layers.origin) { return; }
+    map.invalidateSize({ pan: false });
     var bounds = L.latLngBounds([layers.origin.getLatLng()]);
     map.eachLayer(function (layer) {
       var p = layer.feature && layer.feature.properties;
@@ -331,6 +332,7 @@
     el.mapFrame.dataset.routeStation = result.station_id;
     el.mapFrame.dataset.routePoints = latlngs.length;
     labelPin(result.station_id, result.name);
+    map.invalidateSize({ pan: false });
     map.fitBounds(layers.route.getBounds(), { padding: [30, 30], maxZoom: 18 });
     updateShare();
     if (byUser && window.matchMedia("(max-width: 899px)").matches) {
@@ -448,6 +450,11 @@
   map.on("click", function (event) {
     setOrigin(event.latlng.lng, event.latlng.lat, "地图上选的位置");
   });
+  // The sheet's height follows its content, so the map's box changes with every answer:
+  // Leaflet must know its size before it fits a route or a position into it.
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { map.invalidateSize({ pan: false }); }).observe(el.mapFrame);
+  }
   window.resident = { state: state, layers: layers, map: map };
 
   setElderly(readElderly(), false);
