@@ -23,6 +23,7 @@ from geo_app.web.views import (
     map_page,
     organise,
     planner,
+    posters,
     public_api,
     resident,
 )
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     resident.bp,  # residents: the home page
     public_api.bp,  # the public JSON API
     map_page.bp,  # the community map
+    posters.bp,  # printable QR posters for doors and stations
     planner.bp,  # planners
     auth_views.bp,  # log in and out
     grid_leader.bp,  # grid leaders and their members

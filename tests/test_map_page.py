@@ -25,7 +25,7 @@ COUNT_LAYERS_JS = """
       counts.stations++;
       if (p.kind === 'rest_post') counts.rest_posts++;
     }
-    if (p.layer === 'pois' && layer instanceof L.CircleMarker) counts.pois++;
+    if (p.layer === 'pois' && layer instanceof L.Marker) counts.pois++;
   });
   return counts;
 }
@@ -101,6 +101,7 @@ def test_map_draws_every_layer_offline(live_app, live_server, offline_page, tmp_
     # drawn, not only registered: SVG paths and marker icons are in the DOM
     assert page.locator("path.leaflet-interactive").count() >= len(community.buildings)
     assert page.locator(".station-badge").count() == len(community.stations)
+    assert page.locator(".leaflet-marker-pane .poi-badge").count() == len(community.pois)
     map_box = page.locator("[data-testid=community-map]").bounding_box()
     assert map_box["width"] == pytest.approx(width, abs=1)
     assert map_box["height"] > height * 0.8

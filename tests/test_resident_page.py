@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -197,7 +198,12 @@ def test_page_config_names_the_map_and_the_items_in_stock(client):
     html = client.get("/").get_data(as_text=True)
     start = html.index('id="resident-config">') + len('id="resident-config">')
     config = json.loads(html[start : html.index("</script>", start)])
-    assert f"var {config['mapName']} = L.map" in html
+    script = client.get(f"/resident/map.js?v={config['mapName']}")
+    assert script.mimetype == "text/javascript"
+    assert f"var {config['mapName']} = L.map" in script.get_data(as_text=True)
+    # no inline script (a CSP without 'unsafe-inline' is coming): JSON blocks and files only
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline and all('type="application/json"' in attrs for attrs in inline), inline
     assert 'data-testid="item-umbrella"' in html and "歇歇角" in html
     assert 'data-testid="item-microwave"' in html  # RP-01 has one
     assert 'data-testid="item-reading_glasses"' in html
