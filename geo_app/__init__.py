@@ -17,6 +17,8 @@ from geo_app.stations import levels
 from geo_app.web import access, errors, vendor
 from geo_app.web.views import (
     admin,
+    governance,
+    governance_api,
     grid_api,
     grid_leader,
     map_page,
@@ -49,6 +51,8 @@ BLUEPRINTS = (
     grid_leader.bp,  # grid leaders and their members
     grid_api.bp,
     admin.bp,  # the community's admin
+    governance.bp,  # 微协商: residents' views, meetings, governance items (pages)
+    governance_api.bp,  # … and their JSON API
     vendor.bp,  # Leaflet & co. from installed packages
 )
 

@@ -122,10 +122,17 @@ def seed_people_command() -> None:
     """为尚无住户台账的楼栋生成示例住户（虚构姓名，可重复运行）。"""
     from geo_app.state.community import get_community
     from geo_app.store.sample import facts_from_layer, seed_people
+    from geo_app.web.governance_support import seed_sample
 
     with _app().app_context():
         facts = facts_from_layer(get_community().buildings)
         with get_store().write() as db:
             filled = seed_people(db, facts, actor=_actor())
+        views = seed_sample()  # 微协商: visits, meetings, views and items of 风格城市
     message = f"已为 {filled} 栋楼生成示例住户。" if filled else "所有楼栋已有住户台账，未作改动。"
     click.echo(message)
+    if views is not None:
+        click.echo(
+            f"已生成风格城市微协商示例：{views.visits} 次走访、{views.meetings} 次座谈、"
+            f"{views.views} 条社情民意、{views.items} 个治理项目。"
+        )

@@ -104,7 +104,8 @@ def _api_error(error: ApiError) -> Response:
 
 
 def _typed_error(error: BadParameterError | StoreError) -> Response:
-    return error_response(400, str(error), parameter=error.parameter)
+    # A store error may carry its own status (e.g. 409 for a refused transition); 400 otherwise.
+    return error_response(getattr(error, "status", 400), str(error), parameter=error.parameter)
 
 
 def _csrf_error(error: CSRFError) -> Response:
