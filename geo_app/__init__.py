@@ -17,7 +17,6 @@ from geo_app.stations import levels
 from geo_app.web import access, errors, vendor
 from geo_app.web.views import (
     admin,
-    governance,
     governance_api,
     grid_api,
     grid_leader,
@@ -26,6 +25,9 @@ from geo_app.web.views import (
     public_api,
     resident,
 )
+
+# (aliased: the name ``geo_app.governance`` belongs to the 微协商 package)
+from geo_app.web.views import governance as governance_pages
 
 #: Extensions in the order they must be installed: the layers and the store first (the stock
 #: levels read both), then accounts, whose ``before_request`` sets ``g.user`` before access
@@ -51,7 +53,7 @@ BLUEPRINTS = (
     grid_leader.bp,  # grid leaders and their members
     grid_api.bp,
     admin.bp,  # the community's admin
-    governance.bp,  # 微协商: residents' views, meetings, governance items (pages)
+    governance_pages.bp,  # 微协商: residents' views, meetings, governance items (pages)
     governance_api.bp,  # … and their JSON API
     vendor.bp,  # Leaflet & co. from installed packages
 )
