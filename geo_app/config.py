@@ -115,6 +115,8 @@ DEFAULTS: dict[str, Any] = {
     "VIEW_PHOTO_MAX_PIXELS": 40_000_000,
     "VIEW_PHOTO_MAX_SIDE": 1600,
     "VIEW_PHOTO_WINDOW_MIN": 60,
+    # Where photos are kept (empty: the folder view_photos in the instance folder).
+    "VIEW_PHOTO_DIR": "",
     "ITEM_BUDGET_SOURCES": list(ITEM_BUDGET_SOURCES),
     # Buildings within this walk of a governance item's place (the 5-minute circle).
     "ITEM_WALK_RADIUS_M": 300.0,

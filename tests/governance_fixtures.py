@@ -42,6 +42,7 @@ def governance_app(tmp_path, **config: object):
     """The tiny community with every test account, CSRF off, the clock pinned and budgets high
     (the tests of the limits set their own)."""
     config = {"VIEW_RATE_LIMIT": "1000 per minute", "VIEW_DEVICE_DAILY_BUDGET": 1000,
+              "VIEW_PHOTO_DIR": str(tmp_path / "photos"),
               "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_RATE_LIMIT_PER_IP": "1000 per minute",
               **config}
     app = make_grid_app(tmp_path, WTF_CSRF_ENABLED=False, **config)

@@ -59,7 +59,9 @@ def text_limits() -> dict[str, int]:
 
 
 def photo_folder() -> Path:
-    return Path(current_app.instance_path) / PHOTO_FOLDER
+    """Config ``VIEW_PHOTO_DIR``, else ``view_photos`` in the instance folder."""
+    configured = current_app.config.get("VIEW_PHOTO_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / PHOTO_FOLDER
 
 
 # ---------------------------------------------------------------- the community, indexed
