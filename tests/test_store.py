@@ -69,9 +69,10 @@ def _move(store: Store, movement: str, quantity: int) -> tuple[int, int]:
 
 
 def test_first_run_creates_the_schema_at_the_head_revision(store):
-    assert current_revision(store.engine) == head_revision() == "0001"
+    head = head_revision()
+    assert head is not None and current_revision(store.engine) == head
     upgrade(store.engine)  # a second start changes nothing
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == head
 
 
 def test_migrations_and_models_describe_the_same_schema(store):
