@@ -70,6 +70,9 @@ def test_buildings_within_the_walk_radius_and_the_views_from_them(decided):
     assert {b["id"]: b["views"] for b in reach["buildings"]} == {"FG-1": 2, "FG-2": 0, "FG-3": 1}
     assert reach["views_from_reached"] == 3  # the fourth view came from no building
     assert item["views"] == 4
+    # on the map: only the two views moderation published
+    assert [(p["lon"], p["lat"]) for p in item["view_points"]] == [
+        (round(CENTROID_LON["FG-1"], 6), round(CENTROID_LAT, 6))] * 2
 
 
 def test_the_reach_is_computed_once_per_item(app, decided, monkeypatch):

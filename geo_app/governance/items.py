@@ -241,6 +241,11 @@ def item_summary(
         "lon": round(item.lon, 6),
         "lat": round(item.lat, 6),
         "views": len(item.view_ids),
+        "view_points": [
+            {"lon": round(v.lon, 6), "lat": round(v.lat, 6),
+             "category_label": categories.get(v.category, {}).get("label", v.category)}
+            for v in linked if v.public and v.state not in ("rejected", "duplicate")
+        ],
         "supporters": sum(v.supporters for v in linked),
         "reach": {
             "radius_m": reach.get("radius_m"),

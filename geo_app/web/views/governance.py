@@ -205,6 +205,8 @@ def _item_map(row: dict[str, Any]) -> dict[str, Any]:
             for f in buildings["features"] if f["properties"]["id"] in reached
         ]},
     })
+    page["layers"].append(_points(row["view_points"], name="背后的意见（已公开）",
+                                  colour="#ef6c00", tooltip="category_label"))
     page["layers"].append(_points([row], name="项目地点", colour="#c62828", tooltip="title"))
     page["center"] = [row["lat"], row["lon"]]
     return page
@@ -337,6 +339,8 @@ def _place_choices(grid_ids: list[str]) -> list[dict[str, Any]]:
     community = get_community()
     places = support.places()
     choices = support.stations_of(grid_ids)
+    choices += [{**s, "key": f"chat:{s['key']}", "name": f"金大姐聊天室（{s['name']}）"}
+                for s in support.stations_of(grid_ids)]
     grids = community.grids[community.grids["id"].isin(grid_ids)]
     for grid in grids.itertuples():
         centre = grid.geometry.representative_point()

@@ -196,6 +196,11 @@ _ITEM = {
         "owner": {"type": "string"}, "budget_source": {"type": "string"},
         "lon": {"type": "number"}, "lat": {"type": "number"},
         "views": {"type": "integer", "description": "项目背后的意见数"},
+        "view_points": {"type": "array", "description": "其中已公开意见的位置与类别",
+                        "items": {"type": "object", "required": ["lon", "lat"],
+                                  "properties": {"lon": {"type": "number"},
+                                                 "lat": {"type": "number"},
+                                                 "category_label": {"type": "string"}}}},
         "reach": {
             "type": "object",
             "description": "步行 radius_m 米内的楼栋，及其中各楼栋提出的意见数",
