@@ -113,3 +113,28 @@ def test_the_report_page_and_csv_answer_inside_the_grid_only(tmp_path):
     assert logged_in(app, "member1").get("/staff/grids/JN-01/report").status_code == 403
     heat = leader.get("/staff/grids/JN-01/heatmap")
     assert heat.status_code == 200 and "gov-map-data" in heat.get_data(as_text=True)
+
+
+def test_the_heat_map_is_hottest_where_the_views_are_and_paths_count_nearby_pins():
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import LineString, Point, shape
+
+    from geo_app.governance.heat import counts_by_building, counts_by_path, heat_cells
+
+    pins = np.array([[117.261, 31.9612], [117.261, 31.9612], [117.2635, 31.9612]])
+    cells = heat_cells(pins, cell_m=20, bandwidth_m=35)["features"]
+    hottest = max(cells, key=lambda f: f["properties"]["share"])
+    assert hottest["properties"]["share"] == 1.0
+    assert shape(hottest["geometry"]).buffer(1e-5).contains(Point(117.261, 31.9612))
+    assert all(0.05 <= f["properties"]["share"] <= 1 for f in cells)
+    # the single pin's cell: about half as hot as the double one (exp(-d²/2h²) ≈ 0 between)
+    lone = max((f for f in cells if shape(f["geometry"]).centroid.x > 117.263),
+               key=lambda f: f["properties"]["share"])
+    assert lone["properties"]["share"] == pytest.approx(0.5, abs=0.05)
+    paths = gpd.GeoDataFrame({"id": ["P-1", "P-2"], "name": ["金宁路", None]}, geometry=[
+        LineString([(117.260, 31.961), (117.264, 31.961)]),  # 22 m south of the pins
+        LineString([(117.260, 31.9625), (117.264, 31.9625)]),  # 144 m north
+    ], crs="EPSG:4326")
+    assert counts_by_path(pins, paths, snap_m=30) == [("金宁路", 3)]
+    assert counts_by_building(["FG-1", None, "FG-1", "FG-2"]) == [("FG-1", 2), ("FG-2", 1)]

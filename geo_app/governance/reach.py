@@ -9,7 +9,7 @@ came from those buildings are the item's voices "from next door".
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,13 +66,3 @@ def reach_key(place: tuple[float, float], radius_m: float) -> str:
     """What a stored reach was computed for (recomputed when the place or radius changes)."""
     return f"{place[0]:.7f},{place[1]:.7f},{radius_m:g}"
 
-
-def views_from(reach_json: Mapping[str, object] | None, view_buildings: Mapping[int, str | None]
-               ) -> dict[str, int]:
-    """How many of ``view_buildings`` (view id → building) came from each reached building."""
-    reached = {b["id"] for b in (reach_json or {}).get("buildings", [])}  # type: ignore[union-attr]
-    counts: dict[str, int] = {}
-    for building in view_buildings.values():
-        if building in reached:
-            counts[building] = counts.get(building, 0) + 1
-    return counts

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, false, or_, select, update
+from sqlalchemy import ColumnElement, false, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.governance import lifecycle
@@ -511,7 +511,3 @@ def published_clause() -> ColumnElement[bool]:
     """Views shown to the public: published by moderation, not rejected or merged."""
     return View.public.is_(True) & ~View.state.in_(["rejected", "duplicate"])
 
-
-def search_text_clause(words: str) -> ColumnElement[bool]:
-    """Views whose text holds ``words`` (for the staff list's filter)."""
-    return or_(View.text.contains(words), View.code == normalise_code(words))
