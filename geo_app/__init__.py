@@ -18,6 +18,7 @@ from geo_app.web import access, errors, vendor
 from geo_app.web.views import (
     activities,
     admin,
+    governance_api,
     grid_api,
     grid_leader,
     map_page,
@@ -27,6 +28,9 @@ from geo_app.web.views import (
     public_api,
     resident,
 )
+
+# (aliased: the name ``geo_app.governance`` belongs to the 微协商 package)
+from geo_app.web.views import governance as governance_pages
 
 #: Extensions in the order they must be installed: the layers and the store first (the stock
 #: levels read both), then accounts, whose ``before_request`` sets ``g.user`` before access
@@ -55,6 +59,8 @@ BLUEPRINTS = (
     admin.bp,  # the community's admin
     activities.bp,  # 微活动 for residents and volunteers
     organise.bp,  # organisers, station counters, the register, report and reach
+    governance_pages.bp,  # 微协商: residents' views, meetings, governance items (pages)
+    governance_api.bp,  # … and their JSON API
     vendor.bp,  # Leaflet & co. from installed packages
 )
 

@@ -67,6 +67,22 @@ LOAN_DAYS: dict[str, int] = {
 #: A care household is overdue for a visit after this many days without one ("有事没事转一转").
 VISIT_CARE_DAYS: dict[str, int] = {"独居老人": 7, "困难家庭": 14, "残疾人": 14}
 
+#: Residents' views (社情民意): category code → label and the hours within which it must be
+#: answered (反馈). Safety hazards are 急事 (48 h); disputes and noise within a few days.
+VIEW_CATEGORIES: dict[str, dict[str, Any]] = {
+    "environment": {"label": "环境卫生", "due_hours": 72},
+    "greening": {"label": "绿化", "due_hours": 120},
+    "roads": {"label": "道路设施", "due_hours": 120},
+    "parking_charging": {"label": "停车充电", "due_hours": 168},
+    "noise": {"label": "噪音扰民", "due_hours": 72},
+    "neighbours": {"label": "邻里纠纷", "due_hours": 72},
+    "property": {"label": "物业服务", "due_hours": 120},
+    "safety": {"label": "安全隐患", "due_hours": 48},
+    "other": {"label": "其他", "due_hours": 168},
+}
+#: Where the money of a governance item (治理项目) comes from.
+ITEM_BUDGET_SOURCES = ("社区党建项目", "居民自筹", "共建单位")
+
 DEFAULTS: dict[str, Any] = {
     # ---- data and maps
     # Where the GeoJSON layers live.
@@ -124,4 +140,32 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT_STORAGE": "memory://",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # ---- residents' views (微协商), meetings and governance items
+    "VIEW_CATEGORIES": VIEW_CATEGORIES,
+    "VIEW_TEXT_MIN_CHARS": 5,
+    "VIEW_TEXT_MAX_CHARS": 500,
+    "VIEW_NAME_MAX_CHARS": 20,
+    # Open views of the same category this close (metres, walked in a straight line in the local
+    # projection) are offered as "是不是这个？" before a new one is sent.
+    "VIEW_DUPLICATE_RADIUS_M": 50.0,
+    # A pin this close to a building (metres) counts as coming from it.
+    "VIEW_BUILDING_SNAP_M": 30.0,
+    # Per client address (Flask-Limiter syntax), and per device (signed cookie) per 24 hours.
+    "VIEW_RATE_LIMIT": "10 per hour;30 per day",
+    "VIEW_DEVICE_DAILY_BUDGET": 5,
+    # Photos: accepted types, upload size, decoded pixels, longest side kept, and how long after
+    # sending a view its device may still add the photo (minutes).
+    "VIEW_PHOTO_TYPES": ["JPEG", "PNG", "WEBP"],
+    "VIEW_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+    "VIEW_PHOTO_MAX_PIXELS": 40_000_000,
+    "VIEW_PHOTO_MAX_SIDE": 1600,
+    "VIEW_PHOTO_WINDOW_MIN": 60,
+    # Where photos are kept (empty: the folder view_photos in the instance folder).
+    "VIEW_PHOTO_DIR": "",
+    "ITEM_BUDGET_SOURCES": list(ITEM_BUDGET_SOURCES),
+    # Buildings within this walk of a governance item's place (the 5-minute circle).
+    "ITEM_WALK_RADIUS_M": 300.0,
+    # Heat map of views: cell size and Gaussian kernel bandwidth, in metres.
+    "VIEW_HEAT_CELL_M": 20.0,
+    "VIEW_HEAT_BANDWIDTH_M": 35.0,
 }

@@ -38,6 +38,14 @@ def response_schema(document: dict, path: str) -> str:
     return ref["schema"]["$ref"].rsplit("/", 1)[1]
 
 
+def public_gets(document: dict) -> list[str]:
+    """The documented public GET operations without path parameters (callable as they are)."""
+    return [
+        path for path, item in document["paths"].items()
+        if "get" in item and "security" not in item["get"] and "{" not in path
+    ]
+
+
 def valid_query(document: dict, path: str) -> dict[str, object]:
     """Every documented parameter at its documented example (lon/lat: a real entrance)."""
     query = {p["name"]: p["example"] for p in document["paths"][path]["get"]["parameters"]}
@@ -64,18 +72,27 @@ def public_api_rules(app) -> list:
 
 
 def test_every_public_api_route_is_documented_and_nothing_else(layout_app, document):
+    from geo_app.web.openapi import openapi_path
+
     rules = public_api_rules(layout_app)
-    assert {rule.rule for rule in rules} == set(document["paths"])
+    for rule in rules:
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in document["paths"][openapi_path(rule.rule)], (rule, method)
+    routes = {(openapi_path(r.rule), m.lower()) for r in layout_app.url_map.iter_rules()
+              for m in r.methods}
+    documented = {(path, m) for path, item in document["paths"].items() for m in item}
+    assert documented <= routes  # nothing documented that does not exist
     assert {"/api/nearest", "/api/stations", "/api/buildings", "/api/openapi.json"} <= set(
         document["paths"]
     )
     for rule in rules:
-        assert rule.methods - {"HEAD", "OPTIONS"} == {"GET"}, rule
+        if rule.endpoint.startswith("public_api."):  # the finder's API is read-only
+            assert rule.methods - {"HEAD", "OPTIONS"} == {"GET"}, rule
 
 
 def test_documented_examples_answer_200_matching_the_response_schema(layout_app, document):
     client = layout_app.test_client()
-    for path in document["paths"]:
+    for path in public_gets(document):
         response = client.get(path, query_string=valid_query(document, path))
         assert response.status_code == 200, (path, response.get_json())
         schema_validator(document, response_schema(document, path)).validate(response.get_json())
@@ -83,8 +100,8 @@ def test_documented_examples_answer_200_matching_the_response_schema(layout_app,
 
 def test_each_documented_parameter_is_read_and_each_undocumented_one_refused(layout_app, document):
     client = layout_app.test_client()
-    for path, item in document["paths"].items():
-        parameters = item["get"]["parameters"]
+    for path in public_gets(document):
+        parameters = document["paths"][path]["get"]["parameters"]
         query = valid_query(document, path)
         for parameter in parameters:
             name = parameter["name"]
