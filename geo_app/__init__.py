@@ -20,6 +20,7 @@ from geo_app.web.views import (
     admin,
     grid_api,
     grid_leader,
+    layer_editor,
     map_page,
     organise,
     planner,
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     grid_leader.bp,  # grid leaders and their members
     grid_api.bp,
     admin.bp,  # the community's admin
+    layer_editor.bp,  # the admin's live edits of the layers
     activities.bp,  # 微活动 for residents and volunteers
     organise.bp,  # organisers, station counters, the register, report and reach
     vendor.bp,  # Leaflet & co. from installed packages
