@@ -103,7 +103,7 @@ def layer_bytes(data_dir: Path) -> dict[str, bytes]:
 
 
 def test_a_new_umbrella_station_then_a_move_reach_nearest_without_restart(setup):
-    app, client, token, data_dir = setup
+    _app, client, token, data_dir = setup
     s2 = (LON + 0.003, LAT + 0.0015)
     before = nearest_umbrella(client)
     assert [sid for sid, _ in before] == ["S-2", "S-1"]
@@ -202,7 +202,8 @@ def _duplicate_validator_message(data_dir: Path, tmp_path: Path) -> str:
         ("/admin/api/layers/stations/S-2",
          {"properties": {"id": "S-9"}}, "id", "不能在此修改"),
         ("/admin/api/layers/stations/S-404", {"properties": {"name": "x"}}, "id", "没有编号"),
-        ("/admin/api/layers/paths", {"properties": {}, "lon": LON, "lat": LAT}, "layer", "不能新增"),
+        ("/admin/api/layers/paths", {"properties": {}, "lon": LON, "lat": LAT},
+         "layer", "不能新增"),
         ("/admin/api/layers/stations", {"properties": NEW_STATION, "lon": "东"}, "lon", "须为数值"),
     ],
 )
@@ -225,7 +226,7 @@ def test_a_bad_edit_is_refused_and_the_old_data_still_served(
 
 
 def test_a_refusal_quotes_the_validators_own_message(setup, tmp_path):
-    app, client, token, data_dir = setup
+    _app, client, token, data_dir = setup
     expected = _duplicate_validator_message(data_dir, tmp_path)
     answer = post(client, token, "/admin/api/layers/stations",
                   {"properties": {**NEW_STATION, "id": "S-1"}, "lon": LON + 0.001,
@@ -236,7 +237,7 @@ def test_a_refusal_quotes_the_validators_own_message(setup, tmp_path):
 
 
 def test_bad_building_attributes_are_flashed_and_not_saved(setup):
-    app, client, token, data_dir = setup
+    _app, client, token, data_dir = setup
     files = layer_bytes(data_dir)
     page = client.post("/admin/layers/buildings/FG-1", data={"csrf_token": token, "floors": "0"},
                        follow_redirects=True).get_data(as_text=True)
@@ -252,7 +253,7 @@ def test_bad_building_attributes_are_flashed_and_not_saved(setup):
 
 
 def test_building_attributes_saved_from_the_form(setup):
-    app, client, token, data_dir = setup
+    app, client, token, _data_dir = setup
     form = client.get("/admin/layers/buildings/FG-1").get_data(as_text=True)
     assert 'name="households" type="number" min="0" step="1" value="24"' in form
     entrance = f"{LON + 0.00045}, {LAT + 0.0005}"
@@ -293,7 +294,7 @@ def test_a_kept_version_is_restored(setup):
 
 @pytest.mark.parametrize("name", ["../stations.geojson", "nothing.geojson", "x"])
 def test_an_unknown_version_is_not_restored(setup, name):
-    app, client, token, data_dir = setup
+    _app, client, token, data_dir = setup
     files = layer_bytes(data_dir)
     page = client.post(f"/admin/layers/history/{name}/restore", data={"csrf_token": token},
                        follow_redirects=True)
@@ -381,7 +382,8 @@ def test_geo_app_reload_checks_the_layers_and_replaces_the_stamp(tmp_path):
     stations.write_text(good.decode("utf-8").replace('"S-2"', '"S-1"'), "utf-8")
     refused = runner.invoke(main, ["reload"])
     assert refused.exit_code == 1
-    assert "stations.geojson: 要素 #1 (id=S-1): 字段 id: id 重复（与要素 #0 相同）" in refused.output
+    duplicate = "stations.geojson: 要素 #1 (id=S-1): 字段 id: id 重复（与要素 #0 相同）"
+    assert duplicate in refused.output
     assert "未通知重新加载" in refused.output and not stamp.exists()
     stations.write_bytes(good)
     done = runner.invoke(main, ["reload"])
@@ -400,7 +402,7 @@ def test_geo_app_reload_checks_the_layers_and_replaces_the_stamp(tmp_path):
 
 
 def test_only_the_admin_edits(setup):
-    app, client, token, data_dir = setup
+    app, client, _token, data_dir = setup
     files = layer_bytes(data_dir)
     leader = app.test_client()
     login(leader, "leader2")

@@ -22,7 +22,7 @@
   var BADGES = { party_service_station: "站", rest_post: "歇" };
   var LABELS = { stations: "服务站", pois: "便民设施" };
 
-  var map = L.map(mapElement, { zoomControl: true }).setView(config.centre, 16);
+  var map = L.map(mapElement, { zoomControl: true, zoomSnap: 0.25 }).setView(config.centre, 16);
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
   var drawn = L.layerGroup().addTo(map);
   /* what is being edited: {layer, id (null when new), position [lon, lat] or null, marker} */
