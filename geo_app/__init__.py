@@ -21,6 +21,7 @@ from geo_app.web.views import (
     governance_api,
     grid_api,
     grid_leader,
+    layer_editor,
     map_page,
     organise,
     planner,
@@ -57,6 +58,7 @@ BLUEPRINTS = (
     grid_leader.bp,  # grid leaders and their members
     grid_api.bp,
     admin.bp,  # the community's admin
+    layer_editor.bp,  # the admin's live edits of the layers
     activities.bp,  # 微活动 for residents and volunteers
     organise.bp,  # organisers, station counters, the register, report and reach
     governance_pages.bp,  # 微协商: residents' views, meetings, governance items (pages)

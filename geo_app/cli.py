@@ -8,6 +8,7 @@ import click
 
 from geo_app.auth.cli import seed_people_command, seed_sample_command, user
 from geo_app.imports.cli import import_group
+from geo_app.layers_edit.cli import reload_command
 from geo_app.planning.cli import coverage
 from geo_app.volunteering.cli import points
 from geo_app.walking.cli import walk
@@ -56,3 +57,4 @@ def validate(directory: str) -> None:
 for command in (walk, coverage, user, seed_people_command, seed_sample_command, points,
                 import_group):
     main.add_command(command)
+main.add_command(reload_command)  # geo-app reload: layers replaced on disk, no restart

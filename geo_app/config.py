@@ -90,6 +90,13 @@ DEFAULTS: dict[str, Any] = {
     # Base map under the project's own layers: "none", "osm" or "tianditu" (needs TIANDITU_KEY).
     "BASEMAP": "none",
     "TIANDITU_KEY": "",
+    # Live edits: each worker checks the layer files' stamp at most this often (seconds) and
+    # reloads when they changed; the stamp ``geo-app reload`` replaces and the folder keeping
+    # every replaced layer version (empty: ``layers.reload`` and ``layer_history/`` in the
+    # instance folder).
+    "LAYER_CHECK_INTERVAL_S": 1.0,
+    "LAYER_RELOAD_STAMP": "",
+    "LAYER_HISTORY_DIR": "",
     # Local time of the community, for "open now".
     "TIMEZONE": "Asia/Shanghai",
     # ---- walking

@@ -63,9 +63,11 @@ def make_app(tmp_path: Path, **config: object) -> Flask:
 
 
 def make_grid_app(tmp_path: Path, **config: object) -> Flask:
-    """An app on the tiny grid community (:mod:`support.grid_community`), without accounts."""
-    data = write_community(tmp_path / "layers")
-    return make_app(tmp_path, DATA_DIR=str(data), **config)
+    """An app on the tiny grid community (:mod:`support.grid_community`), without accounts
+    (``DATA_DIR`` given: another app's copy of it, as a second worker would)."""
+    if "DATA_DIR" not in config:
+        config["DATA_DIR"] = str(write_community(tmp_path / "layers"))
+    return make_app(tmp_path, **config)
 
 
 def make_layout_app(tmp_path: Path, **config: object) -> Flask:
