@@ -14,7 +14,7 @@ from geo_app.config import DEFAULTS
 from geo_app.state import cache, community
 from geo_app.state.clock import local_time_text
 from geo_app.stations import levels
-from geo_app.web import access, errors, vendor
+from geo_app.web import access, errors, security, vendor
 from geo_app.web.views import (
     admin,
     grid_api,
@@ -37,6 +37,7 @@ INIT = (
     auth.init_app,
     access.init_app,
     auth.init_csrf,
+    security.init_app,  # CSP with a nonce per request, nosniff, no framing, no-store
 )
 
 #: One blueprint per user group, and the vendored scripts.
