@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,18 @@ BLUEPRINTS = (
 )
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the service: configuration, community layers, extensions, blueprints."""
+def create_app(
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Create the service: configuration, community layers, extensions, blueprints.
+
+    Configuration: :data:`~geo_app.config.DEFAULTS`, then ``instance/config.py`` and the
+    ``GEO_APP_*`` environment, then ``overrides`` (command-line flags such as
+    ``geo-app serve --data``): flags refine the configuration, they never replace it. A
+    ``test_config`` replaces the instance file and the environment (tests only).
+    """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
@@ -63,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_prefixed_env("GEO_APP")
     else:
         app.config.from_mapping(test_config)
+    app.config.from_mapping(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))

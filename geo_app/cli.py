@@ -27,7 +27,7 @@ def serve(host: str, port: int, data_dir: str | None) -> None:
     from layers import LayerValidationError
 
     try:
-        app = create_app({"DATA_DIR": data_dir} if data_dir else None)
+        app = create_app(overrides={"DATA_DIR": data_dir} if data_dir else None)
     except LayerValidationError as exc:
         click.echo(f"图层校验未通过，服务未启动。\n{exc}", err=True)
         sys.exit(1)

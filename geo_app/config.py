@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from geo_app.store.engine import SQLITE_BUSY_TIMEOUT_S
 from geo_app.walking.attachment import MAX_ATTACH_M
 from geo_app.walking.routing import WALK_SPEED_KMH
 
@@ -73,10 +74,26 @@ DEFAULTS: dict[str, Any] = {
     # Siting: how many new sites to propose, and the solver's time limit in seconds.
     "SITING_K": 2,
     "SITING_TIME_LIMIT_S": 10.0,
+    # /planner recomputes for a new threshold or k (~1 s of CPU): each visitor may ask for this
+    # many new reports; thresholds are rounded to THRESHOLD_STEP_M first, cached ones are free.
+    "REPORT_BUILD_RATE_LIMIT": "10 per minute",
+    "THRESHOLD_STEP_M": 10.0,
+    # ---- the store
+    # How long a write waits for another one before answering 503 (SQLite busy timeout,
+    # PostgreSQL lock_timeout), in seconds.
+    "DATABASE_BUSY_TIMEOUT_S": SQLITE_BUSY_TIMEOUT_S,
     # ---- accounts
     "LOGIN_RATE_LIMIT": "5 per minute",  # per client address and username
     "LOGIN_RATE_LIMIT_PER_IP": "30 per minute",  # per client address, whatever the username
-    "LOGIN_RATE_LIMIT_STORAGE": "memory://",
+    # Where the limits count: the service's own database by default (shared by every worker
+    # process); "memory://" counts per process; "redis://host:6379" uses a Redis.
+    "LOGIN_RATE_LIMIT_STORAGE": "geo-app-store://",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Set True when the service is reached over HTTPS (behind a TLS proxy): the cookie is then
+    # never sent over plain HTTP.
+    "SESSION_COOKIE_SECURE": False,
+    # Sessions live in the store; a shared office PC calls for short ones.
+    "SESSION_IDLE_MINUTES": 30.0,  # ended after this long without a request
+    "SESSION_ABSOLUTE_HOURS": 12.0,  # ended this long after login, however busy
 }

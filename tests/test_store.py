@@ -69,9 +69,9 @@ def _move(store: Store, movement: str, quantity: int) -> tuple[int, int]:
 
 
 def test_first_run_creates_the_schema_at_the_head_revision(store):
-    assert current_revision(store.engine) == head_revision() == "0001"
+    assert current_revision(store.engine) == head_revision() == "0002"
     upgrade(store.engine)  # a second start changes nothing
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == "0002"
 
 
 def test_migrations_and_models_describe_the_same_schema(store):
@@ -157,7 +157,17 @@ def test_restocking_an_item_the_station_never_had_creates_it(store):
         ("S9", "umbrella", "lent", 1, "station", "站点 'S9' 不存在"),
         ("S1", "spaceship", "lent", 1, "item", "未知物资"),
         ("S1", "umbrella", "stolen", 1, "movement", "未知操作"),
-        ("S1", "umbrella", "lent", 0, "quantity", "正整数"),
+        ("S1", "umbrella", "lent", 0, "quantity", "1–10,000 的整数"),
+        # Quantities are bounded whole numbers (issue 10, item 11).
+        ("S1", "umbrella", "restocked", 2.7, "quantity", "1–10,000 的整数，收到 2.7"),
+        ("S1", "umbrella", "restocked", True, "quantity", "收到 True"),
+        ("S1", "umbrella", "restocked", 10_001, "quantity", "收到 10001"),
+        ("S1", "umbrella", "restocked", 2**62, "quantity", "1–10,000 的整数"),
+        ("S1", "umbrella", "restocked", float("inf"), "quantity", "收到 inf"),
+        ("S1", "umbrella", "restocked", "1e3", "quantity", "收到 '1e3'"),
+        ("S1", "umbrella", "restocked", "-3", "quantity", "收到 '-3'"),
+        # A return can never exceed what is out (issue 10, item 12): nothing is lent yet.
+        ("S1", "umbrella", "returned", 1, "quantity", "超过借出未还的数量：借出未还 0，归还 1"),
         ("S1", "umbrella", "lent", 6, "quantity", "库存不足：现有 5，借出 6"),
         ("S1", "power_bank", "lent", 1, "quantity", "库存不足：现有 0"),
     ],
@@ -174,6 +184,35 @@ def test_impossible_movements_are_refused_and_change_nothing(
     assert caught.value.parameter == parameter
     assert _count(store) == 5
     assert _audit_count(store) == 1  # only the seeding
+
+
+def test_a_return_never_exceeds_what_is_out(store):
+    _seed(store, 5)
+    assert _move(store, "lent", 2) == (5, 3)
+    with pytest.raises(StockError, match="借出未还 2，归还 5"):
+        _move(store, "returned", 5)
+    assert _move(store, "returned", 2) == (3, 5)  # exactly what was lent
+    with pytest.raises(StockError, match="借出未还 0，归还 1"):
+        _move(store, "returned", 1)
+    assert _count(store) == 5  # never above what the station ever had
+
+
+def test_restocking_stops_at_the_schema_bound(store):
+    _seed(store, 995_000)
+    assert _move(store, "restocked", 5_000) == (995_000, 1_000_000)
+    with pytest.raises(StockError, match="超过上限 1,000,000"):
+        _move(store, "restocked", 1)
+    assert _count(store) == 1_000_000
+
+
+@pytest.mark.parametrize("value", ["2.7", "9.223372036854776e18", "'two'", "-1", "1000001"])
+def test_the_schema_refuses_counts_that_are_not_bounded_integers(store, value):
+    """SQLite would store 2.7 or an overflowed 2^63 as REAL in an INTEGER column: the CHECK
+    constraints refuse it, as PostgreSQL's integer type does."""
+    _seed(store, 5)
+    with pytest.raises(IntegrityError), store.write() as db:
+        db.execute(text(f"UPDATE station_stock SET count = {value}"))
+    assert _count(store) == 5
 
 
 def _run_threads(n: int, work) -> list[BaseException | None]:

@@ -31,6 +31,9 @@ from layers.schema import (
 )
 
 Stock = Mapping[str, Mapping[str, int]]
+#: Grid fields never sent to this public page: the 网格长's real name (people are named only
+#: on the logged-in grid pages; the public map names the grid).
+PRIVATE_GRID_FIELDS = ("leader",)
 
 
 def format_stock(items: Mapping[str, int] | None) -> str:
@@ -115,9 +118,9 @@ def build_community_map(
 def _add_grids(m: folium.Map, community: Community, colours: dict[str, str]) -> None:
     folium.GeoJson(
         feature_collection(
-            community.grids, "grids",
+            community.grids.drop(columns=list(PRIVATE_GRID_FIELDS)), "grids",
             extra=lambda p: {"fill": colours[p["id"]]},
-            tooltip=lambda p: f"网格：{p['name']}　网格长：{p['leader']}",
+            tooltip=lambda p: f"网格：{p['name']}",
         ),
         name="网格",
         style_function=lambda f: {"color": f["properties"]["fill"], "weight": 2,

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from shapely.geometry import mapping
 
+from geo_app.csv_safe import safe_cell
 from geo_app.planning.coverage import CoverageReport, Figures
 from geo_app.planning.report import PlannerReport
 from layers import Community
@@ -43,14 +44,15 @@ def uncovered_rows(coverage: CoverageReport) -> list[dict[str, object]]:
 
 
 def to_csv(rows: Sequence[dict[str, object]], columns: Iterable[str] | None = None) -> str:
-    """Rows as CSV text (UTF-8 with a BOM, so spreadsheet programs read the Chinese)."""
+    """Rows as CSV text (UTF-8 with a BOM, so spreadsheet programs read the Chinese); text
+    that a spreadsheet would run as a formula is written as text (:mod:`geo_app.csv_safe`)."""
     out = io.StringIO()
     out.write("\ufeff")
     fields = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in fields})
+        writer.writerow({k: "" if row.get(k) is None else safe_cell(row.get(k)) for k in fields})
     return out.getvalue()
 
 

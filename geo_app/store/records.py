@@ -16,6 +16,7 @@ import geopandas as gpd
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
+from geo_app.csv_safe import safe_row
 from geo_app.store.models import Household
 from geo_app.store.people import ATTENTION_TAGS, contacts_of, households_of, roster_summaries
 
@@ -130,10 +131,12 @@ def rows_to_csv(rows: Iterable[BuildingRow]) -> str:
     writer.writerow(CSV_HEADER)
     for r in rows:
         writer.writerow(
-            [
-                r.id, r.name, r.compound, r.grid_id, r.floors, r.units, r.households,
-                r.residents, r.party_members, r.building_member or "", r.owner_rep or "",
-                *(r.attention[tag] for tag in ATTENTION_TAGS),
-            ]
+            safe_row(
+                [
+                    r.id, r.name, r.compound, r.grid_id, r.floors, r.units, r.households,
+                    r.residents, r.party_members, r.building_member or "", r.owner_rep or "",
+                    *(r.attention[tag] for tag in ATTENTION_TAGS),
+                ]
+            )
         )
     return "\ufeff" + out.getvalue()

@@ -16,11 +16,10 @@ from geo_app.store import StoreError, get_store
 from geo_app.store.accounts import get_account, list_accounts, set_assignment
 from geo_app.store.audit import entries
 from geo_app.store.buildings import assign_building as store_assign_building
-from geo_app.store.errors import StockError
 from geo_app.store.roles import ADMIN, ROLE_LABELS
-from geo_app.store.stock import MOVEMENTS, move_stock
+from geo_app.store.stock import MOVEMENTS, move_stock, parse_quantity
 from geo_app.web.access import building_grids, require_roles
-from geo_app.web.errors import ApiError
+from geo_app.web.errors import json_object_body
 from layers.schema import ITEM_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -117,12 +116,7 @@ def assign_building(building_id: str) -> Response:
 
 def _movement(data: Any) -> tuple[int, int]:
     """Apply the movement described by ``data`` (form or JSON); (before, after)."""
-    raw_quantity = data.get("quantity")
-    try:
-        quantity = int(raw_quantity)
-    except (TypeError, ValueError):
-        msg = f"数量须为正整数，收到 {raw_quantity!r}"
-        raise StockError(msg, parameter="quantity") from None
+    quantity = parse_quantity(data.get("quantity"))
     station_id, item = str(data.get("station", "")), str(data.get("item", ""))
     with get_store().write() as db:
         return move_stock(
@@ -166,9 +160,7 @@ def move() -> Response:
 @require_roles(ADMIN)
 def move_json() -> tuple[dict[str, Any], int]:
     """JSON: {station, item, movement, quantity} → {before, after}（需 X-CSRFToken 头）。"""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("body", "请求体须为 JSON 对象")
+    data = json_object_body()
     before, after = _movement(data)
     return {"station": data["station"], "item": data["item"], "before": before, "after": after}, 200
 

@@ -10,6 +10,7 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from geo_app.auth.limits import count_new_report
 from geo_app.maps.base import render_map_parts
 from geo_app.maps.planner import build_planner_map
 from geo_app.planning.chart import coverage_chart
@@ -38,12 +39,19 @@ def _parameters() -> tuple[float, int]:
         else float(current_app.config["DEFAULT_THRESHOLD_M"])
     )
     k = validate_k(raw_k) if raw_k else settings.siting_k
-    return threshold, k
+    return normalised_threshold(threshold), k
+
+
+def normalised_threshold(metres: float) -> float:
+    """``metres`` rounded to ``THRESHOLD_STEP_M`` (10 m): 503.7 and 497 share one report, so a
+    visitor cannot make a new report per decimal."""
+    step = float(current_app.config["THRESHOLD_STEP_M"])
+    return float(round(metres / step) * step)
 
 
 def _report() -> PlannerReport:
     threshold, k = _parameters()
-    return current_report(threshold_m=threshold, k=k)
+    return current_report(threshold_m=threshold, k=k, before_build=count_new_report)
 
 
 @bp.get("")
