@@ -10,6 +10,7 @@ from geo_app.auth.cli import seed_people_command, user
 from geo_app.planning.cli import coverage
 from geo_app.walking.cli import walk
 from layers import validate_directory
+from layers.validate import BOUNDARY_MARGIN_M
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,9 +38,13 @@ def serve(host: str, port: int, data_dir: str | None) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-def validate(directory: str) -> None:
+@click.option(
+    "--boundary-margin", type=float, default=BOUNDARY_MARGIN_M, show_default=True,
+    help="要素可超出社区边界的最远距离（米）",
+)
+def validate(directory: str, boundary_margin: float) -> None:
     """校验 DIRECTORY 下的全部图层；每个问题一行，有问题时退出码为 1。"""
-    issues = validate_directory(directory)
+    issues = validate_directory(directory, boundary_margin_m=boundary_margin)
     for issue in issues:
         click.echo(str(issue), err=True)
     if issues:

@@ -13,6 +13,7 @@ from typing import Any
 from geo_app.store.engine import SQLITE_BUSY_TIMEOUT_S
 from geo_app.walking.attachment import MAX_ATTACH_M
 from geo_app.walking.routing import WALK_SPEED_KMH
+from layers.validate import BOUNDARY_MARGIN_M
 
 #: The bundled sample of 金宁社区.
 BUNDLED_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "geojson"
@@ -48,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     # ---- data and maps
     # Where the GeoJSON layers live.
     "DATA_DIR": str(BUNDLED_DATA_DIR),
+    # A feature farther than this outside the community boundary (metres) is refused: a typo.
+    "LAYER_BOUNDARY_MARGIN_M": BOUNDARY_MARGIN_M,
     # Base map under the project's own layers: "none", "osm" or "tianditu" (needs TIANDITU_KEY).
     "BASEMAP": "none",
     "TIANDITU_KEY": "",

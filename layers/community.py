@@ -10,7 +10,13 @@ import geopandas as gpd
 from layers.errors import LayerIssue, LayerValidationError
 from layers.schema import SCHEMAS, LayerSchema
 from layers.source import GeoJSONDirectory, LayerSource
-from layers.validate import ParsedLayer, check_references, parse_layer
+from layers.validate import (
+    BOUNDARY_MARGIN_M,
+    ParsedLayer,
+    check_references,
+    check_within_boundary,
+    parse_layer,
+)
 
 WGS84 = "EPSG:4326"
 
@@ -42,8 +48,11 @@ class Community:
         return getattr(self, name)
 
 
-def validate_source(source: LayerSource) -> tuple[dict[str, ParsedLayer], list[LayerIssue]]:
-    """Parse every layer of ``source`` and check references; return the layers and all issues."""
+def validate_source(
+    source: LayerSource, *, boundary_margin_m: float = BOUNDARY_MARGIN_M
+) -> tuple[dict[str, ParsedLayer], list[LayerIssue]]:
+    """Parse every layer of ``source``, check references and that every feature lies within
+    ``boundary_margin_m`` of the boundary; return the layers and all issues."""
     parsed: dict[str, ParsedLayer] = {}
     issues: list[LayerIssue] = []
     for schema in SCHEMAS:
@@ -65,15 +74,21 @@ def validate_source(source: LayerSource) -> tuple[dict[str, ParsedLayer], list[L
     known_ids = {name: layer.ids for name, layer in parsed.items()}
     for name, layer in parsed.items():
         issues.extend(check_references(layer, known_ids, source.describe(name)))
+    filenames = {name: source.describe(name) for name in parsed}
+    issues.extend(check_within_boundary(parsed, filenames, margin_m=boundary_margin_m))
     return parsed, issues
 
 
-def validate_directory(directory: str | Path) -> list[LayerIssue]:
+def validate_directory(
+    directory: str | Path, *, boundary_margin_m: float = BOUNDARY_MARGIN_M
+) -> list[LayerIssue]:
     """All issues of the layers in ``directory`` (an empty list when they are valid)."""
-    return validate_source(GeoJSONDirectory(directory))[1]
+    return validate_source(GeoJSONDirectory(directory), boundary_margin_m=boundary_margin_m)[1]
 
 
-def load_community(source: str | Path | LayerSource) -> Community:
+def load_community(
+    source: str | Path | LayerSource, *, boundary_margin_m: float = BOUNDARY_MARGIN_M
+) -> Community:
     """Load and validate every layer; raise :class:`LayerValidationError` listing all issues.
 
     Nothing is returned unless every layer is valid, so a caller holding a good
@@ -81,7 +96,7 @@ def load_community(source: str | Path | LayerSource) -> Community:
     """
     if not isinstance(source, LayerSource):
         source = GeoJSONDirectory(source)
-    parsed, issues = validate_source(source)
+    parsed, issues = validate_source(source, boundary_margin_m=boundary_margin_m)
     if issues:
         raise LayerValidationError(issues)
     frames = {s.name: _to_frame(s, parsed[s.name]) for s in SCHEMAS}
