@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +15,7 @@ from werkzeug.serving import make_server
 
 from geo_app import create_app
 from geo_app.config import BUNDLED_DATA_DIR
+from geo_app.store.engine import Store
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,13 +28,71 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: A PostgreSQL database to run the store tests on as well (``.ci/run`` sets it); unset, the
+#: tests use an SQLite file each.
+TEST_DATABASE_URL = os.environ.get("GEO_APP_TEST_DATABASE_URL", "")
+
+
+def fresh_database_url(tmp_path: Path) -> str:
+    """An empty database for one test: a new schema of the PostgreSQL test database when
+    ``GEO_APP_TEST_DATABASE_URL`` is set, else an SQLite file in ``tmp_path``."""
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    engine = create_engine(TEST_DATABASE_URL)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    engine.dispose()
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def on_postgresql() -> bool:
+    return bool(TEST_DATABASE_URL)
+
+
+#: Every store a test opened (apps are not torn down): closed after each test on PostgreSQL,
+#: whose driver warns about a connection garbage-collected while open.
+_STORES: weakref.WeakSet[Store] = weakref.WeakSet()
+_store_init = Store.__init__
+
+
+def _tracked_init(self: Store, *args: object, **kwargs: object) -> None:
+    _store_init(self, *args, **kwargs)
+    _STORES.add(self)
+
+
+Store.__init__ = _tracked_init  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _close_stores():
+    yield
+    if on_postgresql():
+        for store in list(_STORES):
+            store.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, skip the tests of SQLite's own behaviour (marked ``sqlite_only``)."""
+    if not on_postgresql():
+        return
+    skip = pytest.mark.skip(reason="SQLite's own behaviour (GEO_APP_TEST_DATABASE_URL is set)")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
 def make_test_config(tmp_path: Path, **overrides: object) -> dict[str, object]:
-    """A test configuration on the bundled sample, with its own database in ``tmp_path``."""
+    """A test configuration on the bundled sample, with its own database (``tmp_path``)."""
     config: dict[str, object] = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATA_DIR": str(BUNDLED_DATA_DIR),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        "DATABASE_URL": fresh_database_url(tmp_path),
     }
     config.update(overrides)
     return config

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import fresh_database_url
+
 from geo_app import create_app
 from geo_app.store import get_store
 from geo_app.store.accounts import create_account
@@ -121,7 +123,7 @@ def make_grid_app(tmp_path: Path, **overrides: object):
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATA_DIR": str(write_community(tmp_path / "layers")),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        "DATABASE_URL": fresh_database_url(tmp_path),
     }
     config.update(overrides)
     return create_app(config)

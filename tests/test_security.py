@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import make_test_config
 from test_grid_community import (
     PASSWORD,
     add_accounts,
@@ -30,7 +31,6 @@ from geo_app.csv_safe import safe_cell
 from geo_app.store import AccountError, get_store
 from geo_app.store.accounts import check_password_strength, find_account, set_assignment
 from geo_app.store.models import LoginSession, StationStock
-from tests.conftest import make_test_config
 
 TZ = ZoneInfo("Asia/Shanghai")
 

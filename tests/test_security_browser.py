@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import make_test_config
 from werkzeug.serving import make_server
 
 from geo_app import create_app
@@ -25,7 +26,6 @@ from geo_app.config import BUNDLED_DATA_DIR
 from geo_app.store import get_store
 from geo_app.store.accounts import create_account
 from layers.schema import SCHEMAS
-from tests.conftest import make_test_config
 
 #: Payloads for text fields; the ones for ids carry no ``/`` (ids appear in URL paths).
 ID_PAYLOADS = (

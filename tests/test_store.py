@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from conftest import fresh_database_url
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 
 from geo_app.store import AccountError, AssignmentError, StockError, Store
 from geo_app.store import stock as store_stock
@@ -29,7 +30,7 @@ GRIDS = {"B1": "G1", "B2": "G1", "B3": "G2"}
 
 @pytest.fixture
 def store(tmp_path) -> Store:
-    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    store = Store(fresh_database_url(tmp_path))
     upgrade(store.engine)
     yield store
     store.dispose()
@@ -80,6 +81,7 @@ def test_migrations_and_models_describe_the_same_schema(store):
     assert diff == []
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(store):
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -106,8 +108,15 @@ def test_default_database_is_a_file_in_the_instance_folder(tmp_path):
 )
 def test_the_audit_log_refuses_updates_and_deletes(store, statement):
     _seed(store, 3)
-    with pytest.raises(IntegrityError, match="append-only"), store.write() as db:
+    # Each database's own error: SQLite's RAISE(ABORT) is a constraint failure, PostgreSQL's
+    # RAISE EXCEPTION in the trigger function is SQLSTATE P0001 (psycopg's RaiseException,
+    # which SQLAlchemy reports as a ProgrammingError).
+    on_postgresql = store.engine.dialect.name == "postgresql"
+    expected = ProgrammingError if on_postgresql else IntegrityError
+    with pytest.raises(expected, match="append-only") as caught, store.write() as db:
         db.execute(text(statement))
+    if on_postgresql:
+        assert caught.value.orig.sqlstate == "P0001"
     with store.read() as db:
         (entry,) = entries(db)
     assert entry.actor == "system"
@@ -205,10 +214,22 @@ def test_restocking_stops_at_the_schema_bound(store):
     assert _count(store) == 1_000_000
 
 
-@pytest.mark.parametrize("value", ["2.7", "9.223372036854776e18", "'two'", "-1", "1000001"])
-def test_the_schema_refuses_counts_that_are_not_bounded_integers(store, value):
-    """SQLite would store 2.7 or an overflowed 2^63 as REAL in an INTEGER column: the CHECK
-    constraints refuse it, as PostgreSQL's integer type does."""
+@pytest.mark.parametrize("value", ["-1", "1000001", "2147483648"])
+@pytest.mark.parametrize("column", ["count", "lent_out"])
+def test_the_schema_bounds_counts_the_same_on_every_database(store, column, value):
+    """0…1,000,000 on both: PostgreSQL's 32-bit integer would overflow at 2^31 with an error
+    of its own (DataError), SQLite's at 2^63 into REAL; the CHECK refuses both long before."""
+    _seed(store, 5)
+    with pytest.raises((IntegrityError, DataError)), store.write() as db:
+        db.execute(text(f"UPDATE station_stock SET {column} = {value}"))
+    assert _count(store) == 5
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("value", ["2.7", "9.223372036854776e18", "'two'"])
+def test_sqlite_refuses_counts_that_are_not_integers(store, value):
+    """SQLite would store 2.7 or an overflowed 2^63 as REAL (and text as TEXT) in an INTEGER
+    column: ``typeof(count) = 'integer'`` refuses them, as PostgreSQL's integer type does."""
     _seed(store, 5)
     with pytest.raises(IntegrityError), store.write() as db:
         db.execute(text(f"UPDATE station_stock SET count = {value}"))

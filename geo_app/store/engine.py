@@ -33,7 +33,9 @@ def make_engine(
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        options = f"-c lock_timeout={int(busy_timeout_s * 1000)}"
+        given = parsed.query.get("options", "")  # e.g. ?options=-csearch_path%3Dschema
+        given = " ".join(given) if isinstance(given, tuple) else given
+        options = f"{given} -c lock_timeout={int(busy_timeout_s * 1000)}".strip()
         return create_engine(
             url, echo=echo, pool_pre_ping=True, connect_args={"options": options}
         )
