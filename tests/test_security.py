@@ -10,11 +10,13 @@ import json
 import os
 import sqlite3
 import stat
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import make_test_config
+from sqlalchemy import create_engine
 from test_grid_community import (
     PASSWORD,
     add_accounts,
@@ -412,6 +414,7 @@ def test_new_reports_are_rate_limited_per_visitor_but_cached_ones_are_not(tmp_pa
 # --- 9: the database file -----------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path):
     app = make_grid_app(tmp_path)
     add_accounts(app, {"admin": ("admin", None, [])})  # a write: the WAL file exists now
@@ -497,14 +500,34 @@ def test_the_form_refuses_a_fractional_quantity(app, admin):
 # --- 13: a locked database ----------------------------------------------------------------
 
 
+@contextmanager
+def _another_writer(url: str):
+    """Another connection holding the write lock: SQLite's ``BEGIN IMMEDIATE`` on the file;
+    on PostgreSQL an EXCLUSIVE lock on the stock table (reads go on, writes wait)."""
+    if url.startswith("sqlite"):
+        blocker = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection, connection.begin():
+            connection.exec_driver_sql("LOCK TABLE station_stock IN EXCLUSIVE MODE")
+            yield
+    finally:
+        engine.dispose()
+
+
 def test_a_write_waiting_too_long_answers_503_and_reads_go_on(tmp_path, clock):
     app = make_grid_app(tmp_path, CLOCK=clock, DATABASE_BUSY_TIMEOUT_S=0.2)
     add_accounts(app, {"admin": ("admin", None, [])})
     admin = _logged_in(app, "admin")
     token = csrf_token_of(admin, "/admin/")
-    blocker = sqlite3.connect(tmp_path / "store.sqlite3", isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
-    try:
+    with _another_writer(app.config["DATABASE_URL"]):
         body = {"station": "S-1", "item": "umbrella", "movement": "lent", "quantity": 1}
         busy = admin.post("/admin/api/stock", json=body, headers={"X-CSRFToken": token})
         assert busy.status_code == 503
@@ -518,13 +541,11 @@ def test_a_write_waiting_too_long_answers_503_and_reads_go_on(tmp_path, clock):
         assert "数据库正忙" in page.get_data(as_text=True)
         assert app.test_client().get("/api/stations").status_code == 200
         assert admin.get("/admin/stock").status_code == 200
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
     assert admin.post("/admin/api/stock", json=body, headers={"X-CSRFToken": token}).get_json()[
         "after"] == 9
 
 
+@pytest.mark.sqlite_only
 def test_the_umask_does_not_widen_the_database_mode(tmp_path):
     old = os.umask(0)
     try:
