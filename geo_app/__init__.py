@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from geo_app.config import DEFAULTS
 from geo_app.state import cache, community
 from geo_app.state.clock import local_time_text
 from geo_app.stations import levels
-from geo_app.web import access, errors, vendor
+from geo_app.web import access, errors, security, vendor
 from geo_app.web.views import (
     activities,
     admin,
@@ -45,6 +46,7 @@ INIT = (
     auth.init_app,
     access.init_app,
     auth.init_csrf,
+    security.init_app,  # CSP with a nonce per request, nosniff, no framing, no-store
 )
 
 #: One blueprint per user group, and the vendored scripts.
@@ -67,8 +69,18 @@ BLUEPRINTS = (
 )
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the service: configuration, community layers, extensions, blueprints."""
+def create_app(
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Create the service: configuration, community layers, extensions, blueprints.
+
+    Configuration: :data:`~geo_app.config.DEFAULTS`, then ``instance/config.py`` and the
+    ``GEO_APP_*`` environment, then ``overrides`` (command-line flags such as
+    ``geo-app serve --data``): flags refine the configuration, they never replace it. A
+    ``test_config`` replaces the instance file and the environment (tests only).
+    """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
@@ -76,6 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_prefixed_env("GEO_APP")
     else:
         app.config.from_mapping(test_config)
+    app.config.from_mapping(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))

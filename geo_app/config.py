@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from geo_app.store.engine import SQLITE_BUSY_TIMEOUT_S
 from geo_app.walking.attachment import MAX_ATTACH_M
 from geo_app.walking.routing import WALK_SPEED_KMH
+from layers.validate import BOUNDARY_MARGIN_M
 
 #: The bundled sample of 金宁社区.
 BUNDLED_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "geojson"
@@ -87,6 +89,8 @@ DEFAULTS: dict[str, Any] = {
     # ---- data and maps
     # Where the GeoJSON layers live.
     "DATA_DIR": str(BUNDLED_DATA_DIR),
+    # A feature farther than this outside the community boundary (metres) is refused: a typo.
+    "LAYER_BOUNDARY_MARGIN_M": BOUNDARY_MARGIN_M,
     # Base map under the project's own layers: "none", "osm" or "tianditu" (needs TIANDITU_KEY).
     "BASEMAP": "none",
     "TIANDITU_KEY": "",
@@ -121,6 +125,14 @@ DEFAULTS: dict[str, Any] = {
     # (a solve stopped by it shows the better of its answer and the greedy one, with the gap).
     "SITING_K": 2,
     "SITING_TIME_LIMIT_S": 4.0,
+    # /planner recomputes for a new threshold or k (~1 s of CPU): each visitor may ask for this
+    # many new reports; thresholds are rounded to THRESHOLD_STEP_M first, cached ones are free.
+    "REPORT_BUILD_RATE_LIMIT": "10 per minute",
+    "THRESHOLD_STEP_M": 10.0,
+    # ---- the store
+    # How long a write waits for another one before answering 503 (SQLite busy timeout,
+    # PostgreSQL lock_timeout), in seconds.
+    "DATABASE_BUSY_TIMEOUT_S": SQLITE_BUSY_TIMEOUT_S,
     # Coverage shares are coloured red below the first target, orange below the last, green at
     # or above it.
     "COVERAGE_TARGETS": list(COVERAGE_TARGETS),
@@ -144,7 +156,9 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_METHOD": PASSWORD_HASH_METHOD,
     "LOGIN_RATE_LIMIT": "5 per minute",  # per client address and username
     "LOGIN_RATE_LIMIT_PER_IP": "30 per minute",  # per client address, whatever the username
-    "LOGIN_RATE_LIMIT_STORAGE": "memory://",
+    # Where the limits count: the service's own database by default (shared by every worker
+    # process); "memory://" counts per process; "redis://host:6379" uses a Redis.
+    "LOGIN_RATE_LIMIT_STORAGE": "geo-app-store://",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # ---- residents' views (微协商), meetings and governance items
@@ -175,4 +189,10 @@ DEFAULTS: dict[str, Any] = {
     # Heat map of views: cell size and Gaussian kernel bandwidth, in metres.
     "VIEW_HEAT_CELL_M": 20.0,
     "VIEW_HEAT_BANDWIDTH_M": 35.0,
+    # Set True when the service is reached over HTTPS (behind a TLS proxy): the cookie is then
+    # never sent over plain HTTP.
+    "SESSION_COOKIE_SECURE": False,
+    # Sessions live in the store; a shared office PC calls for short ones.
+    "SESSION_IDLE_MINUTES": 30.0,  # ended after this long without a request
+    "SESSION_ABSOLUTE_HOURS": 12.0,  # ended this long after login, however busy
 }

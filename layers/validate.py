@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
 import shapely
+from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -90,6 +91,9 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
         where = f"（第 {exc.lineno} 行第 {exc.colno} 列）" if hasattr(exc, "lineno") else ""
         issues.append(LayerIssue(filename, f"不是有效的 JSON{where}：{exc}"))
         return ParsedLayer(schema, [], issues)
+    except (RecursionError, ValueError) as exc:  # 100,000 nested "[", a 5,000-digit number
+        issues.append(LayerIssue(filename, unreadable_json_reason(exc)))
+        return ParsedLayer(schema, [], issues)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         got = doc.get("type") if isinstance(doc, dict) else _type_name(doc)
         issues.append(LayerIssue(filename, f"不是 GeoJSON FeatureCollection（type 为 {got!r}）"))
@@ -112,7 +116,10 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
     for index, feature in enumerate(raw_features):
         fid = fids[index]
         before = len(plain.rows)
-        found = list(_check_feature(schema, feature, filename, index, fid, plain=plain))
+        try:
+            found = list(_check_feature(schema, feature, filename, index, fid, plain=plain))
+        except RecursionError as exc:  # coordinates nested almost as deep as the parser allows
+            found = [LayerIssue(filename, unreadable_json_reason(exc), index, fid)]
         feature_issues.append(found)
         if not found and len(plain.rows) == before:  # checked alone, and fine
             built[index] = shape(feature["geometry"])
@@ -534,3 +541,78 @@ def _explain(reason: str) -> str:
         if reason.startswith(english):
             return f"{chinese}，位置 {reason[len(english):].strip()}"
     return reason
+
+
+# --- rules added for issue 10 (kept apart from the checks above) ---------------------------
+
+#: How far outside the community boundary a feature may reach (metres): streets and shops
+#: just across the boundary road belong on the map, a typo 1,600 km away does not.
+BOUNDARY_MARGIN_M = 1000.0
+
+
+def unreadable_json_reason(error: RecursionError | ValueError) -> str:
+    """One line for JSON that Python's parser refuses beyond syntax (depth, huge numbers)."""
+    if isinstance(error, RecursionError):
+        return "JSON 嵌套层数过深（超出解析上限），不是有效的 GeoJSON"
+    if "digits" in str(error):
+        return "含位数过多的整数（超过 4300 位），不是有效的数值"
+    return f"不是有效的 JSON：{error}"
+
+
+def check_within_boundary(
+    layers: Mapping[str, ParsedLayer],
+    filenames: Mapping[str, str],
+    *,
+    margin_m: float = BOUNDARY_MARGIN_M,
+) -> list[LayerIssue]:
+    """Every feature of every layer must lie within ``margin_m`` of the community boundary.
+
+    Distances are measured in metres in the UTM zone of the boundary: each vertex's distance
+    to the boundary polygon, the farthest vertex of a feature counting.
+    """
+    boundary = layers.get("boundary")
+    if boundary is None or not boundary.features:
+        return []
+    area = shapely.union_all([f.geometry for f in boundary.features])
+    to_metres = _utm_transformer(area)
+    area_m = shapely.transform(area, to_metres)
+    issues = []
+    for name, layer in layers.items():
+        if name == "boundary" or not layer.features:
+            continue
+        coords, owner = shapely.get_coordinates(
+            [f.geometry for f in layer.features], return_index=True
+        )
+        distances = shapely.distance(area_m, shapely.points(to_metres(coords)))
+        farthest = np.full(len(layer.features), 0.0)
+        np.maximum.at(farthest, owner, distances)
+        for feature, metres in zip(layer.features, farthest, strict=True):
+            if metres > margin_m:
+                issues.append(
+                    LayerIssue(
+                        filenames[name],
+                        f"位于社区边界之外 {_distance_text(metres)}（允许 {margin_m:g} 米），"
+                        "坐标是否有误？",
+                        feature.index,
+                        str(feature.properties.get("id")),
+                        "geometry",
+                    )
+                )
+    return issues
+
+
+def _utm_transformer(area: BaseGeometry) -> Callable[[np.ndarray], np.ndarray]:
+    centre = area.representative_point()
+    zone = int((centre.x + 180) // 6) % 60 + 1
+    epsg = (32600 if centre.y >= 0 else 32700) + zone
+    transformer = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+
+    def to_metres(xy: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return to_metres
+
+
+def _distance_text(metres: float) -> str:
+    return f"{metres / 1000:,.1f} 千米" if metres >= 10_000 else f"{metres:,.0f} 米"

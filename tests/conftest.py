@@ -6,6 +6,7 @@ Helpers that are not fixtures live in the ``support`` package (see tests/support
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,10 @@ import pytest
 from flask import Flask
 from support.accounts import ACCOUNTS, AuthActions, add_accounts
 from support.apps import make_app, make_grid_app, make_layout_app
+from support.database import on_postgresql
 from werkzeug.serving import make_server
+
+from geo_app.store.engine import Store
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,6 +29,38 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+
+#: Every store a test opened (apps are not torn down): closed after each test on PostgreSQL,
+#: whose driver warns about a connection garbage-collected while open.
+_STORES: weakref.WeakSet[Store] = weakref.WeakSet()
+_store_init = Store.__init__
+
+
+def _tracked_init(self: Store, *args: object, **kwargs: object) -> None:
+    _store_init(self, *args, **kwargs)
+    _STORES.add(self)
+
+
+Store.__init__ = _tracked_init  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _close_stores():
+    yield
+    if on_postgresql():
+        for store in list(_STORES):
+            store.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, skip the tests of SQLite's own behaviour (marked ``sqlite_only``)."""
+    if not on_postgresql():
+        return
+    skip = pytest.mark.skip(reason="SQLite's own behaviour (GEO_APP_TEST_DATABASE_URL is set)")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -103,6 +103,7 @@ def test_overdue_loans_are_listed_with_the_phone_to_call(app, steward):
     _return(steward, returned)
     assert steward.get("/admin/api/loans?status=overdue").get_json()["count"] == 0
     app.config["CLOCK"] = lambda: datetime(2026, 12, 1, 9, 0, tzinfo=BEIJING)
+    steward = _client(app, "steward1")  # four days on: the session has expired, log in again
     overdue = steward.get("/admin/api/loans?status=overdue").get_json()["loans"]
     # umbrella due 11-28 → 3 days late; power bank (1 day) due 11-28 → 3 days late too
     assert [(o["item"], o["borrower_phone"], o["overdue_days"]) for o in overdue] == [

@@ -259,7 +259,7 @@ def test_whatif_by_clicking_the_map_on_a_phone(live_server, offline_page, screen
     page.fill('input[name="lat"]', str(POINTS[0][1]))
     page.get_by_test_id("whatif-form").locator("button").click()
     page.wait_for_function(
-        "document.querySelector('[data-field=lonlat]').textContent.includes('117.26687')"
+        "() => document.querySelector('[data-field=lonlat]').textContent.includes('117.26687')"
     )
     page.get_by_test_id("whatif").screenshot(path=str(screenshots / "whatif_375.png"))
     page.screenshot(path=str(screenshots / "planner_whatif_375.png"), full_page=True)

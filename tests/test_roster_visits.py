@@ -220,10 +220,16 @@ def test_visits_recorded_and_overdue_from_the_pinned_clock(app, clients):
     # 31 days on, FG-1 and FG-2 are stale too
     app.config["CLOCK"] = lambda: datetime(2026, 12, 21, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     try:
-        page = leader.get("/grid/JN-01/visits").get_data(as_text=True)
+        later = app.test_client()  # 24 days on, yesterday's session has long expired
+        assert login(later, "leader1").status_code == 302
+        page = later.get("/grid/JN-01/visits").get_data(as_text=True)
         assert re.findall(r'<li data-building-id="([^"]+)">', page) == ["FG-1", "FG-2", "FG-3"]
     finally:
         app.config["CLOCK"] = lambda: NOW
+        for username, client in clients.items():  # the login at 12-21 swept their sessions
+            assert login(client, username).status_code == 302
+            grid = "JN-02" if username == "leader2" else "JN-01"
+            client.token = csrf_token_of(client, f"/grid/{grid}")
 
 
 def test_owner_reps_record_visits_but_do_not_see_edit_forms(app, clients):

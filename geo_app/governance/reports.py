@@ -13,8 +13,6 @@ Definitions (the page and the CSV say the same):
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from geo_app.governance.lifecycle import STATES, UNANSWERED_STATES
 from geo_app.governance.views import as_utc
+from geo_app.store.csv_text import csv_text
 from geo_app.store.governance_models import View
 
 CSV_HEADER = ("网格", "月份", "类别", "收到", "结案", "逾期", "办结用时中位数（小时）",
@@ -136,14 +135,16 @@ def _number(value: float | None, digits: int = 1) -> str:
 def report_csv(report: MonthlyReport, *, categories: Mapping[str, Any]) -> str:
     """The report as CSV (UTF-8 with BOM, so that Excel shows the Chinese): one row per
     category, then the month's total."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
     rows = [(categories[c]["label"], f) for c, f in report.by_category.items()]
-    for label, f in [*rows, (TOTAL, report.total)]:
-        writer.writerow([
-            report.grid_id, report.label, label, f.received, f.closed, f.overdue,
-            _number(f.median_close_hours), _number(f.satisfaction_mean, 2), f.satisfaction_count,
-        ])
-    return out.getvalue()
+    return csv_text(
+        CSV_HEADER,
+        (
+            [
+                report.grid_id, report.label, label, f.received, f.closed, f.overdue,
+                _number(f.median_close_hours), _number(f.satisfaction_mean, 2),
+                f.satisfaction_count,
+            ]
+            for label, f in [*rows, (TOTAL, report.total)]
+        ),
+        line_end="\n",
+    )

@@ -40,6 +40,9 @@ from geo_app.walking import local_crs
 from layers import Community
 from layers.schema import PATH_KINDS, POI_CATEGORIES, STATION_KINDS
 
+#: Grid fields never sent to this public page: the 网格长's real name (people are named only
+#: on the logged-in grid pages; the public map names the grid).
+PRIVATE_GRID_FIELDS = ("leader",)
 #: Label kinds, in the order ``static/map.js`` places them (earlier wins an overlap).
 LABEL_PRIORITY = ("grid", "road", "building")
 
@@ -107,9 +110,9 @@ def build_community_map(
 def _add_grids(m: folium.Map, community: Community, colours: dict[str, str]) -> None:
     folium.GeoJson(
         feature_collection(
-            community.grids, "grids",
+            community.grids.drop(columns=list(PRIVATE_GRID_FIELDS)), "grids",
             extra=lambda p: {"fill": colours[p["id"]]},
-            tooltip=lambda p: f"网格：{p['name']}　网格长：{p['leader']}",
+            tooltip=lambda p: f"网格：{p['name']}",
         ),
         name="网格",
         style_function=lambda f: {"color": f["properties"]["fill"], "weight": 2,

@@ -6,14 +6,13 @@ as percentages and yes/no as 是/否. The GeoJSON keeps machine-readable keys fo
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping, Sequence
 
 from shapely.geometry import mapping
 
 from geo_app.planning.coverage import CoverageReport, Figures
 from geo_app.planning.report import PlannerReport
+from geo_app.store.csv_text import csv_text
 from layers import Community
 
 FIGURE_COLUMNS = ("buildings", "buildings_covered", "households", "households_covered",
@@ -93,25 +92,21 @@ def _cell(value: object, how: str) -> object:
 
 def table_csv(rows: Sequence[dict[str, object]], columns: Sequence[tuple[str, str, str]]) -> str:
     """Rows as CSV with Chinese headers, percentages and 是/否 (UTF-8 with a BOM)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([header for _, header, _ in columns])
-    for row in rows:
-        writer.writerow([_cell(row.get(key), how) for key, _, how in columns])
-    return out.getvalue()
+    return csv_text(
+        [header for _, header, _ in columns],
+        ([_cell(row.get(key), how) for key, _, how in columns] for row in rows),
+        line_end="\n",
+    )
 
 
 def to_csv(rows: Sequence[dict[str, object]], columns: Iterable[str] | None = None) -> str:
-    """Rows as CSV text (UTF-8 with a BOM, so spreadsheet programs read the Chinese)."""
-    out = io.StringIO()
-    out.write("\ufeff")
+    """Rows as CSV text (UTF-8 with a BOM, so spreadsheet programs read the Chinese); text
+    that a spreadsheet would run as a formula is written as text (:mod:`geo_app.store.csv_text`)."""
     fields = list(columns) if columns is not None else (list(rows[0]) if rows else [])
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in fields})
-    return out.getvalue()
+    return csv_text(
+        fields, (["" if row.get(k) is None else row.get(k) for k in fields] for row in rows),
+        line_end="\n",
+    )
 
 
 def report_geojson(report: PlannerReport, community: Community) -> dict[str, object]:

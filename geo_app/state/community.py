@@ -31,6 +31,7 @@ from layers import (
     LayerValidationError,
     load_community,
 )
+from layers.validate import BOUNDARY_MARGIN_M
 
 if TYPE_CHECKING:
     from geo_app.walking import PreparedNetwork
@@ -89,17 +90,22 @@ class CommunityState:
         *,
         stamp_path: Path | None = None,
         check_interval_s: float = 1.0,
+        boundary_margin_m: float = BOUNDARY_MARGIN_M,
     ) -> None:
         self.data_dir = data_dir
         self.cache_dir = cache_dir
         self.stamp_path = stamp_path
         self.check_interval_s = check_interval_s
+        self.boundary_margin_m = boundary_margin_m
         self._lock = threading.Lock()
         self._network_lock = threading.Lock()
         self._check_lock = threading.Lock()
         self._next_check = time.monotonic() + check_interval_s
         self._version = self.layer_version()
-        self._community = load_community(data_dir, reuse=True)  # parsed once for all apps
+        # parsed once for all apps of the process
+        self._community = load_community(
+            data_dir, reuse=True, boundary_margin_m=boundary_margin_m
+        )
         #: (community, its network), newest last; networks by content key, newest last.
         self._network_of: list[tuple[Community, PreparedNetwork]] = []
         self._networks: dict[str, PreparedNetwork] = {}
@@ -151,7 +157,7 @@ class CommunityState:
         """Reload the layers; on any issue keep the current ones and return the issues."""
         version = self.layer_version()  # read before loading: a later change is seen again
         try:
-            fresh = load_community(self.data_dir)
+            fresh = load_community(self.data_dir, boundary_margin_m=self.boundary_margin_m)
         except LayerValidationError as exc:
             self._version = version
             return exc.issues
@@ -222,6 +228,7 @@ def init_app(app: Flask) -> None:
         cache_dir,
         stamp_path=stamp_path_of(app),
         check_interval_s=float(app.config["LAYER_CHECK_INTERVAL_S"]),
+        boundary_margin_m=float(app.config["LAYER_BOUNDARY_MARGIN_M"]),
     )
     app.before_request(_refresh_and_pin)
     app.teardown_request(_unpin)

@@ -7,8 +7,6 @@ Borrowers' and residents' names appear masked (张**), phones never.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from geo_app.store.csv_text import csv_text
 from geo_app.store.models import AuditEntry
 from geo_app.store.roles import ROLE_LABELS
 from layers.schema import ITEM_LABELS
@@ -251,16 +250,17 @@ CSV_HEADER = ("时间（北京时间）", "操作人", "账号", "类别", "内�
 
 def entries_csv(entries: Iterable[AuditEntry], names: Names, zone: tzinfo) -> str:
     """The entries as CSV with Chinese headers (with a BOM for spreadsheet programs)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for e in entries:
-        writer.writerow([
-            local_minute(e.at, zone), names.person(e.actor), e.actor,
-            KINDS.get(kind_of(e.action), ("其他",))[0], what_happened(e, names), e.target,
-            _json(e.before), _json(e.after),
-        ])
-    return "\ufeff" + out.getvalue()
+    return csv_text(
+        CSV_HEADER,
+        (
+            [
+                local_minute(e.at, zone), names.person(e.actor), e.actor,
+                KINDS.get(kind_of(e.action), ("其他",))[0], what_happened(e, names), e.target,
+                _json(e.before), _json(e.after),
+            ]
+            for e in entries
+        ),
+    )
 
 
 def _json(value: Any) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -78,15 +79,62 @@ class BuildingGrid(Base):
     grid_id: Mapped[str] = mapped_column(String(64))
 
 
+#: Most of one item a station can hold, and most lent out at once (the schema refuses more;
+#: well inside 32-bit integers, so SQLite and PostgreSQL refuse the same values).
+MAX_STOCK_COUNT = 1_000_000
+
+
 class StationStock(Base):
-    """How many of an item a station holds now; never negative."""
+    """How many of an item a station holds now, and how many of it are lent out.
+
+    Both are integers from 0 to :data:`MAX_STOCK_COUNT` (CHECK constraints; on SQLite also
+    ``typeof(...) = 'integer'``, so a REAL never lands in the column).
+    """
 
     __tablename__ = "station_stock"
-    __table_args__ = (CheckConstraint("count >= 0", name="ck_station_stock_count"),)
+    __table_args__ = (
+        CheckConstraint("count >= 0", name="ck_station_stock_count"),
+        CheckConstraint(f"count <= {MAX_STOCK_COUNT}", name="ck_station_stock_count_max"),
+        CheckConstraint(
+            f"lent_out >= 0 AND lent_out <= {MAX_STOCK_COUNT}", name="ck_station_stock_lent_out"
+        ),
+    )
 
     station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     item: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+    #: Lent and not yet returned: a return can never exceed it.
+    lent_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginSession(Base):
+    """One login: the cookie carries a random token, the store its SHA-256 (``id``).
+
+    Revoked at logout, at a password change and when the account is deactivated; it also ends
+    after ``SESSION_IDLE_MINUTES`` without a request and ``SESSION_ABSOLUTE_HOURS`` after login.
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class RateLimitHit(Base):
+    """One counted attempt of a rate limit (login, planner report builds), shared by every
+    worker process through the store; old hits are deleted as new ones arrive."""
+
+    __tablename__ = "rate_limit_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    at: Mapped[float] = mapped_column(Float)
+    expires: Mapped[float] = mapped_column(Float, index=True)
 
 
 class Household(Base):

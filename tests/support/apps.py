@@ -19,6 +19,7 @@ from geo_app import create_app
 from geo_app.config import BUNDLED_DATA_DIR
 from geo_app.store.engine import Store
 from geo_app.store.migrate import upgrade
+from support.database import fresh_database_url, on_postgresql
 from support.grid_community import write_community
 from support.resident_layout import write_gated_layout
 
@@ -54,9 +55,12 @@ def template_database() -> Path:
 
 def make_app(tmp_path: Path, **config: object) -> Flask:
     """An app on the test configuration (bundled sample unless ``DATA_DIR`` is given); its
-    store in ``tmp_path`` starts as a copy of the migrated template."""
+    store in ``tmp_path`` starts as a copy of the migrated template (on PostgreSQL: a fresh
+    schema, migrated by the app)."""
     database = tmp_path / STORE_FILENAME
-    if "DATABASE_URL" not in config and not database.exists():
+    if "DATABASE_URL" not in config and on_postgresql():
+        config["DATABASE_URL"] = fresh_database_url(tmp_path)
+    elif "DATABASE_URL" not in config and not database.exists():
         tmp_path.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template_database(), database)
     return create_app(make_test_config(tmp_path, **config))

@@ -47,7 +47,6 @@ from geo_app.store.audit_text import (
     what_happened,
 )
 from geo_app.store.buildings import assign_building as store_assign_building
-from geo_app.store.errors import StockError
 from geo_app.store.loans import (
     LoanClosedError,
     LoanError,
@@ -59,10 +58,10 @@ from geo_app.store.loans import (
     return_loan,
 )
 from geo_app.store.roles import ADMIN, ROLE_LABELS, STEWARD
-from geo_app.store.stock import MOVEMENTS, move_stock
+from geo_app.store.stock import MOVEMENTS, move_stock, parse_quantity
 from geo_app.store.visits import VisitError, parse_day
 from geo_app.web.access import building_grids, require_roles, require_station, staffed_station_ids
-from geo_app.web.errors import ApiError
+from geo_app.web.errors import ApiError, json_object_body
 from layers.schema import ITEM_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -254,12 +253,7 @@ def assign_building(building_id: str) -> Response:
 
 def _movement(data: Any) -> tuple[int, int]:
     """Apply the movement described by ``data`` (form or JSON); (before, after)."""
-    raw_quantity = data.get("quantity")
-    try:
-        quantity = int(raw_quantity)
-    except (TypeError, ValueError):
-        msg = f"数量须为正整数，收到 {raw_quantity!r}"
-        raise StockError(msg, parameter="quantity") from None
+    quantity = parse_quantity(data.get("quantity"))
     station_id, item = str(data.get("station", "")), str(data.get("item", ""))
     with get_store().write() as db:
         return move_stock(
@@ -303,9 +297,7 @@ def move() -> Response:
 @require_roles(ADMIN)
 def move_json() -> tuple[dict[str, Any], int]:
     """JSON: {station, item, movement, quantity} → {before, after}（需 X-CSRFToken 头）。"""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("body", "请求体须为 JSON 对象")
+    data = json_object_body()
     before, after = _movement(data)
     return {"station": data["station"], "item": data["item"], "before": before, "after": after}, 200
 

@@ -9,8 +9,6 @@ modules, in one transaction with its audit entry.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +34,7 @@ from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community, get_state
 from geo_app.stations.finder import current_station_index
 from geo_app.store import get_store
+from geo_app.store.csv_text import csv_text
 from geo_app.store.models import Household
 from geo_app.store.roles import ADMIN, ORGANISING_ROLES
 from geo_app.volunteering.activities import (
@@ -679,18 +678,15 @@ def report_csv() -> Response:
     period = _period()
     with get_store().read() as db:
         figures = community_report(db, period, timezone=community_timezone()).as_dict()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["项目", "数值"])
+    rows: list[list[object]] = []
     for key, label in REPORT_LABELS.items():
         value = figures[key]
         if isinstance(value, dict):
-            for name, count in value.items():
-                writer.writerow([f"{label}：{name}", count])
+            rows.extend([f"{label}：{name}", count] for name, count in value.items())
         else:
-            writer.writerow([label, value])
+            rows.append([label, value])
     return Response(
-        "\ufeff" + out.getvalue(),
+        csv_text(["项目", "数值"], rows),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="report-{period.year}.csv"'},
     )

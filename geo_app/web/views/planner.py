@@ -15,10 +15,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from geo_app.auth.limits import count_new_report
 from geo_app.maps.base import render_map_parts
 from geo_app.maps.planner import build_planner_map, print_map_svg, target_level
+from geo_app.planning import published
 from geo_app.planning.chart import coverage_chart
-from geo_app.planning.errors import BadParameterError
 from geo_app.planning.export import (
     GRID_COLUMNS,
     UNCOVERED_COLUMNS,
@@ -37,7 +38,7 @@ from geo_app.planning.service import (
     current_settings,
 )
 from geo_app.planning.settings import validate_k, validate_threshold
-from geo_app.planning.whatif import site_summaries, what_if
+from geo_app.planning.whatif import what_if
 from geo_app.state.cache import per_community
 from geo_app.state.community import get_community, get_state
 from geo_app.stations.levels import get_stock_levels, levels_key
@@ -73,25 +74,24 @@ def _parameters() -> tuple[float, int]:
         else float(current_app.config["DEFAULT_THRESHOLD_M"])
     )
     k = validate_k(raw_k) if raw_k else settings.siting_k
-    return threshold, k
+    return normalised_threshold(threshold), k
+
+
+def normalised_threshold(metres: float) -> float:
+    """``metres`` rounded to ``THRESHOLD_STEP_M`` (10 m): 503.7 and 497 share one report, so a
+    visitor cannot make a new report per decimal."""
+    step = float(current_app.config["THRESHOLD_STEP_M"])
+    return float(round(metres / step) * step)
 
 
 def _report() -> PlannerReport:
     threshold, k = _parameters()
-    return current_report(threshold_m=threshold, k=k)
+    return current_report(threshold_m=threshold, k=k, before_build=count_new_report)
 
 
 def coverage_targets() -> tuple[float, ...]:
     """The configured targets (shares, ascending), checked."""
-    raw = current_app.config["COVERAGE_TARGETS"]
-    try:
-        targets = tuple(float(t) for t in raw)
-    except (TypeError, ValueError):
-        targets = ()
-    if not targets or any(not 0 < t <= 1 for t in targets) or list(targets) != sorted(targets):
-        msg = f"COVERAGE_TARGETS 应为 0–1 之间、由小到大的比例，如 [0.85, 0.99]，实际为 {raw!r}"
-        raise BadParameterError(msg, parameter="COVERAGE_TARGETS")
-    return targets
+    return published.coverage_targets(current_app.config["COVERAGE_TARGETS"])
 
 
 def _namer() -> PlaceNamer:
@@ -100,46 +100,26 @@ def _namer() -> PlaceNamer:
     )
 
 
-def _named_sites(report: PlannerReport) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def _named_sites(report: PlannerReport) -> published.NamedSites:
     """Each answer's sites with ``near`` and ``gain``, once per report parameters."""
     settings = current_settings()
-    siting = report.siting
-    answers = {
-        ("maximal_covering", "exact"): siting.maximal,
-        ("maximal_covering", "greedy"): siting.maximal_greedy,
-        ("set_covering", "exact"): siting.covering,
-        ("set_covering", "greedy"): siting.covering_greedy,
-    }
 
-    def build(community: Community) -> dict[tuple[str, str], list[dict[str, Any]]]:
-        return {
-            key: site_summaries(
-                community, get_state().walk_network, current_distances(), _namer(),
-                siting.sites(answer), threshold_m=report.threshold_m,
-                max_attach_m=settings.max_attach_m,
-            )
-            for key, answer in answers.items()
-        }
+    def build(community: Community) -> published.NamedSites:
+        return published.name_sites(
+            report, community, get_state().walk_network, current_distances(), _namer(),
+            max_attach_m=settings.max_attach_m,
+        )
 
-    return per_community(("planning.sites", report.threshold_m, siting.k, settings), build)
+    return per_community(("planning.sites", report.threshold_m, report.siting.k, settings), build)
 
 
 def _shown(report: PlannerReport, problem: str) -> str:
-    """Which answer the report shows for ``problem``: "exact", or "greedy" when the exact solve
-    was stopped by its time limit with a worse answer."""
-    siting = report.siting
-    if problem == "maximal_covering":
-        return "exact" if siting.shown_maximal is siting.maximal else "greedy"
-    return "exact" if siting.shown_covering is siting.covering else "greedy"
+    return published.shown_method(report, problem)
 
 
 def report_data(report: PlannerReport) -> dict[str, Any]:
-    """The report as JSON: :meth:`PlannerReport.as_dict` with named sites and the targets."""
-    data = report.as_dict()
-    for (problem, method), sites in _named_sites(report).items():
-        data["siting"][problem][method]["sites"] = sites  # type: ignore[index]
-    data["targets"] = list(coverage_targets())
-    return data
+    """The report as JSON, with named sites and the targets (as ``geo-app coverage`` gives)."""
+    return published.report_data(report, _named_sites(report), coverage_targets())
 
 
 @bp.get("")
