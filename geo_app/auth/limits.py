@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
@@ -34,7 +35,7 @@ def get_login_limiter() -> Limiter:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def _too_many_attempts(error: RateLimitExceeded) -> tuple[object, int, dict[str, str]]:
+def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
     headers = {"Retry-After": "60"}
     if wants_json():
         return error_response(429, headers=headers)

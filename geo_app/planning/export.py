@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from shapely.geometry import mapping
 
@@ -114,7 +115,7 @@ def to_csv(rows: Sequence[dict[str, object]], columns: Iterable[str] | None = No
     return out.getvalue()
 
 
-def report_geojson(report: PlannerReport, community: Community) -> dict[str, object]:
+def report_geojson(report: PlannerReport, community: Community) -> dict[str, Any]:
     """Uncovered buildings, grids with their figures, and the proposed sites, as features."""
     features = []
     footprints = dict(zip(community.buildings["id"], community.buildings.geometry, strict=True))
@@ -138,5 +139,5 @@ def report_geojson(report: PlannerReport, community: Community) -> dict[str, obj
     return {"type": "FeatureCollection", "features": features}
 
 
-def _feature(geometry: object, properties: dict[str, object]) -> dict[str, object]:
+def _feature(geometry: object, properties: Mapping[str, object]) -> dict[str, Any]:
     return {"type": "Feature", "geometry": geometry, "properties": properties}

@@ -247,11 +247,11 @@ def my_points() -> ResponseReturnValue:
     if request.method == "POST":
         try:
             with get_store().read() as db:
-                volunteer = _volunteer_by_pin(db, request.form)
+                signed_in = _volunteer_by_pin(db, request.form)
         except VolunteeringError as exc:
             flash(str(exc), "error")
             return render_template("my_points.html", me=None), 401
-        session[SESSION_CARD] = volunteer.card
+        session[SESSION_CARD] = signed_in.card
         return redirect(url_for("activities.my_points"))
     card = session.get(SESSION_CARD)
     if not card:
