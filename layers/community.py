@@ -22,7 +22,7 @@ from layers.validate import (
 WGS84 = "EPSG:4326"
 #: How many loaded communities a process keeps (see :func:`load_community`).
 LOADED_CACHE_SIZE = 8
-_loaded: dict[tuple[str, tuple[str | None, ...]], Community] = {}
+_loaded: dict[tuple[str, float, tuple[str | None, ...]], Community] = {}
 _loaded_lock = threading.Lock()
 
 

@@ -88,7 +88,8 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
     try:
         doc = _loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f"（第 {exc.lineno} 行第 {exc.colno} 列）" if hasattr(exc, "lineno") else ""
+        where = (f"（第 {exc.lineno} 行第 {exc.colno} 列）"
+                 if isinstance(exc, json.JSONDecodeError) else "")
         issues.append(LayerIssue(filename, f"不是有效的 JSON{where}：{exc}"))
         return ParsedLayer(schema, [], issues)
     except (RecursionError, ValueError) as exc:  # 100,000 nested "[", a 5,000-digit number
@@ -180,6 +181,7 @@ class _PlainGeometries:
         """Keep ``feature``'s geometry when it is plain; False (nothing kept) when not."""
         geom = feature["geometry"]
         gtype, coords = geom["type"], geom["coordinates"]
+        rings: list[list[Any]] | None
         if gtype == "Point":
             rings = [[coords]]
         elif gtype == "LineString":
@@ -223,7 +225,7 @@ class _PlainGeometries:
                 geometries[rows] = self._build(gtype, rows, xy, ring, part)
         good = np.flatnonzero(~bad)
         reasons: dict[int, str] = {}
-        for row in np.flatnonzero(bad):
+        for row in np.flatnonzero(bad).tolist():
             reasons[row] = next(_check_geometry_of(types[row], self.features[row]))
         empty = shapely.is_empty(geometries[good])
         valid = shapely.is_valid(geometries[good])
@@ -250,12 +252,13 @@ class _PlainGeometries:
         positions = np.isin(ring, rings)
         # Renumber rings and geometries 0, 1, … in order, as shapely's ``indices`` want.
         ring_index = np.searchsorted(rings, ring[positions])
+        # np.asarray: from an (n, 2) array shapely gives an array (its types also allow one)
         if gtype == "Point":
-            return shapely.points(xy[positions])
+            return np.asarray(shapely.points(xy[positions]))
         if gtype == "LineString":
-            return shapely.linestrings(xy[positions], indices=ring_index)
-        linear = shapely.linearrings(xy[positions], indices=ring_index)
-        return shapely.polygons(linear, indices=np.searchsorted(rows, part[rings]))
+            return np.asarray(shapely.linestrings(xy[positions], indices=ring_index))
+        linear = np.asarray(shapely.linearrings(xy[positions], indices=ring_index))
+        return np.asarray(shapely.polygons(linear, indices=np.searchsorted(rows, part[rings])))
 
     def built(self) -> dict[int, BaseGeometry]:
         """Feature index → geometry, for the plain geometries that passed every check."""

@@ -8,6 +8,7 @@ twice) or, when piped, from the first line of standard input.
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
@@ -31,7 +32,7 @@ def _layer_assignment_context() -> tuple[dict[str, str], set[str]]:
     return building_grids(), set(get_community().grids["id"])
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
 

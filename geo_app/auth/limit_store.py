@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import time
 import zlib
-from typing import Any
+from typing import Any, cast
 
 from limits.storage import MovingWindowSupport, Storage
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import CursorResult, delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -94,7 +94,8 @@ class StoreLimitStorage(Storage, MovingWindowSupport):
 
     def reset(self) -> int | None:
         with self.store.write() as db:
-            return db.execute(delete(RateLimitHit)).rowcount
+            # a DELETE answers a CursorResult, which Session.execute types as a plain Result
+            return cast(CursorResult[Any], db.execute(delete(RateLimitHit))).rowcount
 
     def clear(self, key: str) -> None:
         with self.store.write() as db:

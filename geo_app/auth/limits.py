@@ -9,6 +9,7 @@ so every worker process counts the same attempts; ``memory://`` (one process) or
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import parse
@@ -30,7 +31,7 @@ def init_app(app: Flask) -> None:
     limiter = Limiter(
         get_remote_address,
         storage_uri=uri,
-        storage_options=options,
+        storage_options=options,  # type: ignore[arg-type]  # our storage takes the Store object
         strategy="moving-window",
     )
     limiter.init_app(app)
@@ -49,7 +50,7 @@ def get_login_limiter() -> Limiter:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def _too_many_attempts(error: RateLimitExceeded) -> tuple[object, int, dict[str, str]]:
+def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
     headers = {"Retry-After": "60"}
     if wants_json():
         return error_response(429, headers=headers)

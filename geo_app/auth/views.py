@@ -72,7 +72,9 @@ def login() -> Response | tuple[str, int] | str:
         count_attempt(_login_key())
         if form.validate_on_submit():
             with get_store().read() as db:
-                account = authenticate(db, form.username.data.strip(), form.password.data)
+                # DataRequired() passed: both hold text (wtforms types .data as str | None)
+                account = authenticate(db, (form.username.data or "").strip(),
+                                       form.password.data or "")
             if account is not None:
                 login_user(account)
                 return redirect(safe_next(request.args.get("next")) or home_for(account.role))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo_app.walking import WalkNetwork, attach, distance_matrix
+from geo_app.walking import PreparedNetwork, attach, distance_matrix
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Reach:
 
 
 def walk_reach(
-    network: WalkNetwork,
+    network: PreparedNetwork,
     place: tuple[float, float],
     building_ids: Sequence[str],
     building_points: np.ndarray,

@@ -17,9 +17,9 @@ import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, false, select, update
+from sqlalchemy import ColumnElement, CursorResult, false, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.governance import lifecycle
@@ -45,12 +45,17 @@ SOURCES = {"web": "居民提交", "visit": "走访收集", "meeting": "座谈收
 
 
 class Caller(Protocol):
-    """Who acts: their role, grid and buildings, and the name written in the log."""
+    """Who acts: their role, grid and buildings, and the name written in the log (read-only,
+    so an account row and a frozen dataclass both qualify)."""
 
-    username: str
-    role: str
-    grid_id: str | None
-    building_ids: frozenset[str]
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def grid_id(self) -> str | None: ...
+    @property
+    def building_ids(self) -> frozenset[str]: ...
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -340,12 +345,12 @@ def transition(
         values["answered_at"] = at
     if step.to == "closed":
         values["closed_at"] = at
-    changed = session.execute(
+    changed = cast(CursorResult[Any], session.execute(  # an UPDATE's result: typed as Result
         update(View)
         .where(View.id == view.id, View.state == before_state, View.grid_id == before_grid)
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if changed != 1:
         raise TransitionError("意见已被他人处理，请刷新后重试", parameter="to")
     if step.to == "duplicate":
@@ -375,10 +380,10 @@ def rate(session: Session, code: str, rating: int, *, at: datetime) -> View:
         raise GovernanceError("rating（满意度）应为 1 至 5 的整数", parameter="rating")
     if view.state not in ("answered", "closed"):
         raise TransitionError("收到答复后才能评价", parameter="rating")
-    changed = session.execute(
+    changed = cast(CursorResult[Any], session.execute(  # an UPDATE's result: typed as Result
         update(View).where(View.id == view.id, View.satisfaction.is_(None))
         .values(satisfaction=rating).execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if changed != 1:
         raise TransitionError("这条意见已经评价过了", parameter="rating")
     session.add(ViewEvent(

@@ -51,7 +51,8 @@ def feature_collection(schema: LayerSchema, frame: gpd.GeoDataFrame) -> str:
     )
     records = frame[names].to_dict("records") if names else [{} for _ in range(len(frame))]
     empty = shapely.is_missing(geometries) | shapely.is_empty(geometries)
-    geometry_text = np.where(empty, "null", shapely.to_geojson(np.where(empty, None, geometries)))
+    present = np.where(empty, np.array(None, dtype=object), geometries)
+    geometry_text = np.where(empty, "null", shapely.to_geojson(present))
     features = []
     for props, geometry in zip(records, geometry_text.tolist(), strict=True):
         properties = {k: v for k, v in ((k, _plain(v)) for k, v in props.items()) if v is not None}

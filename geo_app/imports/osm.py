@@ -161,7 +161,7 @@ def _is_bridge_or_tunnel(tags: dict[str, str]) -> bool:
 class _Way:
     osm: OsmWay
     kind: str
-    line: BaseGeometry  # metres
+    line: shapely.LineString  # metres
     cuts: list[float] = field(default_factory=list)
     gate: bool = False
 
@@ -272,7 +272,8 @@ class _Builder:
             np.array([gate_nodes[i].lon for i in gate_ids], dtype=float),
             np.array([gate_nodes[i].lat for i in gate_ids], dtype=float),
         )
-        gate_points = shapely.points(gate_xy) if len(gate_ids) else np.empty(0, dtype=object)
+        gate_points = (np.asarray(shapely.points(gate_xy)) if len(gate_ids)
+                       else np.empty(0, dtype=object))
         gate_tree = STRtree(gate_points) if len(gate_ids) else None
         outlines = [c.polygon.boundary for c in compounds]
         for compound, outline in zip(compounds, outlines, strict=True):
@@ -355,7 +356,7 @@ class _Builder:
             np.array([n.lon for n in entrances], dtype=float),
             np.array([n.lat for n in entrances], dtype=float),
         )
-        entrance_tree = STRtree(shapely.points(entrance_xy)) if entrances else None
+        entrance_tree = STRtree(np.asarray(shapely.points(entrance_xy))) if entrances else None
         rows, geoms = [], []
         for area, geometry in zip(candidates, metric, strict=True):
             polygon = _polygonal(geometry)
@@ -449,7 +450,7 @@ class _AreaIndex:
         return [self.areas[i] for i in sorted(hits.tolist())]
 
 
-def _pieces(line: BaseGeometry, cuts: list[float]) -> list[BaseGeometry]:
+def _pieces(line: shapely.LineString, cuts: list[float]) -> list[BaseGeometry]:
     """``line`` without a :data:`CUT_GAP_M` gap either side of each cut distance."""
     if not cuts:
         return [line]

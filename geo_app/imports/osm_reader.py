@@ -88,18 +88,19 @@ def read_extract(path: str | Path, *, progress: Callable[[int], None] | None = N
             if progress is not None and seen % 50_000 == 0:
                 progress(seen)
             tags = {t.k: t.v for t in obj.tags}
-            if obj.is_node():
+            # isinstance, as obj.is_node() etc. do, so the type checker narrows obj too
+            if isinstance(obj, osmium.osm.Node):
                 node = OsmNode(obj.id, tags, obj.location.lon, obj.location.lat)
                 if "barrier" in tags or "entrance" in tags:
                     extract.barrier_nodes[obj.id] = node
                 if POI_KEYS & tags.keys():
                     extract.poi_nodes.append(node)
-            elif obj.is_way():
+            elif isinstance(obj, osmium.osm.Way):
                 if "highway" in tags:
                     extract.highways.append(OsmWay(obj.id, tags, _way_nodes(obj)))
                 if tags.get("barrier") in FENCE_BARRIERS:
                     extract.fences.append(OsmWay(obj.id, tags, _way_nodes(obj)))
-            elif obj.is_area():
+            elif isinstance(obj, osmium.osm.Area):
                 try:
                     geometry = shapely.from_wkb(wkb.create_multipolygon(obj))
                 except RuntimeError:

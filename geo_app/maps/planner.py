@@ -87,7 +87,7 @@ def build_planner_map(
     return m
 
 
-def _collection(features: list[dict[str, object]]) -> dict[str, object]:
+def _collection(features: Sequence[Mapping[str, object]]) -> dict[str, object]:
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -161,7 +161,7 @@ def _add_building_coverage(m: folium.Map, community: Community, report: PlannerR
 
 def _add_missing_categories(m: folium.Map, community: Community, report: PlannerReport) -> None:
     circle = report.circle
-    features = []
+    features: list[dict[str, Any]] = []
     for row, (name, footprint) in enumerate(zip(community.buildings["name"],
                                                 community.buildings.geometry, strict=True)):
         missing = circle.missing_basic(row)

@@ -7,6 +7,7 @@ as percentages and yes/no as 是/否. The GeoJSON keeps machine-readable keys fo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from shapely.geometry import mapping
 
@@ -109,7 +110,7 @@ def to_csv(rows: Sequence[dict[str, object]], columns: Iterable[str] | None = No
     )
 
 
-def report_geojson(report: PlannerReport, community: Community) -> dict[str, object]:
+def report_geojson(report: PlannerReport, community: Community) -> dict[str, Any]:
     """Uncovered buildings, grids with their figures, and the proposed sites, as features."""
     features = []
     footprints = dict(zip(community.buildings["id"], community.buildings.geometry, strict=True))
@@ -133,5 +134,5 @@ def report_geojson(report: PlannerReport, community: Community) -> dict[str, obj
     return {"type": "FeatureCollection", "features": features}
 
 
-def _feature(geometry: object, properties: dict[str, object]) -> dict[str, object]:
+def _feature(geometry: object, properties: Mapping[str, object]) -> dict[str, Any]:
     return {"type": "Feature", "geometry": geometry, "properties": properties}

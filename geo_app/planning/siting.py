@@ -408,7 +408,7 @@ def read_candidates(source: str | Path | bytes) -> np.ndarray:
     points = []
     for number, feature in enumerate(features, start=1):
         geometry = (feature or {}).get("geometry") or {}
-        coords = geometry.get("coordinates")
+        coords = geometry.get("coordinates", [])  # missing: not a list of two, as None
         valid = (
             geometry.get("type") == "Point"
             and isinstance(coords, list)

@@ -100,7 +100,9 @@ def community_with_station(
     if grid_id is None:
         inside = community.grids[community.grids.geometry.contains(point)]
         grid_id = str(inside["id"].iloc[0]) if len(inside) else ""
-    row = {column: None for column in community.stations.columns if column != "geometry"}
+    row: dict[str, object] = {
+        column: None for column in community.stations.columns if column != "geometry"
+    }
     row.update(id=WHATIF_ID, name=WHATIF_NAME, kind=kind, grid_id=grid_id, hours=WHATIF_HOURS,
                contact="", items=dict(items or {}))
     extra = gpd.GeoDataFrame([row], geometry=[point], crs=community.stations.crs)

@@ -134,9 +134,9 @@ class CommunityState:
                 if held is community:
                     return network
             key = network_content_key(community)
-            network = self._networks.pop(key, None)
-            if network is None:
-                network = prepare_community(community, cache_dir=self.cache_dir)
+            kept = self._networks.pop(key, None)
+            network = (kept if kept is not None
+                       else prepare_community(community, cache_dir=self.cache_dir))
             self._networks[key] = network
             while len(self._networks) > NETWORKS_KEPT:
                 self._networks.pop(next(iter(self._networks)))

@@ -124,7 +124,7 @@ def _tags(rng: random.Random, people: list[_Person]) -> list[str]:
 
 def _rooms(units: int, floors: int, households: int) -> list[tuple[int, str]]:
     """(unit, room number) for each household: units filled evenly, floor by floor."""
-    rooms = []
+    rooms: list[tuple[int, str]] = []
     for unit in range(1, units + 1):
         in_unit = households // units + (1 if unit <= households % units else 0)
         per_floor = max(1, -(-in_unit // floors))

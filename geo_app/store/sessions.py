@@ -13,8 +13,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.store.models import LoginSession
@@ -91,22 +92,22 @@ def revoke_session(db: Session, token: str) -> None:
 
 def revoke_account_sessions(db: Session, account_id: int) -> int:
     """End every session of an account (new password, deactivation); how many were open."""
-    result = db.execute(
+    result = cast(CursorResult[Any], db.execute(
         update(LoginSession)
         .where(LoginSession.account_id == account_id, LoginSession.revoked.is_(False))
         .values(revoked=True)
-    )
+    ))
     return result.rowcount or 0
 
 
 def purge_sessions(db: Session, *, now: datetime, timeouts: SessionTimeouts) -> int:
     """Delete sessions that can never be valid again (revoked, or past the absolute timeout)."""
     oldest = _utc(now) - timeouts.absolute
-    result = db.execute(
+    result = cast(CursorResult[Any], db.execute(
         delete(LoginSession).where(
             or_(LoginSession.revoked.is_(True), LoginSession.created_at < oldest)
         )
-    )
+    ))
     return result.rowcount or 0
 
 

@@ -18,12 +18,12 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any, NoReturn
 
 from sqlalchemy import Engine, and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
 from geo_app.store.errors import StockError
 from geo_app.store.models import MAX_STOCK_COUNT, StationStock
+from geo_app.store.upsert import DIALECT_INSERTS
 from layers.schema import ITEM_LABELS
 
 #: Movement kinds: label and the sign they apply to the count.
@@ -142,7 +142,7 @@ def _insert_missing(session: Session, rows: list[dict[str, object]]) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    insert = DIALECT_INSERTS.get(dialect)
     if insert is None:  # another database: the caller's transaction keeps this race-free enough
         present = _present_keys(session)
         session.add_all(

@@ -206,7 +206,7 @@ def _checked(parameter: QueryParameter, value: Any, *, raw: str | None = None) -
 
 
 #: JSON types accepted for each schema type (a bool is not a number).
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
+_JSON_TYPES: dict[str, tuple[type[Any], ...]] = {
     "string": (str,),
     "number": (int, float),
     "integer": (int,),

@@ -256,11 +256,11 @@ def my_points() -> ResponseReturnValue:
         _count_pin_attempt(request.form)
         try:
             with get_store().read() as db:
-                volunteer = _volunteer_by_pin(db, request.form)
+                signed_in = _volunteer_by_pin(db, request.form)
         except VolunteeringError as exc:
             flash(str(exc), "error")
             return render_template("my_points.html", me=None), 401
-        session[SESSION_CARD] = volunteer.card
+        session[SESSION_CARD] = signed_in.card
         return redirect(url_for("activities.my_points"))
     card = session.get(SESSION_CARD)
     if not card:

@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
@@ -116,7 +117,7 @@ def accounts() -> str:
 
 @bp.post("/accounts/new")
 @require_roles(ADMIN)
-def create() -> Response:
+def create() -> ResponseReturnValue:
     """新建账号：角色、网格、负责楼栋（四级网格的层级规则）；一次性密码只显示这一次。"""
     form = request.form
     password = one_time_password()
@@ -137,8 +138,10 @@ def create() -> Response:
             username = account.username
     except StoreError as exc:
         flash(f"未创建：{exc}", "error")
-        kept = {k: form.get(k, "") for k in ("username", "display_name", "role", "grid",
-                                              "buildings")}
+        # url_for's **values are Any: a dict[str, str] would also match its _external: bool
+        kept: dict[str, Any] = {
+            k: form.get(k, "") for k in ("username", "display_name", "role", "grid", "buildings")
+        }
         return redirect(url_for("admin.accounts", **kept) + "#new-account")
     return _no_store(render_template(
         "admin_password.html", username=username, password=password, created=True,
@@ -154,7 +157,7 @@ def _account_or_flash(db: Any, account_id: int) -> Any:
 
 @bp.post("/accounts/<int:account_id>")
 @require_roles(ADMIN)
-def update_account(account_id: int) -> Response:
+def update_account(account_id: int) -> ResponseReturnValue:
     """调整一个账号的角色与分工（层级规则：楼栋须在其网格内等）。"""
     form = request.form
     try:
@@ -183,7 +186,7 @@ def update_account(account_id: int) -> Response:
 
 @bp.post("/accounts/<int:account_id>/password")
 @require_roles(ADMIN)
-def reset(account_id: int) -> Response:
+def reset(account_id: int) -> ResponseReturnValue:
     """重设密码：生成新的一次性密码（只显示这一次），旧密码与其登录立即失效。"""
     if account_id == g.user.id:
         flash("不能在这里重设自己正在使用的账号的密码（会立即退出登录）", "error")
@@ -201,7 +204,7 @@ def reset(account_id: int) -> Response:
 
 @bp.post("/accounts/<int:account_id>/deactivate")
 @require_roles(ADMIN)
-def deactivate_account(account_id: int) -> Response:
+def deactivate_account(account_id: int) -> ResponseReturnValue:
     """停用账号：不能再登录，已登录的会话随即失效；记录保留。"""
     if account_id == g.user.id:
         flash("不能停用自己正在使用的账号", "error")
@@ -235,7 +238,7 @@ def buildings() -> str:
 
 @bp.post("/buildings/<building_id>")
 @require_roles(ADMIN)
-def assign_building(building_id: str) -> Response:
+def assign_building(building_id: str) -> ResponseReturnValue:
     """把一栋楼划入另一个网格（有楼栋党员/业主代表负责时先调整其分工）。"""
     grid_id = request.form.get("grid", "")
     try:
@@ -281,7 +284,7 @@ def stock() -> str:
 
 @bp.post("/stock")
 @require_roles(ADMIN)
-def move() -> Response:
+def move() -> ResponseReturnValue:
     """登记一次借出、归还或补货。"""
     try:
         before, after = _movement(request.form)
@@ -378,7 +381,7 @@ def loans() -> str:
 
 @bp.post("/loans")
 @require_roles(*LOAN_STAFF)
-def lend_form() -> Response:
+def lend_form() -> ResponseReturnValue:
     """登记一次借出（表单）。"""
     try:
         loan_id, due, after = _lend(request.form)
@@ -393,7 +396,7 @@ def lend_form() -> Response:
 
 @bp.post("/loans/<int:loan_id>/return")
 @require_roles(*LOAN_STAFF)
-def return_form(loan_id: int) -> Response:
+def return_form(loan_id: int) -> ResponseReturnValue:
     """登记一次归还（表单）。"""
     try:
         after = _return(loan_id)

@@ -27,6 +27,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from geo_app.governance import items as item_service
@@ -136,7 +137,7 @@ def submit_page() -> str:
 
 @bp.get("/v")
 @public
-def lookup() -> Response | str:
+def lookup() -> ResponseReturnValue:
     """凭查询码查进度。"""
     code = request.args.get("code", "").strip()
     if code:
@@ -154,7 +155,7 @@ def status_page(code: str) -> str:
 
 @bp.post("/v/<code>/rating")
 @public
-def rate_form(code: str) -> Response:
+def rate_form(code: str) -> ResponseReturnValue:
     try:
         rating = int(request.form.get("rating", ""))
     except ValueError:
@@ -223,7 +224,7 @@ def _grid_filter() -> list[str]:
 
 @bp.get("/staff")
 @require_roles(*STAFF)
-def staff_home() -> Response:
+def staff_home() -> ResponseReturnValue:
     return redirect(url_for("governance.staff_views"))
 
 
@@ -295,7 +296,7 @@ def staff_view(view_id: int) -> str:
 
 @bp.post("/staff/views/<int:view_id>/transition")
 @require_roles(*STAFF)
-def staff_transition(view_id: int) -> Response:
+def staff_transition(view_id: int) -> ResponseReturnValue:
     form = request.form
     duplicate = form.get("duplicate_of", "").strip()
     step = view_service.Step(
@@ -381,7 +382,7 @@ def staff_meetings() -> str:
 
 @bp.post("/staff/meetings")
 @require_roles(*STAFF)
-def staff_create_meeting() -> Response:
+def staff_create_meeting() -> ResponseReturnValue:
     form = request.form
     try:
         grid = caller_grid(form.get("grid_id") or g.user.grid_id)
@@ -435,7 +436,7 @@ def _form_int(name: str) -> int | None:
 
 @bp.post("/staff/meetings/<int:meeting_id>/decision")
 @require_roles(*STAFF)
-def staff_decision(meeting_id: int) -> Response:
+def staff_decision(meeting_id: int) -> ResponseReturnValue:
     form = request.form
     args = {
         "item_id": _form_int("item_id"), "title": form.get("title", "").strip() or None,
@@ -482,7 +483,7 @@ def staff_item(item_id: int) -> str:
 
 @bp.post("/staff/items/<int:item_id>")
 @require_roles(*STAFF)
-def staff_update_item(item_id: int) -> Response:
+def staff_update_item(item_id: int) -> ResponseReturnValue:
     form = request.form
     change = item_service.ItemUpdate(
         status=form.get("status") or None, progress=_form_int("progress"),

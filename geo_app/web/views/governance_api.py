@@ -669,11 +669,12 @@ def decide(meeting_id: int, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
         for required in ("title", "category", "owner", "budget_source"):
             if not args.get(required):
                 raise ApiError(required, f"新建项目需要填写 {required}")
+        lon, lat = args.get("lon"), args.get("lat")
         data = item_service.ItemInput(
             title=args["title"], category=args["category"], owner=args["owner"],
             budget_source=args["budget_source"],
-            lon=args.get("lon") if args.get("lon") is not None else meeting.lon,
-            lat=args.get("lat") if args.get("lat") is not None else meeting.lat,
+            lon=lon if lon is not None else meeting.lon,
+            lat=lat if lat is not None else meeting.lat,
             place_name=args.get("place_name") or meeting.place_name,
             description=args.get("description") or "",
             status=args.get("status") or "approved", progress=args.get("progress") or 0,

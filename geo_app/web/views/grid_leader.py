@@ -26,6 +26,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 
 from geo_app.maps.base import render_map_parts
 from geo_app.maps.grid import build_grid_map
@@ -111,7 +112,7 @@ def _today() -> date:
 
 @bp.get("/")
 @require_roles(*ANY_ROLE)
-def my_grid() -> Response | str:
+def my_grid() -> ResponseReturnValue:
     """我的网格：网格员进入本网格；管理员看到网格列表。"""
     if g.user.role == ADMIN:
         grids = get_community().grids
@@ -301,7 +302,7 @@ def _require_editor(building_id: str) -> None:
         abort(403)
 
 
-def _back(building_id: str, household_id: str | None = None) -> Response:
+def _back(building_id: str, household_id: str | None = None) -> ResponseReturnValue:
     if household_id is None:
         return redirect(url_for("grid.building_page", building_id=building_id))
     return redirect(url_for("grid.household_page", building_id=building_id,
@@ -314,7 +315,7 @@ def _moment() -> datetime:
 
 @bp.post("/buildings/<building_id>/households")
 @require_roles(*ROSTER_EDITORS)
-def add_household_form(building_id: str) -> Response:
+def add_household_form(building_id: str) -> ResponseReturnValue:
     """登记新住户（单元、房号、关注标签）。"""
     _require_editor(building_id)
     form = request.form
@@ -334,7 +335,7 @@ def add_household_form(building_id: str) -> Response:
 
 @bp.post("/buildings/<building_id>/households/<household_id>")
 @require_roles(*ROSTER_EDITORS)
-def edit_household_form(building_id: str, household_id: str) -> Response:
+def edit_household_form(building_id: str, household_id: str) -> ResponseReturnValue:
     """修改住户的单元、房号与关注标签。"""
     _require_editor(building_id)
     form = request.form
@@ -354,7 +355,7 @@ def edit_household_form(building_id: str, household_id: str) -> Response:
 
 @bp.post("/buildings/<building_id>/households/<household_id>/move-out")
 @require_roles(*ROSTER_EDITORS)
-def move_out_household_form(building_id: str, household_id: str) -> Response:
+def move_out_household_form(building_id: str, household_id: str) -> ResponseReturnValue:
     """登记整户迁出（记录保留在操作日志中）。"""
     _require_editor(building_id)
     with get_store().write() as db:
@@ -367,7 +368,7 @@ def move_out_household_form(building_id: str, household_id: str) -> Response:
 
 @bp.post("/buildings/<building_id>/households/<household_id>/people")
 @require_roles(*ROSTER_EDITORS)
-def add_person_form(building_id: str, household_id: str) -> Response:
+def add_person_form(building_id: str, household_id: str) -> ResponseReturnValue:
     """为一户添加成员（姓名、性别、出生年份、关系、电话、党员）。"""
     _require_editor(building_id)
     try:
@@ -392,7 +393,7 @@ def _person_household(db: Any, building_id: str, person_id: int) -> Any:
 
 @bp.post("/buildings/<building_id>/people/<int:person_id>")
 @require_roles(*ROSTER_EDITORS)
-def edit_person_form(building_id: str, person_id: int) -> Response:
+def edit_person_form(building_id: str, person_id: int) -> ResponseReturnValue:
     """修改一位居民的信息。"""
     _require_editor(building_id)
     household_id = None
@@ -411,7 +412,7 @@ def edit_person_form(building_id: str, person_id: int) -> Response:
 
 @bp.post("/buildings/<building_id>/people/<int:person_id>/move-out")
 @require_roles(*ROSTER_EDITORS)
-def move_out_person_form(building_id: str, person_id: int) -> Response:
+def move_out_person_form(building_id: str, person_id: int) -> ResponseReturnValue:
     """登记一位居民迁出。"""
     _require_editor(building_id)
     with get_store().write() as db:
@@ -424,7 +425,7 @@ def move_out_person_form(building_id: str, person_id: int) -> Response:
 
 @bp.post("/buildings/<building_id>/households/<household_id>/visits")
 @require_roles(*ANY_ROLE)
-def visit_form(building_id: str, household_id: str) -> Response:
+def visit_form(building_id: str, household_id: str) -> ResponseReturnValue:
     """登记一次走访（日期、方式、情况、是否需要跟进）。"""
     require_building(building_id)
     form = request.form

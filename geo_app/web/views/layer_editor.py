@@ -106,7 +106,8 @@ def save_building(building_id: str) -> Response:
     except LayerEditError as exc:
         flash(f"未保存：{exc.message}", "error")
         return back
-    changed = [k for k in changes if result.before["properties"].get(k) != changes[k]]
+    before = result.before["properties"] if result.before is not None else {}
+    changed = [k for k in changes if before.get(k) != changes[k]]
     flash(f"已保存楼栋 {building_id}（{'、'.join(changed) or '无变化'}），服务已使用新数据", "ok")
     return back
 
