@@ -264,12 +264,19 @@ def test_outside_the_community_shows_where_and_what_to_do(offline_page, at, tmp_
     text = message.inner_text()
     assert "不在金宁社区的步行范围内" in text and "搜索" in text and "蓝点" in text
     # the blue dot (where they are) is drawn inside the visible map, once the map has moved there
-    page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim')")
+    # (waited for: on a loaded machine the map may still be panning when the message shows)
+    page.wait_for_function(
+        """() => {
+          const dot = document.querySelector('path.resident-origin');
+          const frame = document.querySelector('[data-testid=resident-map]');
+          if (!dot || !frame) return false;
+          const d = dot.getBoundingClientRect(), f = frame.getBoundingClientRect();
+          return d.width > 0 && f.left <= d.left && d.right <= f.right
+            && f.top <= d.top && d.bottom <= f.bottom;
+        }""",
+        timeout=TIMEOUT_MS,
+    )
     page.screenshot(path=str(tmp_path / "outside.png"))
-    dot = page.locator("path.resident-origin").bounding_box()
-    frame = page.locator("[data-testid=resident-map]").bounding_box()
-    assert frame["x"] <= dot["x"] and dot["x"] + dot["width"] <= frame["x"] + frame["width"]
-    assert frame["y"] <= dot["y"] and dot["y"] + dot["height"] <= frame["y"] + frame["height"]
     assert_clean(session)
 
 
