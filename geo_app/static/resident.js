@@ -85,6 +85,7 @@
     state.building = building || null;
     state.locatedAt = performance.now();
     state.answered = false;
+    state.outside = false;
     performance.mark("location-known");
     if (layers.origin) { map.removeLayer(layers.origin); }
     layers.origin = L.circleMarker([lat, lon], {
@@ -213,6 +214,7 @@
   /* Show where the user is, with the community, so they see how far away they are. */
   function showOriginWithCommunity() {
     if (!layers.origin) { return; }
+    state.outside = true;
     map.invalidateSize({ pan: false });
     var bounds = L.latLngBounds([layers.origin.getLatLng()]);
     map.eachLayer(function (layer) {
@@ -453,7 +455,11 @@
   // The sheet's height follows its content, so the map's box changes with every answer:
   // Leaflet must know its size before it fits a route or a position into it.
   if (window.ResizeObserver) {
-    new ResizeObserver(function () { map.invalidateSize({ pan: false }); }).observe(el.mapFrame);
+    new ResizeObserver(function () {
+      map.invalidateSize({ pan: false });
+      // the answer sheet grew or shrank: keep an outside visitor's blue dot in view
+      if (state.outside) { showOriginWithCommunity(); }
+    }).observe(el.mapFrame);
   }
   window.resident = { state: state, layers: layers, map: map };
 
