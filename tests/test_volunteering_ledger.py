@@ -2,18 +2,18 @@
 with caps, a ledger that never goes negative, reversals, goods, and reconciliation.
 
 Every expected figure is worked out by hand in the comment beside it. The concurrency tests run
-on SQLite and, when ``GEO_APP_TEST_DATABASE_URL`` names a PostgreSQL database, on it as well.
+on SQLite and, in ``make test-postgres``, on PostgreSQL as well.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text, update
+from support.database import fresh_database_url
 
 from geo_app.store.engine import Store
 from geo_app.store.migrate import upgrade
@@ -40,22 +40,11 @@ DURING = START + timedelta(minutes=10)
 STATIONS = ("PS-01", "PS-02")
 SQUARE = Place("square", None, "风格城市广场议事角", 117.2546, 31.9638)
 
-DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("GEO_APP_TEST_DATABASE_URL") else [])
-
-
-@pytest.fixture(params=DATABASES)
-def store(request, tmp_path):
-    """A migrated, empty store on SQLite (a file) or on the test PostgreSQL database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    else:
-        url = os.environ["GEO_APP_TEST_DATABASE_URL"]
-        wipe = Store(url)
-        with wipe.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        wipe.dispose()
-    store = Store(url)
+@pytest.fixture
+def store(tmp_path):
+    """A migrated, empty store: an SQLite file, or (``GEO_APP_TEST_DATABASE_URL`` set) a fresh
+    schema of the test PostgreSQL database."""
+    store = Store(fresh_database_url(tmp_path))
     upgrade(store.engine)
     yield store
     store.dispose()
