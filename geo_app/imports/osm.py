@@ -575,14 +575,22 @@ def _provisional_grids(
 
 
 def _assign_grids(points: gpd.GeoSeries, grids: gpd.GeoDataFrame) -> list[str | None]:
-    """Grid id of each point: the grid containing it, else the nearest (``None`` if no grid)."""
+    """Grid id of each point: the grid containing it, else the nearest (``None`` if no grid).
+
+    Grids do not overlap, so a point inside one has no other at distance 0: the containment
+    test (prepared, fast) answers those, the nearest-grid search only the rest.
+    """
     if grids.empty or points.empty:
         return [None] * len(points)
     tree = STRtree(list(grids.geometry))
     pts = np.asarray(points.values, dtype=object)
-    _, nearest = tree.query_nearest(pts, all_matches=False)
+    found = _first_hits(tree.query(pts, predicate="within"), len(pts))
+    rest = np.flatnonzero(found < 0)
+    if len(rest):
+        _, nearest = tree.query_nearest(pts[rest], all_matches=False)
+        found[rest] = nearest
     ids = grids["id"].tolist()
-    return [ids[int(i)] for i in nearest]
+    return [ids[int(i)] for i in found]
 
 
 def _stations(
@@ -617,6 +625,42 @@ def import_osm(
         msg = "--boundary 与 --bbox 只能给一个"
         raise ImportInputError(msg, parameter="--bbox")
     result = OsmImport()
+    frames = _layer_frames(
+        extract_path,
+        boundary=boundary,
+        bbox=bbox,
+        grids=grids,
+        stations=stations,
+        result=result,
+        say=say,
+    )  # the extract is freed here: only the frames are kept
+    texts = {}
+    for name in list(frames):
+        frame = frames.pop(name)  # each frame freed once it is text
+        wgs84 = frame.to_crs(WGS84) if len(frame) else frame.set_crs(WGS84, allow_override=True)
+        if name not in ("paths", "stations", "pois"):
+            wgs84 = wgs84.set_geometry(list(_rounded_polygons(wgs84.geometry.values)))
+        texts[name] = feature_collection(SCHEMA_BY_NAME[name], wgs84)
+        result.counts[name] = len(frame)
+    say("校验 …")
+    check = check_layers(out, texts)
+    result.issues = check.issues
+    if not result.issues:
+        result.written = write_layers(out, texts)
+    return result
+
+
+def _layer_frames(
+    extract_path: str | Path,
+    *,
+    boundary: str | Path | None,
+    bbox: str | None,
+    grids: str | Path | None,
+    stations: str | Path | None,
+    result: OsmImport,
+    say: Progress,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer of the extract as a frame in metres, in the order they are written."""
     say(f"读取 {extract_path} …")
     extract = read_extract(extract_path, progress=lambda n: say(f"  已读 {n:,} 个对象"))
     if boundary is not None:
@@ -646,7 +690,7 @@ def import_osm(
         if stations is not None
         else builder._frame({}, [])
     )
-    frames = {
+    return {
         "boundary": builder._frame({"id": [boundary_id], "name": [boundary_name]}, [builder.area]),
         "grids": grid_frame,
         "buildings": buildings,
@@ -658,19 +702,6 @@ def import_osm(
             [c.polygon for c in compounds],
         ),
     }
-    texts = {}
-    for name, frame in frames.items():
-        wgs84 = frame.to_crs(WGS84) if len(frame) else frame.set_crs(WGS84, allow_override=True)
-        if name not in ("paths", "stations", "pois"):
-            wgs84 = wgs84.set_geometry(list(_rounded_polygons(wgs84.geometry.values)))
-        texts[name] = feature_collection(SCHEMA_BY_NAME[name], wgs84)
-        result.counts[name] = len(frame)
-    say("校验 …")
-    check = check_layers(out, texts)
-    result.issues = check.issues
-    if not result.issues:
-        result.written = write_layers(out, texts)
-    return result
 
 
 def _rounded_polygons(geoms: Any) -> np.ndarray:

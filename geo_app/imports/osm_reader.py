@@ -28,7 +28,7 @@ import osmium.filter
 import shapely
 
 from geo_app.imports.errors import ImportInputError
-from geo_app.imports.osm_tags import FENCE_BARRIERS, POI_KEYS
+from geo_app.imports.osm_tags import FENCE_BARRIERS, POI_KEYS, poi_category
 
 #: Keys a node needs to be looked at: barriers and gates on ways, entrances, POIs.
 NODE_KEYS = ("barrier", "entrance", *sorted(POI_KEYS))
@@ -79,7 +79,10 @@ class WayTable:
 
 @dataclass
 class AreaTable:
-    """Areas: ``osm_ids`` like ``w123`` / ``r45``, their tags and (multi)polygons (WGS84)."""
+    """Areas: ``osm_ids`` like ``w123`` / ``r45``, their tags and (multi)polygons (WGS84).
+
+    Only buildings, land use and areas a POI rule maps are kept.
+    """
 
     osm_ids: list[str]
     tags: list[Tags]
@@ -97,23 +100,35 @@ class OsmExtract:
     fences: WayTable
     areas: AreaTable
     barrier_nodes: dict[int, OsmNode] = field(default_factory=dict)
-    poi_nodes: list[OsmNode] = field(default_factory=list)
+    poi_nodes: list[OsmNode] = field(default_factory=list)  # those a POI rule maps
     broken: int = 0
 
 
-def _tag_dict(obj: Any) -> Tags:
-    """All tags of ``obj`` as a dict.
+class _TagReader:
+    """Tags of an object as a dict, every key and value string shared through one table.
 
     pyosmium's public ``TagList`` iterator costs a Python call per tag; its C++ container is
-    read directly where present (three times faster, the first cost of the read), else the
-    public way.
+    read directly where present (three times faster; reading tags is the first cost of the
+    read), else the public way. Sharing strings: a city has a few hundred distinct keys and
+    values like ``yes`` or ``asphalt`` repeated hundreds of thousands of times, a third of
+    what the tags would otherwise hold in memory.
     """
-    data = getattr(obj, "_pyosmium_data", None)
-    if data is None or not hasattr(data, "tags_next"):
-        return {tag.k: tag.v for tag in obj.tags}
-    position = data.tags_begin()
-    step = data.tags_next
-    return dict([step(position) for _ in range(data.tags_size())])
+
+    def __init__(self) -> None:
+        self._shared: dict[str, str] = {}
+
+    def __call__(self, obj: Any) -> Tags:
+        share = self._shared.setdefault
+        data = getattr(obj, "_pyosmium_data", None)
+        if data is None or not hasattr(data, "tags_next"):
+            return {share(tag.k, tag.k): share(tag.v, tag.v) for tag in obj.tags}
+        position = data.tags_begin()
+        step = data.tags_next
+        tags = {}
+        for _ in range(data.tags_size()):
+            key, value = step(position)
+            tags[share(key, key)] = share(value, value)
+        return tags
 
 
 class _WayCollector:
@@ -165,6 +180,11 @@ _WKB = osmium.geom.WKBFactory()
 _ALL_NODES = osmium.geom.use_nodes.ALL
 
 
+def _used_area(tags: Tags) -> bool:
+    """Whether an area is a building, land use or a POI (the only areas a layer uses)."""
+    return "landuse" in tags or tags.get("building", "no") != "no" or bool(poi_category(tags))
+
+
 def _processor(path: Path) -> osmium.FileProcessor:
     """The file read once, areas assembled, a key filter per object type, no relations."""
     return (
@@ -190,26 +210,27 @@ def read_extract(path: str | Path, *, progress: Callable[[int], None] | None = N
     area_tags: list[Tags] = []
     area_wkb: list[str] = []
     broken = 0
+    tag_dict = _TagReader()
     seen = 0
     try:
         for obj in _processor(path):
             seen += 1
             if progress is not None and seen % PROGRESS_EVERY == 0:
                 progress(seen)
-            tags = _tag_dict(obj)
+            tags = tag_dict(obj)
             if obj.is_node():
                 location = obj.location
                 node = OsmNode(obj.id, tags, location.lon, location.lat)
                 if "barrier" in tags or "entrance" in tags:
                     barrier_nodes[obj.id] = node
-                if POI_KEYS & tags.keys():
+                if POI_KEYS & tags.keys() and poi_category(tags) is not None:
                     poi_nodes.append(node)
             elif obj.is_way():
                 if "highway" in tags:
                     highways.add(obj, tags)
                 if tags.get("barrier") in FENCE_BARRIERS:
                     fences.add(obj, tags)
-            else:
+            elif _used_area(tags):
                 try:
                     wkb = _WKB.create_multipolygon(obj)
                 except RuntimeError:
