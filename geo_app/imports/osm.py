@@ -634,6 +634,7 @@ def import_osm(
         result=result,
         say=say,
     )  # the extract is freed here: only the frames are kept
+    say("生成 GeoJSON …")
     texts = {}
     for name in list(frames):
         frame = frames.pop(name)  # each frame freed once it is text
