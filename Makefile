@@ -6,7 +6,10 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint sample bench setup chromium
+.PHONY: run test test-postgres lint sample bench setup chromium
+# The store tests that run on PostgreSQL too (a throwaway cluster of Debian's postgresql).
+PG_TESTS := tests/test_store.py tests/test_access.py tests/test_admin.py tests/test_grid.py \
+            tests/test_auth.py tests/test_security.py tests/test_production_server.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +24,20 @@ chromium:
 	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
 
+# The production server (deploy/gunicorn.conf.py) on http://127.0.0.1:5000.
 run: $(STAMP)
-	$(BIN)/geo-app serve --host 127.0.0.1 --port 5000
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 test: $(STAMP) chromium
 	$(BIN)/pytest -q
+	$(MAKE) test-postgres
+
+# The same store, access, admin and grid tests on PostgreSQL (installed with apt-get if missing).
+test-postgres: $(STAMP)
+	@dir=$$(mktemp -d); \
+	url=$$(.ci/postgres start $$dir) || exit 1; \
+	GEO_APP_TEST_DATABASE_URL=$$url $(BIN)/pytest -q $(PG_TESTS); status=$$?; \
+	.ci/postgres stop $$dir; rm -rf $$dir; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check geo_app layers tests benchmarks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +15,24 @@ from geo_app.config import DEFAULTS
 from geo_app.state import cache, community
 from geo_app.state.clock import local_time_text
 from geo_app.stations import levels
-from geo_app.web import access, errors, vendor
+from geo_app.web import access, errors, security, vendor
 from geo_app.web.views import (
     activities,
     admin,
+    governance_api,
     grid_api,
     grid_leader,
+    layer_editor,
     map_page,
     organise,
     planner,
+    posters,
     public_api,
     resident,
 )
+
+# (aliased: the name ``geo_app.governance`` belongs to the 微协商 package)
+from geo_app.web.views import governance as governance_pages
 
 #: Extensions in the order they must be installed: the layers and the store first (the stock
 #: levels read both), then accounts, whose ``before_request`` sets ``g.user`` before access
@@ -39,6 +46,7 @@ INIT = (
     auth.init_app,
     access.init_app,
     auth.init_csrf,
+    security.init_app,  # CSP with a nonce per request, nosniff, no framing, no-store
 )
 
 #: One blueprint per user group, and the vendored scripts.
@@ -46,19 +54,33 @@ BLUEPRINTS = (
     resident.bp,  # residents: the home page
     public_api.bp,  # the public JSON API
     map_page.bp,  # the community map
+    posters.bp,  # printable QR posters for doors and stations
     planner.bp,  # planners
     auth_views.bp,  # log in and out
     grid_leader.bp,  # grid leaders and their members
     grid_api.bp,
     admin.bp,  # the community's admin
+    layer_editor.bp,  # the admin's live edits of the layers
     activities.bp,  # 微活动 for residents and volunteers
     organise.bp,  # organisers, station counters, the register, report and reach
+    governance_pages.bp,  # 微协商: residents' views, meetings, governance items (pages)
+    governance_api.bp,  # … and their JSON API
     vendor.bp,  # Leaflet & co. from installed packages
 )
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the service: configuration, community layers, extensions, blueprints."""
+def create_app(
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Create the service: configuration, community layers, extensions, blueprints.
+
+    Configuration: :data:`~geo_app.config.DEFAULTS`, then ``instance/config.py`` and the
+    ``GEO_APP_*`` environment, then ``overrides`` (command-line flags such as
+    ``geo-app serve --data``): flags refine the configuration, they never replace it. A
+    ``test_config`` replaces the instance file and the environment (tests only).
+    """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
@@ -66,6 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_prefixed_env("GEO_APP")
     else:
         app.config.from_mapping(test_config)
+    app.config.from_mapping(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))

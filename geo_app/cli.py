@@ -8,10 +8,12 @@ import click
 
 from geo_app.auth.cli import seed_people_command, seed_sample_command, user
 from geo_app.imports.cli import import_group
+from geo_app.layers_edit.cli import reload_command
 from geo_app.planning.cli import coverage
 from geo_app.volunteering.cli import points
 from geo_app.walking.cli import walk
 from layers import validate_directory
+from layers.validate import BOUNDARY_MARGIN_M
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +31,7 @@ def serve(host: str, port: int, data_dir: str | None) -> None:
     from layers import LayerValidationError
 
     try:
-        app = create_app({"DATA_DIR": data_dir} if data_dir else None)
+        app = create_app(overrides={"DATA_DIR": data_dir} if data_dir else None)
     except LayerValidationError as exc:
         click.echo(f"图层校验未通过，服务未启动。\n{exc}", err=True)
         sys.exit(1)
@@ -39,9 +41,13 @@ def serve(host: str, port: int, data_dir: str | None) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-def validate(directory: str) -> None:
+@click.option(
+    "--boundary-margin", type=float, default=BOUNDARY_MARGIN_M, show_default=True,
+    help="要素可超出社区边界的最远距离（米）",
+)
+def validate(directory: str, boundary_margin: float) -> None:
     """校验 DIRECTORY 下的全部图层；每个问题一行，有问题时退出码为 1。"""
-    issues = validate_directory(directory)
+    issues = validate_directory(directory, boundary_margin_m=boundary_margin)
     for issue in issues:
         click.echo(str(issue), err=True)
     if issues:
@@ -56,3 +62,4 @@ def validate(directory: str) -> None:
 for command in (walk, coverage, user, seed_people_command, seed_sample_command, points,
                 import_group):
     main.add_command(command)
+main.add_command(reload_command)  # geo-app reload: layers replaced on disk, no restart

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,9 +11,19 @@ import geopandas as gpd
 from layers.errors import LayerIssue, LayerValidationError
 from layers.schema import SCHEMAS, LayerSchema
 from layers.source import GeoJSONDirectory, LayerSource
-from layers.validate import ParsedLayer, check_references, parse_layer
+from layers.validate import (
+    BOUNDARY_MARGIN_M,
+    ParsedLayer,
+    check_references,
+    check_within_boundary,
+    parse_layer,
+)
 
 WGS84 = "EPSG:4326"
+#: How many loaded communities a process keeps (see :func:`load_community`).
+LOADED_CACHE_SIZE = 8
+_loaded: dict[tuple[str, float, tuple[str | None, ...]], Community] = {}
+_loaded_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,11 @@ class Community:
         return getattr(self, name)
 
 
-def validate_source(source: LayerSource) -> tuple[dict[str, ParsedLayer], list[LayerIssue]]:
-    """Parse every layer of ``source`` and check references; return the layers and all issues."""
+def validate_source(
+    source: LayerSource, *, boundary_margin_m: float = BOUNDARY_MARGIN_M
+) -> tuple[dict[str, ParsedLayer], list[LayerIssue]]:
+    """Parse every layer of ``source``, check references and that every feature lies within
+    ``boundary_margin_m`` of the boundary; return the layers and all issues."""
     parsed: dict[str, ParsedLayer] = {}
     issues: list[LayerIssue] = []
     for schema in SCHEMAS:
@@ -65,27 +79,66 @@ def validate_source(source: LayerSource) -> tuple[dict[str, ParsedLayer], list[L
     known_ids = {name: layer.ids for name, layer in parsed.items()}
     for name, layer in parsed.items():
         issues.extend(check_references(layer, known_ids, source.describe(name)))
+    filenames = {name: source.describe(name) for name in parsed}
+    issues.extend(check_within_boundary(parsed, filenames, margin_m=boundary_margin_m))
     return parsed, issues
 
 
-def validate_directory(directory: str | Path) -> list[LayerIssue]:
+def validate_directory(
+    directory: str | Path, *, boundary_margin_m: float = BOUNDARY_MARGIN_M
+) -> list[LayerIssue]:
     """All issues of the layers in ``directory`` (an empty list when they are valid)."""
-    return validate_source(GeoJSONDirectory(directory))[1]
+    return validate_source(GeoJSONDirectory(directory), boundary_margin_m=boundary_margin_m)[1]
 
 
-def load_community(source: str | Path | LayerSource) -> Community:
+def load_community(
+    source: str | Path | LayerSource,
+    *,
+    reuse: bool = False,
+    boundary_margin_m: float = BOUNDARY_MARGIN_M,
+) -> Community:
     """Load and validate every layer; raise :class:`LayerValidationError` listing all issues.
 
     Nothing is returned unless every layer is valid, so a caller holding a good
-    :class:`Community` never replaces it with a half-loaded one.
+    :class:`Community` never replaces it with a half-loaded one. With ``reuse``, a source
+    whose layers have not changed since this process last loaded them (same place, same
+    bytes) gives that immutable :class:`Community` again without parsing (apps starting in one
+    process, as in the tests).
     """
     if not isinstance(source, LayerSource):
         source = GeoJSONDirectory(source)
-    parsed, issues = validate_source(source)
+    key = _content_key(source, boundary_margin_m)
+    with _loaded_lock:
+        cached = _loaded.get(key) if key and reuse else None
+    if cached is not None:
+        return cached
+    parsed, issues = validate_source(source, boundary_margin_m=boundary_margin_m)
     if issues:
         raise LayerValidationError(issues)
     frames = {s.name: _to_frame(s, parsed[s.name]) for s in SCHEMAS}
-    return Community(**frames, source=str(source))
+    community = Community(**frames, source=str(source))
+    if key:
+        with _loaded_lock:
+            _loaded[key] = community
+            while len(_loaded) > LOADED_CACHE_SIZE:
+                del _loaded[next(iter(_loaded))]
+    return community
+
+
+def _content_key(
+    source: LayerSource, boundary_margin_m: float
+) -> tuple[str, float, tuple[str | None, ...]] | None:
+    """Where the layers are, the margin they were checked with and a fingerprint of each
+    one's bytes; ``None`` if unreadable."""
+    prints: list[str | None] = []
+    for schema in SCHEMAS:
+        try:
+            prints.append(source.fingerprint(schema.name))
+        except FileNotFoundError:
+            prints.append(None)
+        except OSError:
+            return None
+    return str(source), boundary_margin_m, tuple(prints)
 
 
 def _to_frame(schema: LayerSchema, layer: ParsedLayer) -> gpd.GeoDataFrame:

@@ -595,7 +595,7 @@ def grid_of(geometry: Point | Polygon) -> Grid:
     raise ValueError(msg)
 
 
-def ring_coords(polygon: Polygon) -> list[list[Coord]]:
+def ring_coords(polygon: Polygon) -> list[list[tuple[float, ...]]]:
     return [list(orient(polygon, 1.0).exterior.coords)]
 
 

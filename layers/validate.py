@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import orjson
 import shapely
+from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -70,14 +73,27 @@ def _type_name(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+def _loads(raw: bytes | str) -> Any:
+    """JSON text → Python, by orjson; what orjson refuses (NaN, other encodings, bad text)
+    goes through :func:`json.loads`, which reads it or words the error as it always has."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
 def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedLayer:
     """Parse and check one layer's text; cross-layer references are checked later."""
     issues: list[LayerIssue] = []
     try:
-        doc = json.loads(raw)
+        doc = _loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f"（第 {exc.lineno} 行第 {exc.colno} 列）" if hasattr(exc, "lineno") else ""
+        where = (f"（第 {exc.lineno} 行第 {exc.colno} 列）"
+                 if isinstance(exc, json.JSONDecodeError) else "")
         issues.append(LayerIssue(filename, f"不是有效的 JSON{where}：{exc}"))
+        return ParsedLayer(schema, [], issues)
+    except (RecursionError, ValueError) as exc:  # 100,000 nested "[", a 5,000-digit number
+        issues.append(LayerIssue(filename, unreadable_json_reason(exc)))
         return ParsedLayer(schema, [], issues)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         got = doc.get("type") if isinstance(doc, dict) else _type_name(doc)
@@ -91,14 +107,39 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
         issues.append(LayerIssue(filename, "缺少 features 数组", field="features"))
         return ParsedLayer(schema, [], issues)
 
+    # Pass 1, per feature in Python: structure and properties. A geometry of plain structure
+    # (Point, LineString or Polygon of [lon, lat] pairs) is kept for the array checks of pass 2;
+    # any other is checked feature by feature, as always.
+    feature_issues: list[list[LayerIssue]] = []
+    plain = _PlainGeometries()
+    built: dict[int, BaseGeometry] = {}
+    fids = [_feature_id(feature) for feature in raw_features]
+    for index, feature in enumerate(raw_features):
+        fid = fids[index]
+        before = len(plain.rows)
+        try:
+            found = list(_check_feature(schema, feature, filename, index, fid, plain=plain))
+        except RecursionError as exc:  # coordinates nested almost as deep as the parser allows
+            found = [LayerIssue(filename, unreadable_json_reason(exc), index, fid)]
+        feature_issues.append(found)
+        if not found and len(plain.rows) == before:  # checked alone, and fine
+            built[index] = shape(feature["geometry"])
+    # Pass 2, every plain geometry at once with shapely's array functions.
+    for index, reason in plain.check():
+        feature_issues[index].append(
+            LayerIssue(filename, reason, index, fids[index], "geometry")
+        )
+    built.update(plain.built())
+
     features: list[ParsedFeature] = []
     first_index_of_id: dict[str, int] = {}
+    has_id = "id" in {f.name for f in schema.fields}
     for index, feature in enumerate(raw_features):
-        fid = _feature_id(feature)
-        feature_issues = list(_check_feature(schema, feature, filename, index, fid))
-        if fid is not None and "id" in {f.name for f in schema.fields}:
+        fid = fids[index]
+        found = feature_issues[index]
+        if fid is not None and has_id:
             if fid in first_index_of_id:
-                feature_issues.append(
+                found.append(
                     LayerIssue(
                         filename,
                         f"id 重复（与要素 #{first_index_of_id[fid]} 相同）",
@@ -109,11 +150,134 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
                 )
             else:
                 first_index_of_id[fid] = index
-        if feature_issues:
-            issues.extend(feature_issues)
+        if found:
+            issues.extend(found)
             continue
-        features.append(ParsedFeature(index, shape(feature["geometry"]), feature["properties"]))
+        features.append(ParsedFeature(index, built[index], feature["properties"]))
     return ParsedLayer(schema, features, issues)
+
+
+class _PlainGeometries:
+    """Plain geometries gathered feature by feature, then built and checked as arrays.
+
+    A geometry is plain when it is a Point, LineString or Polygon whose every position is a
+    list of two numbers, lines have two positions or more and rings four or more, closed.
+    Its coordinate problems, emptiness, validity and zero length are then found for all at
+    once; a feature with a coordinate problem is re-checked alone, so its message is the one
+    :func:`_check_geometry` gives.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []  # feature index of each plain geometry
+        self.types: list[str] = []
+        self.features: list[dict[str, Any]] = []
+        self.xy: list[list[float]] = []
+        self.ring_of_position: list[int] = []
+        self.part_of_ring: list[int] = []
+        self._geometries: np.ndarray | None = None
+        self._ok: np.ndarray | None = None
+
+    def add(self, index: int, feature: dict[str, Any]) -> bool:
+        """Keep ``feature``'s geometry when it is plain; False (nothing kept) when not."""
+        geom = feature["geometry"]
+        gtype, coords = geom["type"], geom["coordinates"]
+        rings: list[list[Any]] | None
+        if gtype == "Point":
+            rings = [[coords]]
+        elif gtype == "LineString":
+            rings = [coords] if len(coords) >= 2 else None
+        elif gtype == "Polygon":
+            rings = coords if all(_closed_ring(ring) for ring in coords) else None
+        else:
+            rings = None
+        if rings is None or not all(_pairs(ring) for ring in rings):
+            return False
+        geometry = len(self.rows)
+        first_ring = len(self.part_of_ring)
+        for number, ring in enumerate(rings):
+            self.xy.extend(ring)
+            self.ring_of_position.extend([first_ring + number] * len(ring))
+            self.part_of_ring.append(geometry)
+        self.rows.append(index)
+        self.types.append(gtype)
+        self.features.append(feature)
+        return True
+
+    def check(self) -> Iterator[tuple[int, str]]:
+        """(feature index, reason) of every plain geometry with a problem, in feature order."""
+        n = len(self.rows)
+        if n == 0:
+            self._geometries = np.empty(0, dtype=object)
+            return
+        xy = np.asarray(self.xy, dtype=float).reshape(-1, 2)
+        ring = np.asarray(self.ring_of_position, dtype=np.int64)
+        part = np.asarray(self.part_of_ring, dtype=np.int64)
+        lon, lat = xy[:, 0], xy[:, 1]
+        bad_position = ~(np.isfinite(lon) & np.isfinite(lat)) | (np.abs(lat) > 90) | (
+            np.abs(lon) > 180)
+        bad = np.zeros(n, dtype=bool)
+        bad[part[ring[bad_position]]] = True
+        types = np.asarray(self.types)
+        geometries = np.full(n, None, dtype=object)
+        for gtype in ("Point", "LineString", "Polygon"):
+            rows = np.flatnonzero((types == gtype) & ~bad)
+            if len(rows):
+                geometries[rows] = self._build(gtype, rows, xy, ring, part)
+        good = np.flatnonzero(~bad)
+        reasons: dict[int, str] = {}
+        for row in np.flatnonzero(bad).tolist():
+            reasons[row] = next(_check_geometry_of(types[row], self.features[row]))
+        empty = shapely.is_empty(geometries[good])
+        valid = shapely.is_valid(geometries[good])
+        lines = np.isin(types[good], ["LineString"])
+        zero = lines & (shapely.length(geometries[good]) == 0)
+        for row in good[empty]:
+            reasons[row] = "几何为空"
+        for row in good[~empty & ~valid]:
+            reason = _explain(shapely.is_valid_reason(geometries[row]))
+            reasons[row] = f"几何无效：{reason}"
+        for row in good[~empty & valid & zero]:
+            reasons[row] = "线段长度为零"
+        self._geometries = geometries
+        self._ok = np.ones(n, dtype=bool)
+        self._ok[list(reasons)] = False
+        for row in sorted(reasons):
+            yield self.rows[row], reasons[row]
+
+    @staticmethod
+    def _build(gtype: str, rows: np.ndarray, xy: np.ndarray, ring: np.ndarray,
+               part: np.ndarray) -> np.ndarray:
+        """The geometries ``rows`` (all of ``gtype``), built in one call per kind."""
+        rings = np.flatnonzero(np.isin(part, rows))
+        positions = np.isin(ring, rings)
+        # Renumber rings and geometries 0, 1, … in order, as shapely's ``indices`` want.
+        ring_index = np.searchsorted(rings, ring[positions])
+        # np.asarray: from an (n, 2) array shapely gives an array (its types also allow one)
+        if gtype == "Point":
+            return np.asarray(shapely.points(xy[positions]))
+        if gtype == "LineString":
+            return np.asarray(shapely.linestrings(xy[positions], indices=ring_index))
+        linear = np.asarray(shapely.linearrings(xy[positions], indices=ring_index))
+        return np.asarray(shapely.polygons(linear, indices=np.searchsorted(rows, part[rings])))
+
+    def built(self) -> dict[int, BaseGeometry]:
+        """Feature index → geometry, for the plain geometries that passed every check."""
+        if self._geometries is None or self._ok is None:
+            return {}
+        return {self.rows[row]: self._geometries[row] for row in np.flatnonzero(self._ok)}
+
+
+def _pairs(positions: Any) -> bool:
+    """Every item of ``positions`` is a list of exactly two numbers."""
+    return isinstance(positions, list) and all(
+        type(p) is list and len(p) == 2 and isinstance(p[0], int | float)
+        and isinstance(p[1], int | float)
+        for p in positions
+    )
+
+
+def _closed_ring(ring: Any) -> bool:
+    return isinstance(ring, list) and len(ring) >= 4 and ring[0] == ring[-1]
 
 
 def check_references(
@@ -167,8 +331,16 @@ def _feature_id(feature: Any) -> str | None:
 
 
 def _check_feature(
-    schema: LayerSchema, feature: Any, filename: str, index: int, fid: str | None
+    schema: LayerSchema,
+    feature: Any,
+    filename: str,
+    index: int,
+    fid: str | None,
+    *,
+    plain: _PlainGeometries,
 ) -> Iterator[LayerIssue]:
+    """The feature's issues; a plain geometry goes to ``plain``, to be checked with the rest."""
+
     def issue(reason: str, field: str | None = None) -> LayerIssue:
         return LayerIssue(filename, reason, index, fid, field)
 
@@ -181,6 +353,15 @@ def _check_feature(
         props = {}
     for spec in schema.fields:
         yield from (issue(reason, spec.name) for reason in _check_property(spec, props))
+    geom = feature.get("geometry")
+    if (
+        isinstance(geom, dict)
+        and geom.get("type") in schema.geometry_types
+        and isinstance(geom.get("coordinates"), list)
+        and geom["coordinates"]
+        and plain.add(index, feature)
+    ):
+        return
     yield from (issue(reason, "geometry") for reason in _check_geometry(schema, feature))
 
 
@@ -311,6 +492,12 @@ def _check_geometry(schema: LayerSchema, feature: dict[str, Any]) -> Iterator[st
     if gtype not in schema.geometry_types:
         yield f"几何类型应为 {' 或 '.join(schema.geometry_types)}，实际为 {gtype}"
         return
+    yield from _check_geometry_of(gtype, feature)
+
+
+def _check_geometry_of(gtype: str, feature: dict[str, Any]) -> Iterator[str]:
+    """A geometry's problems once its type is known to be allowed (one feature at a time)."""
+    geom = feature["geometry"]
     coords = geom.get("coordinates")
     if not isinstance(coords, list) or not coords:
         yield "缺少坐标"
@@ -357,3 +544,78 @@ def _explain(reason: str) -> str:
         if reason.startswith(english):
             return f"{chinese}，位置 {reason[len(english):].strip()}"
     return reason
+
+
+# --- rules added for issue 10 (kept apart from the checks above) ---------------------------
+
+#: How far outside the community boundary a feature may reach (metres): streets and shops
+#: just across the boundary road belong on the map, a typo 1,600 km away does not.
+BOUNDARY_MARGIN_M = 1000.0
+
+
+def unreadable_json_reason(error: RecursionError | ValueError) -> str:
+    """One line for JSON that Python's parser refuses beyond syntax (depth, huge numbers)."""
+    if isinstance(error, RecursionError):
+        return "JSON 嵌套层数过深（超出解析上限），不是有效的 GeoJSON"
+    if "digits" in str(error):
+        return "含位数过多的整数（超过 4300 位），不是有效的数值"
+    return f"不是有效的 JSON：{error}"
+
+
+def check_within_boundary(
+    layers: Mapping[str, ParsedLayer],
+    filenames: Mapping[str, str],
+    *,
+    margin_m: float = BOUNDARY_MARGIN_M,
+) -> list[LayerIssue]:
+    """Every feature of every layer must lie within ``margin_m`` of the community boundary.
+
+    Distances are measured in metres in the UTM zone of the boundary: each vertex's distance
+    to the boundary polygon, the farthest vertex of a feature counting.
+    """
+    boundary = layers.get("boundary")
+    if boundary is None or not boundary.features:
+        return []
+    area = shapely.union_all([f.geometry for f in boundary.features])
+    to_metres = _utm_transformer(area)
+    area_m = shapely.transform(area, to_metres)
+    issues = []
+    for name, layer in layers.items():
+        if name == "boundary" or not layer.features:
+            continue
+        coords, owner = shapely.get_coordinates(
+            [f.geometry for f in layer.features], return_index=True
+        )
+        distances = shapely.distance(area_m, shapely.points(to_metres(coords)))
+        farthest = np.full(len(layer.features), 0.0)
+        np.maximum.at(farthest, owner, distances)
+        for feature, metres in zip(layer.features, farthest, strict=True):
+            if metres > margin_m:
+                issues.append(
+                    LayerIssue(
+                        filenames[name],
+                        f"位于社区边界之外 {_distance_text(metres)}（允许 {margin_m:g} 米），"
+                        "坐标是否有误？",
+                        feature.index,
+                        str(feature.properties.get("id")),
+                        "geometry",
+                    )
+                )
+    return issues
+
+
+def _utm_transformer(area: BaseGeometry) -> Callable[[np.ndarray], np.ndarray]:
+    centre = area.representative_point()
+    zone = int((centre.x + 180) // 6) % 60 + 1
+    epsg = (32600 if centre.y >= 0 else 32700) + zone
+    transformer = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+
+    def to_metres(xy: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return to_metres
+
+
+def _distance_text(metres: float) -> str:
+    return f"{metres / 1000:,.1f} 千米" if metres >= 10_000 else f"{metres:,.0f} 米"

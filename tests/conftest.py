@@ -1,17 +1,24 @@
-"""Shared fixtures: the app and its test client, a live server and headless Chromium."""
+"""Shared fixtures: apps and their clients, ``auth``, app factories, a live server, Chromium.
+
+Helpers that are not fixtures live in the ``support`` package (see tests/support/README.md).
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from support.accounts import ACCOUNTS, AuthActions, add_accounts
+from support.apps import make_app, make_grid_app, make_layout_app
+from support.database import on_postgresql
 from werkzeug.serving import make_server
 
-from geo_app import create_app
-from geo_app.config import BUNDLED_DATA_DIR
+from geo_app.store.engine import Store
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,21 +31,42 @@ CHROMIUM_ARGS = [
 ]
 
 
-def make_test_config(tmp_path: Path, **overrides: object) -> dict[str, object]:
-    """A test configuration on the bundled sample, with its own database in ``tmp_path``."""
-    config: dict[str, object] = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATA_DIR": str(BUNDLED_DATA_DIR),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
-    }
-    config.update(overrides)
-    return config
+#: Every store a test opened (apps are not torn down): closed after each test on PostgreSQL,
+#: whose driver warns about a connection garbage-collected while open.
+_STORES: weakref.WeakSet[Store] = weakref.WeakSet()
+_store_init = Store.__init__
+
+
+def _tracked_init(self: Store, *args: object, **kwargs: object) -> None:
+    _store_init(self, *args, **kwargs)
+    _STORES.add(self)
+
+
+Store.__init__ = _tracked_init  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _close_stores():
+    yield
+    if on_postgresql():
+        for store in list(_STORES):
+            store.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, skip the tests of SQLite's own behaviour (marked ``sqlite_only``)."""
+    if not on_postgresql():
+        return
+    skip = pytest.mark.skip(reason="SQLite's own behaviour (GEO_APP_TEST_DATABASE_URL is set)")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture
-def app(tmp_path):
-    return create_app(make_test_config(tmp_path))
+def app(tmp_path: Path) -> Flask:
+    """An app on the bundled sample with its own store."""
+    return make_app(tmp_path)
 
 
 @pytest.fixture
@@ -51,11 +79,42 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def auth(client) -> AuthActions:
+    """``auth.login(username, password=PASSWORD)`` and ``auth.logout()`` on ``client``."""
+    return AuthActions(client)
+
+
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
+def app_factory(tmp_path_factory) -> Callable[..., Flask]:
+    """Factory: ``app_factory(**config)``, an app on the bundled sample (or ``DATA_DIR``)."""
+    return lambda **config: make_app(tmp_path_factory.mktemp("app"), **config)
+
+
+@pytest.fixture(scope="session")
+def grid_app_factory(tmp_path_factory) -> Callable[..., Flask]:
+    """Factory: ``grid_app_factory(accounts=ACCOUNTS, **config)``, an app on the tiny grid
+    community with ``accounts`` (none when ``None``)."""
+
+    def make(*, accounts=ACCOUNTS, **config: object) -> Flask:
+        app = make_grid_app(tmp_path_factory.mktemp("grid"), **config)
+        if accounts:
+            add_accounts(app, accounts)
+        return app
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def layout_app_factory(tmp_path_factory) -> Callable[..., Flask]:
+    """Factory: ``layout_app_factory(**config)``, an app on the tiny gated layout."""
+    return lambda **config: make_layout_app(tmp_path_factory.mktemp("layout"), **config)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory) -> Flask:
     """One app for the browser tests of a session (CSRF and rate limits as in production)."""
-    tmp = tmp_path_factory.mktemp("live")
-    return create_app(make_test_config(tmp))
+    return make_app(tmp_path_factory.mktemp("live"))
 
 
 @pytest.fixture(scope="session")

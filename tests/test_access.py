@@ -8,16 +8,12 @@ caller's assignment — with none of their personal data in the answer.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from flask import g
-from test_grid_community import (
-    ACCOUNTS,
-    EXPECTED_VISIBLE,
-    GRID_OF,
-    add_accounts,
-    login,
-    make_grid_app,
-)
+from support.accounts import ACCOUNTS, EXPECTED_VISIBLE, login
+from support.grid_community import GRID_OF
 from werkzeug.routing import IntegerConverter
 
 from geo_app.cli import main
@@ -31,17 +27,52 @@ EXPECTED_PUBLIC = {"static", "auth.login", "vendor.asset", "map_page.community_m
 #: Blueprints that carry personal data or change the store: never public.
 PRIVATE_BLUEPRINTS = ("grid.", "grid_api.", "admin.")
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+#: URL arguments naming an object that belongs to a grid: outside the caller's grid, a 403/404.
+SCOPED_ARGUMENTS = {"building_id", "grid_id", "view_id", "meeting_id", "item_id"}
+#: grid → a view (id and tracking code), a meeting and an item of it (made by the app fixture).
+OBJECTS: dict[str, dict[str, object]] = {}
 #: Open to every role and would end the shared clients' sessions (tested in test_auth.py).
 ENDS_SESSION = {"auth.logout"}
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    app = make_grid_app(tmp_path_factory.mktemp("access"), WTF_CSRF_ENABLED=False)
-    add_accounts(app)
+def app(grid_app_factory):
+    app = grid_app_factory(WTF_CSRF_ENABLED=False)
     result = app.test_cli_runner().invoke(main, ["seed-people"])
     assert result.exit_code == 0, result.output
+    OBJECTS.update(_governance_objects(app))
     return app
+
+
+def _governance_objects(app) -> dict[str, dict[str, object]]:
+    """In each grid: a view with a contact, a meeting taking it up and an item it decided."""
+    from geo_app.governance.items import ItemInput, create_item
+    from geo_app.governance.meetings import MeetingInput, create_meeting
+    from geo_app.governance.reach import Reach
+    from geo_app.governance.views import Submission, create_view
+    from geo_app.web.governance_support import categories, text_limits
+
+    objects = {}
+    with app.app_context(), get_store().write() as db:
+        for grid, lon in (("JN-01", 117.261), ("JN-02", 117.263)):
+            view = create_view(
+                db, Submission(lon=lon, lat=31.9615, category="other", text="访问控制测试意见",
+                               grid_id=grid, name="访问测试人", phone="13900000000"),
+                categories=categories(), limits=text_limits(), at=datetime.now(UTC))
+            meeting = create_meeting(
+                db, MeetingInput(kind="meeting", held_at=datetime.now(UTC), topic="访问测试",
+                                 place_name="议事角", lon=lon, lat=31.9615, view_ids=[view.id]),
+                grid_id=grid, actor="test")
+            item = create_item(
+                db, ItemInput(title="访问测试项目", category="other", owner="社区",
+                              budget_source="居民自筹", lon=lon, lat=31.9615,
+                              view_ids=[view.id]),
+                grid_id=grid, actor="test", at=datetime.now(UTC), categories=categories(),
+                budget_sources=["居民自筹"], reach=lambda place: Reach(300.0, (), 0.0, True),
+                radius_m=300.0)
+            objects[grid] = {"view_id": view.id, "code": view.code, "meeting_id": meeting.id,
+                             "item_id": item.id}
+    return objects
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +113,8 @@ def _url(rule, *, building: str, grid: str) -> str:
             values[name] = building
         elif name == "grid_id":
             values[name] = grid
+        elif name in OBJECTS.get(grid, {}):
+            values[name] = OBJECTS[grid][name]
         elif isinstance(rule._converters.get(name), IntegerConverter):
             values[name] = 1
         else:
@@ -112,8 +145,8 @@ def test_every_endpoint_declares_a_policy(app):
     assert not [e for e in public if e.startswith(PRIVATE_BLUEPRINTS)]
 
 
-def test_an_undeclared_view_is_refused(tmp_path):
-    app = make_grid_app(tmp_path)
+def test_an_undeclared_view_is_refused(grid_app_factory):
+    app = grid_app_factory(accounts=None)
     app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
     assert app.test_client().get("/forgotten").status_code == 403
 
@@ -156,7 +189,7 @@ def test_every_private_route_refuses_other_roles_and_other_assignments(
             where = (username, method, url, response.status_code)
             if role not in policy:
                 assert response.status_code == 403, where
-            elif role != "admin" and {"building_id", "grid_id"} & set(rule.arguments):
+            elif role != "admin" and SCOPED_ARGUMENTS & set(rule.arguments):
                 assert response.status_code in (403, 404), where
                 scoped += 1
             else:
@@ -165,6 +198,8 @@ def test_every_private_route_refuses_other_roles_and_other_assignments(
             assert not [s for s in leaks if s in body], where
     if role != "admin":
         assert scoped >= 4  # the grid page, its export, the household page, the building API
+    if role in ("grid_leader", "steward"):  # and another grid's views, meetings, items, reports
+        assert scoped >= 4 + 13
 
 
 @pytest.mark.parametrize("username", list(ACCOUNTS))
@@ -212,9 +247,8 @@ def test_public_routes_carry_no_personal_data(app, personal_data):
     assert fetched >= 3
 
 
-def test_moving_a_building_to_another_grid_moves_its_visibility(tmp_path):
-    app = make_grid_app(tmp_path)
-    add_accounts(app, {k: ACCOUNTS[k] for k in ("leader1", "leader2", "member1")})
+def test_moving_a_building_to_another_grid_moves_its_visibility(grid_app_factory):
+    app = grid_app_factory(accounts={k: ACCOUNTS[k] for k in ("leader1", "leader2", "member1")})
     with app.app_context(), get_store().write() as db:
         assign_building(db, "FG-3", "JN-02", layer_grids=GRID_OF,
                         known_grids={"JN-01", "JN-02"}, actor="test")

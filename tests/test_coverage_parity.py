@@ -29,7 +29,8 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from test_planning_layout import Layout, rectangle
+from support.geo import ring
+from support.planning_layout import Layout
 
 from geo_app import create_app
 from geo_app.cli import main
@@ -63,7 +64,7 @@ def fenced_layout(directory: Path) -> Path:
             {
                 "type": "Feature",
                 "properties": {"id": "C1", "name": "测试小区"},
-                "geometry": {"type": "Polygon", "coordinates": rectangle(*FENCE_BOX)},
+                "geometry": {"type": "Polygon", "coordinates": [ring(*FENCE_BOX)]},
             }
         ],
     }

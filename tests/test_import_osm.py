@@ -20,16 +20,12 @@ import networkx as nx
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from pyproj import Transformer
+from support.geo import lonlat, plan_xy
 
 from geo_app.cli import main
 from geo_app.imports.osm import import_osm
 from geo_app.imports.osm_tags import barrier_blocks, is_gate, path_kind, poi_category
 from layers import validate_directory
-
-ORIGIN = Transformer.from_crs("EPSG:4326", "EPSG:4548", always_xy=True).transform(117.26, 31.96)
-TO_LONLAT = Transformer.from_crs("EPSG:4548", "EPSG:4326", always_xy=True)
-TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:4548", always_xy=True)
 
 NODES: dict[int, tuple[float, float]] = {
     1: (0, 0), 2: (100, 0), 25: (150, 0), 3: (200, 0), 4: (300, 0), 5: (400, 0),
@@ -73,20 +69,16 @@ WAYS: dict[int, tuple[list[int], dict[str, str]]] = {
 }
 
 
-def lonlat(xy: tuple[float, float]) -> tuple[float, float]:
-    lon, lat = TO_LONLAT.transform(ORIGIN[0] + xy[0], ORIGIN[1] + xy[1])
+def osm_point(xy: tuple[float, float]) -> tuple[float, float]:
+    """Plan metres → lon/lat at OSM's precision (7 decimals)."""
+    lon, lat = lonlat(*xy)
     return round(lon, 7), round(lat, 7)
-
-
-def local(lon: float, lat: float) -> tuple[float, float]:
-    x, y = TO_METRES.transform(lon, lat)
-    return x - ORIGIN[0], y - ORIGIN[1]
 
 
 def osm_xml() -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
     for node_id, xy in NODES.items():
-        lon, lat = lonlat(xy)
+        lon, lat = osm_point(xy)
         tags = NODE_TAGS.get(node_id, {})
         body = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
         lines.append(f'<node id="{node_id}" version="1" lat="{lat}" lon="{lon}">{body}</node>')
@@ -103,7 +95,7 @@ def imported(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("osm")
     extract = tmp / "jinning.osm"
     extract.write_text(osm_xml(), encoding="utf-8")
-    corners = [lonlat(xy) for xy in ((-60, -260), (460, 460))]
+    corners = [osm_point(xy) for xy in ((-60, -260), (460, 460))]
     bbox = f"{corners[0][0]},{corners[0][1]},{corners[1][0]},{corners[1][1]}"
     out = tmp / "layers"
     result = import_osm(extract, out=out, bbox=bbox)
@@ -115,7 +107,7 @@ def imported(tmp_path_factory):
 
 
 def local_coords(feature) -> list[tuple[float, float]]:
-    return [tuple(round(v, 2) for v in local(*c)) for c in feature["geometry"]["coordinates"]]
+    return [tuple(round(v, 2) for v in plan_xy(*c)) for c in feature["geometry"]["coordinates"]]
 
 
 def test_the_layer_set_passes_validate(imported):
@@ -191,7 +183,7 @@ def test_buildings_with_estimated_households(imported):
     )
     assert block["estimated"] is True
     assert block["compound"] == "幸福小区"
-    assert [tuple(round(v, 1) for v in local(*p)) for p in block["entrances"]] == [(130.0, 150.0)]
+    assert [tuple(round(v, 1) for v in plan_xy(*p)) for p in block["entrances"]] == [(130.0, 150.0)]
     shop = by_id["w114"]
     assert shop["households"] == 0 and shop["residents"] == 0
     grids = layers["grids"]

@@ -7,75 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
+from support.validation_layers import (
+    WEST,
+    layer_collection,
+    layer_feature,
+    layer_square,
+    valid_layers,
+    write_layers,
+)
 
 from geo_app.cli import main as cli_main
 from geo_app.state.community import CommunityState
 from layers import LayerValidationError, load_community, validate_directory
-
-BOUNDARY_ID = "340121400001"
-WEST, EAST = f"{BOUNDARY_ID}-01", f"{BOUNDARY_ID}-02"
-
-
-def _square(x0: float, y0: float, x1: float, y1: float) -> list:
-    return [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]
-
-
-def _feature(geometry_type: str, coordinates: list, **properties: object) -> dict:
-    return {
-        "type": "Feature",
-        "geometry": {"type": geometry_type, "coordinates": coordinates},
-        "properties": properties,
-    }
-
-
-def _collection(*features: dict) -> dict:
-    return {"type": "FeatureCollection", "features": list(features)}
-
-
-def valid_layers() -> dict[str, dict]:
-    """A minimal valid community: two grids, two buildings, a station, a street, a shop."""
-    return {
-        "boundary": _collection(
-            _feature("Polygon", _square(117.255, 31.955, 117.265, 31.965), id=BOUNDARY_ID,
-                     name="金宁社区")
-        ),
-        "grids": _collection(
-            _feature("Polygon", _square(117.255, 31.955, 117.26, 31.965), id=WEST,
-                     name="第一网格", parent=BOUNDARY_ID, leader="王书记"),
-            _feature("Polygon", _square(117.26, 31.955, 117.265, 31.965), id=EAST,
-                     name="第二网格", parent=BOUNDARY_ID, leader="李书记"),
-        ),
-        "buildings": _collection(
-            _feature("Polygon", _square(117.256, 31.957, 117.2565, 31.9575), id="B1",
-                     name="风格城市 1栋", compound="风格城市", floors=18, units=2,
-                     households=72, residents=187, grid_id=WEST,
-                     entrances=[[117.2562, 31.9569]]),
-            _feature("Polygon", _square(117.262, 31.957, 117.2625, 31.9575), id="B2",
-                     name="金宁花园 1栋", compound="金宁花园", floors=6, units=2,
-                     households=24, residents=62, grid_id=EAST),
-        ),
-        "stations": _collection(
-            _feature("Point", [117.257, 31.9565], id="S1", name="第一网格党群服务站",
-                     kind="party_service_station", grid_id=WEST,
-                     hours={"mon": "08:00-18:00", "sun": "closed"}, contact="0551-6000001",
-                     items={"umbrella": 10, "first_aid_kit": 2}),
-        ),
-        "paths": _collection(
-            _feature("LineString", [[117.255, 31.9565], [117.265, 31.9565]], id="P1",
-                     kind="street", name="金宁路"),
-        ),
-        "pois": _collection(
-            _feature("Point", [117.258, 31.9566], id="Q1", name="金宁路便利店", category="便利店"),
-        ),
-    }
-
-
-def write_layers(directory: Path, layers: dict[str, dict | str]) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, doc in layers.items():
-        text = doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False)
-        (directory / f"{name}.geojson").write_text(text, encoding="utf-8")
-    return directory
 
 
 @pytest.fixture
@@ -319,9 +262,51 @@ def test_writes_are_atomic(layer_dir, monkeypatch):
 
 def test_the_optional_fence_layer_may_be_absent_but_a_bad_one_is_refused(layer_dir):
     assert len(load_community(layer_dir).compounds) == 0  # absent: no fences
-    fence = _feature("Point", [117.256, 31.957], id="FG", name="风格城市")
-    write_layers(layer_dir, {"compounds": _collection(fence)})
+    fence = layer_feature("Point", [117.256, 31.957], id="FG", name="风格城市")
+    write_layers(layer_dir, {"compounds": layer_collection(fence)})
     assert _messages(layer_dir) == [
         f"{layer_dir / 'compounds.geojson'}: 要素 #0 (id=FG): 字段 geometry: "
         "几何类型应为 Polygon 或 MultiPolygon，实际为 Point"
+    ]
+
+
+def test_array_checked_and_feature_checked_geometries_keep_feature_order(layer_dir):
+    """Plain geometries are checked as arrays, others one by one: lines stay in feature order,
+    each feature's property lines before its geometry line, a duplicate id last."""
+    bad = valid_layers()
+    first, second = bad["buildings"]["features"]
+    bowtie = [[[117.256, 31.957], [117.257, 31.958], [117.257, 31.957], [117.256, 31.958],
+               [117.256, 31.957]]]
+    first["geometry"]["coordinates"] = bowtie  # plain, crosses itself at (117.2565, 31.9575)
+    first["properties"]["households"] = -1
+    far = copy.deepcopy(second)
+    far["properties"]["id"] = "B3"
+    far["geometry"]["coordinates"] = layer_square(500000, 3500000, 500010, 3500010)  # metres
+    open_ring = copy.deepcopy(second)
+    open_ring["properties"]["id"] = "B4"
+    ring = layer_square(117.262, 31.958, 117.2625, 31.9585)[0]
+    open_ring["geometry"]["coordinates"] = [ring[:-1]]
+    multi = copy.deepcopy(second)
+    multi["properties"]["id"] = "B5"
+    multi["geometry"] = {"type": "MultiPolygon",
+                         "coordinates": [layer_square(117.262, 31.959, 117.2625, 31.9595)]}
+    again = copy.deepcopy(second)
+    again["properties"]["id"] = "B5"
+    swapped = copy.deepcopy(second)
+    swapped["properties"]["id"] = "B6"
+    swapped["geometry"]["coordinates"] = [[[lat, lon] for lon, lat in ring]
+                                          for ring in second["geometry"]["coordinates"]]
+    bad["buildings"]["features"] += [far, open_ring, multi, again, swapped]
+    write_layers(layer_dir, bad)
+    f = layer_dir / "buildings.geojson"
+    assert _messages(layer_dir) == [
+        f"{f}: 要素 #0 (id=B1): 字段 households: 不能为负数（-1）",
+        f"{f}: 要素 #0 (id=B1): 字段 geometry: 几何无效：自相交，位置 [117.2565 31.9575]",
+        f"{f}: 要素 #2 (id=B3): 字段 geometry: 坐标 [500000, 3500000] 超出经纬度范围"
+        "（经度 ±180°，纬度 ±90°），是否为投影坐标？",
+        f"{f}: 要素 #3 (id=B4): 字段 geometry: 多边形环未闭合：首点 [117.262, 31.958] "
+        "与末点 [117.262, 31.9585] 不同",
+        f"{f}: 要素 #5 (id=B5): 字段 id: id 重复（与要素 #4 相同）",
+        f"{f}: 要素 #6 (id=B6): 字段 geometry: 坐标 [31.957, 117.262] 的纬度超出 ±90°，"
+        "疑似经纬度颠倒（GeoJSON 顺序为 [经度, 纬度]）",
     ]

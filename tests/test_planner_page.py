@@ -8,14 +8,22 @@ import json
 import time
 
 import pytest
+from support.calls import count_calls
 
 from geo_app.planning.service import current_report
 
 GRID = "340121400001-"
 
 
-def test_page_shows_map_tables_chart_and_downloads(client) -> None:
-    response = client.get("/planner?threshold=500&k=2")
+@pytest.fixture(scope="module")
+def reader(app_factory):
+    """One client for the tests that only read: each report is computed once for all of them.
+    (The tests of caching and timing take a fresh ``app``.)"""
+    return app_factory().test_client()
+
+
+def test_page_shows_map_tables_chart_and_downloads(reader) -> None:
+    response = reader.get("/planner?threshold=500&k=2")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for testid in ("planner-map", "grid-table", "coverage-chart", "uncovered-table", "rules",
@@ -36,14 +44,7 @@ def test_report_is_computed_once_per_parameters(app) -> None:
 def test_page_map_is_drawn_once_per_report(client, monkeypatch) -> None:
     import geo_app.web.views.planner as planner_view
 
-    drawn = []
-    real = planner_view.build_planner_map
-
-    def counting(*args, **kwargs):
-        drawn.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(planner_view, "build_planner_map", counting)
+    drawn = count_calls(monkeypatch, planner_view, "build_planner_map")
     first = client.get("/planner?threshold=500&k=2")
     again = client.get("/planner?threshold=500&k=2")
     assert first.status_code == again.status_code == 200
@@ -64,23 +65,32 @@ def test_sample_report_appears_within_two_seconds(client) -> None:
     assert other_parameters < 2.0
 
 
-def test_grid_csv_download(client) -> None:
-    response = client.get("/planner/grids.csv?threshold=1000")
+def test_grid_csv_download(reader) -> None:
+    response = reader.get("/planner/grids.csv?threshold=1000")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [r["grid_id"] for r in rows] == [f"{GRID}0{n}" for n in range(1, 7)] + ["community"]
+    assert [r["网格编码"] for r in rows] == [f"{GRID}0{n}" for n in range(1, 7)] + ["community"]
+    assert rows[0]["网格"] == "第一网格（风格城市）" and rows[-1]["网格"] == "全社区"
     total = rows[-1]
-    assert int(total["network_buildings"]) == sum(int(r["network_buildings"]) for r in rows[:-1])
-    assert int(total["buffer_residents_covered"]) >= int(total["network_residents_covered"])
+    assert int(total["楼栋数"]) == sum(int(r["楼栋数"]) for r in rows[:-1])
+    assert int(total["按直线距离算的居民"]) >= int(total["步行范围内居民"])
+    for row in rows:  # a share as a percentage of the row's own counts, to one decimal
+        expected = 100 * int(row["步行范围内居民"]) / int(row["居民"])
+        assert row["居民步行覆盖率"] == f"{expected:.1f}%"
 
 
-def test_uncovered_csv_and_geojson_downloads(client) -> None:
-    text = client.get("/planner/uncovered.csv?threshold=1000").get_data(as_text=True)
+def test_uncovered_csv_and_geojson_downloads(reader) -> None:
+    text = reader.get("/planner/uncovered.csv?threshold=1000").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert {f"JG-0{n}" for n in range(1, 7)} <= {r["building_id"] for r in rows}
-    assert all(float(r["distance_m"]) > 1000 for r in rows if r["distance_m"])
-    response = client.get("/planner/report.geojson?threshold=1000&k=2")
+    assert {f"JG-0{n}" for n in range(1, 7)} <= {r["楼栋编号"] for r in rows}
+    walk, line = "到最近党群服务站的步行距离（米）", "直线距离（米）"
+    assert all(float(r[walk]) > 1000 for r in rows if r[walk])
+    assert {r["按直线距离会误算为已覆盖"] for r in rows} <= {"是", "否"}
+    for r in rows:
+        assert (r["按直线距离会误算为已覆盖"] == "是") == (float(r[line]) <= 1000)
+    assert all(r["网格"].startswith("第") for r in rows)
+    response = reader.get("/planner/report.geojson?threshold=1000&k=2")
     assert response.mimetype == "application/geo+json"
     collection = json.loads(response.get_data(as_text=True))
     kinds = [f["properties"]["feature"] for f in collection["features"]]
@@ -89,8 +99,8 @@ def test_uncovered_csv_and_geojson_downloads(client) -> None:
     assert kinds.count("proposed_site") >= 2
 
 
-def test_json_report_matches_the_page_parameters(client) -> None:
-    report = client.get("/planner/report.json?threshold=300&k=1").get_json()
+def test_json_report_matches_the_page_parameters(reader) -> None:
+    report = reader.get("/planner/report.json?threshold=300&k=1").get_json()
     assert report["threshold_m"] == 300
     assert report["siting"]["k"] == 1
     assert len(report["siting"]["maximal_covering"]["exact"]["sites"]) <= 1
@@ -109,13 +119,13 @@ def test_json_report_matches_the_page_parameters(client) -> None:
         ("k=51", "k"),
     ],
 )
-def test_bad_parameters_answer_400_naming_the_parameter(client, query: str, parameter: str):
-    response = client.get(f"/planner/report.json?{query}")
+def test_bad_parameters_answer_400_naming_the_parameter(reader, query: str, parameter: str):
+    response = reader.get(f"/planner/report.json?{query}")
     assert response.status_code == 400
     body = response.get_json()
     assert body["parameter"] == parameter
     assert parameter in body["error"]
-    page = client.get(f"/planner?{query}")
+    page = reader.get(f"/planner?{query}")
     assert page.status_code == 400
     assert parameter in page.get_data(as_text=True)
 

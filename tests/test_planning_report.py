@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_planning_layout import Layout, lonlat
+from support.geo import lonlat
+from support.planning_layout import Layout
 
 from geo_app.planning.measure import measure_distances
 from geo_app.planning.report import planner_report

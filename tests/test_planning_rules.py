@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_planning_layout import LOCAL_CRS, Layout
+from support.geo import HEFEI_METRIC
+from support.planning_layout import Layout
 
 from geo_app.planning.rules import check_rules
 from layers import load_community
@@ -29,7 +30,7 @@ def clean_layout() -> Layout:
 
 def rules_of(layout: Layout, tmp_path: Path, **options: object) -> dict[str, list[tuple[str, str]]]:
     community = load_community(layout.write(tmp_path / "layers"))
-    results = check_rules(community, crs=LOCAL_CRS, minimum_kit=KIT, **options)
+    results = check_rules(community, crs=HEFEI_METRIC, minimum_kit=KIT, **options)
     return {r.rule: [(v.feature_id, v.message) for v in r.violations] for r in results}
 
 

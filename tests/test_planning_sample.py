@@ -91,14 +91,15 @@ def test_a_buffer_overstates_coverage_in_fengge_chengshi() -> None:
 
 def test_csv_tables_and_progress_on_stderr() -> None:
     result = run_coverage("--threshold", "500", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["grid_id"] for r in rows][-1] == "community"
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))  # the same table as /planner/grids.csv
+    assert [r["网格编码"] for r in rows][-1] == "community"
     assert len(rows) == 7
-    assert int(rows[-1]["network_buildings"]) == 154
+    assert int(rows[-1]["楼栋数"]) == 154
     assert "覆盖分析" in result.stderr
     uncovered = run_coverage("--threshold", "500", "--format", "csv", "--table", "uncovered")
     first = next(csv.DictReader(io.StringIO(uncovered.stdout)))
-    assert first["building_id"].startswith("JG-")  # farthest first
+    assert first["楼栋编号"].startswith("JG-")  # farthest first
+    assert first["按直线距离会误算为已覆盖"] in {"是", "否"}
 
 
 @pytest.mark.parametrize(

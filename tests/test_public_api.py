@@ -9,17 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
-from test_resident_layout import (
-    BUILDINGS,
-    FENCE,
-    GATE_XY,
-    STATIONS,
-    create_layout_app,
-    layout_lines_xy,
-    lonlat,
-    plan_xy,
-    reference_walk_m,
-)
+from support.geo import lonlat, plan_xy
+from support.oracle import reference_walk_m
+from support.resident_layout import BUILDINGS, FENCE, GATE_XY, STATIONS, layout_lines_xy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY_10 = datetime(2025, 6, 2, 10, 0, tzinfo=SHANGHAI)  # 2025-06-02 is a Monday
@@ -31,8 +23,8 @@ ENTRANCE_3 = next(b[4] for b in BUILDINGS if b[0] == "B-3")  # 风格城市 3栋
 
 
 @pytest.fixture(scope="module")
-def layout_app(tmp_path_factory):
-    app = create_layout_app(tmp_path_factory.mktemp("api"))
+def layout_app(layout_app_factory):
+    app = layout_app_factory()
     app.config["CLOCK"] = lambda: MONDAY_10
     return app
 
@@ -140,8 +132,8 @@ def test_nobody_has_it_says_so_with_the_real_limit(api):
     assert body["message"] == "步行 2000 米内没有存有轮椅的服务站"
 
 
-def test_search_limit_comes_from_config(tmp_path):
-    app = create_layout_app(tmp_path, NEAREST_MAX_DISTANCE_M=300)
+def test_search_limit_comes_from_config(layout_app_factory):
+    app = layout_app_factory(NEAREST_MAX_DISTANCE_M=300)
     app.config["CLOCK"] = lambda: MONDAY_10
     lon, lat = lonlat(*ENTRANCE_3)
     body = (
@@ -307,8 +299,8 @@ def test_unknown_routes_and_methods_answer_json(api):
     assert page.status_code == 404 and not page.is_json  # pages keep HTML errors
 
 
-def test_an_unexpected_failure_answers_json_without_a_traceback(tmp_path, monkeypatch):
-    app = create_layout_app(tmp_path)
+def test_an_unexpected_failure_answers_json_without_a_traceback(layout_app_factory, monkeypatch):
+    app = layout_app_factory()
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
 
     def broken():

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from shapely.geometry import LineString, Point, box
-from test_resident_layout import SamplePlan, reference_walk_m
+from support.geo import SamplePlan
+from support.oracle import reference_walk_m
 
 from geo_app.config import BUNDLED_DATA_DIR
 from layers import load_community

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_resident_layout import SamplePlan, reference_walk_m
+from support.geo import SamplePlan
+from support.oracle import reference_walk_m
 
 from geo_app.config import BUNDLED_DATA_DIR
 from layers import load_community
@@ -196,7 +198,12 @@ def test_page_config_names_the_map_and_the_items_in_stock(client):
     html = client.get("/").get_data(as_text=True)
     start = html.index('id="resident-config">') + len('id="resident-config">')
     config = json.loads(html[start : html.index("</script>", start)])
-    assert f"var {config['mapName']} = L.map" in html
+    script = client.get(f"/resident/map.js?v={config['mapName']}")
+    assert script.mimetype == "text/javascript"
+    assert f"var {config['mapName']} = L.map" in script.get_data(as_text=True)
+    # no inline script (a CSP without 'unsafe-inline' is coming): JSON blocks and files only
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline and all('type="application/json"' in attrs for attrs in inline), inline
     assert 'data-testid="item-umbrella"' in html and "歇歇角" in html
     assert 'data-testid="item-microwave"' in html  # RP-01 has one
     assert 'data-testid="item-reading_glasses"' in html

@@ -1,8 +1,9 @@
 """The bundled sample of 金宁社区: deterministic, valid, and carrying its planted problems.
 
 Everything is checked from the GeoJSON files alone, independently of how layers.sample draws
-them: lengths in EPSG:4548, walking distances with networkx on a graph built here from shared
-coordinates (a vertex shared by two lines is a junction; lines that merely cross do not meet).
+them: lengths in EPSG:4548, walking distances with the networkx reference (support.oracle) on a
+graph built from shared coordinates (a vertex shared by two lines is a junction; lines that
+merely cross do not meet).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, shape
 from shapely.ops import unary_union
+from support.oracle import ReferenceNetwork
 
 from layers import validate_directory
 from layers.sample import generate
@@ -52,54 +54,6 @@ def props(features: list[dict], **match: str) -> list[dict]:
     return [f for f in features if all(f["properties"].get(k) == v for k, v in match.items())]
 
 
-# --- a walking graph of our own ---------------------------------------------------------------
-
-
-class Walk:
-    """Paths as a networkx graph: nodes are coordinate tuples, edges weighted in metres."""
-
-    def __init__(self, paths: list[dict]) -> None:
-        self.graph = nx.Graph()
-        self.segments: list[tuple[tuple, tuple]] = []
-        for feature in paths:
-            coords = [tuple(c) for c in feature["geometry"]["coordinates"]]
-            for a, b in itertools.pairwise(coords):
-                length = metres(LineString([a, b])).length
-                self.graph.add_edge(a, b, length=length)
-                self.segments.append((a, b))
-        self.segment_lines = [metres(LineString(s)) for s in self.segments]
-        self.tree = shapely.STRtree(self.segment_lines)
-
-    def attached(self, points: list[tuple[float, float]]) -> tuple[nx.Graph, list[tuple]]:
-        """A copy of the graph with each point joined to its nearest segment at the foot."""
-        graph = self.graph.copy()
-        by_segment: dict[int, list[tuple[float, tuple]]] = defaultdict(list)
-        nodes = []
-        for i, lonlat in enumerate(points):
-            p = metres(Point(lonlat))
-            s = int(self.tree.nearest(p))
-            line = self.segment_lines[s]
-            along = line.project(p)
-            foot = ("foot", i)
-            graph.add_edge(("point", i), foot, length=line.interpolate(along).distance(p))
-            by_segment[s].append((along, foot))
-            nodes.append(("point", i))
-        for s, feet in by_segment.items():
-            a, b = self.segments[s]
-            if graph.has_edge(a, b):
-                graph.remove_edge(a, b)
-            chain = [(0.0, a), *sorted(feet), (self.segment_lines[s].length, b)]
-            for (d0, n0), (d1, n1) in itertools.pairwise(chain):
-                graph.add_edge(n0, n1, length=d1 - d0)
-        return graph, nodes
-
-    def distances_to_nearest(self, origins, targets) -> list[float]:
-        """Walking metres from each origin to the nearest target (inf when unreachable)."""
-        graph, nodes = self.attached([*origins, *targets])
-        reach = nx.multi_source_dijkstra_path_length(graph, nodes[len(origins) :], weight="length")
-        return [reach.get(n, float("inf")) for n in nodes[: len(origins)]]
-
-
 def entrance(building: dict) -> tuple[float, float]:
     return tuple(building["properties"]["entrances"][0])
 
@@ -109,14 +63,23 @@ def point_of(feature: dict) -> tuple[float, float]:
 
 
 @pytest.fixture(scope="module")
-def walk(layers) -> Walk:
-    return Walk(layers["paths"])
+def walk(layers) -> ReferenceNetwork:
+    """The independent walking reference (networkx) over the sample's paths, every part kept."""
+    return ReferenceNetwork(
+        [shape(p["geometry"]) for p in layers["paths"]], crs="EPSG:4548", min_island_m=0
+    )
+
+
+@pytest.fixture(scope="module")
+def path_tree(layers) -> shapely.STRtree:
+    """The paths in metres, in the order of ``layers["paths"]``."""
+    return shapely.STRtree([metres(shape(p["geometry"])) for p in layers["paths"]])
 
 
 @pytest.fixture(scope="module")
 def station_walk_m(layers, walk) -> list[float]:
     origins = [entrance(b) for b in layers["buildings"]]
-    return walk.distances_to_nearest(origins, [point_of(s) for s in layers["stations"]])
+    return walk.to_nearest(origins, [point_of(s) for s in layers["stations"]])
 
 
 # --- determinism and validity -----------------------------------------------------------------
@@ -183,25 +146,21 @@ def test_buildings_do_not_overlap_each_other_or_paths(layers):
     assert tree.query(lines, predicate="intersects").size == 0
 
 
-def test_entrances_face_an_internal_path(layers, walk):
+def test_entrances_face_an_internal_path(layers, path_tree):
     """An entrance sits a few metres outside its footprint and nearest to an internal path,
     so that walking from it has to go through the 小区's gates."""
-    kinds = [
-        p["properties"]["kind"]
-        for p in layers["paths"]
-        for _ in itertools.pairwise(p["geometry"]["coordinates"])
-    ]
+    kinds = [p["properties"]["kind"] for p in layers["paths"]]
     for b in layers["buildings"]:
         footprint = metres(shape(b["geometry"]))
         door = metres(Point(entrance(b)))
         assert 1.0 < footprint.distance(door) < 10.0, b["properties"]["id"]
-        assert kinds[int(walk.tree.nearest(door))] == "internal", b["properties"]["id"]
+        assert kinds[int(path_tree.nearest(door))] == "internal", b["properties"]["id"]
 
 
-def test_stations_and_pois_stand_near_paths(layers, walk):
+def test_stations_and_pois_stand_near_paths(layers, path_tree):
     for feature in layers["stations"] + layers["pois"]:
         p = metres(Point(point_of(feature)))
-        nearest = walk.segment_lines[int(walk.tree.nearest(p))]
+        nearest = path_tree.geometries[int(path_tree.nearest(p))]
         assert nearest.distance(p) <= 20.0, feature["properties"]["name"]
 
 
@@ -331,7 +290,7 @@ def test_a_footbridge_passes_over_a_street_without_joining_it(layers, walk):
     assert bridges
     for bridge in bridges:
         for end in (bridge["geometry"]["coordinates"][0], bridge["geometry"]["coordinates"][-1]):
-            assert walk.graph.degree(tuple(end)) >= 2  # joined to something at its own ends
+            assert walk.graph.degree(walk.vertex(*end)) >= 2  # joined at its own ends
 
 
 def test_streets_have_crossings(layers):
@@ -386,6 +345,6 @@ def test_market_only_at_one_end(layers, walk):
     markets = [point_of(p) for p in layers["pois"] if p["properties"]["category"] == "菜市场"]
     assert markets
     doors = [entrance(b) for b in layers["buildings"]]
-    reach = walk.distances_to_nearest(doors, markets)
+    reach = walk.to_nearest(doors, markets)
     within = sum(d <= 1000.0 for d in reach)
     assert 0 < within < len(doors) / 2  # part of the community has one, most of it has none

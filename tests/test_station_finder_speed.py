@@ -16,13 +16,12 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_test_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
-from walking_reference import ReferenceNetwork, frame, line, lonlat, metres
+from support.geo import frame, line, lonlat, lonlats, metres
+from support.oracle import ReferenceNetwork
 
-from geo_app import create_app
 from geo_app.state.clock import community_timezone
 from geo_app.state.community import get_state
 from geo_app.stations.finder import (
@@ -67,7 +66,7 @@ def tee():
     )
     # T0 by the street's east half, T1 by the lane, T2 on the origin's own segment,
     # T3 by the far street, T4 out of reach of every path.
-    targets = attach(network, lonlat([(900, 10), (510, 380), (300, 5), (400, 5010), (0, 900)]))
+    targets = attach(network, lonlats([(900, 10), (510, 380), (300, 5), (400, 5010), (0, 900)]))
     return network, targets
 
 
@@ -75,7 +74,7 @@ def test_tree_distances_by_hand(tee):
     network, targets = tee
     trees = build_target_trees(network, targets)
     assert trees is not None and np.isinf(trees.node_dist[:, 4]).all()  # T4: no tree
-    origin = attach(network, lonlat([(100, -20)]))  # 20 m south of the street, at x = 100
+    origin = attach(network, lonlats([(100, -20)]))  # 20 m south of the street, at x = 100
     reach = reach_targets(trees, origin)
     # 20 access + 400 to the junction + 400 along + 10 access; 20 + 400 + 380 + 10; 20 + 200 + 5
     np.testing.assert_allclose(reach.distance_m[:3], [830.0, 810.0, 225.0], atol=1e-6)
@@ -85,13 +84,13 @@ def test_tree_distances_by_hand(tee):
 def test_tree_routes_by_hand(tee):
     network, targets = tee
     trees = build_target_trees(network, targets)
-    routes = nearest_from_trees(trees, tuple(lonlat([(100, -20)])[0]), k=5)
+    routes = nearest_from_trees(trees, lonlat(100, -20), k=5)
     assert [r.target_index for r in routes] == [2, 1, 0]  # 225, 810, 830 m; T3, T4 unreachable
-    to_lane = metres(np.asarray(routes[1].geometry.coords)) - metres(lonlat([(0, 0)]))
+    to_lane = metres(np.asarray(routes[1].geometry.coords)) - metres(lonlats([(0, 0)]))
     np.testing.assert_allclose(
         to_lane, [(100, -20), (100, 0), (500, 0), (500, 380), (510, 380)], atol=1e-3
     )
-    along = metres(np.asarray(routes[0].geometry.coords)) - metres(lonlat([(0, 0)]))
+    along = metres(np.asarray(routes[0].geometry.coords)) - metres(lonlats([(0, 0)]))
     np.testing.assert_allclose(along, [(100, -20), (100, 0), (300, 0), (300, 5)], atol=1e-3)
     assert routes[0].minutes == pytest.approx(225.0 / (4000.0 / 60.0))
 
@@ -99,7 +98,7 @@ def test_tree_routes_by_hand(tee):
 def test_tree_limits_masks_and_a_point_too_far(tee):
     network, targets = tee
     trees = build_target_trees(network, targets)
-    origin = tuple(lonlat([(100, -20)])[0])
+    origin = lonlat(100, -20)
     assert [r.target_index for r in nearest_from_trees(trees, origin, k=5, max_distance_m=820)] == [
         2,
         1,
@@ -107,7 +106,7 @@ def test_tree_limits_masks_and_a_point_too_far(tee):
     mask = np.array([True, False, False, True, True])
     assert [r.target_index for r in nearest_from_trees(trees, origin, k=5, mask=mask)] == [0]
     with pytest.raises(PointTooFarError):
-        nearest_from_trees(trees, tuple(lonlat([(100, 2000)])[0]), k=1)
+        nearest_from_trees(trees, lonlat(100, 2000), k=1)
 
 
 def test_no_trees_beyond_the_budget(tee):
@@ -121,8 +120,8 @@ def test_a_target_past_the_first_radius_on_a_fully_searched_street_is_found():
     """Both ends of the only street lie within the engine's first search radius (600 m), the
     target's access leg takes it beyond: 10 + 400 + 250 = 660 m, by either method."""
     network = prepare(build_network(frame([line((0, 0), (1000, 0))])))
-    targets = attach(network, lonlat([(900, 250)]))
-    origin = tuple(lonlat([(500, -10)])[0])
+    targets = attach(network, lonlats([(900, 250)]))
+    origin = lonlat(500, -10)
     for routes in (
         nearest(network, origin, targets, k=1),
         nearest_from_trees(build_target_trees(network, targets), origin, k=1),
@@ -162,8 +161,8 @@ def test_trees_agree_with_networkx_and_the_engine(seed, size, spacing, drop):
     lines, rng = lattice(seed, size, spacing, drop)
     network = prepare(build_network(frame(lines)))
     extent = spacing * (size + 3)
-    targets_ll = lonlat(rng.uniform(-0.2 * extent, extent, (4, 2)))
-    origins_ll = lonlat(rng.uniform(-0.2 * extent, extent, (6, 2)))
+    targets_ll = lonlats(rng.uniform(-0.2 * extent, extent, (4, 2)))
+    origins_ll = lonlats(rng.uniform(-0.2 * extent, extent, (6, 2)))
     expected = ReferenceNetwork(lines).distance_matrix(origins_ll, targets_ll)
     targets = attach(network, targets_ll)
     trees = build_target_trees(network, targets)
@@ -258,10 +257,8 @@ def test_opening_states_are_those_of_the_moment(app):
 # --- the request's own overhead ---------------------------------------------------------
 
 
-def test_reads_skip_the_limiter_and_login_attempts_are_still_limited(tmp_path):
-    app = create_app(
-        make_test_config(tmp_path, LOGIN_RATE_LIMIT="2 per minute", WTF_CSRF_ENABLED=False)
-    )
+def test_reads_skip_the_limiter_and_login_attempts_are_still_limited(app_factory):
+    app = app_factory(LOGIN_RATE_LIMIT="2 per minute", WTF_CSRF_ENABLED=False)
     client = app.test_client()
     attempt = {"username": "nobody", "password": "wrong-password"}
     assert client.post("/login", data=attempt).status_code == 401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
+from support.apps import template_database
+from support.database import fresh_database_url, on_postgresql
 
 from geo_app.store import AccountError, AssignmentError, StockError, Store
 from geo_app.store import stock as store_stock
@@ -28,9 +31,25 @@ GRIDS = {"B1": "G1", "B2": "G1", "B3": "G2"}
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+def fresh_store(tmp_path) -> Store:
+    """A store created and migrated from nothing, as on the service's first run."""
+    store = Store(fresh_database_url(tmp_path))
     upgrade(store.engine)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    """A store at the head revision: a copy of the session's migrated SQLite template, or a
+    fresh, migrated PostgreSQL schema."""
+    if on_postgresql():
+        store = Store(fresh_database_url(tmp_path))
+        upgrade(store.engine)
+    else:
+        path = tmp_path / "store.sqlite3"
+        shutil.copyfile(template_database(), path)
+        store = Store(f"sqlite:///{path}")
     yield store
     store.dispose()
 
@@ -68,18 +87,19 @@ def _move(store: Store, movement: str, quantity: int) -> tuple[int, int]:
 # --- schema ------------------------------------------------------------------------------
 
 
-def test_first_run_creates_the_schema_at_the_head_revision(store):
-    assert current_revision(store.engine) == head_revision() == "0006"
-    upgrade(store.engine)  # a second start changes nothing
-    assert current_revision(store.engine) == head_revision()
+def test_first_run_creates_the_schema_at_the_head_revision(fresh_store):
+    assert current_revision(fresh_store.engine) == head_revision() == "0005"
+    upgrade(fresh_store.engine)  # a second start changes nothing
+    assert current_revision(fresh_store.engine) == head_revision()
 
 
-def test_migrations_and_models_describe_the_same_schema(store):
-    with store.engine.connect() as connection:
+def test_migrations_and_models_describe_the_same_schema(fresh_store):
+    with fresh_store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(store):
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -106,8 +126,15 @@ def test_default_database_is_a_file_in_the_instance_folder(tmp_path):
 )
 def test_the_audit_log_refuses_updates_and_deletes(store, statement):
     _seed(store, 3)
-    with pytest.raises(IntegrityError, match="append-only"), store.write() as db:
+    # Each database's own error: SQLite's RAISE(ABORT) is a constraint failure, PostgreSQL's
+    # RAISE EXCEPTION in the trigger function is SQLSTATE P0001 (psycopg's RaiseException,
+    # which SQLAlchemy reports as a ProgrammingError).
+    on_postgresql = store.engine.dialect.name == "postgresql"
+    expected = ProgrammingError if on_postgresql else IntegrityError
+    with pytest.raises(expected, match="append-only") as caught, store.write() as db:
         db.execute(text(statement))
+    if on_postgresql:
+        assert caught.value.orig.sqlstate == "P0001"
     with store.read() as db:
         (entry,) = entries(db)
     assert entry.actor == "system"
@@ -157,7 +184,17 @@ def test_restocking_an_item_the_station_never_had_creates_it(store):
         ("S9", "umbrella", "lent", 1, "station", "站点 'S9' 不存在"),
         ("S1", "spaceship", "lent", 1, "item", "未知物资"),
         ("S1", "umbrella", "stolen", 1, "movement", "未知操作"),
-        ("S1", "umbrella", "lent", 0, "quantity", "正整数"),
+        ("S1", "umbrella", "lent", 0, "quantity", "1–10,000 的整数"),
+        # Quantities are bounded whole numbers (issue 10, item 11).
+        ("S1", "umbrella", "restocked", 2.7, "quantity", "1–10,000 的整数，收到 2.7"),
+        ("S1", "umbrella", "restocked", True, "quantity", "收到 True"),
+        ("S1", "umbrella", "restocked", 10_001, "quantity", "收到 10001"),
+        ("S1", "umbrella", "restocked", 2**62, "quantity", "1–10,000 的整数"),
+        ("S1", "umbrella", "restocked", float("inf"), "quantity", "收到 inf"),
+        ("S1", "umbrella", "restocked", "1e3", "quantity", "收到 '1e3'"),
+        ("S1", "umbrella", "restocked", "-3", "quantity", "收到 '-3'"),
+        # A return can never exceed what is out (issue 10, item 12): nothing is lent yet.
+        ("S1", "umbrella", "returned", 1, "quantity", "超过借出未还的数量：借出未还 0，归还 1"),
         ("S1", "umbrella", "lent", 6, "quantity", "库存不足：现有 5，借出 6"),
         ("S1", "power_bank", "lent", 1, "quantity", "库存不足：现有 0"),
     ],
@@ -174,6 +211,47 @@ def test_impossible_movements_are_refused_and_change_nothing(
     assert caught.value.parameter == parameter
     assert _count(store) == 5
     assert _audit_count(store) == 1  # only the seeding
+
+
+def test_a_return_never_exceeds_what_is_out(store):
+    _seed(store, 5)
+    assert _move(store, "lent", 2) == (5, 3)
+    with pytest.raises(StockError, match="借出未还 2，归还 5"):
+        _move(store, "returned", 5)
+    assert _move(store, "returned", 2) == (3, 5)  # exactly what was lent
+    with pytest.raises(StockError, match="借出未还 0，归还 1"):
+        _move(store, "returned", 1)
+    assert _count(store) == 5  # never above what the station ever had
+
+
+def test_restocking_stops_at_the_schema_bound(store):
+    _seed(store, 995_000)
+    assert _move(store, "restocked", 5_000) == (995_000, 1_000_000)
+    with pytest.raises(StockError, match="超过上限 1,000,000"):
+        _move(store, "restocked", 1)
+    assert _count(store) == 1_000_000
+
+
+@pytest.mark.parametrize("value", ["-1", "1000001", "2147483648"])
+@pytest.mark.parametrize("column", ["count", "lent_out"])
+def test_the_schema_bounds_counts_the_same_on_every_database(store, column, value):
+    """0…1,000,000 on both: PostgreSQL's 32-bit integer would overflow at 2^31 with an error
+    of its own (DataError), SQLite's at 2^63 into REAL; the CHECK refuses both long before."""
+    _seed(store, 5)
+    with pytest.raises((IntegrityError, DataError)), store.write() as db:
+        db.execute(text(f"UPDATE station_stock SET {column} = {value}"))
+    assert _count(store) == 5
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("value", ["2.7", "9.223372036854776e18", "'two'"])
+def test_sqlite_refuses_counts_that_are_not_integers(store, value):
+    """SQLite would store 2.7 or an overflowed 2^63 as REAL (and text as TEXT) in an INTEGER
+    column: ``typeof(count) = 'integer'`` refuses them, as PostgreSQL's integer type does."""
+    _seed(store, 5)
+    with pytest.raises(IntegrityError), store.write() as db:
+        db.execute(text(f"UPDATE station_stock SET count = {value}"))
+    assert _count(store) == 5
 
 
 def _run_threads(n: int, work) -> list[BaseException | None]:

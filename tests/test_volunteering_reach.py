@@ -13,7 +13,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 import shapely
-from walking_reference import frame, line, lonlat
+from support.geo import frame, line, lonlats
 
 from geo_app.volunteering.reach import activity_reach, nearest_goods_station
 from geo_app.walking import attach, build_network, prepare
@@ -23,8 +23,8 @@ def _buildings(entrances: dict[str, tuple[float, float]], residents: dict[str, i
                compounds: dict[str, str]) -> gpd.GeoDataFrame:
     rows = []
     for bid, (x, y) in entrances.items():
-        (lon, lat), = lonlat([(x, y)])
-        footprint = shapely.Polygon(lonlat([(x - 8, y), (x + 8, y), (x + 8, y + 12),
+        (lon, lat), = lonlats([(x, y)])
+        footprint = shapely.Polygon(lonlats([(x - 8, y), (x + 8, y), (x + 8, y + 12),
                                             (x - 8, y + 12)]))
         rows.append({"id": bid, "name": f"{bid}栋", "compound": compounds[bid],
                      "grid_id": "G-1", "residents": residents[bid],
@@ -39,7 +39,7 @@ def test_buildings_beyond_a_ten_minute_walk_ranked_by_residents_and_care():
         {"A": 60, "B": 80, "C": 120},
         {"A": "东苑", "B": "东苑", "C": "西苑"},
     )
-    activity = tuple(lonlat([(120, 0)])[0])
+    activity = tuple(lonlats([(120, 0)])[0])
     report = activity_reach(buildings, network, [activity], reach_m=300,
                             care_households={"B": 3}, max_attach_m=50)
     assert [b.building_id for b in report.unreached] == ["C", "B"]
@@ -59,7 +59,7 @@ def test_a_bent_street_puts_a_near_building_out_of_reach():
     # street at (0, 150), 300 + 150 + 300 = 750 m along it: 10 + 750 = 760 m on foot.
     network = prepare(build_network(frame([line((0, 0), (300, 0), (300, 150), (0, 150))])))
     buildings = _buildings({"N": (0, 160)}, {"N": 40}, {"N": "北苑"})
-    activity = tuple(lonlat([(0, 0)])[0])
+    activity = tuple(lonlats([(0, 0)])[0])
     report = activity_reach(buildings, network, [activity], reach_m=667,
                             care_households={}, max_attach_m=50)
     assert [b.building_id for b in report.unreached] == ["N"]
@@ -76,8 +76,8 @@ def test_no_activity_at_all_leaves_every_building_unreached():
 
 def test_the_nearest_station_that_stocks_a_good_is_found_on_foot():
     network = prepare(build_network(frame([line((0, 0), (1000, 0))])))
-    stations = attach(network, lonlat([(100, 0), (400, 0), (800, 0)]), max_attach_m=50)
-    origin = tuple(lonlat([(700, 10)])[0])
+    stations = attach(network, lonlats([(100, 0), (400, 0), (800, 0)]), max_attach_m=50)
+    origin = tuple(lonlats([(700, 10)])[0])
     # S-3 at 800 m is nearest (10 + 100 = 110 m) but has none; S-2 at 400 m: 10 + 300 = 310 m.
     found = nearest_goods_station(network, stations, ["S-1", "S-2", "S-3"], origin,
                                   stock={"S-1": 4, "S-2": 1, "S-3": 0}, speed_kmh=4.0,

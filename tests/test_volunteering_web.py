@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_grid_community import add_accounts, login, make_grid_app
+from support.accounts import add_accounts, login
+from support.apps import make_grid_app
 
 from geo_app.store import get_store
 from geo_app.volunteering.activities import Place, check_in, confirm_hours, create_activity, sign_up

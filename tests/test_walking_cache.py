@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
-from walking_reference import line
+from support.geo import line
 
 from geo_app.walking import build_network, cached_network
 from geo_app.walking.cache import ARRAYS

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from walking_reference import ReferenceNetwork, line, lonlat
+from support.geo import line, lonlat, lonlats
+from support.oracle import ReferenceNetwork
 
 from geo_app.cli import main
 
@@ -41,21 +42,21 @@ def files(tmp_path):
         line((0, 2000), (700, 2000)),
     ]
     network = write(tmp_path / "paths.geojson", gpd.GeoDataFrame(geometry=lines, crs=4326))
-    building = shapely.Polygon(lonlat([(380, 100), (360, 100), (360, 140), (380, 140)]))
+    building = shapely.Polygon(lonlats([(380, 100), (360, 100), (360, 140), (380, 140)]))
     origins = gpd.GeoDataFrame(
         {"id": ["a", "b", None, "d", "e"], "entrances": [None, None, None, None, None]},
         geometry=[
-            shapely.Point(lonlat([(100, 10)])[0]),  # 10 m off the main line
+            shapely.Point(lonlat(100, 10)),  # 10 m off the main line
             building,  # centroid (370, 120): 30 m from the spur
-            shapely.Point(lonlat([(800, 900)])[0]),  # too far from every path
-            shapely.Point(lonlat([(100, 2010)])[0]),  # on the separate northern part
-            shapely.Point(lonlat([(790, -5)])[0]),
+            shapely.Point(lonlat(800, 900)),  # too far from every path
+            shapely.Point(lonlat(100, 2010)),  # on the separate northern part
+            shapely.Point(lonlat(790, -5)),
         ],
         crs=4326,
     )
     targets = gpd.GeoDataFrame(
         {"name": ["西", "北"]},  # no id property: ids are the indexes
-        geometry=[shapely.Point(lonlat([(0, 20)])[0]), shapely.Point(lonlat([(400, 500)])[0])],
+        geometry=[shapely.Point(lonlat(0, 20)), shapely.Point(lonlat(400, 500))],
         crs=4326,
     )
     return (
@@ -137,11 +138,11 @@ def test_agrees_with_networkx_on_a_random_network(tmp_path):
         rng.normal(0, 15, (9, 9, 2))
         + np.stack(np.meshgrid(np.arange(9), np.arange(9), indexing="ij"), -1) * 100.0
     )
-    lines = [shapely.LineString(lonlat(grid[i])) for i in range(9)]  # rows as long lines
-    lines += [shapely.LineString(lonlat(grid[:, j])) for j in range(9) if j % 3]  # some columns
+    lines = [shapely.LineString(lonlats(grid[i])) for i in range(9)]  # rows as long lines
+    lines += [shapely.LineString(lonlats(grid[:, j])) for j in range(9) if j % 3]  # some columns
     network = write(tmp_path / "n.geojson", gpd.GeoDataFrame(geometry=lines, crs=4326))
-    o_ll = lonlat(rng.uniform(-100, 900, (150, 2)))
-    t_ll = lonlat(rng.uniform(0, 800, (12, 2)))
+    o_ll = lonlats(rng.uniform(-100, 900, (150, 2)))
+    t_ll = lonlats(rng.uniform(0, 800, (12, 2)))
     origins = write(
         tmp_path / "o.geojson", gpd.GeoDataFrame(geometry=shapely.points(o_ll), crs=4326)
     )

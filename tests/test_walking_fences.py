@@ -1,6 +1,6 @@
 """Fences of gated 小区: no access leg passes through a fence; walks go through the gate.
 
-Layout in metres (EPSG:4548, around 117°E), worked by hand:
+Layout in plan metres (support.geo: EPSG:4548 around 金宁社区), worked by hand:
 
     y=400  +----------------- ring road ------------------+
            |                                              |
@@ -19,46 +19,24 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
+from support.geo import X0, Y0, line, lonlat, lonlats, plan_xy
 
 from geo_app.walking import attach, build_network, nearest, prepare
 
-ORIGIN = (500_000.0, 3_536_000.0)
-TO_LONLAT = Transformer.from_crs("EPSG:4548", "EPSG:4326", always_xy=True)
-TO_LOCAL = Transformer.from_crs("EPSG:4326", "EPSG:4548", always_xy=True)
 FENCE = box(0, 5, 100, 105)
-
-
-def lonlat(x: float, y: float) -> tuple[float, float]:
-    return TO_LONLAT.transform(ORIGIN[0] + x, ORIGIN[1] + y)
-
-
-def local(lon: float, lat: float) -> tuple[float, float]:
-    x, y = TO_LOCAL.transform(lon, lat)
-    return x - ORIGIN[0], y - ORIGIN[1]
-
-
-def _line(*points: tuple[float, float]) -> LineString:
-    return LineString([lonlat(*p) for p in points])
+FENCE_LONLAT = shapely.transform(FENCE, lonlats)
 
 
 def _network(*, fenced: bool):
     lines = [
-        _line((-100, 0), (50, 0), (200, 0)),  # street, with a vertex where the gate joins
-        _line((10, 20), (50, 20), (90, 20)),  # the 小区's lane, 15 m inside the fence
-        _line((50, 0), (50, 20)),  # the gate
-        _line((-100, 0), (-100, 400), (200, 400), (200, 0)),  # ring road
+        line((-100, 0), (50, 0), (200, 0)),  # street, with a vertex where the gate joins
+        line((10, 20), (50, 20), (90, 20)),  # the 小区's lane, 15 m inside the fence
+        line((50, 0), (50, 20)),  # the gate
+        line((-100, 0), (-100, 400), (200, 400), (200, 0)),  # ring road
     ]
     network = build_network(gpd.GeoDataFrame(geometry=lines, crs="EPSG:4326"))
-    return prepare(network, fences=[fence_lonlat()] if fenced else ())
-
-
-def fence_lonlat() -> shapely.Polygon:
-    return shapely.transform(
-        FENCE, lambda c: np.column_stack(TO_LONLAT.transform(ORIGIN[0] + c[:, 0],
-                                                             ORIGIN[1] + c[:, 1]))
-    )
+    return prepare(network, fences=[FENCE_LONLAT] if fenced else ())
 
 
 STATION = lonlat(20, -2)  # 2 m south of the street
@@ -71,7 +49,7 @@ def test_a_point_inside_the_fence_walks_out_through_the_gate():
     [route] = nearest(station.prepared, inside, station)
     assert route.distance_m == pytest.approx(94.0, abs=0.01)
     gate = Point(50, 5)
-    path = LineString([local(*c) for c in route.geometry.coords])
+    path = LineString([plan_xy(*c) for c in route.geometry.coords])
     assert path.distance(gate) < 0.01
     assert not path.crosses(FENCE.exterior.difference(Point(50, 5).buffer(0.5)))
 
@@ -120,8 +98,8 @@ def test_no_access_leg_crosses_a_fence(points_xy):
     ):
         if not ok or FENCE.exterior.distance(Point(x, y)) < 0.01:
             continue  # a point standing on the fence line may join either side
-        a = network.node_xy[network.seg_u[segment]] - ORIGIN
-        b = network.node_xy[network.seg_v[segment]] - ORIGIN
+        a = network.node_xy[network.seg_u[segment]] - (X0, Y0)
+        b = network.node_xy[network.seg_v[segment]] - (X0, Y0)
         foot = a + fraction * (b - a)
         leg_line = LineString([(x, y), tuple(foot)])
         assert not leg_line.crosses(FENCE)
@@ -148,7 +126,7 @@ def test_walk_nearest_command_takes_fences(tmp_path):
             "--targets", write("targets", [Point(STATION)])]
     runner = CliRunner()
     plain = runner.invoke(main, args)
-    fenced = runner.invoke(main, [*args, "--fences", write("fences", [fence_lonlat()])])
+    fenced = runner.invoke(main, [*args, "--fences", write("fences", [FENCE_LONLAT])])
     assert plain.exit_code == 0 and fenced.exit_code == 0, (plain.output, fenced.output)
     assert plain.stdout.splitlines()[1] == "origins-0,targets-0,10.00"
     assert fenced.stdout.splitlines()[1] == "origins-0,targets-0,94.00"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Geod
-from walking_reference import X0, Y0, line, lonlat, metres
+from support.geo import X0, Y0, line, lonlat, lonlats, metres
 
 from geo_app.walking import (
     NetworkInputError,
@@ -28,8 +28,8 @@ def frame(*geoms: shapely.Geometry) -> gpd.GeoDataFrame:
 
 def walk(network, a_xy, b_xy) -> float:
     prepared = prepare(network)
-    origins = attach(prepared, lonlat([a_xy]))
-    targets = attach(prepared, lonlat([b_xy]))
+    origins = attach(prepared, lonlats([a_xy]))
+    targets = attach(prepared, lonlats([b_xy]))
     return float(distance_matrix(prepared, origins, targets, max_distance_m=None)[0, 0])
 
 
@@ -63,7 +63,11 @@ def test_a_crossing_with_a_shared_vertex_joins():
 
 def test_multilinestring_parts_join_only_where_they_share_a_vertex():
     multi = shapely.MultiLineString(
-        [lonlat([(0, 0), (400, 0)]), lonlat([(400, 0), (400, 400)]), lonlat([(0, 100), (0, 500)])]
+        [
+            lonlats([(0, 0), (400, 0)]),
+            lonlats([(400, 0), (400, 400)]),
+            lonlats([(0, 100), (0, 500)]),
+        ]
     )
     network = build_network(frame(multi), min_island_m=0)
     # No phantom segment from the end of one part to the start of the next.
@@ -89,7 +93,7 @@ def test_small_fragments_other_than_the_largest_take_no_points():
             line((0, 2000), (600, 2000)),  # 600 m: a real, separate part
         )
     )
-    points = attach(prepare(network), lonlat([(100, 140), (100, 1990)]))
+    points = attach(prepare(network), lonlats([(100, 140), (100, 1990)]))
     # The point beside the island goes to the main line 140 m away, not the fragment 10 m away.
     assert points.ok.tolist() == [True, True]
     assert points.access_m == pytest.approx([140, 10], abs=1e-3)
@@ -99,7 +103,7 @@ def test_small_fragments_other_than_the_largest_take_no_points():
 
 def test_a_network_made_only_of_one_small_part_is_kept():
     network = build_network(frame(line((0, 0), (100, 0))))
-    assert attach(prepare(network), lonlat([(50, 5)])).ok.all()
+    assert attach(prepare(network), lonlats([(50, 5)])).ok.all()
 
 
 @pytest.mark.parametrize(("gap_m", "nodes"), [(0.0002, 3), (0.05, 4)])
@@ -112,7 +116,7 @@ def test_vertices_within_a_millimetre_are_one_node(gap_m, nodes):
     network = build_network(frame(a, b))
     assert network.node_count == nodes
     # A merged node stands on a real vertex: the junction, where the first street ends.
-    junction = metres(lonlat([(jx, jy)]))[0]
+    junction = metres(lonlats([(jx, jy)]))[0]
     assert np.min(np.hypot(*(network.node_xy - junction).T)) < 1e-6
 
 
@@ -146,7 +150,7 @@ def test_the_local_crs_is_chosen_from_the_centre(lon, lat, epsg):
 
 def test_to_local_and_back():
     network = build_network(frame(line((0, 0), (100, 0))))
-    points = lonlat([(0, 0), (100, 0)])
+    points = lonlats([(0, 0), (100, 0)])
     x, y = network.to_local(points[:, 0], points[:, 1])
     assert np.hypot(x[1] - x[0], y[1] - y[0]) == pytest.approx(100, abs=1e-6)
     lon, lat = network.to_wgs84(x, y)
@@ -175,7 +179,7 @@ def test_bad_lines_give_a_clear_error(lines, message):
 
 
 def test_feature_points_use_points_entrances_then_centroids():
-    square = shapely.Polygon(lonlat([(0, 0), (40, 0), (40, 20), (0, 20)]))
+    square = shapely.Polygon(lonlats([(0, 0), (40, 0), (40, 20), (0, 20)]))
     gdf = gpd.GeoDataFrame(
         {"entrances": [None, [[117.3, 31.9], [117.4, 31.8]], "[[117.5, 31.7]]", None]},
         geometry=[shapely.Point(117.2, 31.95), square, square, square],
@@ -184,7 +188,7 @@ def test_feature_points_use_points_entrances_then_centroids():
     points = feature_points(gdf)
     np.testing.assert_allclose(points[:3], [[117.2, 31.95], [117.3, 31.9], [117.5, 31.7]])
     # The square's centre, worked out in metres: (20, 10).
-    np.testing.assert_allclose(points[3], lonlat([(20, 10)])[0], atol=1e-8)
+    np.testing.assert_allclose(points[3], lonlat(20, 10), atol=1e-8)
 
 
 def test_feature_points_need_a_geometry():

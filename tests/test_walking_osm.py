@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from walking_reference import ReferenceNetwork
+from support.oracle import ReferenceNetwork
 
 from geo_app.cli import main
 from geo_app.walking import build_network

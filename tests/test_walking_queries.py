@@ -7,7 +7,8 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from walking_reference import X0, Y0, ReferenceNetwork, frame, line, lonlat, metres
+from support.geo import X0, Y0, frame, line, lonlat, lonlats, metres
+from support.oracle import ReferenceNetwork
 
 from geo_app.walking import (
     NetworkInputError,
@@ -40,32 +41,32 @@ def cross():
 
 
 def test_a_point_attaches_to_the_nearest_point_of_a_segment_not_a_vertex(cross):
-    points = attach(cross, lonlat([(200, 30), (-30, -300)]))
+    points = attach(cross, lonlats([(200, 30), (-30, -300)]))
     assert points.access_m == pytest.approx([30, 30], abs=1e-6)
     np.testing.assert_allclose(
-        points.foot_xy, metres(lonlat([(200, 0), (0, -300)]), "EPSG:4548"), atol=1e-6
+        points.foot_xy, metres(lonlats([(200, 0), (0, -300)]), "EPSG:4548"), atol=1e-6
     )
 
 
 def test_hand_distance_through_the_crossing(cross):
     # (200, 30) → foot (200, 0) → (0, 0) → (0, -300) → (-30, -300): 30 + 200 + 300 + 30.
-    routes = nearest(cross, tuple(lonlat([(200, 30)])[0]), attach(cross, lonlat([(-30, -300)])))
+    routes = nearest(cross, lonlat(200, 30), attach(cross, lonlats([(-30, -300)])))
     assert len(routes) == 1
     assert routes[0].distance_m == pytest.approx(560, abs=1e-3)
     assert routes[0].minutes == pytest.approx(560 / (4000 / 60))
     route_xy = metres(np.asarray(routes[0].geometry.coords), "EPSG:4548")
-    expected = metres(lonlat([(200, 30), (200, 0), (0, 0), (0, -300), (-30, -300)]), "EPSG:4548")
+    expected = metres(lonlats([(200, 30), (200, 0), (0, 0), (0, -300), (-30, -300)]), "EPSG:4548")
     np.testing.assert_allclose(route_xy, expected, atol=1e-3)
 
 
 def test_origin_and_target_on_the_same_segment_walk_straight_along_it(cross):
-    targets = attach(cross, lonlat([(450, -20), (-100, 5)]))
-    routes = nearest(cross, tuple(lonlat([(300, 10)])[0]), targets, k=2)
+    targets = attach(cross, lonlats([(450, -20), (-100, 5)]))
+    routes = nearest(cross, lonlat(300, 10), targets, k=2)
     assert [r.target_index for r in routes] == [0, 1]
     assert routes[0].distance_m == pytest.approx(10 + 150 + 20, abs=1e-3)
     assert routes[1].distance_m == pytest.approx(10 + 400 + 5, abs=1e-3)
     assert len(routes[0].geometry.coords) == 4  # origin, its foot, the target's foot, target
-    origins = attach(cross, lonlat([(300, 10)]))
+    origins = attach(cross, lonlats([(300, 10)]))
     index, dist = nearest_targets(cross, origins, targets)
     assert index.tolist() == [0]
     assert dist == pytest.approx([180], abs=1e-3)
@@ -74,8 +75,8 @@ def test_origin_and_target_on_the_same_segment_walk_straight_along_it(cross):
 
 
 def test_mask_k_and_max_distance(cross):
-    targets = attach(cross, lonlat([(100, 0), (0, 200), (-450, 0), (0, 3000)]))
-    origin = tuple(lonlat([(0, 0)])[0])
+    targets = attach(cross, lonlats([(100, 0), (0, 200), (-450, 0), (0, 3000)]))
+    origin = lonlat(0, 0)
     assert [r.target_index for r in nearest(cross, origin, targets, k=3)] == [0, 1, 2]
     mask = np.array([False, True, True, True])
     assert [r.target_index for r in nearest(cross, origin, targets, k=5, mask=mask)] == [1, 2]
@@ -84,17 +85,17 @@ def test_mask_k_and_max_distance(cross):
         1,
     ]
     index, dist = nearest_targets(
-        cross, attach(cross, lonlat([(-300, 0)])), targets, max_distance_m=100
+        cross, attach(cross, lonlats([(-300, 0)])), targets, max_distance_m=100
     )
     assert index.tolist() == [-1]
     assert dist.tolist() == [np.inf]
 
 
 def test_unreachable_targets_are_reported_unreachable(cross):
-    targets = attach(cross, lonlat([(0, 3010)]))  # on the separate northern line
-    origin = tuple(lonlat([(0, 0)])[0])
+    targets = attach(cross, lonlats([(0, 3010)]))  # on the separate northern line
+    origin = lonlat(0, 0)
     assert nearest(cross, origin, targets, k=3) == []
-    index, dist = nearest_targets(cross, attach(cross, lonlat([(10, 10)])), targets)
+    index, dist = nearest_targets(cross, attach(cross, lonlats([(10, 10)])), targets)
     assert (index.tolist(), dist.tolist()) == ([-1], [np.inf])
     assert distance_matrix(
         cross, attach(cross, [origin]), targets, max_distance_m=None
@@ -102,27 +103,27 @@ def test_unreachable_targets_are_reported_unreachable(cross):
 
 
 def test_a_point_too_far_from_every_path_is_an_error_not_a_far_away_answer(cross):
-    targets = attach(cross, lonlat([(100, 0), (100, 1000)]))
+    targets = attach(cross, lonlats([(100, 0), (100, 1000)]))
     assert targets.ok.tolist() == [True, False]
     with pytest.raises(PointTooFarError) as caught:
-        nearest(cross, tuple(lonlat([(1000, 1000)])[0]), targets)
+        nearest(cross, lonlat(1000, 1000), targets)
     assert isinstance(caught.value, WalkError)
     assert caught.value.limit_m == 300
     assert caught.value.distance_m == pytest.approx(np.hypot(500, 1000), abs=1e-3)
     assert "300" in str(caught.value)
     # A raised limit lets the same point through.
-    routes = nearest(cross, tuple(lonlat([(0, 800)])[0]), targets, max_attach_m=400)
+    routes = nearest(cross, lonlat(0, 800), targets, max_attach_m=400)
     assert routes[0].distance_m == pytest.approx(300 + 500 + 100, abs=1e-3)
     # In bulk, too-far rows are marked and skipped.
-    index, dist = nearest_targets(cross, attach(cross, lonlat([(1000, 1000), (100, 10)])), targets)
+    index, dist = nearest_targets(cross, attach(cross, lonlats([(1000, 1000), (100, 10)])), targets)
     assert index.tolist() == [-1, 0]
     assert dist[1] == pytest.approx(10, abs=1e-6)
 
 
 def test_a_target_exactly_on_a_vertex(cross):
-    targets = attach(cross, lonlat([(0, 0)]))
+    targets = attach(cross, lonlats([(0, 0)]))
     assert targets.access_m[0] == pytest.approx(0, abs=1e-6)
-    _index, dist = nearest_targets(cross, attach(cross, lonlat([(0, -100)])), targets)
+    _index, dist = nearest_targets(cross, attach(cross, lonlats([(0, -100)])), targets)
     assert dist == pytest.approx([100], abs=1e-3)
 
 
@@ -138,7 +139,7 @@ def test_a_target_exactly_on_a_vertex(cross):
     ],
 )
 def test_bad_arguments_are_named(cross, call, message):
-    targets = attach(cross, lonlat([(100, 0)]))
+    targets = attach(cross, lonlats([(100, 0)]))
     with pytest.raises(NetworkInputError, match=message):
         call(cross, targets)
 
@@ -146,7 +147,7 @@ def test_bad_arguments_are_named(cross, call, message):
 def test_attachments_of_another_network_are_refused(cross):
     other = prepare(build_network(frame([line((0, 0), (100, 0))])))
     with pytest.raises(NetworkInputError, match="另一个路网"):
-        nearest_targets(cross, attach(other, lonlat([(0, 0)])), attach(cross, lonlat([(0, 0)])))
+        nearest_targets(cross, attach(other, lonlats([(0, 0)])), attach(cross, lonlats([(0, 0)])))
 
 
 # --- random networks against networkx ------------------------------------------------------
@@ -165,13 +166,13 @@ def random_network(seed: int, size: int, spacing: float, drop: float, diagonals:
                     lines.append(line(tuple(grid[i, j]), tuple(grid[i + di, j + dj])))
     # One long street drawn as a single line through a row's vertices (interior joins).
     row = rng.integers(size)
-    lines.append(shapely.LineString(lonlat(grid[row])))
+    lines.append(shapely.LineString(lonlats(grid[row])))
     extent = spacing * (size - 1)
     return lines, rng, extent
 
 
 def random_points(rng, n: int, extent: float) -> np.ndarray:
-    return lonlat(rng.uniform(-0.1 * extent, 1.1 * extent, (n, 2)))
+    return lonlats(rng.uniform(-0.1 * extent, 1.1 * extent, (n, 2)))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -257,15 +258,15 @@ def route_length(geometry: shapely.LineString) -> float:
 def test_isochrone_on_a_straight_line_by_hand():
     network = prepare(build_network(frame([line((0, 0), (3000, 0))])))
     # 20 m from the line at x = 1000; 15 minutes at 4 km/h = 1000 m, 980 m left along the line.
-    iso = isochrone(network, tuple(lonlat([(1000, 20)])[0]))
+    iso = isochrone(network, lonlat(1000, 20))
     assert iso.reach_m == pytest.approx(1000)
-    base = metres(lonlat([(0, 0)]), "EPSG:4548")
+    base = metres(lonlats([(0, 0)]), "EPSG:4548")
     xy = metres(shapely.get_coordinates(iso.lines), "EPSG:4548") - base
     assert xy[:, 0].min() == pytest.approx(20, abs=1e-3)
     assert xy[:, 0].max() == pytest.approx(1980, abs=1e-3)
     np.testing.assert_allclose(xy[:, 1], 0, atol=1e-3)
     polygon_m = shapely.transform(iso.polygon, lambda c: metres(c, "EPSG:4548"))
-    line_m = shapely.LineString(metres(lonlat([(20, 0), (1980, 0)]), "EPSG:4548"))
+    line_m = shapely.LineString(metres(lonlats([(20, 0), (1980, 0)]), "EPSG:4548"))
     # The polygon is the 40 m buffer of the reachable line (4 segments per quarter circle).
     assert polygon_m.area == pytest.approx(line_m.buffer(40, quad_segs=4).area, rel=1e-6)
 
@@ -293,7 +294,7 @@ def test_isochrone_partial_segments_match_networkx_on_random_networks():
         except PointTooFarError:
             continue
         walk = reference.distance_matrix(
-            np.array([origin]), lonlat(samples - [X0, Y0]), max_attach_m=1e9
+            np.array([origin]), lonlats(samples - [X0, Y0]), max_attach_m=1e9
         )[0]
         expected = weight[walk <= iso.reach_m].sum()
         # Each cut end of a piece may be off by half a sample.
@@ -311,11 +312,11 @@ def route_length_multi(lines: shapely.MultiLineString) -> float:
 
 def test_isochrone_of_a_point_too_far_is_an_error(cross):
     with pytest.raises(PointTooFarError):
-        isochrone(cross, tuple(lonlat([(1000, 1000)])[0]))
+        isochrone(cross, lonlat(1000, 1000))
 
 
 def test_isochrone_shorter_than_the_access_leg_is_empty(cross):
-    iso = isochrone(cross, tuple(lonlat([(200, 100)])[0]), minutes=1.0)  # 67 m < 100 m
+    iso = isochrone(cross, lonlat(200, 100), minutes=1.0)  # 67 m < 100 m
     assert iso.lines.is_empty
     assert iso.polygon.is_empty
 

@@ -8,6 +8,7 @@ twice) or, when piped, from the first line of standard input.
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
@@ -31,7 +32,7 @@ def _layer_assignment_context() -> tuple[dict[str, str], set[str]]:
     return building_grids(), set(get_community().grids["id"])
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
 
@@ -117,14 +118,23 @@ def seed_people_command() -> None:
 @click.command("seed-sample")
 @click.pass_context
 def seed_sample_command(ctx: click.Context) -> None:
-    """生成完整的示例数据：住户台账（同 seed-people），以及志愿者、队伍、活动、积分与兑换记录。"""
+    """生成完整的示例数据：住户台账（同 seed-people）、风格城市的微协商（走访、座谈、社情民意、
+    治理项目），以及志愿者、队伍、活动、积分与兑换记录。可重复运行。"""
     from geo_app.state.community import get_community
     from geo_app.volunteering.sample import facts_from_community, seed_volunteering
+    from geo_app.web.governance_support import seed_sample
 
     ctx.invoke(seed_people_command)
-    with _app().app_context(), get_store().write() as db:
-        held = seed_volunteering(db, facts_from_community(get_community()))
+    with _app().app_context():
+        views = seed_sample()  # 微协商: visits, meetings, views and items of 风格城市
+        with get_store().write() as db:
+            held = seed_volunteering(db, facts_from_community(get_community()))
+    if views is not None:
+        click.echo(
+            f"已生成风格城市微协商示例：{views.visits} 次走访、{views.meetings} 次座谈、"
+            f"{views.views} 条社情民意、{views.items} 个治理项目。"
+        )
     if held:
         click.echo(f"已生成示例志愿者、队伍与 {held} 场已举办的活动（含积分与兑换记录）。")
-    else:
-        click.echo("已有志愿者数据，示例活动与积分未作改动。")
+    if views is None and not held:
+        click.echo("示例的微协商、志愿者与积分数据已存在，未作改动。")

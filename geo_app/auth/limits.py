@@ -1,21 +1,37 @@
-"""Login rate limits (Flask-Limiter), one limiter per app so apps never share counters."""
+"""Rate limits (Flask-Limiter): login attempts, and new planner reports per visitor.
+
+One limiter per app so apps never share counters. Its storage is ``LOGIN_RATE_LIMIT_STORAGE``:
+by default the service's own database (``geo-app-store://``, :mod:`geo_app.auth.limit_store`),
+so every worker process counts the same attempts; ``memory://`` (one process) or a
+``redis://`` URL work too.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits import parse
 
-from geo_app.web.errors import error_response, wants_json
+from geo_app.auth.limit_store import SCHEME
+from geo_app.store import get_store
+from geo_app.web.errors import ApiError, error_response, wants_json
 
 EXTENSION_KEY = "geo_app.login_limiter"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
+    uri = app.config["LOGIN_RATE_LIMIT_STORAGE"]
+    options = {}
+    if uri.startswith(f"{SCHEME}:"):
+        with app.app_context():
+            options["store"] = get_store()
     limiter = Limiter(
         get_remote_address,
-        storage_uri=app.config["LOGIN_RATE_LIMIT_STORAGE"],
+        storage_uri=uri,
+        storage_options=options,  # type: ignore[arg-type]  # our storage takes the Store object
         strategy="moving-window",
     )
     limiter.init_app(app)
@@ -34,7 +50,7 @@ def get_login_limiter() -> Limiter:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def _too_many_attempts(error: RateLimitExceeded) -> tuple[object, int, dict[str, str]]:
+def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
     headers = {"Retry-After": "60"}
     if wants_json():
         return error_response(429, headers=headers)
@@ -57,3 +73,19 @@ def count_attempt(key: str) -> None:
         pass
     with limiter.limit(lambda: config["LOGIN_RATE_LIMIT_PER_IP"], key_func=get_remote_address):
         pass
+
+
+def count_new_report() -> None:
+    """Count one new planner report against ``REPORT_BUILD_RATE_LIMIT`` for this client.
+
+    Called only when a report is not cached yet; past the limit the visitor is told (429,
+    ``Retry-After``) to wait, and reports already computed stay answered.
+    """
+    limit = parse(current_app.config["REPORT_BUILD_RATE_LIMIT"])
+    if not get_login_limiter().limiter.hit(limit, "planner-report", get_remote_address()):
+        seconds = limit.get_expiry()
+        msg = (
+            f"新的分析参数请求太频繁（每个访问者每 {seconds} 秒 {limit.amount} 次），"
+            f"请 {seconds} 秒后再试；已算好的阈值不受限制"
+        )
+        raise ApiError("threshold", msg, status=429, headers={"Retry-After": str(seconds)})

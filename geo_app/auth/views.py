@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     flash,
@@ -23,6 +25,8 @@ from geo_app.web.access import public, require_roles
 
 bp = Blueprint("auth", __name__)
 
+#: Longest ``next`` followed after login.
+MAX_NEXT_LENGTH = 2000
 #: The one message for every failed login: it never tells whether the user exists.
 LOGIN_FAILED = "用户名或密码错误"
 
@@ -33,8 +37,20 @@ def _login_key() -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, else ``None`` (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """``target`` when it is a path on this site, else ``None`` (no open redirects).
+
+    Browsers drop tabs and newlines from a URL and read ``\\`` as ``/``, so ``/\t/evil`` and
+    ``/\\evil`` lead off-site: any control character or backslash is refused, then the path
+    must start with exactly one ``/`` and carry no scheme or host once parsed.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH:
+        return None
+    if "\\" in target or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target
 
@@ -56,7 +72,9 @@ def login() -> Response | tuple[str, int] | str:
         count_attempt(_login_key())
         if form.validate_on_submit():
             with get_store().read() as db:
-                account = authenticate(db, form.username.data.strip(), form.password.data)
+                # DataRequired() passed: both hold text (wtforms types .data as str | None)
+                account = authenticate(db, (form.username.data or "").strip(),
+                                       form.password.data or "")
             if account is not None:
                 login_user(account)
                 return redirect(safe_next(request.args.get("next")) or home_for(account.role))

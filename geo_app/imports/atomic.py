@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO
 
 
-def write_atomically(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
+def write_atomically(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
     """Call ``write`` on a temporary file beside ``path``, then rename it over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -108,10 +108,10 @@ def match_columns(
         if spec.name in matched:
             continue
         for candidate in (spec.name, spec.label, *HEADER_VARIANTS.get(spec.name, ())):
-            column = by_key.get(_key(candidate)) if candidate else None
-            if column is not None and column not in taken:
-                matched[spec.name] = column
-                taken.add(column)
+            found = by_key.get(_key(candidate)) if candidate else None
+            if found is not None and found not in taken:
+                matched[spec.name] = found
+                taken.add(found)
                 break
     return matched
 

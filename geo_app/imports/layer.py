@@ -10,8 +10,6 @@ Nothing is written unless the whole layer is valid; ``report`` writes every prob
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from geo_app.imports.columns import coerce, match_columns, parse_mapping
 from geo_app.imports.errors import ImportInputError
 from geo_app.imports.layerset import check_layers, feature_collection, write_layers
 from geo_app.imports.reading import WGS84, read_vector
+from geo_app.store.csv_text import csv_text
 from layers.errors import LayerIssue
 from layers.schema import SCHEMA_BY_NAME, LayerSchema
 
@@ -86,22 +85,21 @@ def source_row(path: Path, index: int) -> int:
 
 def write_report(path: str | Path, issues: Sequence[LayerIssue], *, source: Path) -> Path:
     """Every issue as a CSV row (UTF-8 with BOM), written atomically."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(REPORT_HEADER)
-    for issue in issues:
-        row = "" if issue.index is None else source_row(source, issue.index)
-        writer.writerow(
+    text = csv_text(
+        REPORT_HEADER,
+        (
             (
                 issue.file,
                 "" if issue.index is None else issue.index,
-                row,
+                "" if issue.index is None else source_row(source, issue.index),
                 issue.feature_id or "",
                 issue.field or "",
                 issue.reason,
             )
-        )
-    data = buffer.getvalue().encode("utf-8-sig")
+            for issue in issues
+        ),
+    )
+    data = text.encode("utf-8")  # csv_text starts with the BOM
     return write_atomically(path, lambda fh: fh.write(data))
 
 

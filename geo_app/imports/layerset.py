@@ -56,7 +56,8 @@ def feature_collection(schema: LayerSchema, frame: gpd.GeoDataFrame) -> str:
     columns = [[_plain(v) for v in frame[name].tolist()] for name in names]
     rows = zip(*columns, strict=True) if names else ((),) * len(frame)
     empty = shapely.is_missing(geometries) | shapely.is_empty(geometries)
-    geometry_text = np.where(empty, "null", shapely.to_geojson(np.where(empty, None, geometries)))
+    present = np.where(empty, np.array(None, dtype=object), geometries)
+    geometry_text = np.where(empty, "null", shapely.to_geojson(present))
     encode = _ENCODER.encode
     features = []
     for values, geometry in zip(rows, geometry_text.tolist(), strict=True):

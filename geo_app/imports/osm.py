@@ -128,8 +128,10 @@ def _polygonal_all(geoms: np.ndarray) -> np.ndarray:
         return result
     # the union of each geometry's parts, one collection each, as union_all makes it
     rows = np.unique(owner)
-    collections = shapely.geometrycollections(parts, indices=np.searchsorted(rows, owner))
-    unions = shapely.union_all(collections[:, np.newaxis], axis=1)
+    collections = np.asarray(
+        shapely.geometrycollections(parts, indices=np.searchsorted(rows, owner))
+    )
+    unions = np.asarray(shapely.union_all(collections[:, np.newaxis], axis=1))
     kept = ~shapely.is_empty(unions) & (shapely.area(unions) != 0)
     result[rows[kept]] = unions[kept]
     return result
@@ -233,7 +235,7 @@ class _Builder:
         vertex += np.arange(int(sizes.sum()))
         lonlat = table.coords[vertex]
         xy = self.metric.xy(lonlat[:, 0], lonlat[:, 1])
-        return shapely.linestrings(xy, indices=np.repeat(np.arange(len(rows)), sizes))
+        return np.asarray(shapely.linestrings(xy, indices=np.repeat(np.arange(len(rows)), sizes)))
 
     def _points(self, nodes: list[OsmNode]) -> np.ndarray:
         """Nodes as (x, y) in metres."""
@@ -325,7 +327,7 @@ class _Builder:
             return
         gate_nodes = [n for n in self.extract.barrier_nodes.values() if is_gate(n.tags)]
         gate_position = {n.id: i for i, n in enumerate(gate_nodes)}
-        gate_points = shapely.points(self._points(gate_nodes)) if gate_nodes else np.empty(0)
+        gate_points = np.asarray(shapely.points(self._points(gate_nodes)), dtype=object)
         gate_tree = STRtree(gate_points) if gate_nodes else None
         outlines = [c.polygon.boundary for c in compounds]
         for compound, outline in zip(compounds, outlines, strict=True):
@@ -406,7 +408,7 @@ class _Builder:
         areas = self.extract.areas
         candidates = [i for i, tags in enumerate(areas.tags) if tags.get("building", "no") != "no"]
         polygons = _polygonal_all(self.metric.to_metric(areas.geometries[candidates]))
-        valid = np.not_equal(polygons, None)
+        valid = ~shapely.is_missing(polygons)
         if not valid.all():
             self.result.dropped["楼栋几何无效"] += int((~valid).sum())
         anchors = shapely.point_on_surface(polygons[valid])
@@ -467,7 +469,7 @@ class _Builder:
         nodes = [n for n in self.extract.barrier_nodes.values() if "entrance" in n.tags]
         if not nodes or not len(polygons):
             return found
-        points = shapely.points(self._points(nodes))
+        points = np.asarray(shapely.points(self._points(nodes)), dtype=object)
         lonlat = shapely.get_coordinates(self.metric.to_wgs84(points))
         building, entrance = STRtree(points).query(
             shapely.boundary(polygons), predicate="dwithin", distance=ENTRANCE_SNAP_M
@@ -501,7 +503,7 @@ class _Builder:
                 poi_areas.append(row)
         points = np.concatenate(
             [
-                shapely.points(np.column_stack([lon, lat]).reshape(-1, 2)),
+                np.asarray(shapely.points(np.column_stack([lon, lat]).reshape(-1, 2))),
                 shapely.point_on_surface(areas.geometries[poi_areas]),
             ]
         )
@@ -528,7 +530,7 @@ class _AreaIndex:
         return np.where(first >= 0, self.rows[np.maximum(first, 0)], -1)
 
 
-def _pieces(line: BaseGeometry, cuts: list[float]) -> list[BaseGeometry]:
+def _pieces(line: shapely.LineString, cuts: list[float]) -> list[BaseGeometry]:
     """``line`` without a :data:`CUT_GAP_M` gap either side of each cut distance."""
     pieces, start = [], 0.0
     for cut in sorted(cuts):
@@ -564,7 +566,7 @@ def _provisional_grids(
         streets, builder.area, anchors, buildings["households"].to_numpy(dtype=int)
     )
     numbers = range(1, len(drafts) + 1)
-    columns = {
+    columns: dict[str, list[Any]] = {
         "id": [f"{boundary_id}-{n:02d}" for n in numbers],
         "name": [f"暂定网格 {n:02d}" for n in numbers],
         "parent": [boundary_id] * len(drafts),
@@ -709,4 +711,4 @@ def _rounded_polygons(geoms: Any) -> np.ndarray:
     """Each geometry as written (1e-7°), repaired if rounding made it invalid."""
     geoms = np.asarray(geoms, dtype=object)
     repaired = _polygonal_all(shapely.set_precision(geoms, 1e-7))
-    return np.where(np.equal(repaired, None), geoms, repaired)
+    return np.where(shapely.is_missing(repaired), geoms, repaired)

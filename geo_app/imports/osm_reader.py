@@ -185,15 +185,22 @@ def _used_area(tags: Tags) -> bool:
     return "landuse" in tags or tags.get("building", "no") != "no" or bool(poi_category(tags))
 
 
+def _key_filter(keys: tuple[str, ...], kind: Any) -> osmium.filter.KeyFilter:
+    """A C++ filter passing objects of ``kind`` with one of ``keys`` (others of any kind)."""
+    key_filter = osmium.filter.KeyFilter(*keys)
+    key_filter.enable_for(kind)
+    return key_filter
+
+
 def _processor(path: Path) -> osmium.FileProcessor:
     """The file read once, areas assembled, a key filter per object type, no relations."""
     return (
         osmium.FileProcessor(str(path))
         .with_areas(osmium.filter.KeyFilter(*AREA_KEYS))
         .with_filter(osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY | osmium.osm.AREA))
-        .with_filter(osmium.filter.KeyFilter(*NODE_KEYS).enable_for(osmium.osm.NODE))
-        .with_filter(osmium.filter.KeyFilter(*WAY_KEYS).enable_for(osmium.osm.WAY))
-        .with_filter(osmium.filter.KeyFilter(*AREA_KEYS).enable_for(osmium.osm.AREA))
+        .with_filter(_key_filter(NODE_KEYS, osmium.osm.NODE))
+        .with_filter(_key_filter(WAY_KEYS, osmium.osm.WAY))
+        .with_filter(_key_filter(AREA_KEYS, osmium.osm.AREA))
     )
 
 
@@ -218,19 +225,20 @@ def read_extract(path: str | Path, *, progress: Callable[[int], None] | None = N
             if progress is not None and seen % PROGRESS_EVERY == 0:
                 progress(seen)
             tags = tag_dict(obj)
-            if obj.is_node():
+            # isinstance, as obj.is_node() etc. do, so the type checker narrows obj too
+            if isinstance(obj, osmium.osm.Node):
                 location = obj.location
                 node = OsmNode(obj.id, tags, location.lon, location.lat)
                 if "barrier" in tags or "entrance" in tags:
                     barrier_nodes[obj.id] = node
                 if POI_KEYS & tags.keys() and poi_category(tags) is not None:
                     poi_nodes.append(node)
-            elif obj.is_way():
+            elif isinstance(obj, osmium.osm.Way):
                 if "highway" in tags:
                     highways.add(obj, tags)
                 if tags.get("barrier") in FENCE_BARRIERS:
                     fences.add(obj, tags)
-            elif _used_area(tags):
+            elif isinstance(obj, osmium.osm.Area) and _used_area(tags):
                 try:
                     wkb = _WKB.create_multipolygon(obj)
                 except RuntimeError:

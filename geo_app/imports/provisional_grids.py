@@ -72,7 +72,7 @@ def street_blocks(streets: Sequence[BaseGeometry], area: BaseGeometry) -> list[B
 def _assign(blocks: list[BaseGeometry], points: np.ndarray) -> np.ndarray:
     """Block of each point: the one containing it, else the nearest."""
     tree = STRtree(blocks)
-    pts = shapely.points(points)
+    pts = np.asarray(shapely.points(points))  # (n, 2) in: an array of points out
     block_of = np.full(len(points), -1)
     inside_pt, inside_block = tree.query(pts, predicate="within")
     block_of[inside_pt] = inside_block

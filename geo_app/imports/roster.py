@@ -366,6 +366,10 @@ def _read_row(
     if problems:
         roster.problems.extend(problems)
         return
+    if building_id is None or unit is None or gender is None or birth_year is None:
+        # each of them is None only together with a problem on this row
+        msg = f"{roster.file} 第 {row} 行：楼栋、单元、性别或出生年份没有读到值"
+        raise AssertionError(msg)
     household = roster.households.setdefault(
         household_id,
         RosterHousehold(household_id, building_id, unit, room, row, sheet or ""),

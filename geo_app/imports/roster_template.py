@@ -12,6 +12,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from geo_app.imports.roster import HEADERS
 from geo_app.store.people import ATTENTION_TAGS
@@ -39,6 +40,8 @@ def template_workbook() -> Workbook:
     """The template as an openpyxl workbook."""
     workbook = Workbook()
     sheet = workbook.active
+    if not isinstance(sheet, Worksheet):  # a new Workbook holds one worksheet, active
+        raise TypeError(f"a new workbook's active sheet is {type(sheet).__name__}")
     sheet.title = SHEET_TITLE
     headers = [header for header, _ in HEADERS.values()]
     sheet.append(headers)

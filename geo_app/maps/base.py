@@ -15,7 +15,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from flask import url_for
 from folium.elements import JSCSSMixin
 from jinja2 import Template
@@ -77,7 +77,7 @@ def offline_map(
     zoom_start: int = 16,
     basemap: str = "none",
     tianditu_key: str = "",
-    **kwargs: object,
+    **kwargs: Any,
 ) -> folium.Map:
     """A Folium map with no CDN dependency and, by default, no tiles.
 
@@ -217,6 +217,8 @@ def _local_links(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def render_map_parts(m: folium.Map) -> MapParts:
     """Render ``m`` for insertion in a page (needs a request or app context for URLs)."""
     figure = m.get_root()
+    if not isinstance(figure, Figure):  # a map's root is the Figure it was added to
+        raise TypeError(f"map {m.get_name()} is not in a Figure: {type(figure).__name__}")
     localize_assets(figure)
     figure.render()
     return MapParts(

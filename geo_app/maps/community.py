@@ -1,47 +1,50 @@
 """The community map: every layer of 金宁社区 drawn with Folium, readable with no tiles.
 
-Station popups show the store's current stock (what is on the shelf now), not the layer file's.
+Made for a phone first: the view fits the community; grid names, road names and building
+numbers are labels that ``static/map.js`` shows by zoom level and declutters (a label that
+would overlap a station or an earlier label is hidden until zoomed in); every 15-minute-circle
+category has its own icon (Font Awesome, served by the app) and a line in the legend. Station
+popups are filled by ``static/map.js`` from ``/api/stations`` when opened, so their stock and
+open-now state are the API's, at that moment — the rendered map depends on the layers only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import folium
+import geopandas as gpd
+import numpy as np
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 from markupsafe import escape
 
 from geo_app.maps.base import feature_collection, offline_map, text_tooltip
+from geo_app.maps.delivery import NeutralAttribution
 from geo_app.maps.styles import (
     BOUNDARY_STYLE,
+    BUILDING_LABEL_MIN_ZOOM,
     PATH_STYLES,
     POI_CLASS_COLOURS,
+    POI_DEFAULT_ICON,
+    POI_ICONS,
+    ROAD_LABEL_MIN_ZOOM,
+    ROAD_LABEL_SPACING_M,
     STATION_BADGES,
     grid_colours,
+    poi_icon_html,
     station_badge_html,
 )
-from geo_app.stations.hours import describe_hours, parse_hours
+from geo_app.walking import local_crs
 from layers import Community
-from layers.schema import (
-    ITEM_LABELS,
-    PATH_KINDS,
-    POI_CATEGORIES,
-    STATION_KINDS,
-)
+from layers.schema import PATH_KINDS, POI_CATEGORIES, STATION_KINDS
 
-Stock = Mapping[str, Mapping[str, int]]
-
-
-def format_stock(items: Mapping[str, int] | None) -> str:
-    """Stock as ``雨伞 12、急救药箱 0（缺货）``."""
-    if not items:
-        return "暂无物资信息"
-    parts = []
-    for key, count in items.items():
-        label = ITEM_LABELS.get(key, key)
-        parts.append(f"{label} {count}" + ("（缺货）" if count == 0 else ""))
-    return "、".join(parts)
+#: Grid fields never sent to this public page: the 网格长's real name (people are named only
+#: on the logged-in grid pages; the public map names the grid).
+PRIVATE_GRID_FIELDS = ("leader",)
+#: Label kinds, in the order ``static/map.js`` places them (earlier wins an overlap).
+LABEL_PRIORITY = ("grid", "road", "building")
 
 
 def _popup_table(title: str, rows: Iterable[tuple[str, object]]) -> str:
@@ -49,16 +52,34 @@ def _popup_table(title: str, rows: Iterable[tuple[str, object]]) -> str:
     return f'<div class="popup"><h4>{escape(title)}</h4><table>{cells}</table></div>'
 
 
-def build_community_map(
-    community: Community, *, stock: Stock, basemap: str = "none", tianditu_key: str = ""
-) -> folium.Map:
-    """A Folium map with one toggleable layer per GeoJSON layer and a POI legend.
+def _label_marker(
+    lat: float, lon: float, text: str, kind: str, *, style: str = ""
+) -> folium.Marker:
+    """A non-interactive text label (out of the tab order), placed and shown by ``map.js``."""
+    return folium.Marker(
+        [lat, lon],
+        icon=folium.DivIcon(
+            html=f'<span class="map-label {kind}-label" data-label-kind="{kind}"'
+            f'{f" style={style!r}" if style else ""}>{escape(text)}</span>',
+            icon_size=(0, 0),
+            class_name=f"label-icon label-{kind}",
+        ),
+        interactive=False,
+        keyboard=False,
+        z_index_offset=1000,  # above the POI markers
+    )
 
-    ``stock`` is station id → item → count now (the store's levels).
-    """
-    bounds = community.boundary.total_bounds  # minx, miny, maxx, maxy in lon/lat
-    centre = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
-    m = offline_map(location=centre, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key)
+
+def build_community_map(
+    community: Community, *, basemap: str = "none", tianditu_key: str = ""
+) -> folium.Map:
+    """A Folium map with one toggleable layer per GeoJSON layer, labels and a legend."""
+    west, south, east, north = community.boundary.total_bounds
+    centre = ((south + north) / 2, (west + east) / 2)
+    # Quarter zoom steps: the community fills a phone's screen instead of the next whole level.
+    m = offline_map(location=centre, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key,
+                    zoom_snap=0.25)
+    NeutralAttribution().add_to(m)
     colours = grid_colours(community.grids["id"])
     grid_names = dict(zip(community.grids["id"], community.grids["name"], strict=True))
 
@@ -75,9 +96,78 @@ def build_community_map(
             name="小区围墙",
             style_function=lambda f: {"color": "#5d4037", "weight": 2, "dashArray": "2 4",
                                       "fill": False},
-            tooltip=text_tooltip(),
+            interactive=False,
         ).add_to(m)
     _add_paths(m, community)
+    _add_buildings(m, community, colours, grid_names)
+    _add_stations(m, community)
+    _add_pois(m, community)
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    return m
+
+
+def _add_grids(m: folium.Map, community: Community, colours: dict[str, str]) -> None:
+    folium.GeoJson(
+        feature_collection(
+            community.grids.drop(columns=list(PRIVATE_GRID_FIELDS)), "grids",
+            extra=lambda p: {"fill": colours[p["id"]]},
+            tooltip=lambda p: f"网格：{p['name']}",
+        ),
+        name="网格",
+        style_function=lambda f: {"color": f["properties"]["fill"], "weight": 2,
+                                  "fillColor": f["properties"]["fill"], "fillOpacity": 0.08},
+        tooltip=text_tooltip(),
+    ).add_to(m)
+    labels = folium.FeatureGroup(name="网格名称")
+    for row in community.grids.itertuples():
+        point = row.geometry.representative_point()
+        _label_marker(point.y, point.x, row.name, "grid",
+                      style=f"border-color:{colours[row.id]}").add_to(labels)
+    labels.add_to(m)
+
+
+def _add_paths(m: folium.Map, community: Community) -> None:
+    folium.GeoJson(
+        feature_collection(
+            community.paths, "paths", tooltip=lambda p: p.get("name") or PATH_KINDS[p["kind"]]
+        ),
+        name="步行路网",
+        style_function=lambda f: PATH_STYLES[f["properties"]["kind"]],
+        tooltip=text_tooltip(),
+    ).add_to(m)
+    labels = folium.FeatureGroup(name="道路名称")
+    paths = community.paths
+    streets = paths[(paths["kind"] == "street") & paths["name"].notna()]
+    if not streets.empty:
+        west, south, east, north = streets.total_bounds
+        metric = streets.to_crs(local_crs((west + east) / 2, (south + north) / 2))
+        for name, group in metric.groupby("name", sort=True):
+            for lon, lat in _road_label_points(group.geometry.to_numpy(), metric.crs):
+                _label_marker(lat, lon, str(name), "road").add_to(labels)
+    labels.add_to(m)
+
+
+def _road_label_points(lines: np.ndarray, metric_crs: object) -> list[tuple[float, float]]:
+    """Where a street's name is written: the middle of each ``ROAD_LABEL_SPACING_M`` stretch
+    of its longest merged part (so a name is on screen wherever one zooms in along it)."""
+    merged = shapely.line_merge(shapely.union_all(lines))
+    longest = max(getattr(merged, "geoms", [merged]), key=lambda line: line.length)
+    count = max(1, round(longest.length / ROAD_LABEL_SPACING_M))
+    points = [longest.interpolate((i + 0.5) / count, normalized=True) for i in range(count)]
+    lonlat = gpd.GeoSeries(points, crs=metric_crs).to_crs(4326)
+    return [(p.x, p.y) for p in lonlat]
+
+
+def building_number(name: str, compound: str) -> str:
+    """The short label of a building on the map: "3栋" for "风格城市 3栋"."""
+    short = name.removeprefix(compound).strip() if compound else name
+    return short or name
+
+
+def _add_buildings(
+    m: folium.Map, community: Community, colours: dict[str, str], grid_names: dict[str, str]
+) -> None:
     folium.GeoJson(
         feature_collection(
             community.buildings,
@@ -105,76 +195,25 @@ def build_community_map(
         popup=folium.GeoJsonPopup(["popup_html"], labels=False),
         tooltip=text_tooltip(),
     ).add_to(m)
-    _add_stations(m, community, grid_names, stock)
-    _add_pois(m, community)
-    folium.LayerControl(collapsed=True).add_to(m)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    return m
-
-
-def _add_grids(m: folium.Map, community: Community, colours: dict[str, str]) -> None:
-    folium.GeoJson(
-        feature_collection(
-            community.grids, "grids",
-            extra=lambda p: {"fill": colours[p["id"]]},
-            tooltip=lambda p: f"网格：{p['name']}　网格长：{p['leader']}",
-        ),
-        name="网格",
-        style_function=lambda f: {"color": f["properties"]["fill"], "weight": 2,
-                                  "fillColor": f["properties"]["fill"], "fillOpacity": 0.08},
-        tooltip=text_tooltip(),
-    ).add_to(m)
-    labels = folium.FeatureGroup(name="网格名称")
-    for row in community.grids.itertuples():
+    labels = folium.FeatureGroup(name="楼号")
+    for row in community.buildings.itertuples():
         point = row.geometry.representative_point()
-        folium.Marker(
-            [point.y, point.x],
-            icon=folium.DivIcon(
-                html=f'<div class="grid-label" style="border-color:{colours[row.id]}">'
-                f"{escape(row.name)}</div>",
-                icon_size=(0, 0),
-                class_name="grid-label-icon",
-            ),
-            interactive=False,
-        ).add_to(labels)
+        compound = row.compound if isinstance(row.compound, str) else ""
+        _label_marker(point.y, point.x, building_number(str(row.name), compound),
+                      "building").add_to(labels)
     labels.add_to(m)
 
 
-def _add_paths(m: folium.Map, community: Community) -> None:
-    folium.GeoJson(
-        feature_collection(
-            community.paths, "paths", tooltip=lambda p: p.get("name") or PATH_KINDS[p["kind"]]
-        ),
-        name="步行路网",
-        style_function=lambda f: PATH_STYLES[f["properties"]["kind"]],
-        tooltip=text_tooltip(),
-    ).add_to(m)
-
-
-def _add_stations(
-    m: folium.Map, community: Community, grid_names: dict[str, str], stock: Stock
-) -> None:
+def _add_stations(m: folium.Map, community: Community) -> None:
+    """Station markers; ``map.js`` gives each the popup of its ``/api/stations`` entry."""
     for kind, label in STATION_KINDS.items():
         subset = community.stations[community.stations["kind"] == kind]
         if subset.empty:
             continue
         folium.GeoJson(
             feature_collection(
-                subset,
-                "stations",
+                subset[["id", "name", "kind", "geometry"]], "stations",
                 tooltip=lambda p: p["name"],
-                extra=lambda p: {
-                    "popup_html": _popup_table(
-                        p["name"],
-                        [
-                            ("类型", STATION_KINDS[p["kind"]]),
-                            ("开放时间", describe_hours(parse_hours(p["hours"]))),
-                            ("物资", format_stock(stock.get(p["id"]))),
-                            ("联系电话", p["contact"]),
-                            ("所属网格", grid_names.get(p["grid_id"], p["grid_id"])),
-                        ],
-                    )
-                },
             ),
             name=f"{label}（{len(subset)}）",
             marker=folium.Marker(
@@ -183,32 +222,36 @@ def _add_stations(
                     icon_size=(30, 30),
                     icon_anchor=(15, 15),
                     class_name=f"station-icon station-{kind}",
-                )
+                ),
             ),
-            popup=folium.GeoJsonPopup(["popup_html"], labels=False),
             tooltip=text_tooltip(),
         ).add_to(m)
 
 
 def _add_pois(m: folium.Map, community: Community) -> None:
     pois = community.pois
+
     folium.GeoJson(
         feature_collection(
             pois,
             "pois",
-            extra=lambda p: {"colour": POI_CLASS_COLOURS[POI_CATEGORIES[p["category"]]]},
+            extra=lambda p: {"icon_html": poi_icon_html(
+                p["category"], POI_CLASS_COLOURS[POI_CATEGORIES[p["category"]]])},
             tooltip=lambda p: f'{p["name"]}（{p["category"]}）',
         ),
         name=f"便民设施（{len(pois)}）",
-        marker=folium.CircleMarker(radius=6, weight=2, fill=True, fill_opacity=0.85),
-        style_function=lambda f: {"color": "#fff", "fillColor": f["properties"]["colour"]},
+        marker=folium.Marker(
+            icon=folium.DivIcon(icon_size=(24, 24), icon_anchor=(12, 12), class_name="poi-icon"),
+            keyboard=False,
+        ),
+        style_function=lambda f: {"html": f["properties"]["icon_html"]},
         tooltip=text_tooltip(),
     ).add_to(m)
     Legend(sorted(set(pois["category"]), key=list(POI_CATEGORIES).index)).add_to(m)
 
 
 class Legend(MacroElement):
-    """A collapsible legend of the POI classes and the categories present on the map."""
+    """A collapsible legend: station badges, then every category present with its icon."""
 
     _template = Template(
         """
@@ -221,10 +264,13 @@ class Legend(MacroElement):
           </div>
           {% endfor %}
           {% for cls, colour, cats in this.groups %}
-          <div class="legend-class">
-            <span class="dot" style="background:{{ colour }}"></span>{{ cls }}
+          <div class="legend-class">{{ cls }}</div>
+          {% for cat, icon in cats %}
+          <div class="legend-row" data-category="{{ cat }}">
+            <span class="poi-badge" style="background:{{ colour }}"><i
+              class="fa-solid fa-{{ icon }}" aria-hidden="true"></i></span>{{ cat }}
           </div>
-          <div class="legend-cats">{{ cats | join('、') }}</div>
+          {% endfor %}
           {% endfor %}
         </details>
         {% endmacro %}
@@ -235,7 +281,12 @@ class Legend(MacroElement):
         super().__init__()
         self.stations = [(STATION_KINDS[k], *STATION_BADGES[k]) for k in STATION_KINDS]
         self.groups = [
-            (cls, colour, [c for c in categories if POI_CATEGORIES[c] == cls])
+            (cls, colour, [(c, POI_ICONS.get(c, POI_DEFAULT_ICON)) for c in categories
+                           if POI_CATEGORIES[c] == cls])
             for cls, colour in POI_CLASS_COLOURS.items()
             if any(POI_CATEGORIES[c] == cls for c in categories)
         ]
+
+
+#: Exposed to the page: zoom levels from which labels of each kind are shown.
+LABEL_MIN_ZOOM = {"grid": 0, "road": ROAD_LABEL_MIN_ZOOM, "building": BUILDING_LABEL_MIN_ZOOM}

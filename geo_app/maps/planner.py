@@ -1,15 +1,24 @@
 """The planner's map: coverage shading, uncovered buildings, isochrones and proposed sites.
 
-Every tooltip's text is escaped here: Leaflet inserts tooltip text as HTML.
+Words a 社区 planner uses ("500 米（约 8 分钟）步行范围内", "超出 500 米"), colours by meaning
+against the configured targets (short red, near orange, met green). Every tooltip's and
+popup's text is escaped here: Leaflet inserts it as HTML. :func:`print_map_svg` draws the same
+community as an SVG for the one-page printed report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import folium
 import numpy as np
-from markupsafe import escape
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+from markupsafe import Markup, escape
+from pyproj import CRS
 from shapely.geometry import mapping
 
 from geo_app.maps.base import offline_map
@@ -19,17 +28,31 @@ from layers import Community
 from layers.schema import STATION_KINDS
 
 COVERED, BUFFER_ONLY, UNCOVERED = "#2e7d32", "#ef6c00", "#c62828"
-MAXIMAL_SITE, COVERING_SITE = "#1565c0", "#6a1b9a"
+MAXIMAL_SITE, COVERING_SITE, WHATIF_SITE = "#1565c0", "#6a1b9a", "#00838f"
+#: A share judged against the targets: its level, colour and word.
+LEVEL_COLOURS = {"short": "#c62828", "near": "#ef6c00", "met": "#2e7d32", "none": "#9e9e9e"}
+LEVEL_WORDS = {"short": "未达目标", "near": "接近目标", "met": "达到目标", "none": "无居民"}
+DEFAULT_SPEED_KMH = 4.0  # the default pace, for "约 N 分钟"
 
 
-def coverage_colour(share: float | None) -> str:
-    """Red (nobody covered) through yellow to green (everyone), for a grid's shading."""
-    if share is None:
-        return "#bdbdbd"
-    share = min(max(share, 0.0), 1.0)
-    red = round(220 if share < 0.5 else 220 - (share - 0.5) * 2 * 174)
-    green = round(60 + share * 2 * 120 if share < 0.5 else 180)
-    return f"#{red:02x}{green:02x}40"
+def target_level(share: float | None, targets: Sequence[float]) -> str:
+    """"short" below the first target, "near" below the last, "met" at or above it."""
+    if share is None or np.isnan(share):
+        return "none"
+    if share < targets[0]:
+        return "short"
+    return "met" if share >= targets[-1] else "near"
+
+
+def coverage_colour(share: float | None, targets: Sequence[float] = (0.85, 0.99)) -> str:
+    """A grid's shading: red short of the first target, orange short of the last, else green."""
+    return LEVEL_COLOURS[target_level(share, targets)]
+
+
+def walk_words(threshold_m: float, speed_kmh: float = DEFAULT_SPEED_KMH) -> str:
+    """"500 米（约 8 分钟）": minutes rounded up, as the page says them."""
+    minutes = math.ceil(threshold_m * 60 / (speed_kmh * 1000) - 1e-9)
+    return f"{threshold_m:,.0f} 米（约 {minutes} 分钟）"
 
 
 def build_planner_map(
@@ -37,31 +60,42 @@ def build_planner_map(
     report: PlannerReport,
     isochrones: Sequence[tuple[str, Isochrone]],
     *,
+    sites: Sequence[Mapping[str, Any]] | None = None,
+    covering_sites: Sequence[Mapping[str, Any]] | None = None,
+    targets: Sequence[float] = (0.85, 0.99),
     basemap: str = "none",
     tianditu_key: str = "",
 ) -> folium.Map:
-    """A Folium map of the report, one toggleable layer per theme."""
+    """A Folium map of the report, one toggleable layer per theme.
+
+    ``sites`` and ``covering_sites`` are the proposed sites with ``near`` and ``gain`` (see
+    :func:`geo_app.planning.whatif.site_summaries`); without them the report's bare sites are
+    drawn.
+    """
     bounds = community.boundary.total_bounds
     centre = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
     m = offline_map(location=centre, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key)
-    _add_grid_shading(m, community, report)
+    _add_grid_shading(m, community, report, targets)
     _add_paths(m, community)
     _add_building_coverage(m, community, report)
     _add_missing_categories(m, community, report)
     _add_isochrones(m, isochrones)
     _add_stations(m, community)
-    _add_sites(m, report)
+    _add_sites(m, report, sites, covering_sites)
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return m
 
 
-def _collection(features: list[dict[str, object]]) -> dict[str, object]:
+def _collection(features: Sequence[Mapping[str, object]]) -> dict[str, object]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _add_grid_shading(m: folium.Map, community: Community, report: PlannerReport) -> None:
+def _add_grid_shading(
+    m: folium.Map, community: Community, report: PlannerReport, targets: Sequence[float]
+) -> None:
     figures = {g.grid_id: g for g in report.stations.grids}
+    within = walk_words(report.threshold_m)
     features = []
     for grid_id, name, outline in zip(community.grids["id"], community.grids["name"],
                                       community.grids.geometry, strict=True):
@@ -69,13 +103,15 @@ def _add_grid_shading(m: folium.Map, community: Community, report: PlannerReport
         walk, line = grid.network.residents_share, grid.buffer.residents_share
         features.append({"type": "Feature", "geometry": mapping(outline), "properties": {
             "label": str(
-                escape(f"{name}：步行覆盖 {_percent(walk)}（直线缓冲区 {_percent(line)}）")
+                escape(f"{name}：{_percent(walk)} 的居民在 {within}步行范围内，"
+                       f"{LEVEL_WORDS[target_level(walk, targets)]}"
+                       f"（按直线距离会算成 {_percent(line)}）")
             ),
-            "fill": coverage_colour(walk),
+            "fill": coverage_colour(walk, targets),
         }})
     folium.GeoJson(
         _collection(features),
-        name=f"网格步行覆盖率（{report.threshold_m:g} 米）",
+        name=f"各网格：{report.threshold_m:g} 米步行范围内的居民比例",
         style_function=lambda f: {"color": "#37474f", "weight": 2, "fillColor":
                                   f["properties"]["fill"], "fillOpacity": 0.25},
         tooltip=folium.GeoJsonTooltip(["label"], labels=False),
@@ -96,24 +132,27 @@ def _add_paths(m: folium.Map, community: Community) -> None:
 def _add_building_coverage(m: folium.Map, community: Community, report: PlannerReport) -> None:
     uncovered = {b.building_id: b for b in report.stations.uncovered}
     buffer_only = {b.building_id for b in report.stations.buffer_only}
+    limit = f"{report.threshold_m:,.0f} 米"
     features = []
     for bid, name, footprint in zip(community.buildings["id"], community.buildings["name"],
                                     community.buildings.geometry, strict=True):
         if bid not in uncovered:
-            colour, label = COVERED, f"{name}：步行可达"
+            colour, label = COVERED, f"{name}：在党群服务站 {limit}步行范围内"
         else:
             row = uncovered[bid]
-            walk = "无法步行到达" if row.distance_m is None else f"步行 {row.distance_m:,.0f} 米"
+            walk = ("路网上走不到任何党群服务站" if row.distance_m is None
+                    else f"步行 {row.distance_m:,.0f} 米")
             line = f"直线 {row.buffer_distance_m:,.0f} 米" if row.buffer_distance_m else ""
             if bid in buffer_only:
-                colour, label = BUFFER_ONLY, f"{name}：缓冲区算覆盖，但{walk}（{line}）"
+                colour, label = BUFFER_ONLY, (f"{name}：超出 {limit}（{walk}），"
+                                              f"按直线距离会误算为已覆盖（{line}）")
             else:
-                colour, label = UNCOVERED, f"{name}：未覆盖，{walk}"
+                colour, label = UNCOVERED, f"{name}：超出 {limit}，{walk}"
         features.append({"type": "Feature", "geometry": mapping(footprint),
                          "properties": {"label": str(escape(label)), "fill": colour}})
     folium.GeoJson(
         _collection(features),
-        name="楼栋：步行覆盖 / 仅缓冲区覆盖 / 未覆盖",
+        name="楼栋：步行范围内 / 按直线会误算 / 超出范围",
         style_function=lambda f: {"color": "#424242", "weight": 1, "fillColor":
                                   f["properties"]["fill"], "fillOpacity": 0.8},
         tooltip=folium.GeoJsonTooltip(["label"], labels=False),
@@ -122,7 +161,7 @@ def _add_building_coverage(m: folium.Map, community: Community, report: PlannerR
 
 def _add_missing_categories(m: folium.Map, community: Community, report: PlannerReport) -> None:
     circle = report.circle
-    features = []
+    features: list[dict[str, Any]] = []
     for row, (name, footprint) in enumerate(zip(community.buildings["name"],
                                                 community.buildings.geometry, strict=True)):
         missing = circle.missing_basic(row)
@@ -174,25 +213,147 @@ def _add_stations(m: folium.Map, community: Community) -> None:
     group.add_to(m)
 
 
-def _add_sites(m: folium.Map, report: PlannerReport) -> None:
+class HtmlPopup(MacroElement):
+    """A popup bound by Leaflet itself (folium's ``Popup`` needs jQuery, which we do not serve).
+
+    ``html`` must be markup built from escaped text; it reaches the script as a JSON string.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html | tojson }}, {maxWidth: 280});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.html = html
+
+
+def site_popup(number: int, site: Mapping[str, Any], threshold_m: float) -> str:
+    """A proposed site's popup: where it is, its coordinates and what it adds (escaped)."""
+    gain = site.get("gain") or {}
+    lines = [
+        f"<b>建议新增 #{number}</b>",
+        escape(site.get("near") or "（未命名位置）"),
+        f"经纬度 {float(site['lon']):.6f}, {float(site['lat']):.6f}",
+    ]
+    if gain:
+        lines.append(escape(
+            f"新增 {threshold_m:g} 米步行范围内：{gain.get('buildings', 0)} 栋楼、"
+            f"{gain.get('households', 0)} 户、{gain.get('residents', 0)} 人"
+        ))
+        for grid in gain.get("by_grid", []):
+            lines.append(escape(f"· {grid['name']}：{grid['residents']} 人"))
+    return '<div class="site-popup">' + "<br>".join(str(line) for line in lines) + "</div>"
+
+
+def _add_sites(
+    m: folium.Map,
+    report: PlannerReport,
+    sites: Sequence[Mapping[str, Any]] | None,
+    covering_sites: Sequence[Mapping[str, Any]] | None,
+) -> None:
     siting = report.siting
     layers = (
-        (siting.maximal, MAXIMAL_SITE, f"建议新增站点：最大覆盖（{siting.k} 处）"),
-        (siting.covering, COVERING_SITE, "建议新增站点：全覆盖最少站点"),
+        (sites or siting.sites(siting.shown_maximal), MAXIMAL_SITE,
+         f"建议新增站点（{siting.k} 处，覆盖居民最多）", True),
+        (covering_sites or siting.sites(siting.shown_covering), COVERING_SITE,
+         "建议新增站点（让所有楼栋都在范围内的最少站点）", False),
     )
-    for answer, colour, title in layers:
-        group = folium.FeatureGroup(name=title, show=answer is siting.maximal)
-        for number, site in enumerate(siting.sites(answer), start=1):
+    for chosen, colour, title, show in layers:
+        group = folium.FeatureGroup(name=title, show=show)
+        for number, site in enumerate(chosen, start=1):
+            popup = site_popup(number, site, siting.threshold_m)
             folium.Marker(
                 [site["lat"], site["lon"]],
                 icon=folium.DivIcon(
                     html=f'<div class="site-diamond" style="background:{colour}">{number}</div>',
                     icon_size=(22, 22), icon_anchor=(11, 11), class_name="site-icon",
                 ),
-                tooltip=str(escape(f"{title} #{number}（候选点 {site['candidate']}）")),
-            ).add_to(group)
+                tooltip=str(escape(f"建议新增 #{number}：{site.get('near') or ''}")),
+            ).add_child(HtmlPopup(popup)).add_to(group)
         group.add_to(m)
 
 
 def _percent(share: float | None) -> str:
     return "—" if share is None or np.isnan(share) else f"{share:.0%}"
+
+
+def print_map_svg(
+    community: Community,
+    report: PlannerReport,
+    sites: Sequence[Mapping[str, Any]],
+    *,
+    crs: CRS | str,
+    targets: Sequence[float],
+    width: int = 640,
+) -> Markup:
+    """The community as an SVG for print: grids shaded by target, buildings by coverage,
+    stations and the numbered proposed sites (measured in ``crs``, north up)."""
+    frames = {
+        "grids": community.grids.to_crs(crs),
+        "buildings": community.buildings.to_crs(crs),
+        "paths": community.paths.to_crs(crs),
+        "stations": community.stations.to_crs(crs),
+        "boundary": community.boundary.to_crs(crs),
+    }
+    minx, miny, maxx, maxy = frames["boundary"].total_bounds
+    scale = width / max(maxx - minx, 1.0)
+    height = round((maxy - miny) * scale)
+
+    def path(geometry: Any) -> str:
+        parts = []
+        for ring in _rings(geometry):
+            coords = shapely.get_coordinates(ring)
+            points = " ".join(f"{(x - minx) * scale:.1f},{(maxy - y) * scale:.1f}"
+                              for x, y in coords)
+            parts.append(f"M{points}" + ("Z" if ring.geom_type == "LinearRing" else ""))
+        return " ".join(parts)
+
+    shares = {g.grid_id: g.network.residents_share for g in report.stations.grids}
+    uncovered = {b.building_id for b in report.stations.uncovered}
+    buffer_only = {b.building_id for b in report.stations.buffer_only}
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+           f'class="print-map" role="img" aria-label="社区地图：覆盖与建议站点">']
+    for gid, geometry in zip(frames["grids"]["id"], frames["grids"].geometry, strict=True):
+        out.append(f'<path d="{path(geometry)}" fill="{coverage_colour(shares.get(gid), targets)}" '
+                   'fill-opacity="0.18" stroke="#37474f" stroke-width="1.5"/>')
+    for geometry in frames["paths"].geometry:
+        out.append(f'<path d="{path(geometry)}" fill="none" stroke="#9e9e9e" stroke-width="0.8"/>')
+    for bid, geometry in zip(frames["buildings"]["id"], frames["buildings"].geometry, strict=True):
+        colour = (COVERED if bid not in uncovered
+                  else BUFFER_ONLY if bid in buffer_only else UNCOVERED)
+        out.append(f'<path d="{path(geometry)}" fill="{colour}" stroke="#424242" '
+                   'stroke-width="0.3"/>')
+    for point in frames["stations"].geometry:
+        x, y = (point.x - minx) * scale, (maxy - point.y) * scale
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#b71c1c" stroke="#fff"/>')
+    site_frame = [(float(s["lon"]), float(s["lat"])) for s in sites]
+    if site_frame:
+        import geopandas as gpd
+
+        projected = gpd.GeoSeries(shapely.points(site_frame), crs="EPSG:4326").to_crs(crs)
+        for number, point in enumerate(projected, start=1):
+            x, y = (point.x - minx) * scale, (maxy - point.y) * scale
+            out.append(f'<g transform="translate({x:.1f},{y:.1f})"><rect x="-7" y="-7" '
+                       f'width="14" height="14" transform="rotate(45)" fill="{MAXIMAL_SITE}" '
+                       f'stroke="#fff"/><text y="4" text-anchor="middle" font-size="10" '
+                       f'fill="#fff">{number}</text></g>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _rings(geometry: Any) -> list[Any]:
+    """The exterior and interior rings of polygons, or the lines themselves."""
+    rings = []
+    for part in shapely.get_parts(geometry):
+        if part.geom_type == "Polygon":
+            rings.append(part.exterior)
+            rings.extend(part.interiors)
+        else:
+            rings.append(part)
+    return rings

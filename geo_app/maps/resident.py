@@ -1,11 +1,16 @@
-"""The resident page's map: the community drawn lightly, so the walking route stands out."""
+"""The resident page's map: the community drawn lightly, so the walking route stands out.
+
+Only the station markers take the keyboard focus (buildings and paths are decoration here: a
+start is set by a tap, a search or a deep link); big +/− buttons are styled by
+``static/resident.css`` (bigger still in 长者模式).
+"""
 
 from __future__ import annotations
 
 import folium
-from markupsafe import escape
 
 from geo_app.maps.base import feature_collection, offline_map, text_tooltip
+from geo_app.maps.delivery import NeutralAttribution
 from geo_app.maps.styles import BOUNDARY_STYLE, PATH_STYLES, station_badge_html
 from layers import Community
 from layers.schema import STATION_KINDS
@@ -24,8 +29,13 @@ def build_resident_map(
         zoom_start=16,
         basemap=basemap,
         tianditu_key=tianditu_key,
-        zoom_control=False,
+        zoom_control=True,
+        zoom_snap=0.25,
     )
+    NeutralAttribution().add_to(m)
+    # No icon font on this page (its badges are text): one stylesheet less before the answer.
+    m.default_css = [(name, url) for name, url in m.default_css
+                     if name != "awesome_markers_font_css"]
     folium.GeoJson(
         feature_collection(community.boundary[["name", "geometry"]], "boundary"),
         name="社区边界",
@@ -33,10 +43,7 @@ def build_resident_map(
         interactive=False,
     ).add_to(m)
     folium.GeoJson(
-        feature_collection(
-            community.buildings[["name", "compound", "geometry"]], "buildings",
-            tooltip=lambda p: p["name"],
-        ),
+        feature_collection(community.buildings[["id", "name", "geometry"]], "buildings"),
         name="楼栋",
         style_function=lambda f: {
             "color": "#9e9384",
@@ -44,7 +51,7 @@ def build_resident_map(
             "fillColor": "#e0d6c8",
             "fillOpacity": 0.8,
         },
-        tooltip=text_tooltip(),
+        interactive=False,  # decoration: out of the tab order, taps reach the map
     ).add_to(m)
     folium.GeoJson(
         feature_collection(community.paths[["kind", "geometry"]], "paths"),
@@ -55,16 +62,25 @@ def build_resident_map(
         },
         interactive=False,
     ).add_to(m)
-    for row in community.stations.itertuples():
-        folium.Marker(
-            [row.geometry.y, row.geometry.x],
-            icon=folium.DivIcon(
-                html=station_badge_html(row.kind),
-                icon_size=(30, 30),
-                icon_anchor=(15, 15),
-                class_name=f"station-icon station-{row.kind}",
+    for kind in STATION_KINDS:
+        subset = community.stations[community.stations["kind"] == kind]
+        if subset.empty:
+            continue
+        folium.GeoJson(
+            feature_collection(
+                subset[["id", "name", "kind", "geometry"]], "stations",
+                tooltip=lambda p: f"{p['name']}（{STATION_KINDS[p['kind']]}）",
             ),
-            tooltip=str(escape(f"{row.name}（{STATION_KINDS[row.kind]}）")),
+            name=STATION_KINDS[kind],
+            marker=folium.Marker(
+                icon=folium.DivIcon(
+                    html=station_badge_html(kind),
+                    icon_size=(30, 30),
+                    icon_anchor=(15, 15),
+                    class_name=f"station-icon station-{kind}",
+                )
+            ),
+            tooltip=text_tooltip(),
         ).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     return m

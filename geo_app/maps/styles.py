@@ -45,3 +45,49 @@ def station_badge_html(kind: str) -> str:
     """The round badge of a station marker (站 / 歇); the text is ours, never data."""
     text, colour = STATION_BADGES[kind]
     return f'<div class="station-badge" style="background:{colour}">{text}</div>'
+
+
+#: Font Awesome 6 (served from xstatic) solid icon per 15-minute-circle category: a 药店 must not
+#: look like a 便利店. The class colour (``POI_CLASS_COLOURS``) is the marker's background.
+POI_ICONS: dict[str, str] = {
+    "便利店": "store",
+    "综合超市": "cart-shopping",
+    "菜市场": "carrot",
+    "生鲜超市/菜店": "apple-whole",
+    "早餐店": "mug-hot",
+    "洗染店": "shirt",
+    "美容美发店": "scissors",
+    "照相文印店": "print",
+    "家政服务点": "broom",
+    "维修点": "screwdriver-wrench",
+    "药店": "prescription-bottle-medical",
+    "邮政快递综合服务点": "box",
+    "健身场所": "dumbbell",
+    "书店": "book",
+    "茶饮咖啡": "mug-saucer",
+    "养老服务": "person-cane",
+    "托育服务": "baby",
+    "社区食堂": "utensils",
+    "幼儿园": "children",
+    "社区卫生服务站": "house-medical",
+    "社区服务站": "people-roof",
+    "垃圾收集点": "trash-can",
+    "公交站": "bus",
+}
+#: Icon of a category not listed above.
+POI_DEFAULT_ICON = "location-dot"
+
+#: Zoom levels from which the community map shows road names and building numbers.
+ROAD_LABEL_MIN_ZOOM = 14.5
+BUILDING_LABEL_MIN_ZOOM = 17
+#: A street's name is repeated every this many metres along it.
+ROAD_LABEL_SPACING_M = 300.0
+
+
+def poi_icon_html(category: str, colour: str) -> str:
+    """A round POI marker with its category's icon (the names are ours, never data)."""
+    icon = POI_ICONS.get(category, POI_DEFAULT_ICON)
+    return (
+        f'<span class="poi-badge" style="background:{colour}">'
+        f'<i class="fa-solid fa-{icon}" aria-hidden="true"></i></span>'
+    )

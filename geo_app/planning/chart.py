@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 560, 260
 LEFT, RIGHT, TOP, BOTTOM = 46, 16, 16, 40
-SERIES = (("network_share", "步行网络", "#2e7d32", ""), ("buffer_share", "直线缓冲区", "#ef6c00",
+SERIES = (("network_share", "实际步行", "#2e7d32", ""), ("buffer_share", "按直线距离", "#ef6c00",
                                                            "6 4"))
+
+
+def _threshold(point: Mapping[str, float | None]) -> float:
+    """A curve point's threshold (only the shares may be None, when nobody lives there)."""
+    metres = point["threshold_m"]
+    if metres is None:
+        raise ValueError(f"coverage curve point without threshold_m: {point!r}")
+    return metres
 
 
 def coverage_chart(curve: Sequence[dict[str, float | None]], *, marks: Sequence[float] = (),
@@ -20,7 +28,7 @@ def coverage_chart(curve: Sequence[dict[str, float | None]], *, marks: Sequence[
     """
     if not curve:
         return Markup("")
-    top_m = max(point["threshold_m"] for point in curve)
+    top_m = max(_threshold(point) for point in curve)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(metres: float) -> float:
@@ -48,7 +56,7 @@ def coverage_chart(curve: Sequence[dict[str, float | None]], *, marks: Sequence[
         parts.append(f'<line x1="{x(current):.1f}" x2="{x(current):.1f}" y1="{TOP}" '
                      f'y2="{HEIGHT - BOTTOM}" class="current"/>')
     for key, label, colour, dash in SERIES:
-        points = [(x(p["threshold_m"]), y(p[key] or 0.0)) for p in curve]
+        points = [(x(_threshold(p)), y(p[key] or 0.0)) for p in curve]
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"'
                      f' stroke-dasharray="{dash}"><title>{escape(label)}</title></polyline>')

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo_app.planning.coverage import share
+from geo_app.planning.coverage import grid_index, share
 from geo_app.planning.settings import BELOW_GRADES, GradeRule
 from layers.schema import BASIC_CATEGORIES, POI_CATEGORIES, QUALITY_CATEGORIES
 
@@ -77,6 +77,28 @@ def grade_of(reached: set[str] | frozenset[str], rules: Sequence[GradeRule]) -> 
     return grade
 
 
+def grades_of(reached: pd.DataFrame, rules: Sequence[GradeRule]) -> np.ndarray:
+    """:func:`grade_of` for every row of ``reached`` (bool column per category) at once."""
+    n = len(reached)
+
+    def has(category: str) -> np.ndarray:
+        if category in reached.columns:
+            return reached[category].to_numpy(dtype=bool)
+        return np.zeros(n, dtype=bool)
+
+    basic = sum((has(c).astype(np.int64) for c in BASIC_CATEGORIES), np.zeros(n, np.int64))
+    quality = sum((has(c).astype(np.int64) for c in QUALITY_CATEGORIES), np.zeros(n, np.int64))
+    grades = np.full(n, BELOW_GRADES, dtype=object)
+    still = np.ones(n, dtype=bool)  # met every rule so far
+    for rule in rules:
+        met = still & (basic >= rule.min_basic) & (quality >= rule.min_quality)
+        for group in rule.groups:
+            met &= np.logical_or.reduce([has(c) for c in group]) if group else False
+        grades[met] = rule.grade
+        still = met
+    return grades
+
+
 def circle_report(
     buildings: pd.DataFrame,
     grids: pd.DataFrame,
@@ -109,41 +131,46 @@ def circle_report(
         {c: np.asarray(category_m.get(c, np.full(n, np.inf))) <= reach_m for c in POI_CATEGORIES},
         index=pd.RangeIndex(n),
     )
-    grades = tuple(
-        grade_of(frozenset(c for c in POI_CATEGORIES if row[c]), rules)
-        for row in reached.to_dict("records")
-    )
+    grades = grades_of(reached, rules)
     households = buildings["households"].to_numpy(dtype=np.int64)
-    grid_of = buildings["grid_id"].to_numpy(dtype=object)
     grade_names = [BELOW_GRADES, *(rule.grade for rule in rules)]
+    group = grid_index(buildings, grids)
+    n_areas = len(grids) + 1  # the grids, then the whole community
+    in_grid = group >= 0
 
-    def area(area_id: str, name: str, inside: np.ndarray) -> AreaCircle:
-        weight = households[inside]
-        total = int(weight.sum())
-        by_category = {
-            c: share(weight[reached[c].to_numpy()[inside]].sum(), total) for c in POI_CATEGORIES
-        }
+    def per_area(mask: np.ndarray) -> np.ndarray:
+        """Households where ``mask`` holds, per grid and (last) for the community."""
+        weights = households * mask
+        sums = np.bincount(group[in_grid], weights=weights[in_grid], minlength=n_areas)
+        sums[-1] = weights.sum()
+        return sums
+
+    totals = per_area(np.ones(n, dtype=bool))
+    category_sums = {c: per_area(reached[c].to_numpy()) for c in POI_CATEGORIES}
+    grade_sums = {g: per_area(grades == g) for g in grade_names}
+
+    def area(row: int, area_id: str, name: str) -> AreaCircle:
+        total = int(totals[row])
+        by_category = {c: share(category_sums[c][row], total) for c in POI_CATEGORIES}
         has = frozenset(c for c, s in by_category.items() if s is not None and s >= area_share)
-        area_grades = np.asarray(grades, dtype=object)[inside]
         return AreaCircle(
             area_id=area_id,
             name=name,
             households=total,
             category_share=by_category,
             grade=grade_of(has, rules) if total else BELOW_GRADES,
-            grade_share={g: share(weight[area_grades == g].sum(), total) for g in grade_names},
+            grade_share={g: share(grade_sums[g][row], total) for g in grade_names},
             missing_basic=tuple(c for c in BASIC_CATEGORIES if c not in has),
         )
 
     grid_rows = tuple(
-        area(grid_id, name, grid_of == grid_id)
-        for grid_id, name in zip(grids["id"], grids["name"], strict=True)
+        area(row, grid_id, name)
+        for row, (grid_id, name) in enumerate(zip(grids["id"], grids["name"], strict=True))
     )
     return CircleReport(
         reach_m=reach_m,
         reached=reached,
-        building_grades=grades,
+        building_grades=tuple(grades.tolist()),
         grids=grid_rows,
-        community=area("community", "全社区", np.ones(n, dtype=bool)),
+        community=area(n_areas - 1, "community", "全社区"),
     )
-

@@ -9,7 +9,13 @@ import click
 
 from geo_app.config import BUNDLED_DATA_DIR, DEFAULTS
 from geo_app.planning.errors import BadParameterError, CandidateFileError
-from geo_app.planning.export import grid_rows, to_csv, uncovered_rows
+from geo_app.planning.export import (
+    GRID_COLUMNS,
+    UNCOVERED_COLUMNS,
+    grid_rows,
+    table_csv,
+    uncovered_rows,
+)
 from geo_app.planning.settings import (
     settings_from_config,
     validate_k,
@@ -50,6 +56,8 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
     from tqdm import tqdm
 
     from geo_app.planning.measure import measure_distances, measure_step_count
+    from geo_app.planning.places import PlaceNamer
+    from geo_app.planning.published import coverage_targets, name_sites, report_data
     from geo_app.planning.report import planner_report
     from geo_app.planning.siting import read_candidates
     from geo_app.walking import prepare_community
@@ -86,11 +94,14 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
         bar.set_postfix_str("覆盖、规则、生活圈与选址")
         bar.update()
     if fmt == "json":
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+        namer = PlaceNamer(community, crs=network.crs)
+        named = name_sites(report, community, network, distances, namer,
+                           max_attach_m=settings.max_attach_m)
+        data = report_data(report, named, coverage_targets(DEFAULTS["COVERAGE_TARGETS"]))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     elif table == "grids":
-        click.echo(to_csv(grid_rows(report.stations)).lstrip("\ufeff"), nl=False)
+        click.echo(table_csv(grid_rows(report.stations), GRID_COLUMNS).lstrip("\ufeff"), nl=False)
     else:
-        rows = uncovered_rows(report.stations)
-        columns = ["building_id", "name", "grid_id", "households", "residents", "distance_m",
-                   "buffer_distance_m", "threshold_m", "buffer_counts_covered"]
-        click.echo(to_csv(rows, columns).lstrip("\ufeff"), nl=False)
+        grid_names = dict(zip(community.grids["id"], community.grids["name"], strict=True))
+        rows = uncovered_rows(report.stations, grid_names=grid_names)
+        click.echo(table_csv(rows, UNCOVERED_COLUMNS).lstrip("\ufeff"), nl=False)

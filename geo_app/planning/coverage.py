@@ -7,9 +7,9 @@ a buffer counts buildings as covered that a walk through the gates never reaches
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -56,9 +56,11 @@ class GridCoverage:
         }
 
 
-@dataclass(frozen=True)
-class BuildingDistance:
-    """A building with its walking and straight-line distance to the nearest station."""
+class BuildingDistance(NamedTuple):
+    """A building with its walking and straight-line distance to the nearest station.
+
+    A named tuple, not a dataclass: a district's report lists tens of thousands of them.
+    """
 
     building_id: str
     name: str
@@ -69,7 +71,7 @@ class BuildingDistance:
     buffer_distance_m: float | None
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return self._asdict()
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,42 @@ def figures(covered: np.ndarray, households: np.ndarray, residents: np.ndarray) 
     )
 
 
+def grid_index(buildings: pd.DataFrame, grids: pd.DataFrame) -> np.ndarray:
+    """Row of ``grids`` each building's ``grid_id`` names (-1 when it names none)."""
+    return pd.Index(grids["id"]).get_indexer(buildings["grid_id"])
+
+
+def grouped_figures(
+    group: np.ndarray,
+    n_groups: int,
+    covered: np.ndarray,
+    households: np.ndarray,
+    residents: np.ndarray,
+) -> list[Figures]:
+    """:func:`figures` of each group (``group`` = row's group, -1 for none), in one pass."""
+    inside = group >= 0
+    group, covered = group[inside], np.asarray(covered, dtype=bool)[inside]
+    households, residents = households[inside], residents[inside]
+
+    def count(weights: np.ndarray | None, mask: np.ndarray | None = None) -> np.ndarray:
+        if mask is not None:
+            weights = (np.ones(len(group), dtype=np.int64) if weights is None else weights) * mask
+        return np.bincount(group, weights=weights, minlength=n_groups).astype(np.int64)
+
+    columns = (count(None), count(None, covered), count(households),
+               count(households, covered), count(residents), count(residents, covered))
+    return [Figures(*(int(c[g]) for c in columns)) for g in range(n_groups)]
+
+
+def coverage_figures(
+    network_m: np.ndarray, buffer_m: np.ndarray, households: np.ndarray, residents: np.ndarray,
+    *, threshold_m: float,
+) -> tuple[Figures, Figures]:
+    """The overall walk and buffer figures at ``threshold_m`` (no per-building lists)."""
+    return (figures(np.asarray(network_m) <= threshold_m, households, residents),
+            figures(np.asarray(buffer_m) <= threshold_m, households, residents))
+
+
 def coverage_report(
     buildings: pd.DataFrame,
     grids: pd.DataFrame,
@@ -141,31 +179,27 @@ def coverage_report(
     residents = buildings["residents"].to_numpy(dtype=np.int64)
     by_walk = network_m <= threshold_m
     by_buffer = buffer_m <= threshold_m
-    grid_of = buildings["grid_id"].to_numpy(dtype=object)
-    grid_rows = []
-    for grid_id, name in zip(grids["id"], grids["name"], strict=True):
-        inside = grid_of == grid_id
-        grid_rows.append(
-            GridCoverage(
-                grid_id=grid_id,
-                name=name,
-                network=figures(by_walk[inside], households[inside], residents[inside]),
-                buffer=figures(by_buffer[inside], households[inside], residents[inside]),
-            )
-        )
-    rows = _building_rows(buildings, network_m, buffer_m)
-    uncovered = sorted(
-        (rows[i] for i in np.flatnonzero(~by_walk)),
-        key=lambda b: (-(b.distance_m if b.distance_m is not None else math.inf), b.building_id),
+    group = grid_index(buildings, grids)
+    walk_rows = grouped_figures(group, len(grids), by_walk, households, residents)
+    buffer_rows = grouped_figures(group, len(grids), by_buffer, households, residents)
+    grid_rows = tuple(
+        GridCoverage(grid_id=grid_id, name=name, network=walk, buffer=line)
+        for grid_id, name, walk, line in zip(grids["id"], grids["name"], walk_rows, buffer_rows,
+                                             strict=True)
     )
+    uncovered = np.flatnonzero(~by_walk)
+    ids = buildings["id"].to_numpy(dtype=object).astype(str)
+    # Farthest first (unreachable before all), then by id.
+    uncovered = uncovered[np.lexsort((ids[uncovered], -network_m[uncovered]))]
     return CoverageReport(
         station_kind=station_kind,
         threshold_m=float(threshold_m),
         network=figures(by_walk, households, residents),
         buffer=figures(by_buffer, households, residents),
-        grids=tuple(grid_rows),
-        uncovered=tuple(uncovered),
-        buffer_only=tuple(rows[i] for i in np.flatnonzero(by_buffer & ~by_walk)),
+        grids=grid_rows,
+        uncovered=_building_rows(buildings, uncovered, network_m, buffer_m),
+        buffer_only=_building_rows(buildings, np.flatnonzero(by_buffer & ~by_walk), network_m,
+                                   buffer_m),
     )
 
 
@@ -193,33 +227,38 @@ def coverage_curve(
 
 
 def _building_rows(
-    buildings: pd.DataFrame, network_m: np.ndarray, buffer_m: np.ndarray
-) -> list[BuildingDistance]:
-    return [
+    buildings: pd.DataFrame, rows: np.ndarray, network_m: np.ndarray, buffer_m: np.ndarray
+) -> tuple[BuildingDistance, ...]:
+    """The buildings at ``rows`` (in that order) with their distances."""
+    picked = buildings.iloc[rows]
+    return tuple(
         BuildingDistance(
             building_id=str(bid),
             name=str(name),
             grid_id=str(grid_id),
             households=int(households),
             residents=int(residents),
-            distance_m=_metres(walk),
-            buffer_distance_m=_metres(line),
+            distance_m=walk,
+            buffer_distance_m=line,
         )
         for bid, name, grid_id, households, residents, walk, line in zip(
-            buildings["id"],
-            buildings["name"],
-            buildings["grid_id"],
-            buildings["households"],
-            buildings["residents"],
-            network_m,
-            buffer_m,
+            picked["id"].tolist(),
+            picked["name"].tolist(),
+            picked["grid_id"].tolist(),
+            picked["households"].tolist(),
+            picked["residents"].tolist(),
+            _metres_list(network_m[rows]),
+            _metres_list(buffer_m[rows]),
             strict=True,
         )
-    ]
+    )
 
 
-def _metres(value: float) -> float | None:
-    return round(float(value), 1) if math.isfinite(value) else None
+def _metres_list(values: np.ndarray) -> list[float | None]:
+    """Metres to a decimetre, ``None`` where infinite (unreachable)."""
+    rounded = np.round(values, 1).tolist()
+    finite = np.isfinite(values).tolist()
+    return [v if ok else None for v, ok in zip(rounded, finite, strict=True)]
 
 
 def share(part: float, whole: float) -> float | None:

@@ -14,6 +14,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from geo_app.walking import (
+    MAX_ATTACH_M,
     Attachment,
     PreparedNetwork,
     WalkNetwork,
@@ -49,7 +50,7 @@ def measure_distances(
     community: Community,
     network: PreparedNetwork,
     *,
-    max_attach_m: float = 300.0,
+    max_attach_m: float = MAX_ATTACH_M,
     progress: ProgressCallback | None = None,
 ) -> CommunityDistances:
     """Measure each building's walk to the nearest station of each kind and POI of each category.
@@ -83,6 +84,12 @@ def measure_distances(
     to_station, nearest_station, line_to_station = {}, {}, {}
     for kind, label in STATION_KINDS.items():
         rows = np.flatnonzero(kinds == kind)
+        if len(rows) == 0:  # no station of this kind (an imported community often has none)
+            to_station[kind] = np.full(len(building_lonlat), np.inf)
+            nearest_station[kind] = np.full(len(building_lonlat), -1, dtype=np.int64)
+            line_to_station[kind] = np.full(len(building_lonlat), np.inf)
+            step(f"到最近{label}的步行距离")
+            continue
         targets = attach(network, station_lonlat[rows], max_attach_m=max_attach_m)
         index, distance = nearest_targets(network, buildings, targets)
         to_station[kind] = distance

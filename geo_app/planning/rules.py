@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
@@ -81,71 +82,104 @@ def check_rules(
 def grids_have_stations(
     grids: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *, kinds: Sequence[str]
 ) -> RuleResult:
-    """Every grid has at least one station of ``kinds`` inside it."""
-    counted = stations[stations["kind"].isin(list(kinds))]
+    """Every grid has at least one station of ``kinds`` inside it (one STRtree query)."""
+    counted = stations[stations["kind"].isin(list(kinds))].geometry.to_numpy()
     what = "或".join(STATION_KINDS.get(kind, kind) for kind in kinds)
-    violations = []
-    for grid_id, polygon in zip(grids["id"], grids.geometry, strict=True):
-        if not shapely.intersects(polygon, counted.geometry.to_numpy()).any():
-            where = _wgs84(polygon, grids.crs)
-            violations.append(Violation("grids", grid_id, f"网格内没有{what}", where))
-    return RuleResult("grid_has_station", f"每个网格至少有一个{what}", tuple(violations))
+    polygons = grids.geometry.to_numpy()
+    served = np.zeros(len(polygons), dtype=bool)
+    if len(counted):
+        grid_rows, _ = shapely.STRtree(counted).query(polygons, predicate="intersects")
+        served[grid_rows] = True
+    rows = np.flatnonzero(~served)
+    ids = grids["id"].to_numpy(dtype=object)
+    where = _wgs84(polygons[rows], grids.crs)
+    violations = tuple(
+        Violation("grids", ids[row], f"网格内没有{what}", geometry)
+        for row, geometry in zip(rows, where, strict=True)
+    )
+    return RuleResult("grid_has_station", f"每个网格至少有一个{what}", violations)
 
 
 def grids_do_not_overlap(grids: gpd.GeoDataFrame, *, tolerance_m2: float) -> RuleResult:
     """No two grids overlap by more than ``tolerance_m2``."""
-    violations = []
     geometries = grids.geometry.to_numpy()
     ids = grids["id"].tolist()
-    tree = shapely.STRtree(geometries)
-    left, right = tree.query(geometries, predicate="intersects")
-    for i, j in zip(left, right, strict=True):
-        if i >= j:
-            continue
-        overlap = shapely.intersection(geometries[i], geometries[j])
-        if overlap.area > tolerance_m2:
-            message = f"与网格 {ids[j]} 重叠 {overlap.area:,.0f} 平方米"
-            violations.append(Violation("grids", ids[i], message, _wgs84(overlap, grids.crs)))
-    return RuleResult("grids_no_overlap", "网格之间互不重叠", tuple(violations))
+    left, right = shapely.STRtree(geometries).query(geometries, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    order = np.lexsort((right, left))
+    left, right = left[order], right[order]
+    overlaps = shapely.intersection(geometries[left], geometries[right])
+    areas = shapely.area(overlaps)
+    big = areas > tolerance_m2
+    where = _wgs84(overlaps[big], grids.crs)
+    violations = tuple(
+        Violation("grids", ids[i], f"与网格 {ids[j]} 重叠 {area:,.0f} 平方米", geometry)
+        for i, j, area, geometry in zip(left[big], right[big], areas[big], where, strict=True)
+    )
+    return RuleResult("grids_no_overlap", "网格之间互不重叠", violations)
 
 
 def grids_leave_no_gaps(
     grids: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *, tolerance_m2: float
 ) -> RuleResult:
     """The grids together cover the community boundary with no gap."""
-    violations = []
     covered = shapely.union_all(grids.geometry.to_numpy())
-    for boundary_id, outline in zip(boundary["id"], boundary.geometry, strict=True):
-        gaps = shapely.difference(outline, covered)
-        for gap in shapely.get_parts(gaps):
-            if gap.area > tolerance_m2:
-                message = f"社区边界内有 {gap.area:,.0f} 平方米不属于任何网格"
-                where = _wgs84(gap, grids.crs)
-                violations.append(Violation("boundary", boundary_id, message, where))
-    return RuleResult("grids_no_gaps", "网格覆盖社区边界内全部区域、不留空白", tuple(violations))
+    gaps = shapely.difference(boundary.geometry.to_numpy(), covered)
+    parts, owner = shapely.get_parts(gaps, return_index=True)
+    areas = shapely.area(parts)
+    big = areas > tolerance_m2
+    ids = boundary["id"].to_numpy(dtype=object)
+    where = _wgs84(parts[big], grids.crs)
+    violations = tuple(
+        Violation("boundary", ids[row], f"社区边界内有 {area:,.0f} 平方米不属于任何网格", geometry)
+        for row, area, geometry in zip(owner[big], areas[big], where, strict=True)
+    )
+    return RuleResult("grids_no_gaps", "网格覆盖社区边界内全部区域、不留空白", violations)
 
 
 def buildings_in_one_grid(
     grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, tolerance_m2: float
 ) -> RuleResult:
-    """Each building lies in exactly one grid, and its ``grid_id`` names that grid."""
-    violations = []
-    grid_ids = grids["id"].tolist()
+    """Each building lies in exactly one grid, and its ``grid_id`` names that grid.
+
+    One STRtree query pairs every footprint with the grids it touches; the shared areas of all
+    pairs are measured in one array call.
+    """
+    footprints = buildings.geometry.to_numpy()
     grid_geometries = grids.geometry.to_numpy()
-    for bid, recorded, footprint in zip(
-        buildings["id"], buildings["grid_id"], buildings.geometry, strict=True
-    ):
-        shares = shapely.area(shapely.intersection(footprint, grid_geometries))
-        inside = [grid_ids[i] for i in range(len(grid_ids)) if shares[i] > tolerance_m2]
-        where = _wgs84(footprint, buildings.crs)
-        if not inside:
-            violations.append(Violation("buildings", bid, "不在任何网格内", where))
-        elif len(inside) > 1:
-            message = f"跨越多个网格：{'、'.join(inside)}"
-            violations.append(Violation("buildings", bid, message, where))
-        elif inside[0] != recorded:
-            message = f"所属网格记为 {recorded}，但位于网格 {inside[0]} 内"
-            violations.append(Violation("buildings", bid, message, where))
+    grid_ids = grids["id"].to_numpy(dtype=object)
+    rows, cols = shapely.STRtree(grid_geometries).query(footprints, predicate="intersects")
+    # A footprint inside the grid shares all of its area; only the others are intersected.
+    shares = shapely.area(footprints[rows])
+    partly = ~shapely.covered_by(footprints[rows], grid_geometries[cols])
+    shares[partly] = shapely.area(
+        shapely.intersection(footprints[rows[partly]], grid_geometries[cols[partly]])
+    )
+    inside = shares > tolerance_m2
+    rows, cols = rows[inside], cols[inside]
+    order = np.lexsort((cols, rows))  # per building, grids in the layer's order
+    rows, cols = rows[order], cols[order]
+    count = np.bincount(rows, minlength=len(footprints))
+    first = np.full(len(footprints), -1)
+    first[rows[::-1]] = cols[::-1]
+    recorded = buildings["grid_id"].to_numpy(dtype=object)
+    wrong = np.zeros(len(footprints), dtype=bool)
+    single = count == 1
+    wrong[single] = grid_ids[first[single]] != recorded[single]
+    bad = np.flatnonzero((count != 1) | wrong)
+    where = _wgs84(footprints[bad], buildings.crs)
+    starts = np.searchsorted(rows, bad)
+    bids = buildings["id"].to_numpy(dtype=object)
+    violations = []
+    for row, start, geometry in zip(bad, starts, where, strict=True):
+        if count[row] == 0:
+            message = "不在任何网格内"
+        elif count[row] > 1:
+            message = f"跨越多个网格：{'、'.join(grid_ids[cols[start:start + count[row]]])}"
+        else:
+            message = f"所属网格记为 {recorded[row]}，但位于网格 {grid_ids[first[row]]} 内"
+        violations.append(Violation("buildings", bids[row], message, geometry))
     return RuleResult("building_in_one_grid", "每栋楼恰属一个网格，且网格编码与所在网格一致",
                       tuple(violations))
 
@@ -184,5 +218,8 @@ def stations_give_hours(stations: gpd.GeoDataFrame) -> RuleResult:
     return RuleResult("station_hours_given", "每个站点注明开放时间", tuple(violations))
 
 
-def _wgs84(geometry: BaseGeometry, crs: CRS | str) -> BaseGeometry:
-    return gpd.GeoSeries([geometry], crs=crs).to_crs("EPSG:4326").iloc[0]
+def _wgs84(geometries: np.ndarray, crs: CRS | str) -> np.ndarray:
+    """Projected geometries back to lon/lat, in one reprojection."""
+    if len(geometries) == 0:
+        return np.empty(0, dtype=object)
+    return gpd.GeoSeries(geometries, crs=crs).to_crs("EPSG:4326").to_numpy()

@@ -42,12 +42,20 @@ def _report_key(threshold_m: float, k: int) -> tuple[Hashable, ...]:
     return ("planning.report", threshold_m, k, current_settings(), levels_key(get_stock_levels()))
 
 
-def current_report(*, threshold_m: float, k: int) -> PlannerReport:
-    """The report of the loaded community at ``threshold_m`` with ``k`` new sites."""
+def current_report(
+    *, threshold_m: float, k: int, before_build: Callable[[], None] | None = None
+) -> PlannerReport:
+    """The report of the loaded community at ``threshold_m`` with ``k`` new sites.
+
+    ``before_build()`` runs only when the report is not cached yet (a rate limit's hook: it
+    may raise to refuse the work).
+    """
     settings = current_settings()
     stock = get_stock_levels()
 
     def build(community: Community) -> PlannerReport:
+        if before_build is not None:
+            before_build()
         network = get_state().walk_network
         return planner_report(
             community, network, _distances(settings), settings,
@@ -73,3 +81,8 @@ def current_isochrones() -> list[tuple[str, Isochrone]]:
         return station_isochrones(community, get_state().walk_network, settings)
 
     return per_community(("planning.isochrones", settings), build)
+
+
+def current_distances() -> CommunityDistances:
+    """Every building's distances of the loaded community (measured once per community)."""
+    return _distances(current_settings())

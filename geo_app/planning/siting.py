@@ -10,12 +10,15 @@ with the gap between them.
 
 from __future__ import annotations
 
+import heapq
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -59,6 +62,19 @@ class CoveringProblem:
             already_covered=np.asarray(already_covered, dtype=bool),
         )
 
+    @classmethod
+    def from_reach(
+        cls, reach: sp.sparray, *, weights: np.ndarray, already_covered: np.ndarray
+    ) -> CoveringProblem:
+        """Build from a sparse demand × candidate reach matrix (non-zero = within reach)."""
+        reach = sp.csr_array(reach, dtype=float)
+        reach.data[:] = 1.0
+        return cls(
+            weights=np.asarray(weights, dtype=float),
+            reach=reach,
+            already_covered=np.asarray(already_covered, dtype=bool),
+        )
+
     @property
     def n_candidates(self) -> int:
         return int(self.reach.shape[1])
@@ -93,6 +109,12 @@ class SitingAnswer:
     covered_count: int
     proven_optimal: bool
     status: str
+    #: Relative gap between this answer and the best bound proven (0 when optimal; None when
+    #: no bound is known, e.g. for a greedy answer).
+    gap: float | None = None
+    #: The best bound proven on the optimum: for maximal covering an upper bound on the weight
+    #: new sites can add, for set covering a lower bound on the sites needed (None: unknown).
+    bound: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -102,11 +124,13 @@ class SitingAnswer:
             "covered_count": self.covered_count,
             "proven_optimal": self.proven_optimal,
             "status": self.status,
+            "gap": None if self.gap is None else round(self.gap, 4),
+            "bound": self.bound,
         }
 
 
 def _answer(problem: CoveringProblem, method: str, selected: list[int], *, proven: bool,
-            status: str) -> SitingAnswer:
+            status: str, gap: float | None = None, bound: float | None = None) -> SitingAnswer:
     covered = problem.covered_by(selected)
     return SitingAnswer(
         method=method,
@@ -115,24 +139,65 @@ def _answer(problem: CoveringProblem, method: str, selected: list[int], *, prove
         covered_count=int(covered.sum()),
         proven_optimal=proven,
         status=status,
+        gap=0.0 if proven else gap,
+        bound=bound,
     )
 
 
-def _useful(problem: CoveringProblem, rows: np.ndarray) -> tuple[sp.csr_array, np.ndarray]:
-    """The reach matrix restricted to ``rows`` and to candidates reaching any of them."""
-    sub = problem.reach[rows]
+def _useful(
+    problem: CoveringProblem, rows: np.ndarray, weights: np.ndarray
+) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    """The reach matrix over ``rows``, reduced without changing any optimum.
+
+    Candidates reaching none of the rows go, and so does each candidate reaching exactly the
+    same rows as a lower-numbered one; rows reached by exactly the same candidates become one
+    row with their weights summed. Returns the reduced matrix, the candidates it keeps (as
+    columns of ``problem.reach``) and the merged weights.
+    """
+    sub = sp.csr_array(problem.reach[rows])
     columns = np.flatnonzero(np.asarray(sub.sum(axis=0)).ravel() > 0)
-    return sp.csr_array(sub[:, columns]), columns
+    sub = sp.csc_array(sub[:, columns])
+    keep = _first_of_equal(sub)
+    columns = columns[keep]
+    sub = sp.csr_array(sub[:, keep])
+    unique = _first_of_equal(sub.T.tocsc(), return_inverse=True)
+    first, inverse = unique
+    merged = np.bincount(inverse, weights=weights, minlength=len(first))
+    return sp.csr_array(sub[first]), columns, merged
 
 
-def _status_text(result: Any) -> tuple[bool, str]:
+def _first_of_equal(matrix: sp.csc_array, *, return_inverse: bool = False) -> Any:
+    """Columns of ``matrix`` whose pattern differs from every earlier column's (and, asked,
+    which kept column each column equals)."""
+    matrix = sp.csc_array(matrix)
+    matrix.sort_indices()
+    indptr, indices = matrix.indptr, matrix.indices
+    keys = [indices[indptr[j]:indptr[j + 1]].tobytes() for j in range(matrix.shape[1])]
+    codes, _ = pd.factorize(pd.Series(keys, dtype=object), sort=False)
+    _, first = np.unique(codes, return_index=True)
+    if return_inverse:
+        return first, codes
+    return np.sort(first)
+
+
+def _status_text(
+    result: Any, *, objective: float, bound: float | None
+) -> tuple[bool, str, float | None]:
+    """Whether ``result`` is proven optimal, a sentence saying so, and the relative gap.
+
+    ``objective`` is the answer's value and ``bound`` the best bound proven on the optimum, in
+    the same units (a maximum's upper bound, a minimum's lower bound).
+    """
     if result.status == MILP_OPTIMAL:
-        return True, "已证明最优"
-    if result.x is not None:
-        gap = getattr(result, "mip_gap", None)
-        gap_text = f"，最优性间隙 {gap:.1%}" if gap is not None else ""
-        return False, f"达到求解时限，得到可行解但未证明最优{gap_text}"
-    return False, f"求解未完成：{result.message}"
+        return True, "已证明最优", 0.0
+    if result.x is not None and bound is not None and abs(bound - objective) <= 1e-9:
+        return True, "已证明最优（达到界）", 0.0
+    if result.x is None:
+        return False, f"求解未完成：{result.message}", None
+    if bound is None or not np.isfinite(bound):
+        return False, "达到求解时限，得到可行解但未证明最优（尚无界可比）", None
+    gap = abs(bound - objective) / max(abs(objective), abs(bound), 1e-9)
+    return False, f"达到求解时限，得到可行解但未证明最优，与最优解至多相差 {gap:.1%}", gap
 
 
 def maximal_covering(
@@ -142,16 +207,33 @@ def maximal_covering(
 
     Maximise Σ wᵢ yᵢ subject to yᵢ ≤ Σ_{j reaches i} xⱼ, Σ xⱼ ≤ k, x binary, 0 ≤ y ≤ 1, with a
     small penalty on each site used (under one unit of weight in total: weights are counts of
-    residents or buildings), so no site is proposed that covers nobody.
+    residents or buildings), so no site is proposed that covers nobody. Stopped by
+    ``time_limit_s``, the best answer found is returned with the gap to the proven bound.
     """
     rows = problem.open_demand
     rows = rows[np.asarray(problem.reach[rows].sum(axis=1)).ravel() > 0]
     rows = rows[problem.weights[rows] > 0]
     if rows.size == 0 or k <= 0:
         return _answer(problem, "exact", [], proven=True, status="已证明最优（无可新增覆盖的需求）")
-    reach, columns = _useful(problem, rows)
+    reach, columns, weights = _useful(problem, rows, problem.weights[rows])
+    # A site can be part of an optimal answer only if it and the k − 1 heaviest sites together
+    # could add as much as the greedy answer does: drop every other site (and what only they
+    # reach) before the solver sees them.
+    column_weight = reach.T @ weights
+    greedy = _greedy(sp.csc_array(reach), weights, np.zeros(len(weights), dtype=bool),
+                     max_sites=k)
+    greedy_gain = float(weights[np.asarray(reach[:, greedy].sum(axis=1)).ravel() > 0].sum())
+    heaviest = np.sort(column_weight)[::-1]
+    if greedy_gain >= heaviest[:k].sum() - 1e-9:  # no k sites can add more than the greedy's
+        return _answer(problem, "exact", columns[greedy].tolist(), proven=True,
+                       status="已证明最优（贪心解达到上界）", bound=greedy_gain)
+    others = float(heaviest[: k - 1].sum())
+    promising = np.flatnonzero(column_weight + others >= greedy_gain - 1e-9)
+    reach = sp.csr_array(reach[:, promising])
+    columns = columns[promising]
+    reached = np.asarray(reach.sum(axis=1)).ravel() > 0
+    reach, weights = sp.csr_array(reach[np.flatnonzero(reached)]), weights[reached]
     n_y, n_x = reach.shape
-    weights = problem.weights[rows]
     site_penalty = 0.5 / (k + 1)  # weights are counts: the penalties sum to under one
     cost = np.concatenate([np.full(n_x, site_penalty), -weights])
     # yᵢ − Σ xⱼ ≤ 0 for each demand row; Σ xⱼ ≤ k.
@@ -169,14 +251,25 @@ def maximal_covering(
         ],
         options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
     )
-    proven, status = _status_text(result)
     selected = [] if result.x is None else columns[np.flatnonzero(result.x[:n_x] > 0.5)].tolist()
-    return _answer(problem, "exact", selected, proven=proven, status=status)
+    answer = _answer(problem, "exact", selected, proven=False, status="")
+    gained = answer.covered_weight - float(problem.weights[problem.already_covered].sum())
+    # Upper bounds on the weight k new sites can add: the k heaviest sites' own weights, and
+    # the solver's dual bound (cost ≥ L, so weight ≤ penalties − L ≤ k·penalty − L).
+    bound = float(np.sort(column_weight)[::-1][:k].sum())
+    dual = getattr(result, "mip_dual_bound", None)
+    if dual is not None and np.isfinite(dual):
+        bound = min(bound, k * site_penalty - float(dual))
+    bound = max(bound, gained)
+    proven, status, gap = _status_text(result, objective=gained, bound=bound)
+    return _answer(problem, "exact", selected, proven=proven, status=status, gap=gap,
+                   bound=bound)
 
 
 def greedy_maximal_covering(problem: CoveringProblem, k: int) -> SitingAnswer:
     """Add, ``k`` times, the site that covers the most still-uncovered weight (ties: lowest)."""
-    selected = _greedy(problem, problem.weights, problem.already_covered.copy(), max_sites=k)
+    selected = _greedy(problem.reach, problem.weights, problem.already_covered.copy(),
+                       max_sites=k)
     return _answer(problem, "greedy", selected, proven=False, status="贪心近似解")
 
 
@@ -185,13 +278,21 @@ def set_covering(problem: CoveringProblem, *, time_limit_s: float = 10.0) -> Sit
 
     Demand no candidate reaches is left out (see :attr:`CoveringProblem.uncoverable`);
     minimise Σ xⱼ subject to Σ_{j reaches i} xⱼ ≥ 1 for every other uncovered demand point.
+    Stopped by ``time_limit_s``, the best answer found is returned with the gap to the proven
+    lower bound.
     """
     rows = problem.open_demand
     rows = rows[np.asarray(problem.reach[rows].sum(axis=1)).ravel() > 0]
     if rows.size == 0:
         return _answer(problem, "exact", [], proven=True, status="已证明最优（无需新增站点）")
-    reach, columns = _useful(problem, rows)
+    reach, columns, _ = _useful(problem, rows, np.ones(len(rows)))
     n_x = reach.shape[1]
+    packing = float(_packing_bound(reach))
+    greedy = _greedy(reach, np.ones(reach.shape[0]), np.zeros(reach.shape[0], dtype=bool),
+                     max_sites=None)
+    if len(greedy) <= packing:  # as few sites as any cover needs
+        return _answer(problem, "exact", columns[greedy].tolist(), proven=True,
+                       status="已证明最优（贪心解达到下界）", bound=packing)
     result = milp(
         np.ones(n_x),
         integrality=np.ones(n_x),
@@ -199,33 +300,75 @@ def set_covering(problem: CoveringProblem, *, time_limit_s: float = 10.0) -> Sit
         constraints=[LinearConstraint(reach, 1, np.inf)],
         options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
     )
-    proven, status = _status_text(result)
     selected = [] if result.x is None else columns[np.flatnonzero(result.x > 0.5)].tolist()
-    return _answer(problem, "exact", selected, proven=proven, status=status)
+    dual = getattr(result, "mip_dual_bound", None)
+    bound = packing
+    if dual is not None and np.isfinite(dual):
+        bound = max(bound, math.ceil(dual - 1e-6))
+    if selected:
+        bound = min(bound, float(len(selected)))
+    proven, status, gap = _status_text(result, objective=float(len(selected)), bound=bound)
+    return _answer(problem, "exact", selected, proven=proven, status=status, gap=gap,
+                   bound=bound)
+
+
+def _packing_bound(reach: sp.csr_array) -> int:
+    """A lower bound on the sites any cover needs: demand rows no one site reaches two of.
+
+    Rows are taken fewest candidates first; a row joins when none of its candidates reaches
+    a row already taken. Each taken row needs a site of its own.
+    """
+    reach = sp.csr_array(reach)
+    indptr, indices = reach.indptr, reach.indices
+    column_ptr, column_rows = (lambda m: (m.indptr, m.indices))(sp.csc_array(reach))
+    blocked = np.zeros(reach.shape[0], dtype=bool)
+    taken = 0
+    for row in np.argsort(np.diff(indptr), kind="stable"):
+        if blocked[row]:
+            continue
+        taken += 1
+        for col in indices[indptr[row]:indptr[row + 1]]:
+            blocked[column_rows[column_ptr[col]:column_ptr[col + 1]]] = True  # share a site
+    return taken
 
 
 def greedy_set_covering(problem: CoveringProblem) -> SitingAnswer:
     """Add the site covering the most uncovered demand points until all coverable are covered."""
     covered = problem.already_covered.copy()
     covered[problem.uncoverable] = True  # nothing can cover them: do not chase them
-    selected = _greedy(problem, np.ones(len(covered)), covered, max_sites=None)
+    selected = _greedy(problem.reach, np.ones(len(covered)), covered, max_sites=None)
     return _answer(problem, "greedy", selected, proven=False, status="贪心近似解")
 
 
 def _greedy(
-    problem: CoveringProblem, weights: np.ndarray, covered: np.ndarray, *, max_sites: int | None
+    reach: sp.sparray, weights: np.ndarray, covered: np.ndarray, *, max_sites: int | None
 ) -> list[int]:
     """Repeatedly pick the site adding the most uncovered ``weights`` (ties: lowest index),
-    until ``max_sites`` are picked (``None``: no limit) or no site adds anything."""
-    reach = sp.csc_array(problem.reach)
+    until ``max_sites`` are picked (``None``: no limit) or no site adds anything.
+
+    Lazy evaluation: a site's gain can only shrink as sites are added, so a site whose gain,
+    recomputed, still tops every other site's last known gain is the greedy choice; only the
+    sites that reach the top are recomputed.
+    """
+    reach = sp.csc_array(reach)
+    reach.sort_indices()
+    indptr, indices = reach.indptr, reach.indices
+    open_weight = weights * ~covered
+    gains = reach.T @ open_weight
+    heap = [(-float(g), int(j)) for j, g in enumerate(gains) if g > 0]
+    heapq.heapify(heap)
     selected: list[int] = []
-    while problem.n_candidates and (max_sites is None or len(selected) < max_sites):
-        gain = reach.T @ (weights * ~covered)
-        best = int(np.argmax(gain))
-        if gain[best] <= 0:
-            break
-        selected.append(best)
-        covered |= reach[:, [best]].toarray().ravel() > 0
+    while heap and (max_sites is None or len(selected) < max_sites):
+        _, j = heapq.heappop(heap)
+        rows = indices[indptr[j]:indptr[j + 1]]
+        gain = float(open_weight[rows].sum())
+        if gain <= 0:
+            continue
+        if heap and (-gain, j) > heap[0]:
+            heapq.heappush(heap, (-gain, j))  # another site may now add more: look again
+            continue
+        selected.append(j)
+        open_weight[rows] = 0.0
     return selected
 
 
@@ -238,13 +381,12 @@ def path_intersections(lines: Any, area: Any = None) -> np.ndarray:
     noded = shapely.node(shapely.union_all(geometries)) if len(geometries) else None
     if noded is None or noded.is_empty:
         return np.empty((0, 2))
-    ends: dict[tuple[float, float], int] = {}
-    for segment in shapely.get_parts(noded):
-        coords = shapely.get_coordinates(segment)
-        for x, y in (coords[0], coords[-1]):
-            key = (round(float(x), SNAP_DECIMALS), round(float(y), SNAP_DECIMALS))
-            ends[key] = ends.get(key, 0) + 1
-    points = np.array([key for key, degree in ends.items() if degree >= 3]).reshape(-1, 2)
+    segments = shapely.get_parts(noded)
+    ends = np.concatenate([shapely.get_coordinates(shapely.get_point(segments, 0)),
+                           shapely.get_coordinates(shapely.get_point(segments, -1))])
+    _, first, degree = np.unique(np.round(ends, SNAP_DECIMALS), axis=0, return_index=True,
+                                 return_counts=True)
+    points = ends[first[degree >= 3]].reshape(-1, 2)  # the junction itself, not its rounding
     if area is not None and len(points):
         points = points[shapely.intersects_xy(area, points[:, 0], points[:, 1])]
     return points
@@ -266,7 +408,7 @@ def read_candidates(source: str | Path | bytes) -> np.ndarray:
     points = []
     for number, feature in enumerate(features, start=1):
         geometry = (feature or {}).get("geometry") or {}
-        coords = geometry.get("coordinates")
+        coords = geometry.get("coordinates", [])  # missing: not a list of two, as None
         valid = (
             geometry.get("type") == "Point"
             and isinstance(coords, list)

@@ -1,17 +1,23 @@
-/* 找服务站: the resident page's own script (no framework, no CDN).
+/* 找服务站: the resident page's own script (no framework, no CDN, no inline script).
  *
- * Where am I: navigator.geolocation, a tap on the map, or a building / 小区 found by name.
- * What do I need: an item button, "任意站点" or 歇歇角. The answer comes from /api/nearest:
- * the nearest stations that have it and are open now (or later today), with the walking route
- * of the chosen one drawn on the Leaflet map that Folium created (found by its global name).
+ * Where am I: a deep link (/?b=<building>: its entrance; /?s=<station>: that station), the
+ * phone's position, a tap on the map, or a building / 小区 found by name.
+ * What do I need: an item button, "任意站点" or 歇歇角. The answer comes from /api/nearest and
+ * fills the bottom sheet (open now first; one sentence when nearer stations are listed later
+ * because they are closed); tapping a line draws its walking route and labels its pin.
+ * 长者模式 (remembered in localStorage): large type, big map buttons, the elderly pace.
  * Timing: performance marks "location-known" and "first-answer"; window.residentTiming keeps
- * the milliseconds from a known location to its answer on the screen.
+ * the milliseconds from a known location to its answer, and from the page's start (navigation)
+ * to the first answer.
  */
 (function () {
   "use strict";
 
+  var ELDERLY_KEY = "jinning.elderlyMode";
   var config = JSON.parse(document.getElementById("resident-config").textContent);
   var map = window[config.mapName];
+  var ui = window.StationsUI;
+  var node = ui.node;
   var el = {
     locate: document.querySelector("[data-testid=locate]"),
     form: document.querySelector("[data-testid=search-form]"),
@@ -19,18 +25,29 @@
     places: document.querySelector("[data-testid=search-results]"),
     status: document.querySelector("[data-testid=location-status]"),
     needs: document.querySelectorAll(".need"),
-    elderly: document.querySelector("[data-testid=elderly-speed]"),
+    elderly: document.querySelector("[data-testid=elderly-mode]"),
+    speedNote: document.querySelector("[data-testid=speed-note]"),
+    share: document.querySelector("[data-testid=share]"),
+    emergency: document.querySelector("[data-testid=emergency-banner]"),
     message: document.querySelector("[data-testid=answer-message]"),
+    explain: document.querySelector("[data-testid=closed-nearer]"),
     results: document.querySelector("[data-testid=results]"),
     mapFrame: document.querySelector("[data-testid=resident-map]")
   };
   var state = {
-    origin: null, label: "", item: "any", kind: null, answer: null, chosen: null,
-    request: 0, locatedAt: null, answered: false
+    origin: null, label: "", building: null, item: config.item || "any", kind: null,
+    answer: null, chosen: null, station: config.station || null,
+    request: 0, locatedAt: null, answered: false, elderly: false
   };
-  var layers = { origin: null, route: null };
-  var timing = { locationToAnswerMs: [], firstAnswerMs: null };
+  var layers = { origin: null, route: null, pinned: null };
+  var timing = { locationToAnswerMs: [], firstAnswerMs: null, pageToFirstAnswerMs: null };
   window.residentTiming = timing;
+
+  var stationMarkers = {};
+  map.eachLayer(function (layer) {
+    var p = layer.feature && layer.feature.properties;
+    if (p && p.layer === "stations" && layer instanceof L.Marker) { stationMarkers[p.id] = layer; }
+  });
 
   function setStatus(text, isError) {
     el.status.textContent = text;
@@ -41,28 +58,42 @@
     return metres >= 1000 ? (metres / 1000).toFixed(1) + " 公里" : metres + " 米";
   }
 
-  function node(tag, className, text) {
-    var n = document.createElement(tag);
-    if (className) { n.className = className; }
-    if (text !== undefined && text !== null) { n.textContent = text; }
-    return n;
+  function speedKmh() { return state.elderly ? config.elderlySpeedKmh : config.speedKmh; }
+
+  /* ------------------------------------------------------------ 长者模式 */
+
+  function readElderly() {
+    try { return window.localStorage.getItem(ELDERLY_KEY) === "1"; } catch (e) { return false; }
+  }
+
+  function setElderly(on, remember) {
+    state.elderly = on;
+    document.body.classList.toggle("elderly", on);
+    el.elderly.setAttribute("aria-pressed", on ? "true" : "false");
+    el.speedNote.textContent = "按步行 " + speedKmh() + " 千米/小时" + (on ? "（长者步速）" : "");
+    if (remember) {
+      try { window.localStorage.setItem(ELDERLY_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+    }
+    map.invalidateSize();
   }
 
   /* ------------------------------------------------------------ where am I */
 
-  function setOrigin(lon, lat, label) {
+  function setOrigin(lon, lat, label, building) {
     state.origin = { lon: lon, lat: lat };
     state.label = label;
+    state.building = building || null;
     state.locatedAt = performance.now();
     state.answered = false;
     performance.mark("location-known");
     if (layers.origin) { map.removeLayer(layers.origin); }
     layers.origin = L.circleMarker([lat, lon], {
       radius: 9, color: "#fff", weight: 3, fillColor: "#1565c0", fillOpacity: 1,
-      className: "resident-origin"
+      className: "resident-origin", interactive: false
     }).addTo(map);
     setStatus("出发位置：" + label);
     el.mapFrame.dataset.origin = lon.toFixed(6) + "," + lat.toFixed(6);
+    updateShare();
     ask();
   }
 
@@ -130,7 +161,7 @@
     el.places.hidden = true;
     el.input.value = place.name;
     el.input.blur();
-    setOrigin(place.lon, place.lat, place.name);
+    setOrigin(place.lon, place.lat, place.name, place.kind === "building" ? place.id : null);
   }
 
   /* ------------------------------------------------------------ the answer */
@@ -143,7 +174,7 @@
     var params = new URLSearchParams({ lon: state.origin.lon, lat: state.origin.lat, k: 3 });
     if (state.item !== "any") { params.set("item", state.item); }
     if (state.kind) { params.set("kind", state.kind); }
-    if (el.elderly.checked) { params.set("speed", config.elderlySpeedKmh); }
+    if (state.elderly) { params.set("speed", config.elderlySpeedKmh); }
     var id = ++state.request;
     el.results.setAttribute("aria-busy", "true");
     fetch(config.api.nearest + "?" + params)
@@ -164,14 +195,42 @@
   function showError(body) {
     state.answer = null;
     el.results.replaceChildren();
+    el.explain.hidden = true;
     clearRoute();
     var text = body.error;
     if (body.parameter === "lon/lat") {
-      text = "这个位置不在金宁社区的步行范围内：" + body.error;
+      var far = body.distance_m ? "（离社区最近的步行道路约 " + Math.round(body.distance_m) + " 米）" : "";
+      text = "您的位置不在金宁社区的步行范围内" + far + "，地图上的蓝点就是您现在的位置。" +
+        "请在上面搜索您要出发的楼栋或小区名称，或在地图上点选社区内的位置。";
     }
     el.message.textContent = text;
     el.message.hidden = false;
     el.message.classList.add("error");
+    el.mapFrame.dataset.answer = "error";
+    if (body.parameter === "lon/lat") { showOriginWithCommunity(); }  // in the map's new size
+  }
+
+  /* Show where the user is, with the community, so they see how far away they are. */
+  function showOriginWithCommunity() {
+    if (!layers.origin) { return; }
+    map.invalidateSize({ pan: false });
+    var bounds = L.latLngBounds([layers.origin.getLatLng()]);
+    map.eachLayer(function (layer) {
+      var p = layer.feature && layer.feature.properties;
+      if (p && p.layer === "boundary" && layer.getBounds) { bounds.extend(layer.getBounds()); }
+    });
+    map.fitBounds(bounds, { padding: [20, 20] });
+  }
+
+  function closedNearerSentence(results) {
+    var first = results[0];
+    if (!first || !first.open_now) { return ""; }
+    var nearer = results.filter(function (r) { return !r.open_now && r.distance_m < first.distance_m; });
+    if (!nearer.length) { return ""; }
+    var names = nearer.map(function (r) {
+      return r.name + "（" + (r.opens_later_today ? r.opens_later_today + " 开门" : "今天不再开放") + "）";
+    }).join("、");
+    return "更近的 " + names + " 还没开门，所以先列出正在开放的 " + first.name + "。";
   }
 
   function showAnswer(answer) {
@@ -180,20 +239,28 @@
     el.message.classList.remove("error");
     el.message.hidden = !answer.message;
     el.message.textContent = answer.message || "";
+    var sentence = closedNearerSentence(answer.results);
+    el.explain.textContent = sentence;
+    el.explain.hidden = !sentence;
     answer.results.forEach(function (result, index) {
       el.results.appendChild(resultCard(result, index));
     });
     if (answer.results.length) {
-      choose(0);
+      choose(0, false);
     } else {
       clearRoute();
     }
+    el.mapFrame.dataset.answer = "ok";
     if (!state.answered && state.locatedAt !== null) {
       state.answered = true;
       performance.mark("first-answer");
-      var ms = performance.now() - state.locatedAt;
+      var now = performance.now();
+      var ms = now - state.locatedAt;
       timing.locationToAnswerMs.push(ms);
-      if (timing.firstAnswerMs === null) { timing.firstAnswerMs = ms; }
+      if (timing.firstAnswerMs === null) {
+        timing.firstAnswerMs = ms;
+        timing.pageToFirstAnswerMs = now;  // performance.now() counts from the navigation start
+      }
       el.results.dataset.answerMs = ms.toFixed(1);
     }
   }
@@ -203,38 +270,32 @@
     card.dataset.testid = "result";
     card.dataset.stationId = result.station_id;
     card.dataset.distanceM = result.distance_m;
-    card.tabIndex = 0;
-    var head = node("div", "result-head");
+    card.dataset.openNow = String(result.open_now);
+    var pick = node("button", "pick");
+    pick.type = "button";
+    pick.setAttribute("aria-label", result.name + "，" + formatDistance(result.distance_m) +
+      "，" + ui.openText(result) + "。点按查看步行路线");
+    var head = node("span", "result-head");
     head.appendChild(node("span", "kind kind-" + result.kind, result.kind_label));
     head.appendChild(node("strong", "name", result.name));
-    card.appendChild(head);
-    card.appendChild(node("div", "walk",
+    pick.appendChild(head);
+    pick.appendChild(node("span", "walk",
       formatDistance(result.distance_m) + " · 步行约 " + Math.max(1, Math.round(result.minutes)) + " 分钟"));
-    var open = node("div", "open");
-    if (result.open_now) {
-      open.classList.add("open-now");
-      open.textContent = result.closes_at ? "正在开放，" + result.closes_at + " 关门" : "正在开放（24 小时）";
-    } else {
-      open.classList.add("open-later");
-      open.textContent = "现在未开放，今天 " + result.opens_later_today + " 开门";
-    }
-    open.dataset.testid = "open-state";
-    card.appendChild(open);
-    var details = node("div", "details");
+    pick.addEventListener("click", function () { choose(index, true); });
+    card.appendChild(pick);
+    var info = node("div", "info");
+    var open = node("div", "open-row");
+    open.appendChild(ui.openLine(result));
     if (state.answer.item) {
-      details.appendChild(node("span", "stock", state.answer.item_label + " 现有 " + result.stock));
+      open.appendChild(node("span", "stock", state.answer.item_label + " 现有 " + result.stock));
     }
-    details.appendChild(node("span", "hours", result.hours));
-    card.appendChild(details);
-    var contact = node("a", "contact", "电话 " + result.contact);
-    contact.href = "tel:" + result.contact.replace(/[^0-9+]/g, "");
-    card.appendChild(contact);
-    card.addEventListener("click", function (event) {
-      if (event.target !== contact) { choose(index); }
-    });
-    card.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") { choose(index); }
-    });
+    info.appendChild(open);
+    if (result.address) { info.appendChild(node("div", "address", result.address)); }
+    card.appendChild(info);
+    var actions = node("div", "actions");
+    actions.appendChild(ui.telLink(result.contact));
+    actions.appendChild(ui.navMenu(config.navLinks[result.station_id], result.name));
+    card.appendChild(actions);
     return card;
   }
 
@@ -243,36 +304,138 @@
     delete el.mapFrame.dataset.routeStation;
   }
 
-  function choose(index) {
+  /* Label one station's pin with its name (a DOM node: the name is text, never HTML). */
+  function labelPin(stationId, name) {
+    if (layers.pinned) { layers.pinned.unbindTooltip(); layers.pinned = null; }
+    var marker = stationMarkers[stationId];
+    if (!marker) { return; }
+    var label = node("span", "pin-name", name);
+    marker.unbindTooltip();
+    marker.bindTooltip(label, { permanent: true, direction: "top", offset: [0, -14], className: "pin-label" })
+      .openTooltip();
+    layers.pinned = marker;
+    el.mapFrame.dataset.pinned = stationId;
+  }
+
+  function choose(index, byUser) {
     var result = state.answer.results[index];
     state.chosen = index;
     Array.prototype.forEach.call(el.results.children, function (card, i) {
       card.classList.toggle("chosen", i === index);
-      card.setAttribute("aria-current", i === index ? "true" : "false");
+      card.querySelector(".pick").setAttribute("aria-current", i === index ? "true" : "false");
     });
     clearRoute();
     var latlngs = result.route.coordinates.map(function (c) { return [c[1], c[0]]; });
     layers.route = L.polyline(latlngs, {
-      color: "#1565c0", weight: 6, opacity: 0.9, className: "resident-route"
+      color: "#1565c0", weight: 6, opacity: 0.9, className: "resident-route", interactive: false
     }).addTo(map);
     el.mapFrame.dataset.routeStation = result.station_id;
     el.mapFrame.dataset.routePoints = latlngs.length;
+    labelPin(result.station_id, result.name);
+    map.invalidateSize({ pan: false });
     map.fitBounds(layers.route.getBounds(), { padding: [30, 30], maxZoom: 18 });
+    updateShare();
+    if (byUser && window.matchMedia("(max-width: 899px)").matches) {
+      el.mapFrame.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  /* ------------------------------------------------------------ /?s=<station> */
+
+  function showStation(stationId) {
+    setStatus("正在读取站点信息…");
+    fetch(config.api.stations)
+      .then(function (response) { return response.json(); })
+      .then(function (body) {
+        var station = body.stations.filter(function (s) { return s.station_id === stationId; })[0];
+        if (!station) { setStatus("没有找到这个站点。", true); return; }
+        el.results.replaceChildren();
+        var card = node("li", "station-card");
+        card.dataset.testid = "station-card";
+        card.dataset.stationId = station.station_id;
+        card.appendChild(node("span", "result-head")).appendChild(node("strong", "name", station.name));
+        var line = node("div", "result-line");
+        line.appendChild(ui.openLine(station));
+        card.appendChild(line);
+        card.appendChild(node("div", "hours", "开放时间：" + station.hours));
+        var stock = node("div", "stock-row", "现有：");
+        stock.appendChild(ui.stockLine(station.items, config.itemLabels));
+        card.appendChild(stock);
+        if (station.address) { card.appendChild(node("div", "address", station.address)); }
+        var actions = node("div", "actions");
+        actions.appendChild(ui.telLink(station.contact));
+        actions.appendChild(ui.navMenu(config.navLinks[station.station_id], station.name));
+        card.appendChild(actions);
+        el.results.appendChild(card);
+        labelPin(station.station_id, station.name);
+        map.setView([station.lat, station.lon], 17);
+        setStatus("这是扫码或链接打开的站点。点“定位我”或搜索楼栋，可看到去这里的步行路线。");
+        updateShare();
+        el.mapFrame.dataset.answer = "station";
+        if (timing.pageToFirstAnswerMs === null) { timing.pageToFirstAnswerMs = performance.now(); }
+      })
+      .catch(function () { setStatus("读取站点信息失败，请检查网络后重试。", true); });
+  }
+
+  /* ------------------------------------------------------------ 复制链接/分享 */
+
+  function shareUrl() {
+    var params = new URLSearchParams();
+    if (state.building) {
+      params.set("b", state.building);
+      if (state.item !== "any") { params.set("item", state.item); }
+    } else if (state.answer && state.chosen !== null) {
+      params.set("s", state.answer.results[state.chosen].station_id);
+    } else if (state.station) {
+      params.set("s", state.station);
+    } else {
+      return null;
+    }
+    return config.home + "?" + params;
+  }
+
+  function updateShare() {
+    var url = shareUrl();
+    el.share.hidden = !url;
+    if (url) { el.share.dataset.url = url; }
+  }
+
+  function share() {
+    var url = shareUrl();
+    if (!url) { return; }
+    if (navigator.share) {
+      navigator.share({ title: document.title, url: url }).catch(function () { /* cancelled */ });
+      return;
+    }
+    var done = function () { el.share.textContent = "链接已复制"; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(url).then(done, function () { window.prompt("复制这个链接：", url); });
+    } else {
+      window.prompt("复制这个链接：", url);
+    }
   }
 
   /* ------------------------------------------------------------ wiring */
 
-  Array.prototype.forEach.call(el.needs, function (button) {
-    button.addEventListener("click", function () {
-      Array.prototype.forEach.call(el.needs, function (b) {
-        b.setAttribute("aria-pressed", b === button ? "true" : "false");
-      });
-      state.item = button.dataset.item;
-      state.kind = button.dataset.kind || null;
-      if (state.origin) { ask(); }
+  function chooseNeed(button) {
+    Array.prototype.forEach.call(el.needs, function (b) {
+      b.setAttribute("aria-pressed", b === button ? "true" : "false");
     });
+    state.item = button.dataset.item;
+    state.kind = button.dataset.kind || null;
+    el.emergency.hidden = state.item !== "first_aid_kit";
+    updateShare();
+    if (state.origin) { ask(); }
+  }
+
+  Array.prototype.forEach.call(el.needs, function (button) {
+    button.addEventListener("click", function () { chooseNeed(button); });
   });
-  el.elderly.addEventListener("change", function () { if (state.origin) { ask(); } });
+  el.elderly.addEventListener("click", function () {
+    setElderly(!state.elderly, true);
+    if (state.origin) { ask(); }
+  });
+  el.share.addEventListener("click", share);
   el.locate.addEventListener("click", locate);
   el.input.addEventListener("input", function () {
     clearTimeout(searchTimer);
@@ -287,6 +450,20 @@
   map.on("click", function (event) {
     setOrigin(event.latlng.lng, event.latlng.lat, "地图上选的位置");
   });
+  // The sheet's height follows its content, so the map's box changes with every answer:
+  // Leaflet must know its size before it fits a route or a position into it.
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { map.invalidateSize({ pan: false }); }).observe(el.mapFrame);
+  }
   window.resident = { state: state, layers: layers, map: map };
-  locate();
+
+  setElderly(readElderly(), false);
+  el.emergency.hidden = state.item !== "first_aid_kit";
+  if (config.start) {
+    setOrigin(config.start.lon, config.start.lat, config.start.label, config.start.building);
+  } else if (config.station) {
+    showStation(config.station);
+  } else {
+    locate();
+  }
 })();

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from geo_app.store import governance_models  # noqa: F401  (its tables join Base.metadata)
 from geo_app.store.engine import Store
 from geo_app.store.errors import AccountError, AssignmentError, StockError, StoreError
 from geo_app.store.migrate import upgrade
@@ -39,7 +40,7 @@ def database_url(app: Flask) -> str:
 
 def init_app(app: Flask) -> None:
     """Open the store and bring its schema up to date (creating it on first run)."""
-    store = Store(database_url(app))
+    store = Store(database_url(app), busy_timeout_s=float(app.config["DATABASE_BUSY_TIMEOUT_S"]))
     upgrade(store.engine)
     app.extensions[EXTENSION_KEY] = store
 

@@ -7,15 +7,17 @@ one grid and looks after buildings that lie in it; the admin belongs to no grid.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
-from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from geo_app.store import audit
 from geo_app.store.errors import AccountError, AssignmentError
+from geo_app.store.hashing import check_secret, hash_secret
 from geo_app.store.models import Account, AccountBuilding
 from geo_app.store.roles import (
     BUILDING_ROLES,
@@ -25,19 +27,59 @@ from geo_app.store.roles import (
     UNGRIDDED_ROLES,
     WHOLE_GRID_ROLES,
 )
+from geo_app.store.sessions import revoke_account_sessions
 
 MIN_PASSWORD_LENGTH = 8
+#: One-time passwords: 12 characters from an alphabet without look-alikes (0/O, 1/l/I).
+ONE_TIME_PASSWORD_LENGTH = 12
+ONE_TIME_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+#: zxcvbn's score a password needs (0–4; 3 = "safely unguessable", about 10^8 guesses or more).
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn is slow on very long input and gains nothing past this length.
+ZXCVBN_MAX_LENGTH = 100
+#: Words of this service that make a password guessable, whoever sets it.
+SERVICE_WORDS = ("jinning", "金宁", "shequ", "社区", "wangge", "网格", "admin")
+#: zxcvbn's warnings, in Chinese.
+PASSWORD_WARNINGS = {
+    "This is a top-10 common password.": "这是最常用的 10 个密码之一",
+    "This is a top-100 common password.": "这是最常用的 100 个密码之一",
+    "This is a very common password.": "这是非常常见的密码",
+    "This is similar to a commonly used password.": "与常见密码过于相似",
+    "A word by itself is easy to guess.": "单个词语很容易被猜到",
+    "Names and surnames by themselves are easy to guess.": "单独的姓名很容易被猜到",
+    "Common names and surnames are easy to guess.": "常见姓名很容易被猜到",
+    "Straight rows of keys are easy to guess.": "键盘上连成一行的按键很容易被猜到",
+    "Short keyboard patterns are easy to guess.": "简短的键盘图案很容易被猜到",
+    'Repeats like "aaa" are easy to guess.': "“aaa”这样的重复很容易被猜到",
+    'Sequences like "abc" or "6543" are easy to guess.': "“abc”“6543”这样的序列很容易被猜到",
+    "Recent years are easy to guess.": "近年的年份很容易被猜到",
+    "Dates are often easy to guess.": "日期很容易被猜到",
+}
 USERNAME_PATTERN = re.compile(r"^[\w.-]{2,64}$")
-#: Checked against when the username is unknown, so a miss costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, *, personal: Iterable[str] = ()) -> None:
+    """Refuse short, common and guessable passwords (ASVS 2.1.7), in Chinese.
+
+    The guess estimate is zxcvbn's (Dropbox's estimator: common-password and name lists,
+    keyboard patterns, repeats, sequences, dates, l33t substitutions); ``personal`` words (the
+    username, the display name) and the service's own words count as guessable too.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         msg = f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"
         raise AccountError(msg, parameter="password")
     if password.strip() != password:
         msg = "密码首尾不能有空白字符"
+        raise AccountError(msg, parameter="password")
+    words = [w for w in (*personal, *SERVICE_WORDS) if w]
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=words)
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = result["feedback"]["warning"]
+        reason = PASSWORD_WARNINGS.get(warning, "容易被猜到")
+        msg = (
+            f"密码太容易被猜到（{reason}）：请用几个不常见的词语组成的较长密码，"
+            "不要用用户名、姓名、常见密码、键盘顺序或重复字符"
+        )
         raise AccountError(msg, parameter="password")
 
 
@@ -132,7 +174,7 @@ def create_account(
     if not USERNAME_PATTERN.match(username):
         msg = "用户名须为 2–64 个字母、数字、下划线、点或连字符"
         raise AccountError(msg, parameter="username")
-    check_password_strength(password)
+    check_password_strength(password, personal=(username, display_name))
     buildings = sorted(set(building_ids))
     check_assignment(
         role, grid_id, buildings, building_grids=building_grids, known_grids=known_grids
@@ -142,7 +184,7 @@ def create_account(
         raise AccountError(msg, parameter="username")
     account = Account(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_secret(password),
         role=role,
         grid_id=grid_id or None,
         display_name=display_name,
@@ -185,6 +227,8 @@ def set_assignment(
     if after == before:
         return False
     session.flush()
+    if not account.active:
+        revoke_account_sessions(session, account.id)  # deactivated: logged out everywhere
     audit.record(
         session, actor=actor, action="account.assign", target=f"account:{account.username}",
         before=before, after=after,
@@ -194,9 +238,10 @@ def set_assignment(
 
 def set_password(session: Session, account: Account, password: str, *, actor: str) -> None:
     """Replace an account's password (audited without either password)."""
-    check_password_strength(password)
-    account.password_hash = generate_password_hash(password)
+    check_password_strength(password, personal=(account.username, account.display_name))
+    account.password_hash = hash_secret(password)
     session.flush()
+    revoke_account_sessions(session, account.id)  # a new password ends every older session
     audit.record(
         session, actor=actor, action="account.password", target=f"account:{account.username}",
         note="密码已重设",
@@ -206,9 +251,38 @@ def set_password(session: Session, account: Account, password: str, *, actor: st
 def authenticate(session: Session, username: str, password: str) -> Account | None:
     """The active account with this username and password, else ``None`` (same cost either way)."""
     account = find_account(session, username)
-    if account is None:
-        check_password_hash(_DUMMY_HASH, password)
+    if not check_secret(account.password_hash if account else None, password):
         return None
-    if not check_password_hash(account.password_hash, password) or not account.active:
-        return None
-    return account
+    return account if account is not None and account.active else None
+
+
+def one_time_password() -> str:
+    """A random password to hand over once (about 70 bits; the holder should change it)."""
+    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(ONE_TIME_PASSWORD_LENGTH))
+
+
+def reset_password(session: Session, account: Account, *, actor: str) -> str:
+    """Give ``account`` a new one-time password (audited without it); return it, to show once.
+
+    A new password hash ends every session of the account opened with the old one.
+    """
+    password = one_time_password()
+    set_password(session, account, password, actor=actor)
+    return password
+
+
+def deactivate(session: Session, account: Account, *, actor: str) -> bool:
+    """Switch an account off (audited); ``False`` when it was off already.
+
+    The account's rows stay (the audit log names it); it can no longer log in.
+    """
+    if not account.active:
+        return False
+    before = describe(account)
+    account.active = False
+    session.flush()
+    audit.record(
+        session, actor=actor, action="account.deactivate", target=f"account:{account.username}",
+        before=before, after=describe(account),
+    )
+    return True

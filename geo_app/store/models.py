@@ -1,19 +1,22 @@
 """Tables of the store: what changes while the service runs (geometry stays in the layers).
 
-Accounts and their assignments, building → grid reassignments, station stock, the residents'
-roster (households, people, each building's 楼栋党员 and 业主代表) and the append-only audit log.
+Accounts and their assignments, building → grid reassignments, station stock and loans, the
+residents' roster (households, people, each building's 楼栋党员 and 业主代表), visits (走访) and
+the append-only audit log.
 The schema itself is created and changed by the migrations under ``geo_app/migrations``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -76,15 +79,62 @@ class BuildingGrid(Base):
     grid_id: Mapped[str] = mapped_column(String(64))
 
 
+#: Most of one item a station can hold, and most lent out at once (the schema refuses more;
+#: well inside 32-bit integers, so SQLite and PostgreSQL refuse the same values).
+MAX_STOCK_COUNT = 1_000_000
+
+
 class StationStock(Base):
-    """How many of an item a station holds now; never negative."""
+    """How many of an item a station holds now, and how many of it are lent out.
+
+    Both are integers from 0 to :data:`MAX_STOCK_COUNT` (CHECK constraints; on SQLite also
+    ``typeof(...) = 'integer'``, so a REAL never lands in the column).
+    """
 
     __tablename__ = "station_stock"
-    __table_args__ = (CheckConstraint("count >= 0", name="ck_station_stock_count"),)
+    __table_args__ = (
+        CheckConstraint("count >= 0", name="ck_station_stock_count"),
+        CheckConstraint(f"count <= {MAX_STOCK_COUNT}", name="ck_station_stock_count_max"),
+        CheckConstraint(
+            f"lent_out >= 0 AND lent_out <= {MAX_STOCK_COUNT}", name="ck_station_stock_lent_out"
+        ),
+    )
 
     station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     item: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+    #: Lent and not yet returned: a return can never exceed it.
+    lent_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginSession(Base):
+    """One login: the cookie carries a random token, the store its SHA-256 (``id``).
+
+    Revoked at logout, at a password change and when the account is deactivated; it also ends
+    after ``SESSION_IDLE_MINUTES`` without a request and ``SESSION_ABSOLUTE_HOURS`` after login.
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class RateLimitHit(Base):
+    """One counted attempt of a rate limit (login, planner report builds), shared by every
+    worker process through the store; old hits are deleted as new ones arrive."""
+
+    __tablename__ = "rate_limit_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    at: Mapped[float] = mapped_column(Float)
+    expires: Mapped[float] = mapped_column(Float, index=True)
 
 
 class Household(Base):
@@ -97,6 +147,8 @@ class Household(Base):
     unit: Mapped[int] = mapped_column(Integer)
     room: Mapped[str] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: When the household moved out (kept for the audit trail; ``None`` while it lives here).
+    moved_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     members: Mapped[list[Resident]] = relationship(
         back_populates="household", cascade="all, delete-orphan", order_by="Resident.id"
     )
@@ -116,8 +168,9 @@ class Resident(Base):
     birth_year: Mapped[int] = mapped_column(Integer)
     relation: Mapped[str] = mapped_column(String(16))
     party_member: Mapped[bool] = mapped_column(default=False)
-    #: Phone number from the 台账 (``None`` when not given).
-    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: Contact phone (personal data: shown only to accounts that may see the building).
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    moved_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     household: Mapped[Household] = relationship(back_populates="members")
 
 
@@ -132,6 +185,43 @@ class BuildingContact(Base):
     role: Mapped[str] = mapped_column(String(32))
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
     resident: Mapped[Resident] = relationship()
+
+
+class Loan(Base):
+    """An item lent at a station: to whom (name and phone), until when, by whom; its return."""
+
+    __tablename__ = "loans"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_loans_quantity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64), index=True)
+    item: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    borrower_name: Mapped[str] = mapped_column(String(32))
+    borrower_phone: Mapped[str] = mapped_column(String(20))
+    lent_by: Mapped[str] = mapped_column(String(64))
+    lent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due: Mapped[date] = mapped_column(Date)
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    returned_to: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class Visit(Base):
+    """A grid member's visit (走访) to a household: when, what kind, a note, a follow-up."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[str] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    building_id: Mapped[str] = mapped_column(String(64), index=True)
+    visited_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[bool] = mapped_column(default=False)
+    visitor: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class AuditEntry(Base):

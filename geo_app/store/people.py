@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
@@ -13,6 +14,24 @@ from geo_app.store.roles import BUILDING_MEMBER, OWNER_REP
 
 #: Tags that call for a grid worker's attention.
 ATTENTION_TAGS: tuple[str, ...] = ("独居老人", "困难家庭", "残疾人")
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key reading runs of digits as numbers: 101 < 102 < 1001, "2-301" < "10-101"."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in _DIGITS.split(str(text))
+        if part
+    )
+
+
+def household_order(household: Household) -> tuple[object, ...]:
+    """Households in unit, then natural room order."""
+    return (household.unit, natural_key(household.room))
+
+
+LIVING = Household.moved_out_at.is_(None)
 
 
 @dataclass
@@ -34,7 +53,7 @@ def roster_summaries(session: Session, building_ids: Collection[str]) -> dict[st
     if not ids:
         return summaries
     for building_id, tags in session.execute(
-        select(Household.building_id, Household.tags).where(Household.building_id.in_(ids))
+        select(Household.building_id, Household.tags).where(Household.building_id.in_(ids), LIVING)
     ):
         summary = summaries[building_id]
         summary.households += 1
@@ -48,7 +67,7 @@ def roster_summaries(session: Session, building_ids: Collection[str]) -> dict[st
             func.sum(case((Resident.party_member, 1), else_=0)),
         )
         .join(Resident, Resident.household_id == Household.id)
-        .where(Household.building_id.in_(ids))
+        .where(Household.building_id.in_(ids), LIVING, Resident.moved_out_at.is_(None))
         .group_by(Household.building_id)
     )
     for building_id, residents, party in session.execute(people):
@@ -67,19 +86,29 @@ def roster_summaries(session: Session, building_ids: Collection[str]) -> dict[st
 
 
 def households_of(session: Session, building_ids: Collection[str]) -> dict[str, list[Household]]:
-    """Building id → its households with their members, in unit and room order."""
+    """Building id → its households living there now, in unit and natural room order.
+
+    Each household's ``members`` still lists everyone; :func:`living_members` leaves out the
+    people who moved out.
+    """
     result: dict[str, list[Household]] = {b: [] for b in building_ids}
     if not result:
         return result
     query = (
         select(Household)
-        .where(Household.building_id.in_(list(result)))
+        .where(Household.building_id.in_(list(result)), LIVING)
         .options(selectinload(Household.members))
-        .order_by(Household.building_id, Household.unit, Household.room)
     )
     for household in session.scalars(query):
         result[household.building_id].append(household)
+    for households in result.values():
+        households.sort(key=household_order)
     return result
+
+
+def living_members(household: Household) -> list[Resident]:
+    """The people of ``household`` who have not moved out."""
+    return [m for m in household.members if m.moved_out_at is None]
 
 
 def contacts_of(session: Session, building_ids: Collection[str]) -> dict[str, dict[str, Resident]]:
@@ -95,3 +124,36 @@ def contacts_of(session: Session, building_ids: Collection[str]) -> dict[str, di
     for contact in session.scalars(query):
         result[contact.building_id][contact.role] = contact.resident
     return result
+
+
+def roster_matches(
+    *,
+    unit: int,
+    room: str,
+    tags: Iterable[str],
+    people: Iterable[tuple[str, str | None]],
+    tag: str = "",
+    query: str = "",
+) -> bool:
+    """Whether a household has care ``tag`` (any when empty) and ``query`` in a person's name
+    or phone (three digits or more), or in its room (``101``, or ``2-101`` with the unit)."""
+    if tag and tag not in tags:
+        return False
+    text = query.strip()
+    if not text:
+        return True
+    if any(text in room_text for room_text in (room, f"{unit}-{room}", f"{unit}单元{room}")):
+        return True
+    digits = text.replace("-", "").replace(" ", "")
+    phone_query = digits.isdigit() and len(digits) >= 3
+    return any(
+        text in name or (phone_query and digits in (phone or "")) for name, phone in people
+    )
+
+
+def household_matches(household: Household, *, tag: str = "", query: str = "") -> bool:
+    """:func:`roster_matches` for a household of the store (its people living there now)."""
+    return roster_matches(
+        unit=household.unit, room=household.room, tags=household.tags or (),
+        people=((m.name, m.phone) for m in living_members(household)), tag=tag, query=query,
+    )

@@ -6,8 +6,6 @@ Callers pass only buildings the account may see (see
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -16,8 +14,15 @@ import geopandas as gpd
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
+from geo_app.store.csv_text import csv_text
 from geo_app.store.models import Household
-from geo_app.store.people import ATTENTION_TAGS, contacts_of, households_of, roster_summaries
+from geo_app.store.people import (
+    ATTENTION_TAGS,
+    contacts_of,
+    households_of,
+    living_members,
+    roster_summaries,
+)
 
 
 @dataclass(frozen=True)
@@ -78,13 +83,15 @@ def household_record(household: Household) -> dict[str, Any]:
         "tags": list(household.tags or []),
         "members": [
             {
+                "id": m.id,
                 "name": m.name,
                 "gender": m.gender,
                 "birth_year": m.birth_year,
                 "relation": m.relation,
                 "party_member": m.party_member,
+                "phone": m.phone,
             }
-            for m in household.members
+            for m in living_members(household)
         ],
     }
 
@@ -107,7 +114,8 @@ def building_records(
     for row in rows:
         record = asdict(row)
         record["contacts"] = {
-            role: {"name": r.name, "gender": r.gender, "birth_year": r.birth_year}
+            role: {"name": r.name, "gender": r.gender, "birth_year": r.birth_year,
+                   "phone": r.phone}
             for role, r in contacts[row.id].items()
         }
         record["household_list"] = [household_record(h) for h in households[row.id]]
@@ -125,15 +133,14 @@ CSV_HEADER: tuple[str, ...] = (
 
 def rows_to_csv(rows: Iterable[BuildingRow]) -> str:
     """The rows as CSV text (with a BOM so spreadsheet programs read the Chinese right)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for r in rows:
-        writer.writerow(
+    return csv_text(
+        CSV_HEADER,
+        (
             [
                 r.id, r.name, r.compound, r.grid_id, r.floors, r.units, r.households,
                 r.residents, r.party_members, r.building_member or "", r.owner_rep or "",
                 *(r.attention[tag] for tag in ATTENTION_TAGS),
             ]
-        )
-    return "\ufeff" + out.getvalue()
+            for r in rows
+        ),
+    )

@@ -34,6 +34,9 @@ ELDERLY_AGE = 70
 PARTY_MEMBER_RATE = 0.08
 HARDSHIP_RATE = 0.03
 DISABILITY_RATE = 0.04
+#: Invented phone numbers: 11 digits like a mobile number, but with the prefix 100, which no
+#: carrier uses (mobile numbers begin 13–19), so no sample number reaches a real person.
+SAMPLE_PHONE_PREFIX = "100"
 
 
 @dataclass(frozen=True)
@@ -121,12 +124,19 @@ def _tags(rng: random.Random, people: list[_Person]) -> list[str]:
 
 def _rooms(units: int, floors: int, households: int) -> list[tuple[int, str]]:
     """(unit, room number) for each household: units filled evenly, floor by floor."""
-    rooms = []
+    rooms: list[tuple[int, str]] = []
     for unit in range(1, units + 1):
         in_unit = households // units + (1 if unit <= households % units else 0)
         per_floor = max(1, -(-in_unit // floors))
         rooms.extend((unit, f"{i // per_floor + 1}{i % per_floor + 1:02d}") for i in range(in_unit))
     return rooms
+
+
+def _give_phones(building_id: str, adults: list[Resident]) -> None:
+    """An invented phone number for every adult (its own random stream: names stay as they were)."""
+    rng = random.Random(f"jinning-phone:{building_id}")
+    for person in adults:
+        person.phone = f"{SAMPLE_PHONE_PREFIX}{rng.randrange(10**8):08d}"
 
 
 def generate_roster(building: BuildingFacts) -> tuple[list[Household], dict[str, Resident]]:
@@ -151,6 +161,7 @@ def generate_roster(building: BuildingFacts) -> tuple[list[Household], dict[str,
     adults = [
         r for h in households for r in h.members if REFERENCE_YEAR - r.birth_year >= 18
     ]
+    _give_phones(building.id, adults)
     contacts: dict[str, Resident] = {}
     if adults:
         party = [r for r in adults if r.party_member]

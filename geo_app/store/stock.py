@@ -2,7 +2,9 @@
 
 A movement is one ``UPDATE … SET count = count + :delta WHERE … AND count + :delta >= 0``
 and its audit entry, in one transaction: concurrent movements never lose a count and a
-failed one leaves both the count and the log as they were.
+failed one leaves both the count and the log as they were. The same UPDATE keeps
+``lent_out`` (lent and not returned): a return can never exceed what is out, and no count
+leaves 0…``MAX_STOCK_COUNT`` (the schema refuses it too).
 
 Reads are frequent (every ``/api/nearest``), writes rare: :class:`StockReader` keeps the
 levels and reads them again only when the database has changed since.
@@ -13,15 +15,15 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Engine, and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
 from geo_app.store.errors import StockError
-from geo_app.store.models import StationStock
+from geo_app.store.models import MAX_STOCK_COUNT, StationStock
+from geo_app.store.upsert import DIALECT_INSERTS
 from layers.schema import ITEM_LABELS
 
 #: Movement kinds: label and the sign they apply to the count.
@@ -30,6 +32,29 @@ MOVEMENTS: dict[str, tuple[str, int]] = {
     "returned": ("归还", +1),
     "restocked": ("补货", +1),
 }
+#: The sign each movement applies to what is lent out (a return cannot exceed it).
+LENT_OUT_SIGN = {"lent": +1, "returned": -1, "restocked": 0}
+#: Most units one movement may move.
+MAX_QUANTITY = 10_000
+
+
+def parse_quantity(value: object, *, parameter: str = "quantity") -> int:
+    """A movement's quantity: a whole number from 1 to :data:`MAX_QUANTITY`.
+
+    Accepts an ``int`` (JSON) or a string of digits (a form); refuses ``true``, ``2.7``,
+    ``1e30``, ``Infinity``, signs, blanks and anything else with a :class:`StockError`.
+    """
+    quantity: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        quantity = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        digits = value.strip()
+        quantity = int(digits) if len(digits) <= len(str(MAX_QUANTITY)) else MAX_QUANTITY + 1
+    if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        msg = f"数量须为 1–{MAX_QUANTITY:,} 的整数，收到 {shown}"
+        raise StockError(msg, parameter=parameter)
+    return quantity
 
 
 #: Every stock row, in a stable order (station, then item).
@@ -117,7 +142,7 @@ def _insert_missing(session: Session, rows: list[dict[str, object]]) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    insert = DIALECT_INSERTS.get(dialect)
     if insert is None:  # another database: the caller's transaction keeps this race-free enough
         present = _present_keys(session)
         session.add_all(
@@ -155,6 +180,25 @@ def seed_stock(
     return len(rows)
 
 
+def _refuse(
+    session: Session, row_matches: Any, *, item: str, movement: str, quantity: int
+) -> NoReturn:
+    """Explain why a movement's guarded UPDATE matched no row."""
+    row = session.execute(
+        select(StationStock.count, StationStock.lent_out).where(row_matches)
+    ).one_or_none()
+    have, out = (row.count, row.lent_out) if row is not None else (0, 0)
+    label, sign = MOVEMENTS[movement]
+    name = ITEM_LABELS[item]
+    if movement == "returned" and quantity > out:
+        msg = f"{name}归还数量超过借出未还的数量：借出未还 {out}，归还 {quantity}"
+    elif sign < 0:
+        msg = f"{name}库存不足：现有 {have}，{label} {quantity}"
+    else:
+        msg = f"{name}库存将超过上限 {MAX_STOCK_COUNT:,}：现有 {have}，{label} {quantity}"
+    raise StockError(msg, parameter="quantity")
+
+
 def move_stock(
     session: Session,
     station_id: str,
@@ -175,25 +219,28 @@ def move_stock(
     if movement not in MOVEMENTS:
         msg = f"未知操作 {movement!r}（可选：{'、'.join(MOVEMENTS)}）"
         raise StockError(msg, parameter="movement")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        msg = "数量须为正整数"
-        raise StockError(msg, parameter="quantity")
+    quantity = parse_quantity(quantity)
     label, sign = MOVEMENTS[movement]
     delta = sign * quantity
+    out_delta = LENT_OUT_SIGN[movement] * quantity
     if delta > 0:
         _insert_missing(session, [{"station_id": station_id, "item": item, "count": 0}])
     row_matches = and_(StationStock.station_id == station_id, StationStock.item == item)
     after = session.execute(
         update(StationStock)
-        .where(row_matches, StationStock.count + delta >= 0)
-        .values(count=StationStock.count + delta)
+        .where(
+            row_matches,
+            StationStock.count + delta >= 0,
+            StationStock.count + delta <= MAX_STOCK_COUNT,
+            StationStock.lent_out + out_delta >= 0,
+            StationStock.lent_out + out_delta <= MAX_STOCK_COUNT,
+        )
+        .values(count=StationStock.count + delta, lent_out=StationStock.lent_out + out_delta)
         .returning(StationStock.count)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if after is None:
-        have = session.execute(select(StationStock.count).where(row_matches)).scalar_one_or_none()
-        msg = f"{ITEM_LABELS[item]}库存不足：现有 {have or 0}，{label} {quantity}"
-        raise StockError(msg, parameter="quantity")
+        _refuse(session, row_matches, item=item, movement=movement, quantity=quantity)
     before = after - delta
     audit.record(
         session, actor=actor, action=f"stock.{movement}", target=f"station:{station_id}/{item}",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
+
+#: The INSERT with ON CONFLICT DO NOTHING of each dialect that has one, by dialect name.
+DIALECT_INSERTS: dict[str, Callable[[Any], sqlite.Insert | postgresql.Insert]] = {
+    "sqlite": sqlite.insert, "postgresql": postgresql.insert,
+}
 
 
 def insert_missing(
@@ -17,7 +22,7 @@ def insert_missing(
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    insert = DIALECT_INSERTS.get(dialect)
     if insert is not None:
         session.execute(insert(model).values(list(rows)).on_conflict_do_nothing())
         return

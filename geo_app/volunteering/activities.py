@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
@@ -231,12 +232,12 @@ def sign_up(
             else _waitlist_position(session, activity_id, existing)
         )
         return SignUpResult(existing.status, position, repeat=True)
-    got_place = session.execute(
+    got_place = cast(CursorResult[Any], session.execute(  # an UPDATE's result: typed as Result
         update(Activity)
         .where(Activity.id == activity_id, Activity.confirmed < Activity.capacity)
         .values(confirmed=Activity.confirmed + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     status = "confirmed" if got_place else "waitlisted"
     if existing is not None:  # signed up again after cancelling: to the end of the queue
         session.delete(existing)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import geopandas as gpd
 import numpy as np
 import shapely
 
@@ -50,7 +51,7 @@ def resolve_place(community: Community, form: Mapping[str, str]) -> Place:
     return _pin(community, form)
 
 
-def _feature_place(frame, kind: str, ref: str, label: str) -> Place:  # type: ignore[no-untyped-def]
+def _feature_place(frame: gpd.GeoDataFrame, kind: str, ref: str, label: str) -> Place:
     rows = np.flatnonzero(frame["id"].to_numpy() == ref)
     if not len(rows):
         msg = f"{label} {ref!r} 不存在"

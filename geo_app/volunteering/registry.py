@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo_app.store import audit
+from geo_app.store.hashing import check_secret, hash_secret
 from geo_app.store.upsert import insert_missing
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.models import PointsBalance, Team, TeamMember, Volunteer
@@ -160,7 +160,7 @@ def _pin_hash(pin: str) -> str:
     if not PIN_PATTERN.match(pin):
         msg = "查询密码须为 6 位数字"
         raise VolunteeringError(msg, parameter="pin")
-    return generate_password_hash(pin)
+    return hash_secret(pin)
 
 
 def set_pin(session: Session, volunteer: Volunteer, pin: str, *, actor: str) -> None:
@@ -175,14 +175,9 @@ def set_pin(session: Session, volunteer: Volunteer, pin: str, *, actor: str) -> 
 
 
 def check_pin(volunteer: Volunteer | None, pin: str) -> bool:
-    """Whether ``pin`` is the volunteer's PIN (False for unknown cards or no PIN set)."""
-    if volunteer is None or not volunteer.pin_hash:
-        check_password_hash(_DUMMY_PIN_HASH, pin)  # the same cost either way
-        return False
-    return check_password_hash(volunteer.pin_hash, pin)
-
-
-_DUMMY_PIN_HASH = generate_password_hash("000000")
+    """Whether ``pin`` is the volunteer's PIN (False for unknown cards or no PIN set; the
+    same cost either way)."""
+    return check_secret(volunteer.pin_hash if volunteer else None, pin)
 
 
 def create_team(

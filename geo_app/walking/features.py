@@ -54,7 +54,7 @@ def feature_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     if is_point.any():
         points[is_point] = shapely.get_coordinates(geoms[is_point])
     if ENTRANCES in gdf.columns:
-        for row in np.flatnonzero(~is_point):
+        for row in np.flatnonzero(~is_point).tolist():
             entrance = first_entrance(gdf[ENTRANCES].iloc[row])
             if entrance is not None:
                 points[row] = entrance

@@ -107,7 +107,7 @@ class WalkNetwork:
         if segments is None:
             segments = np.arange(self.segment_count)
         ends = np.stack([self.node_xy[self.seg_u[segments]], self.node_xy[self.seg_v[segments]]], 1)
-        return shapely.linestrings(ends)
+        return np.asarray(shapely.linestrings(ends))  # (n, 2, 2) in: an array out
 
 
 def symmetric_graph(

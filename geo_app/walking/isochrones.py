@@ -132,11 +132,16 @@ def isochrone(
 
     ends = _piece_ends(network, segment, lo, hi)
     if len(ends):
-        lines = shapely.multilinestrings(shapely.linestrings(ends))
+        lines = shapely.multilinestrings(np.asarray(shapely.linestrings(ends)))
         polygon = union_of_buffers(ends, buffer_m)
     else:
         polygon = shapely.Polygon()
         lines = shapely.MultiLineString()
+    # One multi-line from the array of pieces; buffers of radius > 0 unite into (multi)polygons.
+    if not isinstance(lines, shapely.MultiLineString):
+        raise TypeError(f"isochrone lines should be a MultiLineString, got {type(lines).__name__}")
+    if not isinstance(polygon, shapely.Polygon | shapely.MultiPolygon):
+        raise TypeError(f"isochrone area should be a (Multi)Polygon, got {type(polygon).__name__}")
     to_wgs84 = network.projection.points_to_wgs84
     return Isochrone(
         origin=(float(start.lonlat[0, 0]), float(start.lonlat[0, 1])),
@@ -174,7 +179,7 @@ def stadiums(ends: np.ndarray, radius: float, *, quad_segs: int = BUFFER_QUAD_SE
     cap = along[:, None, :] * cos[None, :, None] + normal[:, None, :] * sin[None, :, None]
     ring = np.concatenate([end[:, None, :] + radius * cap, start[:, None, :] - radius * cap], 1)
     ring = np.concatenate([ring, ring[:, :1]], axis=1)
-    return shapely.polygons(ring)
+    return np.asarray(shapely.polygons(ring))  # (p, k, 2) in: an array out
 
 
 def union_of_buffers(ends: np.ndarray, radius: float) -> shapely.Geometry:

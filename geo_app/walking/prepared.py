@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pyproj import CRS
 from scipy import sparse
 
 from geo_app.walking.cache import cached_network
@@ -49,6 +50,11 @@ class PreparedNetwork:
     fences: Fences | None = field(repr=False)
     query_graph: sparse.csr_matrix = field(repr=False)
     query_lock: threading.Lock = field(repr=False)
+
+    @property
+    def crs(self) -> CRS:
+        """The projected CRS the network measures in (its graph's)."""
+        return self.network.crs
 
     def __repr__(self) -> str:
         fences = 0 if self.fences is None else len(self.fences.polygons)

@@ -2,9 +2,9 @@
 
 Views are marked with :func:`public` or :func:`require_roles`; :func:`init_app` installs one
 ``before_request`` check that applies the mark to every route of the app. What an account may
-see inside its role — which grids and buildings — is answered here too, by
-:func:`visible_building_ids` and :func:`visible_grid_ids`, and enforced by
-:func:`require_building` and :func:`require_grid`.
+see inside its role — which grids, buildings and stations — is answered here too, by
+:func:`visible_building_ids`, :func:`visible_grid_ids` and :func:`staffed_station_ids`, and
+enforced by :func:`require_building`, :func:`require_grid` and :func:`require_station`.
 """
 
 from __future__ import annotations
@@ -189,27 +189,35 @@ def require_volunteer(session: Session, volunteer_id: int) -> None:
         abort(404)
 
 
-def counter_station_ids() -> frozenset[str]:
-    """Stations whose counter the caller may serve (lend, redeem): the admin every station,
-    a 红色小管家 the stations of their grid."""
-    user = g.get("user")
+def staffed_station_ids(user: Caller | None = None) -> frozenset[str]:
+    """The stations whose loans this account handles: admin all; a 红色小管家 the stations of
+    their grid (the stations layer's ``grid_id``); anyone else none."""
+    user = user if user is not None else g.get("user")
     stations = get_community().stations
     if user is None:
         return frozenset()
     if user.role == ADMIN:
         return frozenset(stations["id"])
     if user.role == STEWARD and user.grid_id:
-        return frozenset(stations.loc[stations["grid_id"] == user.grid_id, "id"])
+        return frozenset(
+            sid for sid, grid in zip(stations["id"], stations["grid_id"], strict=True)
+            if grid == user.grid_id
+        )
     return frozenset()
 
 
-def require_counter_station(station_id: str) -> None:
-    """Refuse (403) unless the caller may serve ``station_id``'s counter; an unknown station
-    is bad input (400 naming ``station``)."""
-    if station_id not in set(get_community().stations["id"]):
-        raise ApiError("station", f"站点 {station_id!r} 不存在")
-    if station_id not in counter_station_ids():
-        abort(403)
+def require_station(station_id: str, *, parameter: str = "station") -> None:
+    """Refuse unless the caller may lend and take returns at ``station_id``.
+
+    An unknown station is bad input (400, naming ``parameter``); a station of another grid is a
+    403 whose message says whose it is.
+    """
+    stations = get_community().stations
+    if station_id not in set(stations["id"]):
+        raise ApiError(parameter, f"站点 {station_id!r} 不存在")
+    if station_id not in staffed_station_ids():
+        msg = f"您不负责站点 {station_id} 的借还：由社区管理员和该站所在网格的红色小管家登记"
+        raise ApiError(parameter, msg, status=403)
 
 
 def init_app(app: Flask) -> None:

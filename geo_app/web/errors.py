@@ -10,10 +10,12 @@ build an error answer themselves.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response
 
@@ -42,13 +44,42 @@ class ApiError(Exception):
     """Bad input or a refused action: answered with ``status`` and the parameter it concerns."""
 
     def __init__(
-        self, parameter: str | None, message: str, *, status: int = 400, **extra: Any
+        self,
+        parameter: str | None,
+        message: str,
+        *,
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(message)
         self.parameter = parameter
         self.message = message
         self.status = status
+        self.headers = headers or {}
         self.extra = extra
+
+
+def _refuse_constant(name: str) -> None:
+    msg = f"请求体含非法数值 {name}"
+    raise ValueError(msg)
+
+
+def json_object_body(*, parameter: str = "body") -> dict[str, Any]:
+    """The request's JSON object, or :class:`ApiError` 400 naming ``parameter``.
+
+    Stricter than ``request.get_json``: ``NaN``/``Infinity`` are refused, and so is nesting
+    too deep for the parser (``RecursionError``), instead of a 500.
+    """
+    try:
+        data = json.loads(request.get_data(cache=True), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ApiError(parameter, "请求体嵌套过深，不是有效的请求") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity, huge ints
+        raise ApiError(parameter, f"请求体不是有效的 JSON：{exc}") from None
+    if not isinstance(data, dict):
+        raise ApiError(parameter, "请求体须为 JSON 对象")
+    return data
 
 
 def wants_json() -> bool:
@@ -100,12 +131,40 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _api_error(error: ApiError) -> Response:
-    return error_response(error.status, error.message, parameter=error.parameter, **error.extra)
+    return error_response(
+        error.status, error.message, parameter=error.parameter, headers=error.headers,
+        **error.extra,
+    )
 
 
 def _typed_error(error: BadParameterError | StoreError) -> Response:
     """A business module's refusal: its own status (400 unless it says 404 or 409)."""
     return error_response(getattr(error, "status", 400), str(error), parameter=error.parameter)
+
+
+#: SQLSTATEs of PostgreSQL's "waited too long for a lock" (lock_timeout, statement_timeout).
+_PG_BUSY_STATES = frozenset({"55P03", "57014"})
+#: Seconds a client is asked to wait after a 503 for a busy database.
+BUSY_RETRY_AFTER_S = 5
+
+
+def is_busy_database(error: OperationalError) -> bool:
+    """Whether ``error`` is a write that waited longer than the busy timeout for a lock."""
+    if getattr(error.orig, "sqlstate", None) in _PG_BUSY_STATES:
+        return True
+    text = str(error.orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def _database_error(error: OperationalError) -> Response:
+    if is_busy_database(error):
+        current_app.logger.warning("数据库繁忙：%s %s", request.method, request.path)
+        return error_response(
+            503, "数据库正忙：另一项修改尚未完成，这次修改未保存，请稍后重试（查询不受影响）。",
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+        )
+    current_app.logger.error("数据库错误：%s", request.full_path, exc_info=error)
+    return error_response(500)
 
 
 def _csrf_error(error: CSRFError) -> Response:
@@ -120,4 +179,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(BadParameterError, _typed_error)
     app.register_error_handler(StoreError, _typed_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,14 +1,19 @@
-"""The OpenAPI 3.1 document of the public JSON API, built from the routes themselves.
+"""The OpenAPI 3.1 document of the JSON API, built from the routes themselves.
 
 Each API view declares its :class:`Operation` with :func:`documented`; the same
-:class:`QueryParameter` declarations drive the view's validation
-(:func:`parse_query`) and this document, so the two cannot drift.
+:class:`QueryParameter` declarations drive the view's validation (:func:`parse_query` for the
+query, :func:`parse_body` for a JSON request body) and this document, so the two cannot drift.
+An operation may be a POST with a :class:`RequestBody`, take path parameters, and be restricted
+to logged-in roles (documented as the session cookie security scheme, with the CSRF header).
+A parameter's schema may depend on the configuration (``dynamic``: e.g. the configured
+categories as an enum), resolved when a request is checked or the document is built.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -37,14 +42,26 @@ class QueryParameter:
     example: Any = None
     choice_labels: dict[str, str] = field(default_factory=dict)
     range_hint: str = ""
+    #: Schema keys that come from the configuration (called in an app context), and the labels
+    #: of its enum values: ``() -> (schema update, choice labels)``.
+    dynamic: Callable[[], tuple[dict[str, Any], dict[str, str]]] | None = field(
+        default=None, compare=False
+    )
 
-    def to_openapi(self) -> dict[str, Any]:
+    def resolved(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """The schema and choice labels in force now (static ones merged with ``dynamic``)."""
+        if self.dynamic is None:
+            return self.schema, self.choice_labels
+        update, labels = self.dynamic()
+        return {**self.schema, **update}, {**self.choice_labels, **labels}
+
+    def to_openapi(self, location: str = "query") -> dict[str, Any]:
         doc: dict[str, Any] = {
             "name": self.name,
-            "in": "query",
-            "required": self.required,
+            "in": location,
+            "required": self.required or location == "path",
             "description": self.description,
-            "schema": self.schema,
+            "schema": self.resolved()[0],
         }
         if self.example is not None:
             doc["example"] = self.example
@@ -52,14 +69,58 @@ class QueryParameter:
 
 
 @dataclass(frozen=True)
+class RequestBody:
+    """A request body: a JSON object of ``fields`` (checked by :func:`parse_body`), or a
+    multipart form (``media_type="multipart/form-data"``) whose fields the view reads."""
+
+    description: str
+    fields: tuple[QueryParameter, ...]
+    media_type: str = "application/json"
+
+    def to_openapi(self) -> dict[str, Any]:
+        properties = {}
+        for f in self.fields:
+            schema, _ = f.resolved()
+            properties[f.name] = {**schema, "description": f.description}
+            if f.example is not None:
+                properties[f.name]["examples"] = [f.example]
+        return {
+            "required": True,
+            "description": self.description,
+            "content": {
+                self.media_type: {
+                    "schema": {
+                        "type": "object",
+                        "required": [f.name for f in self.fields if f.required],
+                        "properties": properties,
+                        "additionalProperties": False,
+                    }
+                }
+            },
+        }
+
+
+@dataclass(frozen=True)
 class Operation:
-    """A GET operation: what it does, its parameters and the schema of its 200 answer."""
+    """An operation: what it does, its parameters (query, path, body), who may call it, the
+    schema of its success answer, and the error statuses it may answer besides 400/404/405.
+
+    ``roles`` empty means public; otherwise the logged-in roles allowed (session cookie, and
+    on POST the ``X-CSRFToken`` header). ``schemas`` are component schemas it refers to.
+    """
 
     operation_id: str
     summary: str
     description: str
     response_schema: str
     parameters: tuple[QueryParameter, ...] = ()
+    method: str = "get"
+    body: RequestBody | None = None
+    path_parameters: tuple[QueryParameter, ...] = ()
+    status: int = 200
+    roles: tuple[str, ...] = ()
+    errors: tuple[int, ...] = ()
+    schemas: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 def documented(operation: Operation) -> Callable[[View], View]:
@@ -100,77 +161,169 @@ def parse_query(parameters: tuple[QueryParameter, ...]) -> dict[str, Any]:
 
 
 def _coerce(parameter: QueryParameter, raw: str) -> Any:
-    schema = parameter.schema
-    name = parameter.name
+    schema, _ = parameter.resolved()
     kind = schema["type"]
     if kind == "string":
-        if "enum" in schema and raw not in schema["enum"]:
-            labels = parameter.choice_labels
-            choices = "、".join(f"{c}（{labels[c]}）" if c in labels else c for c in schema["enum"])
-            raise ApiError(name, f"参数 {name} 的取值 {raw!r} 无效，可选：{choices}")
-        if len(raw) > schema.get("maxLength", math.inf):
-            raise ApiError(name, f"参数 {name} 太长（最多 {schema['maxLength']} 个字符）")
-        return raw
+        return _checked(parameter, raw)
     value: float | int
     try:
         value = int(raw) if kind == "integer" else float(raw)
     except ValueError:
         expected = "整数" if kind == "integer" else "数字"
-        raise ApiError(name, f"参数 {name} 应为{expected}，实际为 {raw!r}") from None
+        msg = f"参数 {parameter.name} 应为{expected}，实际为 {raw!r}"
+        raise ApiError(parameter.name, msg) from None
+    return _checked(parameter, value, raw=raw)
+
+
+def _checked(parameter: QueryParameter, value: Any, *, raw: str | None = None) -> Any:
+    """``value`` (already of the schema's type) if the schema's limits allow it."""
+    schema, labels = parameter.resolved()
+    name = parameter.name
+    shown = raw if raw is not None else value
+    if schema["type"] == "string":
+        if "enum" in schema and value not in schema["enum"]:
+            choices = "、".join(f"{c}（{labels[c]}）" if c in labels else c for c in schema["enum"])
+            raise ApiError(name, f"参数 {name} 的取值 {value!r} 无效，可选：{choices}")
+        if len(value) > schema.get("maxLength", math.inf):
+            raise ApiError(name, f"参数 {name} 太长（最多 {schema['maxLength']} 个字符）")
+        if len(value) < schema.get("minLength", 0):
+            raise ApiError(name, f"参数 {name} 太短（至少 {schema['minLength']} 个字符）")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            raise ApiError(name, f"参数 {name} 的格式不对：{value!r}（{parameter.description}）")
+        return value
+    if schema["type"] == "boolean":
+        return value
     if not math.isfinite(value):
-        raise ApiError(name, f"参数 {name} 应为有限的数字，实际为 {raw!r}")
+        raise ApiError(name, f"参数 {name} 应为有限的数字，实际为 {shown!r}")
     low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
     if not low <= value <= high:
         raise ApiError(
             name,
             f"参数 {name} 超出范围：应在 {low:g} 至 {high:g} 之间，"
-            f"实际为 {raw}{parameter.range_hint}",
+            f"实际为 {shown}{parameter.range_hint}",
         )
     return value
+
+
+#: JSON types accepted for each schema type (a bool is not a number).
+_JSON_TYPES: dict[str, tuple[type[Any], ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+}
+_TYPE_NAMES = {"string": "字符串", "number": "数字", "integer": "整数", "boolean": "true 或 false",
+               "array": "数组"}
+
+
+def parse_body(body: RequestBody) -> dict[str, Any]:
+    """The request's JSON object, checked against ``body``'s fields (unknown ones refused).
+
+    Optional fields missing or ``null`` get their schema's default (``None`` if it has none);
+    strings are stripped; an array's items are checked against the schema's ``items``.
+    """
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(None, "请求体应为 JSON 对象（Content-Type: application/json）")
+    known = {f.name: f for f in body.fields}
+    for name in data:
+        if name not in known:
+            raise ApiError(name, f"未知字段 {name}（可用字段：{'、'.join(known) or '无'}）")
+    values: dict[str, Any] = {}
+    for f in body.fields:
+        value = data.get(f.name)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            if f.required:
+                raise ApiError(f.name, f"缺少字段 {f.name}：{f.description}")
+            values[f.name] = f.schema.get("default")
+            continue
+        values[f.name] = _json_value(f, value)
+    return values
+
+
+def _json_value(parameter: QueryParameter, value: Any) -> Any:
+    schema, _ = parameter.resolved()
+    kind = schema["type"]
+    if (isinstance(value, bool) and kind != "boolean") or not isinstance(value, _JSON_TYPES[kind]):
+        msg = f"字段 {parameter.name} 应为{_TYPE_NAMES[kind]}，实际为 {value!r}"
+        raise ApiError(parameter.name, msg)
+    if kind == "array":
+        item = QueryParameter(parameter.name, parameter.description, schema["items"])
+        if len(value) > schema.get("maxItems", math.inf):
+            raise ApiError(parameter.name, f"字段 {parameter.name} 最多 {schema['maxItems']} 项")
+        return [_json_value(item, v) for v in value]
+    return _checked(parameter, value)
 
 
 def build_document(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of every documented route of ``app``."""
     paths: dict[str, Any] = {}
+    schemas = dict(SCHEMAS)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         operation = operation_of(app.view_functions[rule.endpoint])
         if operation is None:
             continue
-        paths[rule.rule] = {"get": _operation_doc(operation)}
+        paths.setdefault(openapi_path(rule.rule), {})[operation.method] = _operation_doc(operation)
+        schemas.update(operation.schemas)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": "金宁社区服务地图 公共接口",
             "version": "1.0.0",
             "description": (
-                "居民找服务站用的公开接口（网页与小程序共用）。坐标一律为 WGS84 经纬度；"
-                "距离沿步行路网计算，单位为米；时间为北京时间（Asia/Shanghai）。"
-                "错误输入一律返回 400 和 {error, parameter}；不提供任何居民个人信息。"
+                "居民找服务站、反映社情民意用的公开接口（网页与小程序共用），以及网格员"
+                "处理意见、会议与治理项目的接口（需登录，POST 另需 X-CSRFToken 头）。坐标一律为"
+                " WGS84 经纬度；距离沿步行路网计算，单位为米；时间为北京时间（Asia/Shanghai）。"
+                "错误输入一律返回 400 和 {error, parameter}；公开接口不提供任何居民个人信息。"
             ),
         },
         "paths": paths,
-        "components": {"schemas": SCHEMAS, "responses": RESPONSES},
+        "components": {
+            "schemas": schemas,
+            "responses": RESPONSES,
+            "securitySchemes": SECURITY_SCHEMES,
+        },
     }
+
+
+def openapi_path(rule: str) -> str:
+    """A Flask rule as an OpenAPI path: ``/api/views/<int:view_id>`` → ``/api/views/{view_id}``."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
 def _operation_doc(operation: Operation) -> dict[str, Any]:
-    return {
+    parameters = [p.to_openapi("path") for p in operation.path_parameters]
+    parameters += [p.to_openapi() for p in operation.parameters]
+    if operation.method != "get":
+        parameters.append(CSRF_HEADER)
+    responses: dict[str, Any] = {
+        str(operation.status): {
+            "description": "成功",
+            "content": {"application/json": {"schema": _ref(operation.response_schema)}},
+        },
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+        "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+    }
+    statuses = set(operation.errors) | ({401, 403} if operation.roles else set())
+    for status in sorted(statuses):
+        responses[str(status)] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
+    doc: dict[str, Any] = {
         "operationId": operation.operation_id,
         "summary": operation.summary,
         "description": operation.description,
-        "parameters": [p.to_openapi() for p in operation.parameters],
-        "responses": {
-            "200": {
-                "description": "成功",
-                "content": {
-                    "application/json": {"schema": _ref(operation.response_schema)},
-                },
-            },
-            "400": {"$ref": "#/components/responses/BadRequest"},
-            "404": {"$ref": "#/components/responses/NotFound"},
-            "405": {"$ref": "#/components/responses/MethodNotAllowed"},
-        },
+        "parameters": parameters,
+        "responses": responses,
     }
+    if operation.body is not None:
+        doc["requestBody"] = operation.body.to_openapi()
+    if operation.roles:
+        doc["security"] = [{"session": []}]
+        doc["x-roles"] = list(operation.roles)
+    return doc
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -406,14 +559,37 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+#: Status → (response name, description) of the errors an operation may declare.
+ERROR_RESPONSES: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "参数错误：error 说明原因，parameter 指出参数"),
+    401: ("Unauthorized", "未登录"),
+    403: ("Forbidden", "账号角色无权进行此操作"),
+    404: ("NotFound", "没有这个接口或对象（或不在您的网格内）"),
+    405: ("MethodNotAllowed", "不支持该请求方式"),
+    409: ("Conflict", "当前状态不允许此操作（如非法的状态流转），未作任何改动"),
+    413: ("TooLarge", "上传的文件太大"),
+    429: ("TooManyRequests", "提交太频繁（按网络地址或按设备计），请稍后再试"),
+}
 RESPONSES: dict[str, Any] = {
     name: {
         "description": description,
         "content": {"application/json": {"schema": _ref("Error")}},
     }
-    for name, description in (
-        ("BadRequest", "参数错误：error 说明原因，parameter 指出参数"),
-        ("NotFound", "没有这个接口"),
-        ("MethodNotAllowed", "只支持 GET"),
-    )
+    for name, description in ERROR_RESPONSES.values()
+}
+SECURITY_SCHEMES: dict[str, Any] = {
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "session",
+        "description": "登录（/login）后的会话 Cookie；POST 请求另需 X-CSRFToken 头，"
+        "其值取自页面的 <meta name=\"csrf-token\">",
+    }
+}
+CSRF_HEADER: dict[str, Any] = {
+    "name": "X-CSRFToken",
+    "in": "header",
+    "required": True,
+    "description": "CSRF 令牌：取自页面 <meta name=\"csrf-token\"> 的 content",
+    "schema": {"type": "string"},
 }

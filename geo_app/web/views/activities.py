@@ -158,10 +158,15 @@ def detail(activity_id: int) -> str:
     return render_template("activity.html", activity=activity_view(activity, waiting))
 
 
+def _count_pin_attempt(form: Any) -> None:
+    """Count one PIN attempt per card and client (like logins); before any write transaction,
+    since the limiter keeps its counts in the store."""
+    count_attempt(f"pin|{normalise_card(form.get('card', ''))}")
+
+
 def _volunteer_by_pin(db: Any, form: Any) -> Volunteer:
-    """The volunteer whose card and PIN the form gives (attempts counted per card)."""
+    """The volunteer whose card and PIN the form gives (count the attempt first)."""
     card = normalise_card(form.get("card", ""))
-    count_attempt(f"pin|{card}")
     volunteer = find_volunteer(db, card) if card else None
     if not check_pin(volunteer, form.get("pin", "")):
         raise VolunteeringError("卡号或查询密码不正确", parameter="pin")
@@ -182,6 +187,7 @@ def signup(activity_id: int) -> Response:
     """报名（名额满时进入候补，有人取消时按先后递补）。"""
 
     def act() -> str:
+        _count_pin_attempt(request.form)
         with get_store().write() as db:
             volunteer = _volunteer_by_pin(db, request.form)
             result = sign_up(
@@ -201,6 +207,7 @@ def cancel(activity_id: int) -> Response:
     """取消报名。"""
 
     def act() -> str:
+        _count_pin_attempt(request.form)
         with get_store().write() as db:
             volunteer = _volunteer_by_pin(db, request.form)
             cancel_sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}")
@@ -218,6 +225,7 @@ def self_check_in(activity_id: int) -> ResponseReturnValue:
         activity = activity_view(_activity_or_404(db, activity_id))
     if request.method == "POST":
         card = normalise_card(request.form.get("card", ""))
+        _count_pin_attempt(request.form)
         try:
             with get_store().write() as db:
                 volunteer = _volunteer_by_pin(db, request.form)
@@ -245,13 +253,14 @@ def self_check_in(activity_id: int) -> ResponseReturnValue:
 def my_points() -> ResponseReturnValue:
     """我的积分：凭卡号和查询密码查看余额、服务时长与积分记录。"""
     if request.method == "POST":
+        _count_pin_attempt(request.form)
         try:
             with get_store().read() as db:
-                volunteer = _volunteer_by_pin(db, request.form)
+                signed_in = _volunteer_by_pin(db, request.form)
         except VolunteeringError as exc:
             flash(str(exc), "error")
             return render_template("my_points.html", me=None), 401
-        session[SESSION_CARD] = volunteer.card
+        session[SESSION_CARD] = signed_in.card
         return redirect(url_for("activities.my_points"))
     card = session.get(SESSION_CARD)
     if not card:

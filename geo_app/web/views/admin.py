@@ -1,31 +1,75 @@
-"""The community admin: people to roles, buildings to grids, station stock, the audit log.
+"""The community admin and the stations' staff: accounts, building grids, stock, loans, the log.
 
-Every change goes through the store in one transaction with its audit entry.
+Every change goes through the store in one transaction with its audit entry. Loans are handled
+by the admin and by the 红色小管家 of the station's grid
+(:func:`geo_app.web.access.require_station`); everything else here is the admin's.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 
+from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
 from geo_app.stations.levels import get_stock_levels
 from geo_app.store import StoreError, get_store
-from geo_app.store.accounts import get_account, list_accounts, set_assignment
-from geo_app.store.audit import entries
+from geo_app.store.accounts import (
+    create_account,
+    deactivate,
+    get_account,
+    list_accounts,
+    one_time_password,
+    reset_password,
+    set_assignment,
+)
+from geo_app.store.audit_text import (
+    KINDS,
+    MAX_ROWS,
+    AuditFilter,
+    Names,
+    entries_csv,
+    filtered_entries,
+    local_minute,
+    what_happened,
+)
 from geo_app.store.buildings import assign_building as store_assign_building
-from geo_app.store.errors import StockError
-from geo_app.store.roles import ADMIN, ROLE_LABELS
-from geo_app.store.stock import MOVEMENTS, move_stock
-from geo_app.web.access import building_grids, require_roles
-from geo_app.web.errors import ApiError
+from geo_app.store.loans import (
+    LoanClosedError,
+    LoanError,
+    LoanNotFoundError,
+    default_due,
+    get_loan,
+    lend,
+    list_loans,
+    return_loan,
+)
+from geo_app.store.roles import ADMIN, ROLE_LABELS, STEWARD
+from geo_app.store.stock import MOVEMENTS, move_stock, parse_quantity
+from geo_app.store.visits import VisitError, parse_day
+from geo_app.web.access import building_grids, require_roles, require_station, staffed_station_ids
+from geo_app.web.errors import ApiError, json_object_body
 from layers.schema import ITEM_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 AUDIT_PAGE_SIZE = 100
+#: Who handles loans at a station (the steward only at their grid's stations).
+LOAN_STAFF = (ADMIN, STEWARD)
 
 
 def _known_grids() -> dict[str, str]:
@@ -38,31 +82,88 @@ def _layer_grids() -> dict[str, str]:
     return dict(zip(buildings["id"], buildings["grid_id"], strict=True))
 
 
+def _station_names() -> dict[str, str]:
+    stations = get_community().stations
+    return dict(zip(stations["id"], stations["name"], strict=True))
+
+
 def _split_ids(text: str) -> list[str]:
     return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+
+
+def _no_store(body: str) -> Response:
+    """A page that must not be kept by the browser or a proxy (a password on it)."""
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---- accounts ---------------------------------------------------------------------------
 
 
 @bp.get("/")
 @require_roles(ADMIN)
 def accounts() -> str:
-    """人员分工：每个账号的角色、网格与负责楼栋。"""
+    """人员分工：新建账号、调整角色与分工、重设密码、停用。"""
     with get_store().read() as db:
         rows = list_accounts(db)
+    buildings = get_community().buildings
     return render_template(
-        "admin_accounts.html", accounts=rows, roles=ROLE_LABELS, grids=_known_grids()
+        "admin_accounts.html", accounts=rows, roles=ROLE_LABELS, grids=_known_grids(),
+        buildings=list(zip(buildings["id"], buildings["name"], strict=True)),
+        form=request.args,
     )
+
+
+@bp.post("/accounts/new")
+@require_roles(ADMIN)
+def create() -> ResponseReturnValue:
+    """新建账号：角色、网格、负责楼栋（四级网格的层级规则）；一次性密码只显示这一次。"""
+    form = request.form
+    password = one_time_password()
+    try:
+        with get_store().write() as db:
+            account = create_account(
+                db,
+                username=form.get("username", "").strip(),
+                password=password,
+                role=form.get("role", ""),
+                grid_id=form.get("grid") or None,
+                building_ids=_split_ids(form.get("buildings", "")),
+                display_name=form.get("display_name", "").strip()[:64],
+                building_grids=building_grids(),
+                known_grids=_known_grids(),
+                actor=g.user.username,
+            )
+            username = account.username
+    except StoreError as exc:
+        flash(f"未创建：{exc}", "error")
+        # url_for's **values are Any: a dict[str, str] would also match its _external: bool
+        kept: dict[str, Any] = {
+            k: form.get(k, "") for k in ("username", "display_name", "role", "grid", "buildings")
+        }
+        return redirect(url_for("admin.accounts", **kept) + "#new-account")
+    return _no_store(render_template(
+        "admin_password.html", username=username, password=password, created=True,
+    ))
+
+
+def _account_or_flash(db: Any, account_id: int) -> Any:
+    account = get_account(db, account_id)
+    if account is None:
+        flash(f"账号 {account_id} 不存在", "error")
+    return account
 
 
 @bp.post("/accounts/<int:account_id>")
 @require_roles(ADMIN)
-def update_account(account_id: int) -> Response:
+def update_account(account_id: int) -> ResponseReturnValue:
     """调整一个账号的角色与分工（层级规则：楼栋须在其网格内等）。"""
     form = request.form
     try:
         with get_store().write() as db:
-            account = get_account(db, account_id)
+            account = _account_or_flash(db, account_id)
             if account is None:
-                flash(f"账号 {account_id} 不存在", "error")
                 return redirect(url_for("admin.accounts"))
             changed = set_assignment(
                 db,
@@ -83,6 +184,44 @@ def update_account(account_id: int) -> Response:
     return redirect(url_for("admin.accounts"))
 
 
+@bp.post("/accounts/<int:account_id>/password")
+@require_roles(ADMIN)
+def reset(account_id: int) -> ResponseReturnValue:
+    """重设密码：生成新的一次性密码（只显示这一次），旧密码与其登录立即失效。"""
+    if account_id == g.user.id:
+        flash("不能在这里重设自己正在使用的账号的密码（会立即退出登录）", "error")
+        return redirect(url_for("admin.accounts"))
+    with get_store().write() as db:
+        account = _account_or_flash(db, account_id)
+        if account is None:
+            return redirect(url_for("admin.accounts"))
+        password = reset_password(db, account, actor=g.user.username)
+        username = account.username
+    return _no_store(render_template(
+        "admin_password.html", username=username, password=password, created=False,
+    ))
+
+
+@bp.post("/accounts/<int:account_id>/deactivate")
+@require_roles(ADMIN)
+def deactivate_account(account_id: int) -> ResponseReturnValue:
+    """停用账号：不能再登录，已登录的会话随即失效；记录保留。"""
+    if account_id == g.user.id:
+        flash("不能停用自己正在使用的账号", "error")
+        return redirect(url_for("admin.accounts"))
+    with get_store().write() as db:
+        account = _account_or_flash(db, account_id)
+        if account is None:
+            return redirect(url_for("admin.accounts"))
+        changed = deactivate(db, account, actor=g.user.username)
+        username = account.username
+    flash(f"已停用 {username}" if changed else f"{username} 已是停用状态", "ok")
+    return redirect(url_for("admin.accounts"))
+
+
+# ---- buildings and stock ----------------------------------------------------------------
+
+
 @bp.get("/buildings")
 @require_roles(ADMIN)
 def buildings() -> str:
@@ -99,7 +238,7 @@ def buildings() -> str:
 
 @bp.post("/buildings/<building_id>")
 @require_roles(ADMIN)
-def assign_building(building_id: str) -> Response:
+def assign_building(building_id: str) -> ResponseReturnValue:
     """把一栋楼划入另一个网格（有楼栋党员/业主代表负责时先调整其分工）。"""
     grid_id = request.form.get("grid", "")
     try:
@@ -117,12 +256,7 @@ def assign_building(building_id: str) -> Response:
 
 def _movement(data: Any) -> tuple[int, int]:
     """Apply the movement described by ``data`` (form or JSON); (before, after)."""
-    raw_quantity = data.get("quantity")
-    try:
-        quantity = int(raw_quantity)
-    except (TypeError, ValueError):
-        msg = f"数量须为正整数，收到 {raw_quantity!r}"
-        raise StockError(msg, parameter="quantity") from None
+    quantity = parse_quantity(data.get("quantity"))
     station_id, item = str(data.get("station", "")), str(data.get("item", ""))
     with get_store().write() as db:
         return move_stock(
@@ -150,7 +284,7 @@ def stock() -> str:
 
 @bp.post("/stock")
 @require_roles(ADMIN)
-def move() -> Response:
+def move() -> ResponseReturnValue:
     """登记一次借出、归还或补货。"""
     try:
         before, after = _movement(request.form)
@@ -166,21 +300,206 @@ def move() -> Response:
 @require_roles(ADMIN)
 def move_json() -> tuple[dict[str, Any], int]:
     """JSON: {station, item, movement, quantity} → {before, after}（需 X-CSRFToken 头）。"""
+    data = json_object_body()
+    before, after = _movement(data)
+    return {"station": data["station"], "item": data["item"], "before": before, "after": after}, 200
+
+
+# ---- loans ------------------------------------------------------------------------------
+
+
+def _lend(data: Any) -> tuple[int, date, int]:
+    """Lend from form or JSON ``data`` at a station the caller staffs; (id, due, stock after)."""
+    station_id, item = str(data.get("station") or ""), str(data.get("item") or "")
+    require_station(station_id)
+    if item not in ITEM_LABELS:
+        raise ApiError("item", f"未知物资 {item!r}（可选：{'、'.join(ITEM_LABELS)}）")
+    moment = now()
+    config = current_app.config
+    due = data.get("due") or default_due(
+        item, today=moment.date(), loan_days=config["LOAN_DAYS"],
+        default_days=config["LOAN_DEFAULT_DAYS"],
+    )
+    with get_store().write() as db:
+        loan, after = lend(
+            db, station_id=station_id, item=item, borrower_name=data.get("borrower_name"),
+            borrower_phone=data.get("borrower_phone"), due=due, now=moment,
+            known_stations=set(get_community().stations["id"]), actor=g.user.username,
+        )
+        return loan.id, loan.due, after
+
+
+def _return(loan_id: int) -> int:
+    """Close loan ``loan_id`` (a station the caller staffs); the count on the shelf after."""
+    try:
+        with get_store().write() as db:
+            loan = get_loan(db, loan_id)
+            require_station(loan.station_id, parameter="loan")
+            return return_loan(
+                db, loan, now=now(), known_stations=set(get_community().stations["id"]),
+                actor=g.user.username,
+            )
+    except LoanNotFoundError as exc:
+        raise ApiError("loan", str(exc), status=404) from None
+    except LoanClosedError as exc:
+        raise ApiError("loan", str(exc), status=409) from None
+
+
+def _loan_rows(status: str) -> list[dict[str, Any]]:
+    with get_store().read() as db:
+        rows = list_loans(
+            db, station_ids=staffed_station_ids(), status=status, today=now().date()
+        )
+    names = _station_names()
+    return [{**r.as_dict(), "station_name": names.get(r.loan.station_id, "")} for r in rows]
+
+
+@bp.get("/loans")
+@require_roles(*LOAN_STAFF)
+def loans() -> str:
+    """借还登记：借出（借用人、电话、应还日期）、归还、逾期未还的联系电话。"""
+    names = _station_names()
+    mine = sorted(staffed_station_ids())
+    moment = now()
+    config = current_app.config
+    due_days = {
+        item: default_due(item, today=moment.date(), loan_days=config["LOAN_DAYS"],
+                          default_days=config["LOAN_DEFAULT_DAYS"]).isoformat()
+        for item in ITEM_LABELS
+    }
+    return render_template(
+        "admin_loans.html",
+        stations=[(sid, names[sid]) for sid in mine],
+        levels=get_stock_levels(),
+        items=ITEM_LABELS,
+        due_days=due_days,
+        today=moment.date().isoformat(),
+        open_loans=_loan_rows("open"),
+        overdue=_loan_rows("overdue"),
+    )
+
+
+@bp.post("/loans")
+@require_roles(*LOAN_STAFF)
+def lend_form() -> ResponseReturnValue:
+    """登记一次借出（表单）。"""
+    try:
+        loan_id, due, after = _lend(request.form)
+    except (StoreError, ApiError) as exc:
+        flash(f"未借出：{getattr(exc, 'message', exc)}", "error")
+    else:
+        item = ITEM_LABELS[request.form["item"]]
+        flash(f"已借出 {item}（借用记录 {loan_id}），应还日期 {due.isoformat()}，"
+              f"架上还剩 {after}", "ok")
+    return redirect(url_for("admin.loans"))
+
+
+@bp.post("/loans/<int:loan_id>/return")
+@require_roles(*LOAN_STAFF)
+def return_form(loan_id: int) -> ResponseReturnValue:
+    """登记一次归还（表单）。"""
+    try:
+        after = _return(loan_id)
+    except ApiError as exc:
+        flash(f"未登记：{exc.message}", "error")
+    else:
+        flash(f"借用记录 {loan_id} 已归还，架上现有 {after}", "ok")
+    return redirect(url_for("admin.loans"))
+
+
+@bp.post("/api/loans")
+@require_roles(*LOAN_STAFF)
+def lend_json() -> tuple[dict[str, Any], int]:
+    """JSON：{station, item, borrower_name, borrower_phone, due} → 201 {id, due, stock_after}。"""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError("body", "请求体须为 JSON 对象")
-    before, after = _movement(data)
-    return {"station": data["station"], "item": data["item"], "before": before, "after": after}, 200
+    loan_id, due, after = _lend(data)
+    return {"id": loan_id, "due": due.isoformat(), "stock_after": after}, 201
+
+
+@bp.post("/api/loans/<int:loan_id>/return")
+@require_roles(*LOAN_STAFF)
+def return_json(loan_id: int) -> dict[str, Any]:
+    """JSON：归还 → 200 {id, stock_after}；已归还的再次归还 → 409。"""
+    return {"id": loan_id, "stock_after": _return(loan_id)}
+
+
+@bp.get("/api/loans")
+@require_roles(*LOAN_STAFF)
+def loans_json() -> dict[str, Any]:
+    """JSON：?status=open|overdue|returned|all → 我负责的站点的借用记录（逾期最久的在前）。"""
+    status = request.args.get("status", "open")
+    try:
+        rows = _loan_rows(status)
+    except LoanError as exc:
+        raise ApiError(exc.parameter, str(exc)) from None
+    return {"status": status, "count": len(rows), "loans": rows}
+
+
+# ---- the audit log ----------------------------------------------------------------------
+
+
+def _audit_filter() -> AuditFilter:
+    args = request.args
+    try:
+        since = parse_day(args["since"], parameter="since") if args.get("since") else None
+        until = parse_day(args["until"], parameter="until") if args.get("until") else None
+    except VisitError as exc:
+        raise ApiError(exc.parameter, f"参数 {exc.parameter}：{exc}") from None
+    kind = args.get("kind", "")
+    if kind and kind not in KINDS:
+        raise ApiError("kind", f"未知类别 {kind!r}（可选：{'、'.join(KINDS)}）")
+    return AuditFilter(actor=args.get("person", ""), kind=kind, since=since, until=until)
+
+
+def _names(accounts: list[Any]) -> Names:
+    buildings = get_community().buildings
+    return Names(
+        people={a.username: a.display_name for a in accounts if a.display_name},
+        stations=_station_names(),
+        buildings=dict(zip(buildings["id"], buildings["name"], strict=True)),
+        grids=_known_grids(),
+    )
 
 
 @bp.get("/audit")
 @require_roles(ADMIN)
 def audit() -> str:
-    """操作日志（只增不改）：谁、做了什么、改前、改后、何时。"""
+    """操作日志（只增不改）：谁、何时（北京时间）、做了什么；按人员、类别、日期筛选。"""
+    chosen = _audit_filter()
     page = max(1, request.args.get("page", 1, type=int) or 1)
+    zone = community_timezone()
     with get_store().read() as db:
-        rows = entries(db, limit=AUDIT_PAGE_SIZE + 1, offset=(page - 1) * AUDIT_PAGE_SIZE)
+        rows = filtered_entries(db, chosen, zone=zone, limit=AUDIT_PAGE_SIZE + 1,
+                                offset=(page - 1) * AUDIT_PAGE_SIZE)
+        people = list_accounts(db)
+    names = _names(people)
+    shown = [
+        {"at": local_minute(e.at, zone), "who": names.person(e.actor), "username": e.actor,
+         "what": what_happened(e, names), "action": e.action}
+        for e in rows[:AUDIT_PAGE_SIZE]
+    ]
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "admin_audit.html", entries=rows[:AUDIT_PAGE_SIZE], page=page,
-        has_more=len(rows) > AUDIT_PAGE_SIZE,
+        "admin_audit.html", entries=shown, page=page, has_more=len(rows) > AUDIT_PAGE_SIZE,
+        people=people, kinds={k: label for k, (label, _) in KINDS.items()}, chosen=chosen,
+        args=args,
+    )
+
+
+@bp.get("/audit.csv")
+@require_roles(ADMIN)
+def audit_csv() -> Response:
+    """按当前筛选导出操作日志（CSV，中文表头，北京时间）。"""
+    chosen = _audit_filter()
+    zone = community_timezone()
+    with get_store().read() as db:
+        rows = filtered_entries(db, chosen, zone=zone, limit=MAX_ROWS)
+        names = _names(list_accounts(db))
+    return Response(
+        entries_csv(rows, names, zone),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"',
+                 "Cache-Control": "no-store"},
     )

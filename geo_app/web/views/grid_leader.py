@@ -1,24 +1,67 @@
-"""The grid leader's pages: their grid on a map, their buildings in a table, CSV export.
+"""The grid members' pages: their grid on a map, the roster, its changes, and visits (走访).
 
 Every grid role (网格长, 红色小管家, 楼栋党员, 业主代表) and the admin use these pages; what each
-sees is decided by :mod:`geo_app.web.access`: highlighted on the map and listed in the table are
-exactly the buildings the account may see, the rest of the grid is drawn dimmed (outline and
-name only, as on the public map).
+sees is decided by :mod:`geo_app.web.access`: highlighted on the map and listed in the tables
+are exactly the buildings the account may see, the rest of the grid is drawn dimmed (outline
+and name only, as on the public map). The roster (households, people, phones, care tags) is
+changed by the admin, the 网格长, the 红色小管家 and the 楼栋党员 of the building; every grid
+role records visits. Each change is audited with its before and after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date, datetime
+from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 
 from geo_app.maps.base import render_map_parts
 from geo_app.maps.grid import build_grid_map
+from geo_app.state.clock import now
 from geo_app.state.community import get_community
-from geo_app.store import get_store
-from geo_app.store.people import ATTENTION_TAGS
+from geo_app.store import StoreError, get_store
+from geo_app.store.models import Household
+from geo_app.store.people import (
+    ATTENTION_TAGS,
+    household_matches,
+    households_of,
+    living_members,
+    roster_matches,
+)
 from geo_app.store.records import BuildingRow, building_records, building_rows, rows_to_csv
-from geo_app.store.roles import ADMIN, ORGANISER
+from geo_app.store.roles import ADMIN, BUILDING_MEMBER, GRID_LEADER, ORGANISER, STEWARD
+from geo_app.store.roster import (
+    GENDERS,
+    RELATIONS,
+    add_household,
+    add_person,
+    edit_household,
+    edit_person,
+    get_household,
+    get_person,
+    move_out_household,
+    move_out_person,
+)
+from geo_app.store.visits import (
+    buildings_not_visited,
+    overdue_care,
+    parse_day,
+    record_visit,
+    visits_in,
+)
 from geo_app.web.access import (
     ANY_ROLE,
     building_grids,
@@ -30,6 +73,20 @@ from geo_app.web.access import (
 )
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
+
+#: Who may change the roster (within the buildings they see); 业主代表 read it and record visits.
+ROSTER_EDITORS = (ADMIN, GRID_LEADER, STEWARD, BUILDING_MEMBER)
+
+
+def _grid_name(grid_id: str) -> str:
+    grids = get_community().grids
+    return str(grids.loc[grids["id"] == grid_id, "name"].iloc[0])
+
+
+def _grid_names() -> dict[str, str]:
+    grids = get_community().grids
+    return dict(zip(grids["id"], grids["name"], strict=True))
+
 
 def _grid_buildings(grid_id: str) -> tuple[list[str], list[str]]:
     """(the caller's buildings in the grid, the grid's other buildings), in layer order."""
@@ -44,9 +101,18 @@ def _rows(ids: Collection[str]) -> list[BuildingRow]:
         return building_rows(db, get_community().buildings, ids, grids=building_grids())
 
 
+def _building_names() -> dict[str, str]:
+    buildings = get_community().buildings
+    return dict(zip(buildings["id"], buildings["name"], strict=True))
+
+
+def _today() -> date:
+    return now().date()
+
+
 @bp.get("/")
 @require_roles(*ANY_ROLE)
-def my_grid() -> Response | str:
+def my_grid() -> ResponseReturnValue:
     """我的网格：网格员进入本网格；管理员看到网格列表。"""
     if g.user.role == ADMIN:
         grids = get_community().grids
@@ -64,12 +130,10 @@ def my_grid() -> Response | str:
 @bp.get("/<grid_id>")
 @require_roles(*ANY_ROLE)
 def grid_page(grid_id: str) -> str:
-    """一个网格：地图（我的楼栋高亮、其余楼栋淡化）与楼栋台账。"""
+    """一个网格：地图（我的楼栋高亮、久未走访的楼栋标出）与楼栋台账。"""
     require_grid(grid_id)
     mine_ids, others = _grid_buildings(grid_id)
     rows = _rows(mine_ids)
-    grids = get_community().grids
-    grid_name = grids.loc[grids["id"] == grid_id, "name"].iloc[0]
     totals = {
         "households": sum(r.households for r in rows),
         "residents": sum(r.residents for r in rows),
@@ -77,22 +141,29 @@ def grid_page(grid_id: str) -> str:
         **{tag: sum(r.attention[tag] for r in rows) for tag in ATTENTION_TAGS},
     }
     config = current_app.config
+    days = int(config["VISIT_BUILDING_DAYS"])
+    with get_store().read() as db:
+        stale = buildings_not_visited(db, mine_ids, today=_today(), days=days)
     parts = render_map_parts(
         build_grid_map(
             get_community(), grid_id, rows, others,
             building_url=lambda bid: url_for("grid.building_page", building_id=bid),
+            not_visited=stale, not_visited_days=days, today=_today(),
             basemap=config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"],
         )
     )
+    names = _grid_names()
     return render_template(
         "grid_page.html",
         grid_id=grid_id,
-        grid_name=grid_name,
+        grid_name=names[grid_id],
         rows=rows,
         totals=totals,
         attention_tags=ATTENTION_TAGS,
         map=parts,
-        other_grids=sorted(visible_grid_ids() - {grid_id}),
+        stale=stale,
+        stale_days=days,
+        other_grids=[(gid, names[gid]) for gid in sorted(visible_grid_ids() - {grid_id})],
     )
 
 
@@ -113,17 +184,265 @@ def export_csv(grid_id: str) -> Response:
     )
 
 
+def _filters() -> tuple[str, str]:
+    tag = request.args.get("tag", "")
+    return (tag if tag in ATTENTION_TAGS else ""), request.args.get("q", "").strip()[:50]
+
+
+@bp.get("/<grid_id>/roster")
+@require_roles(*ANY_ROLE)
+def roster(grid_id: str) -> str:
+    """住户名册：我的楼栋的全部住户，按关注标签筛选，按姓名、房号、电话查找。"""
+    require_grid(grid_id)
+    mine_ids, _ = _grid_buildings(grid_id)
+    tag, query = _filters()
+    with get_store().read() as db:
+        by_building = households_of(db, mine_ids)
+    names = _building_names()
+    found = [
+        (names[b], h) for b in mine_ids for h in by_building[b]
+        if household_matches(h, tag=tag, query=query)
+    ]
+    return render_template(
+        "grid_roster.html", grid_id=grid_id, grid_name=_grid_name(grid_id), found=found,
+        total=sum(len(v) for v in by_building.values()), tag=tag, query=query,
+        attention_tags=ATTENTION_TAGS, living_members=living_members,
+    )
+
+
+@bp.get("/<grid_id>/visits")
+@require_roles(*ANY_ROLE)
+def visits(grid_id: str) -> str:
+    """走访：我的和本网格的走访记录、逾期未走访的重点关注户、久未走访的楼栋。"""
+    require_grid(grid_id)
+    mine_ids, _ = _grid_buildings(grid_id)
+    only_mine = request.args.get("mine") == "1"
+    config = current_app.config
+    today = _today()
+    with get_store().read() as db:
+        listed = visits_in(db, mine_ids, visitor=g.user.username if only_mine else None)
+        overdue = overdue_care(db, mine_ids, today=today, care_days=config["VISIT_CARE_DAYS"])
+        stale = buildings_not_visited(
+            db, mine_ids, today=today, days=int(config["VISIT_BUILDING_DAYS"])
+        )
+    return render_template(
+        "grid_visits.html", grid_id=grid_id, grid_name=_grid_name(grid_id), visits=listed,
+        overdue=overdue, stale=stale, stale_days=int(config["VISIT_BUILDING_DAYS"]),
+        care_days=config["VISIT_CARE_DAYS"], only_mine=only_mine, today=today,
+        names=_building_names(),
+    )
+
+
 @bp.get("/buildings/<building_id>")
 @require_roles(*ANY_ROLE)
 def building_page(building_id: str) -> str:
-    """一栋楼的住户台账：各户成员与关注标签。"""
+    """一栋楼的住户台账：关注标签与联系电话在前，可筛选、查找；可登记新住户。"""
     require_building(building_id)
+    tag, query = _filters()
     with get_store().read() as db:
         records = building_records(
             db, get_community().buildings, [building_id], grids=building_grids()
         )
     if not records:
         abort(404)
+    building = records[0]
+    shown = [
+        h for h in building["household_list"] if _record_matches(h, tag=tag, query=query)
+    ]
     return render_template(
-        "grid_building.html", building=records[0], attention_tags=ATTENTION_TAGS
+        "grid_building.html", building=building, households=shown, tag=tag, query=query,
+        attention_tags=ATTENTION_TAGS, may_edit=g.user.role in ROSTER_EDITORS,
+        grid_name=_grid_names().get(building["grid_id"], building["grid_id"]),
     )
+
+
+def _record_matches(record: dict[str, Any], *, tag: str, query: str) -> bool:
+    """:func:`roster_matches` over a household record (the building page's rows)."""
+    return roster_matches(
+        unit=record["unit"], room=record["room"], tags=record["tags"],
+        people=((m["name"], m["phone"]) for m in record["members"]), tag=tag, query=query,
+    )
+
+
+@bp.get("/buildings/<building_id>/households/<household_id>")
+@require_roles(*ANY_ROLE)
+def household_page(building_id: str, household_id: str) -> str:
+    """一户：成员与电话、关注标签；修改、迁出、登记走访。"""
+    require_building(building_id)
+    with get_store().read() as db:
+        household = _household_or_404(db, building_id, household_id)
+        members = living_members(household)
+        history = [v for v, _ in visits_in(db, [building_id], limit=500)
+                   if v.household_id == household.id][:20]
+    units = _units(building_id)
+    return render_template(
+        "grid_household.html", building_id=building_id,
+        building_name=_building_names()[building_id], household=household, members=members,
+        history=history, units=units, attention_tags=ATTENTION_TAGS,
+        may_edit=g.user.role in ROSTER_EDITORS, genders=GENDERS, relations=RELATIONS,
+        visit_kinds=current_app.config["VISIT_KINDS"], today=_today().isoformat(),
+    )
+
+
+def _household_or_404(db: Any, building_id: str, household_id: str) -> Household:
+    try:
+        return get_household(db, household_id, building_id=building_id)
+    except StoreError:
+        abort(404)
+
+
+def _units(building_id: str) -> int:
+    buildings = get_community().buildings
+    return int(buildings.loc[buildings["id"] == building_id, "units"].iloc[0])
+
+
+def _require_editor(building_id: str) -> None:
+    require_building(building_id)
+    if g.user.role not in ROSTER_EDITORS:
+        abort(403)
+
+
+def _back(building_id: str, household_id: str | None = None) -> ResponseReturnValue:
+    if household_id is None:
+        return redirect(url_for("grid.building_page", building_id=building_id))
+    return redirect(url_for("grid.household_page", building_id=building_id,
+                            household_id=household_id))
+
+
+def _moment() -> datetime:
+    return now()
+
+
+@bp.post("/buildings/<building_id>/households")
+@require_roles(*ROSTER_EDITORS)
+def add_household_form(building_id: str) -> ResponseReturnValue:
+    """登记新住户（单元、房号、关注标签）。"""
+    _require_editor(building_id)
+    form = request.form
+    try:
+        with get_store().write() as db:
+            household = add_household(
+                db, building_id, unit=form.get("unit"), room=form.get("room"),
+                tags=form.getlist("tags"), units=_units(building_id), actor=g.user.username,
+            )
+            household_id = household.id
+    except StoreError as exc:
+        flash(f"未登记：{exc}", "error")
+        return _back(building_id)
+    flash(f"已登记 {household.unit} 单元 {household.room} 室，请添加成员", "ok")
+    return _back(building_id, household_id)
+
+
+@bp.post("/buildings/<building_id>/households/<household_id>")
+@require_roles(*ROSTER_EDITORS)
+def edit_household_form(building_id: str, household_id: str) -> ResponseReturnValue:
+    """修改住户的单元、房号与关注标签。"""
+    _require_editor(building_id)
+    form = request.form
+    try:
+        with get_store().write() as db:
+            household = _household_or_404(db, building_id, household_id)
+            changed = edit_household(
+                db, household, unit=form.get("unit"), room=form.get("room"),
+                tags=form.getlist("tags"), units=_units(building_id), actor=g.user.username,
+            )
+    except StoreError as exc:
+        flash(f"未保存：{exc}", "error")
+    else:
+        flash("已保存" if changed else "没有变化", "ok")
+    return _back(building_id, household_id)
+
+
+@bp.post("/buildings/<building_id>/households/<household_id>/move-out")
+@require_roles(*ROSTER_EDITORS)
+def move_out_household_form(building_id: str, household_id: str) -> ResponseReturnValue:
+    """登记整户迁出（记录保留在操作日志中）。"""
+    _require_editor(building_id)
+    with get_store().write() as db:
+        household = _household_or_404(db, building_id, household_id)
+        move_out_household(db, household, at=_moment(), actor=g.user.username)
+        where = f"{household.unit} 单元 {household.room} 室"
+    flash(f"已登记 {where} 迁出", "ok")
+    return _back(building_id)
+
+
+@bp.post("/buildings/<building_id>/households/<household_id>/people")
+@require_roles(*ROSTER_EDITORS)
+def add_person_form(building_id: str, household_id: str) -> ResponseReturnValue:
+    """为一户添加成员（姓名、性别、出生年份、关系、电话、党员）。"""
+    _require_editor(building_id)
+    try:
+        with get_store().write() as db:
+            household = _household_or_404(db, building_id, household_id)
+            person = add_person(db, household, request.form.to_dict(),
+                                this_year=_moment().year, actor=g.user.username)
+            name = person.name
+    except StoreError as exc:
+        flash(f"未添加：{exc}", "error")
+    else:
+        flash(f"已添加 {name}", "ok")
+    return _back(building_id, household_id)
+
+
+def _person_household(db: Any, building_id: str, person_id: int) -> Any:
+    try:
+        return get_person(db, person_id, building_id=building_id)
+    except StoreError:
+        abort(404)
+
+
+@bp.post("/buildings/<building_id>/people/<int:person_id>")
+@require_roles(*ROSTER_EDITORS)
+def edit_person_form(building_id: str, person_id: int) -> ResponseReturnValue:
+    """修改一位居民的信息。"""
+    _require_editor(building_id)
+    household_id = None
+    try:
+        with get_store().write() as db:
+            person = _person_household(db, building_id, person_id)
+            household_id = person.household_id
+            changed = edit_person(db, person, request.form.to_dict(),
+                                  this_year=_moment().year, actor=g.user.username)
+    except StoreError as exc:
+        flash(f"未保存：{exc}", "error")
+    else:
+        flash("已保存" if changed else "没有变化", "ok")
+    return _back(building_id, household_id)
+
+
+@bp.post("/buildings/<building_id>/people/<int:person_id>/move-out")
+@require_roles(*ROSTER_EDITORS)
+def move_out_person_form(building_id: str, person_id: int) -> ResponseReturnValue:
+    """登记一位居民迁出。"""
+    _require_editor(building_id)
+    with get_store().write() as db:
+        person = _person_household(db, building_id, person_id)
+        household_id = person.household_id
+        move_out_person(db, person, at=_moment(), actor=g.user.username)
+    flash("已登记迁出", "ok")
+    return _back(building_id, household_id)
+
+
+@bp.post("/buildings/<building_id>/households/<household_id>/visits")
+@require_roles(*ANY_ROLE)
+def visit_form(building_id: str, household_id: str) -> ResponseReturnValue:
+    """登记一次走访（日期、方式、情况、是否需要跟进）。"""
+    require_building(building_id)
+    form = request.form
+    try:
+        with get_store().write() as db:
+            household = _household_or_404(db, building_id, household_id)
+            record_visit(
+                db, household,
+                visited_on=parse_day(form.get("visited_on") or _today().isoformat(),
+                                     parameter="visited_on"),
+                kind=form.get("kind", ""), note=form.get("note", ""),
+                follow_up=form.get("follow_up") == "on",
+                kinds=current_app.config["VISIT_KINDS"], today=_today(),
+                visitor=g.user.username,
+            )
+    except StoreError as exc:
+        flash(f"未登记：{exc}", "error")
+    else:
+        flash("已登记走访", "ok")
+    return _back(building_id, household_id)

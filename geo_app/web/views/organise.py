@@ -9,8 +9,6 @@ modules, in one transaction with its audit entry.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +34,7 @@ from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community, get_state
 from geo_app.stations.finder import current_station_index
 from geo_app.store import get_store
+from geo_app.store.csv_text import csv_text
 from geo_app.store.models import Household
 from geo_app.store.roles import ADMIN, ORGANISING_ROLES
 from geo_app.volunteering.activities import (
@@ -67,11 +66,11 @@ from geo_app.volunteering.registry import (
 )
 from geo_app.volunteering.report import Period, community_report, local_text
 from geo_app.web.access import (
-    counter_station_ids,
     require_activity,
-    require_counter_station,
     require_roles,
+    require_station,
     require_volunteer,
+    staffed_station_ids,
     visible_volunteer_ids,
 )
 from geo_app.web.errors import ApiError
@@ -507,7 +506,7 @@ def points_json(card: str) -> Response:
 @require_roles(*STAFF)
 def counter() -> str:
     """站点柜台：积分兑换物品、物品入库与报损。"""
-    stations = {s: n for s, n in _station_names().items() if s in counter_station_ids()}
+    stations = {s: n for s, n in _station_names().items() if s in staffed_station_ids()}
     with get_store().read() as db:
         goods = catalogue(db)
         levels = goods_levels(db)
@@ -567,7 +566,7 @@ def _nearest_goods_station(
 
 def _redeem(data: Any) -> dict[str, Any]:
     station = str(data.get("station", ""))
-    require_counter_station(station)
+    require_station(station)
     with get_store().write() as db:
         result = redeem(
             db,
@@ -620,7 +619,7 @@ def goods_movement() -> Response:
     """物品入库或报损。"""
     form = request.form
     station = form.get("station", "")
-    require_counter_station(station)
+    require_station(station)
     try:
         with get_store().write() as db:
             after = move_goods(
@@ -679,18 +678,15 @@ def report_csv() -> Response:
     period = _period()
     with get_store().read() as db:
         figures = community_report(db, period, timezone=community_timezone()).as_dict()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["项目", "数值"])
+    rows: list[list[object]] = []
     for key, label in REPORT_LABELS.items():
         value = figures[key]
         if isinstance(value, dict):
-            for name, count in value.items():
-                writer.writerow([f"{label}：{name}", count])
+            rows.extend([f"{label}：{name}", count] for name, count in value.items())
         else:
-            writer.writerow([label, value])
+            rows.append([label, value])
     return Response(
-        "\ufeff" + out.getvalue(),
+        csv_text(["项目", "数值"], rows),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="report-{period.year}.csv"'},
     )

@@ -1,0 +1,35 @@
+"""Errors of 微协商, each with the HTTP status it is answered with (mapped in web/errors.py)."""
+
+from __future__ import annotations
+
+from geo_app.store.errors import StoreError
+
+
+class GovernanceError(StoreError):
+    """Bad input to a view, meeting or item (400), naming the parameter."""
+
+    status = 400
+
+
+class NotFoundError(GovernanceError):
+    """No such view, meeting or item in the caller's scope (404: existence is not revealed)."""
+
+    status = 404
+
+
+class RoleRefusedError(GovernanceError):
+    """The caller's role may not do this (403)."""
+
+    status = 403
+
+
+class TransitionError(GovernanceError):
+    """The view's state does not allow this step (409); nothing was changed."""
+
+    status = 409
+
+
+class BudgetExceededError(GovernanceError):
+    """Too many views or +1s from one device (429)."""
+
+    status = 429

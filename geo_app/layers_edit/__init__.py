@@ -1,0 +1,1 @@
+"""Live edits of the layers in the running service: save, audit, reload every worker."""

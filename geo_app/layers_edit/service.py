@@ -1,0 +1,89 @@
+"""A layer edit in the running app: validated and written by :mod:`layers.editing`, audited in
+the store, and swapped into this worker at once (the other workers see the files' new stamp
+before their next request)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from flask import Flask, current_app
+
+from geo_app.config import BUNDLED_DATA_DIR
+from geo_app.state.clock import now
+from geo_app.state.community import get_state
+from geo_app.store import get_store
+from geo_app.store.audit import record
+from layers.editing import EditResult, LayerEditError, LayerEditor, RestoreResult
+
+R = TypeVar("R", EditResult, RestoreResult)
+
+
+def history_dir_of(app: Flask) -> Path:
+    """Where replaced layer versions are kept (``LAYER_HISTORY_DIR``, default
+    ``instance/layer_history``)."""
+    configured = app.config.get("LAYER_HISTORY_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "layer_history"
+
+
+def get_editor() -> LayerEditor:
+    """The editor of the running app's layer directory (never the sample shipped in the
+    repository: edits belong in the community's own copy)."""
+    data_dir = Path(current_app.config["DATA_DIR"]).resolve()
+    if data_dir == BUNDLED_DATA_DIR.resolve():
+        msg = (
+            "自带的样例图层不能在线修改：请把 data/geojson 复制到自己的目录，"
+            "用 GEO_APP_DATA_DIR=该目录 启动服务后再编辑"
+        )
+        raise LayerEditError(msg, parameter="DATA_DIR", status=409)
+    return LayerEditor(data_dir, history_dir_of(current_app))
+
+
+def _saved(change: Callable[[LayerEditor, datetime], R], *, audit: Callable[[R], dict]) -> R:
+    """Run ``change`` inside a store transaction with its audit entry (a refused or failed
+    write records nothing), then load the new layers into this worker."""
+    with get_store().write() as db:
+        result = change(get_editor(), now())
+        record(db, **audit(result))
+    issues = get_state().reload()
+    if issues:  # validated before writing: only a concurrent bad write on disk gets here
+        current_app.logger.error("保存后重新加载失败：%s", "; ".join(map(str, issues)))
+    return result
+
+
+def save_edit(
+    change: Callable[[LayerEditor, datetime], EditResult], *, actor: str
+) -> EditResult:
+    """Apply one feature edit (``change(editor, moment)``), audited as ``layer.create`` or
+    ``layer.update`` on ``<layer>/<id>`` with the feature before and after."""
+
+    def audit(result: EditResult) -> dict:
+        return {
+            "actor": actor,
+            "action": "layer.create" if result.before is None else "layer.update",
+            "target": f"{result.layer}/{result.feature_id}",
+            "before": result.before,
+            "after": result.after,
+            "note": f"原文件已保存为历史版本 {result.kept.name}" if result.kept else "",
+        }
+
+    return _saved(change, audit=audit)
+
+
+def restore_version(name: str, *, actor: str) -> RestoreResult:
+    """Restore the kept version ``name``, audited as ``layer.restore``."""
+
+    def audit(result: RestoreResult) -> dict:
+        kept = result.kept.name if result.kept else None
+        return {
+            "actor": actor,
+            "action": "layer.restore",
+            "target": result.layer,
+            "before": {"features": result.features_before, "kept_as": kept},
+            "after": {"features": result.features_after, "restored": result.restored.name},
+            "note": f"恢复历史版本 {result.restored.name}",
+        }
+
+    return _saved(lambda editor, moment: editor.restore(name, moment=moment), audit=audit)

@@ -1,0 +1,308 @@
+/* 图层编辑: the admin's map editor (no framework, no CDN, no inline script).
+ *
+ * Draws the served layers from /admin/api/layers on a Leaflet map. "＋ 服务站" / "＋ 便民设施"
+ * then a click on the map places a new point; dragging a station or POI moves it; a click on
+ * a marker opens its form, a click on a building its summary and a link to its attributes.
+ * Saving POSTs JSON with the page's CSRF token; a refusal shows the validator's message, a
+ * success redraws the map from the server (the running service already uses the new data).
+ * Data goes into the page with textContent and form values only, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("layer-editor-config").textContent);
+  var csrfToken = document.querySelector("meta[name=csrf-token]").getAttribute("content");
+  var statusLine = document.querySelector("[data-testid=editor-status]");
+  var forms = {
+    stations: document.getElementById("stations-form"),
+    pois: document.getElementById("pois-form")
+  };
+  var buildingPanel = document.getElementById("building-panel");
+  var mapElement = document.getElementById("editor-map");
+  var BADGES = { party_service_station: "站", rest_post: "歇" };
+  var LABELS = { stations: "服务站", pois: "便民设施" };
+
+  var map = L.map(mapElement, { zoomControl: true, zoomSnap: 0.25 }).setView(config.centre, 16);
+  L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
+  var drawn = L.layerGroup().addTo(map);
+  /* what is being edited: {layer, id (null when new), position [lon, lat] or null, marker} */
+  var editing = null;
+  var adding = null;
+  var layers = null;
+
+  function setStatus(text, isError) {
+    statusLine.textContent = text;
+    statusLine.classList.toggle("error", Boolean(isError));
+  }
+
+  function textTooltip(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
+  function formatPosition(position) {
+    return position[0].toFixed(6) + ", " + position[1].toFixed(6);
+  }
+
+  /* ------------------------------------------------------------ drawing */
+
+  function pointIcon(layer, properties) {
+    if (layer === "stations") {
+      var kind = BADGES[properties.kind] ? properties.kind : "party_service_station";
+      return L.divIcon({
+        className: "editor-station editor-" + kind, html: BADGES[kind],
+        iconSize: [26, 26], iconAnchor: [13, 13]
+      });
+    }
+    return L.divIcon({ className: "editor-poi", html: "", iconSize: [14, 14], iconAnchor: [7, 7] });
+  }
+
+  function addPoint(layer, feature) {
+    var coordinates = feature.geometry.coordinates;
+    var marker = L.marker([coordinates[1], coordinates[0]], {
+      icon: pointIcon(layer, feature.properties), draggable: true, keyboard: true,
+      title: feature.properties.name
+    });
+    marker.bindTooltip(textTooltip(feature.properties.name));
+    marker.featureId = feature.properties.id;
+    marker.on("click", function () { openForm(layer, feature, null, marker); });
+    marker.on("dragend", function () {
+      var at = marker.getLatLng();
+      openForm(layer, feature, [at.lng, at.lat], marker);
+      if (layer === "stations") { forms.stations.elements.grid_id.value = ""; }  /* takes the grid it is in */
+      setStatus("已拖到新位置，点“保存”确认移动（或“取消”放回原处）。");
+    });
+    marker.addTo(drawn);
+  }
+
+  function draw(data) {
+    layers = data.layers;
+    drawn.clearLayers();
+    L.geoJSON(layers.boundary, {
+      interactive: false,
+      style: { color: "#b71c1c", weight: 3, dashArray: "8 6", fillColor: "#fffdf7", fillOpacity: 0.5 }
+    }).addTo(drawn);
+    L.geoJSON(layers.grids, {
+      style: function (feature) {
+        var colour = config.gridColours[feature.properties.id] || "#555";
+        return { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.08 };
+      },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(textTooltip(feature.properties.name), { sticky: true });
+      }
+    }).addTo(drawn);
+    L.geoJSON(layers.compounds, {
+      interactive: false, style: { color: "#6d4c41", weight: 1.5, dashArray: "3 3", fill: false }
+    }).addTo(drawn);
+    L.geoJSON(layers.paths, {
+      interactive: false, style: { color: "#8d8d8d", weight: 3, opacity: 0.8 }
+    }).addTo(drawn);
+    L.geoJSON(layers.buildings, {
+      style: { color: "#455a64", weight: 1, fillColor: "#b0bec5", fillOpacity: 0.6 },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(textTooltip(feature.properties.name));
+        layer.on("click", function (event) {
+          if (adding) { onMapClick(event); return; }
+          L.DomEvent.stopPropagation(event);
+          openBuilding(feature);
+        });
+      }
+    }).addTo(drawn);
+    layers.pois.features.forEach(function (f) { addPoint("pois", f); });
+    layers.stations.features.forEach(function (f) { addPoint("stations", f); });
+  }
+
+  function load() {
+    return fetch(config.layersUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("图层读取失败（" + response.status + "）"); }
+        return response.json();
+      })
+      .then(draw)
+      .catch(function (error) { setStatus(error.message, true); });
+  }
+
+  /* ------------------------------------------------------------ forms */
+
+  function closeForms() {
+    Object.keys(forms).forEach(function (name) { forms[name].hidden = true; });
+    buildingPanel.hidden = true;
+    if (editing && editing.marker && editing.id === null) { drawn.removeLayer(editing.marker); }
+    editing = null;
+  }
+
+  function showError(form, text) {
+    form.querySelector("[data-role=error]").textContent = text || "";
+  }
+
+  function fillStation(form, properties) {
+    var el = form.elements;
+    el.kind.value = properties.kind || "party_service_station";
+    el.grid_id.value = properties.grid_id || "";
+    el.contact.value = properties.contact || "";
+    el.address.value = properties.address || "";
+    var hours = properties.hours;
+    el.hours_mode.value = hours === "24h" ? "24h" : (hours ? "weekly" : (properties.id ? "" : "24h"));
+    Object.keys(config.weekdays).forEach(function (day) {
+      el["hours_" + day].value = hours && typeof hours === "object" ? (hours[day] || "closed") : "";
+    });
+    var items = properties.items || {};
+    Object.keys(config.items).forEach(function (item) {
+      el["item_" + item].value = items[item] === undefined ? "" : String(items[item]);
+    });
+    toggleWeekly(form);
+  }
+
+  function toggleWeekly(form) {
+    form.querySelector("[data-role=weekly]").hidden = form.elements.hours_mode.value !== "weekly";
+  }
+
+  function openForm(layer, feature, position, marker) {
+    if (editing && editing.marker !== marker) { closeForms(); }
+    var form = forms[layer];
+    var properties = feature ? feature.properties : {};
+    var current = feature ? feature.geometry.coordinates : null;
+    editing = { layer: layer, id: feature ? properties.id : null, position: position, marker: marker, original: current };
+    var el = form.elements;
+    el.id.value = properties.id || "";
+    el.id.readOnly = Boolean(feature);
+    el.name.value = properties.name || "";
+    if (layer === "stations") { fillStation(form, properties); } else { el.category.value = properties.category || el.category.value; }
+    form.querySelector("[data-role=title]").textContent =
+      (feature ? "修改" : "新增") + LABELS[layer] + (feature ? "：" + properties.name : "");
+    el.position.value = formatPosition(position || current);
+    showError(form, "");
+    form.hidden = false;
+    form.scrollIntoView({ block: "nearest" });
+  }
+
+  function openBuilding(feature) {
+    closeForms();
+    var p = feature.properties;
+    buildingPanel.querySelector("[data-role=title]").textContent = p.name + "（" + p.id + "）";
+    buildingPanel.querySelector("[data-role=facts]").textContent =
+      p.floors + " 层 · " + p.units + " 个单元 · " + p.households + " 户 · 常住 " + p.residents +
+      " 人 · 网格 " + p.grid_id;
+    buildingPanel.querySelector("[data-role=edit]").href =
+      config.buildingUrl.replace("__id__", encodeURIComponent(p.id));
+    buildingPanel.hidden = false;
+  }
+
+  function stationProperties(form) {
+    var el = form.elements;
+    var props = { name: el.name.value.trim(), kind: el.kind.value, contact: el.contact.value.trim(),
+                  address: el.address.value.trim() || null };
+    if (el.grid_id.value) { props.grid_id = el.grid_id.value; }
+    var mode = el.hours_mode.value;
+    if (mode === "24h") {
+      props.hours = "24h";
+    } else if (mode === "weekly") {
+      props.hours = {};
+      Object.keys(config.weekdays).forEach(function (day) {
+        props.hours[day] = el["hours_" + day].value.trim() || "closed";
+      });
+    } else {
+      props.hours = null;
+    }
+    props.items = {};
+    Object.keys(config.items).forEach(function (item) {
+      var text = el["item_" + item].value.trim();
+      if (text !== "") { props.items[item] = Number(text); }
+    });
+    return props;
+  }
+
+  function save(event) {
+    event.preventDefault();
+    var form = event.target;
+    var layer = form.dataset.layer;
+    if (!editing || editing.layer !== layer) { return; }
+    var properties = layer === "stations" ? stationProperties(form)
+      : { name: form.elements.name.value.trim(), category: form.elements.category.value };
+    var body = { properties: properties };
+    var url;
+    if (editing.id === null) {
+      if (form.elements.id.value.trim()) { properties.id = form.elements.id.value.trim(); }
+      url = config.createUrl.replace("__layer__", layer);
+    } else {
+      url = config.updateUrl.replace("__layer__", layer).replace("__id__", encodeURIComponent(editing.id));
+    }
+    if (editing.position) { body.lon = editing.position[0]; body.lat = editing.position[1]; }
+    showError(form, "");
+    setStatus("正在校验并保存…");
+    fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken, Accept: "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+    }).then(function (result) {
+      if (!result.ok) {
+        showError(form, result.answer.error);
+        setStatus("未保存：" + result.answer.error, true);
+        return;
+      }
+      var saved = result.answer;
+      editing = null;
+      form.hidden = true;
+      mapElement.dataset.saved = saved.layer + "/" + saved.id;
+      setStatus("已保存" + LABELS[layer] + " " + saved.id + "，服务已使用新数据。");
+      load();
+    }).catch(function () {
+      setStatus("网络错误，未保存，请重试。", true);
+    });
+  }
+
+  function cancel() {
+    if (editing && editing.id !== null && editing.position && editing.original) {
+      editing.marker.setLatLng([editing.original[1], editing.original[0]]);
+    }
+    closeForms();
+    setStatus("已取消。");
+  }
+
+  /* ------------------------------------------------------------ placing */
+
+  function onMapClick(event) {
+    if (!adding) { return; }
+    var layer = adding;
+    adding = null;
+    mapElement.classList.remove("placing");
+    closeForms();
+    var position = [event.latlng.lng, event.latlng.lat];
+    var marker = L.marker(event.latlng, {
+      icon: pointIcon(layer, { kind: "party_service_station" }), draggable: true
+    }).addTo(drawn);
+    openForm(layer, null, position, marker);
+    marker.on("dragend", function () {
+      var at = marker.getLatLng();
+      editing.position = [at.lng, at.lat];
+      forms[layer].elements.position.value = formatPosition(editing.position);
+    });
+    setStatus("已选位置 " + formatPosition(position) + "，填写后点“保存”。");
+  }
+
+  map.on("click", onMapClick);
+  document.querySelectorAll("[data-add]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      closeForms();
+      adding = button.dataset.add;
+      mapElement.classList.add("placing");
+      setStatus("请在地图上点选新" + LABELS[adding] + "的位置。");
+    });
+  });
+  Object.keys(forms).forEach(function (name) {
+    forms[name].addEventListener("submit", save);
+    forms[name].querySelector("[data-role=cancel]").addEventListener("click", cancel);
+  });
+  forms.stations.elements.hours_mode.addEventListener("change", function () { toggleWeekly(forms.stations); });
+  buildingPanel.querySelector("[data-role=cancel]").addEventListener("click", closeForms);
+
+  load().then(function () {
+    if (layers && layers.boundary.features.length) {
+      map.fitBounds(L.geoJSON(layers.boundary).getBounds(), { padding: [8, 8] });
+    }
+    mapElement.dataset.ready = "true";
+  });
+})();

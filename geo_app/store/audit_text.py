@@ -1,0 +1,267 @@
+"""The audit log for people: plain Chinese sentences, filters by person, kind and day, CSV.
+
+"王书记 2026-11-27 14:03 借出 风格城市党群服务站 雨伞 1 把，借用人 张**". Times are 北京时间
+(the community's time zone); the stored entries stay in UTC and unchanged (append-only).
+Borrowers' and residents' names appear masked (张**), phones never.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from geo_app.store.csv_text import csv_text
+from geo_app.store.models import AuditEntry
+from geo_app.store.roles import ROLE_LABELS
+from layers.schema import ITEM_LABELS
+
+#: Kind of entry (for the filter) → (label, action prefixes).
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "loan": ("借还", ("loan.",)),
+    "stock": ("库存", ("stock.",)),
+    "account": ("账号", ("account.",)),
+    "roster": ("住户台账", ("household.", "person.", "people.")),
+    "visit": ("走访", ("visit.",)),
+    "building": ("楼栋划分", ("building.",)),
+}
+#: Measure words (量词) of the station items.
+ITEM_UNITS: dict[str, str] = {
+    "umbrella": "把", "first_aid_kit": "个", "power_bank": "个", "sewing_kit": "个",
+    "drinking_water": "瓶", "reading_glasses": "副", "bicycle_pump": "个", "microwave": "台",
+    "wheelchair": "辆", "cane": "根", "phone_charging": "次",
+}
+STOCK_VERBS = {"lent": "借出", "returned": "归还", "restocked": "补货"}
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the sentences name things by: accounts, stations, buildings, grids."""
+
+    people: Mapping[str, str]  # username → display name
+    stations: Mapping[str, str]
+    buildings: Mapping[str, str]
+    grids: Mapping[str, str]
+
+    def person(self, username: str) -> str:
+        return self.people.get(username) or username
+
+    def station(self, station_id: str) -> str:
+        return self.stations.get(station_id, station_id)
+
+    def grid(self, grid_id: str | None) -> str:
+        return self.grids.get(grid_id or "", grid_id or "无")
+
+
+def kind_of(action: str) -> str:
+    """The filter kind of an action ("" when none fits)."""
+    for kind, (_, prefixes) in KINDS.items():
+        if action.startswith(prefixes):
+            return kind
+    return ""
+
+
+def local_minute(moment: datetime, zone: tzinfo) -> str:
+    """A stored time (naive means UTC) as 北京时间 ``YYYY-MM-DD HH:MM``."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _items(item: str, quantity: Any) -> str:
+    return f"{ITEM_LABELS.get(item, item)} {quantity} {ITEM_UNITS.get(item, '件')}"
+
+
+def _masked(name: str) -> str:
+    return name[:1] + "*" * max(1, len(name) - 1) if name else "—"
+
+
+def _room(data: Mapping[str, Any], names: Names) -> str:
+    building = names.buildings.get(data.get("building_id", ""), data.get("building_id", ""))
+    return f"{building} {data.get('unit')} 单元 {data.get('room')} 室"
+
+
+def _tags(data: Mapping[str, Any] | None) -> str:
+    return "、".join((data or {}).get("tags") or []) or "无"
+
+
+def _stock(e: AuditEntry, n: Names) -> str:
+    station, _, item = e.target.removeprefix("station:").partition("/")
+    movement = e.action.removeprefix("stock.")
+    if movement == "seed":
+        return f"按图层初始化 {n.station(station)} 的库存"
+    before, after = (e.before or {}).get("count"), (e.after or {}).get("count")
+    quantity = abs((after or 0) - (before or 0))
+    verb = STOCK_VERBS.get(movement, movement)
+    return f"登记库存{verb} {n.station(station)} {_items(item, quantity)}（{before} → {after}）"
+
+
+def _loan(e: AuditEntry, n: Names) -> str:
+    data = e.after or {}
+    station = n.station(data.get("station_id", ""))
+    what = f"{station} {_items(data.get('item', ''), data.get('quantity'))}"
+    borrower = data.get("borrower", "—")
+    if e.action == "loan.lend":
+        return f"借出 {what}，借用人 {borrower}，应还日期 {data.get('due')}"
+    return f"收回 {what}，借用人 {borrower}（借用记录 {e.target.removeprefix('loan:')}）"
+
+
+def _account(e: AuditEntry, n: Names) -> str:
+    username = e.target.removeprefix("account:")
+    after, before = e.after or {}, e.before or {}
+    role = ROLE_LABELS.get(after.get("role", ""), after.get("role", ""))
+    where = f"，网格 {n.grid(after.get('grid_id'))}" if after.get("grid_id") else ""
+    buildings = after.get("building_ids") or []
+    named = "、".join(n.buildings.get(b, b) for b in buildings)
+    places = f"，负责 {named}" if buildings else ""
+    if e.action == "account.create":
+        return f"创建账号 {username}（{role}{where}{places}）"
+    if e.action == "account.password":
+        return f"重设了账号 {username} 的密码"
+    if e.action == "account.deactivate":
+        return f"停用了账号 {username}"
+    changes = []
+    if before.get("role") != after.get("role"):
+        changes.append(f"角色 {ROLE_LABELS.get(before.get('role', ''), '—')} → {role}")
+    if before.get("grid_id") != after.get("grid_id"):
+        changes.append(f"网格 {n.grid(before.get('grid_id'))} → {n.grid(after.get('grid_id'))}")
+    if before.get("building_ids") != after.get("building_ids"):
+        changes.append(f"负责楼栋 → {named or '无'}")
+    if before.get("active") != after.get("active"):
+        changes.append("启用" if after.get("active") else "停用")
+    return f"调整账号 {username}：{'；'.join(changes) or '无变化'}"
+
+
+def _household(e: AuditEntry, n: Names) -> str:
+    data = e.after or e.before or {}
+    where = _room(data, n)
+    if e.action == "household.add":
+        return f"登记新住户 {where}（关注：{_tags(e.after)}）"
+    if e.action == "household.move_out":
+        return f"登记住户 {where} 迁出"
+    before = _room(e.before or {}, n)
+    moved = f"，房号 {before} → {where}" if before != where else ""
+    return f"修改住户 {where}：关注 {_tags(e.before)} → {_tags(e.after)}{moved}"
+
+
+PERSON_FIELDS = {"name": "姓名", "gender": "性别", "birth_year": "出生年份", "relation": "关系",
+                 "party_member": "党员", "phone": "电话"}
+
+
+def _person(e: AuditEntry, n: Names) -> str:
+    data = e.after or e.before or {}
+    who = f"{_masked(data.get('name', ''))}（住户 {data.get('household_id', '')}）"
+    if e.action == "person.add":
+        return f"登记居民 {who}"
+    if e.action == "person.move_out":
+        return f"登记居民 {who} 迁出"
+    before, after = e.before or {}, e.after or {}
+    changed = [label for key, label in PERSON_FIELDS.items() if before.get(key) != after.get(key)]
+    return f"修改居民 {who} 的{'、'.join(changed) or '信息'}"
+
+
+def _visit(e: AuditEntry, n: Names) -> str:
+    data = e.after or {}
+    follow = "，需跟进" if data.get("follow_up") else ""
+    return f"{data.get('kind', '走访')} {_room(data, n)}（{data.get('visited_on')}）{follow}"
+
+
+def _building(e: AuditEntry, n: Names) -> str:
+    building = e.target.removeprefix("building:")
+    before, after = (e.before or {}).get("grid_id"), (e.after or {}).get("grid_id")
+    return f"把 {n.buildings.get(building, building)} 从 {n.grid(before)} 划入 {n.grid(after)}"
+
+
+def _people_seed(e: AuditEntry, n: Names) -> str:
+    data = e.after or {}
+    return (f"生成示例住户台账：{len(data.get('buildings', []))} 栋楼，"
+            f"{data.get('households')} 户，{data.get('residents')} 人")
+
+
+SENTENCES: dict[str, Callable[[AuditEntry, Names], str]] = {
+    "stock.": _stock,
+    "loan.": _loan,
+    "account.": _account,
+    "household.": _household,
+    "person.": _person,
+    "people.seed": _people_seed,
+    "visit.": _visit,
+    "building.": _building,
+}
+
+
+def what_happened(entry: AuditEntry, names: Names) -> str:
+    """The entry's action in plain Chinese, without who and when."""
+    for prefix, sentence in SENTENCES.items():
+        if entry.action.startswith(prefix):
+            try:
+                return sentence(entry, names)
+            except (AttributeError, TypeError, ValueError):  # an old entry of another shape
+                break
+    return f"{entry.action} {entry.target}"
+
+
+def sentence(entry: AuditEntry, names: Names, zone: tzinfo) -> str:
+    """Who, when (北京时间) and what, as one sentence."""
+    who, when = names.person(entry.actor), local_minute(entry.at, zone)
+    return f"{who} {when} {what_happened(entry, names)}"
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries to show: one person, one kind, a range of local days (all inclusive)."""
+
+    actor: str = ""
+    kind: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def filtered_entries(
+    session: Session, chosen: AuditFilter, *, zone: tzinfo, limit: int, offset: int = 0
+) -> list[AuditEntry]:
+    """The entries ``chosen`` selects, newest first; days are local days of ``zone``."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if chosen.actor:
+        query = query.where(AuditEntry.actor == chosen.actor)
+    if chosen.kind in KINDS:
+        prefixes = KINDS[chosen.kind][1]
+        query = query.where(or_(*(AuditEntry.action.startswith(p) for p in prefixes)))
+    if chosen.since is not None:
+        query = query.where(AuditEntry.at >= _utc_start(chosen.since, zone))
+    if chosen.until is not None:
+        query = query.where(AuditEntry.at < _utc_start(chosen.until + timedelta(days=1), zone))
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def _utc_start(day: date, zone: tzinfo) -> datetime:
+    """The UTC moment local ``day`` begins (stored times are UTC)."""
+    return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
+
+
+CSV_HEADER = ("时间（北京时间）", "操作人", "账号", "类别", "内容", "对象", "修改前", "修改后")
+
+
+def entries_csv(entries: Iterable[AuditEntry], names: Names, zone: tzinfo) -> str:
+    """The entries as CSV with Chinese headers (with a BOM for spreadsheet programs)."""
+    return csv_text(
+        CSV_HEADER,
+        (
+            [
+                local_minute(e.at, zone), names.person(e.actor), e.actor,
+                KINDS.get(kind_of(e.action), ("其他",))[0], what_happened(e, names), e.target,
+                _json(e.before), _json(e.after),
+            ]
+            for e in entries
+        ),
+    )
+
+
+def _json(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,313 @@
+"""The admin's layer editor: place, move and edit stations and POIs on the map, edit buildings'
+attributes, and restore a replaced version — live, without a restart.
+
+Pages under ``/admin/layers``, JSON under ``/admin/api/layers`` (``X-CSRFToken`` header). Every
+save validates the whole layer set, writes the file atomically, keeps the replaced version,
+writes an audit entry and swaps the running community (:mod:`geo_app.layers_edit.service`);
+a refused edit changes nothing and answers the validator's message.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import shapely.geometry
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from geo_app.layers_edit.service import get_editor, restore_version, save_edit
+from geo_app.maps.styles import grid_colours
+from geo_app.state.cache import per_community
+from geo_app.state.community import get_community
+from geo_app.store.roles import ADMIN
+from geo_app.web.access import require_roles
+from geo_app.web.errors import ApiError
+from layers import SCHEMA_BY_NAME, Community
+from layers.editing import EDITABLE_FIELDS, POINT_LAYERS, EditResult, LayerEditError
+from layers.schema import (
+    ITEM_LABELS,
+    POI_CATEGORIES,
+    STATION_KINDS,
+    WEEKDAY_LABELS,
+)
+
+bp = Blueprint("layer_editor", __name__, url_prefix="/admin")
+
+#: Layers drawn on the editor's map (the editable ones and their context), bottom first.
+MAP_LAYERS = ("boundary", "grids", "compounds", "paths", "buildings", "pois", "stations")
+#: Building attributes read from the form as whole numbers.
+BUILDING_NUMBERS = ("floors", "units", "households", "residents")
+
+
+# ---------------------------------------------------------------------- pages
+
+
+@bp.get("/layers")
+@require_roles(ADMIN)
+def editor() -> str:
+    """图层编辑：在地图上新增、拖动、修改服务站与便民设施，点楼栋修改其属性。"""
+    community = get_community()
+    centre = community.boundary.geometry.union_all().centroid
+    config = {
+        "layersUrl": url_for("layer_editor.layers_json"),
+        "createUrl": url_for("layer_editor.create_json", layer="__layer__"),
+        "updateUrl": url_for(
+            "layer_editor.update_json", layer="__layer__", feature_id="__id__"
+        ),
+        "buildingUrl": url_for("layer_editor.building_form", building_id="__id__"),
+        "centre": [centre.y, centre.x],
+        "gridColours": grid_colours(community.grids["id"]),
+        "items": ITEM_LABELS,
+        "weekdays": WEEKDAY_LABELS,
+    }
+    return render_template(
+        "layer_editor.html", config=config, kinds=STATION_KINDS, categories=POI_CATEGORIES,
+        grids=_grid_names(community), items=ITEM_LABELS, weekdays=WEEKDAY_LABELS,
+    )
+
+
+@bp.get("/layers/buildings")
+@require_roles(ADMIN)
+def building_list() -> str:
+    """楼栋属性：全部楼栋，点名称修改。"""
+    buildings = get_community().buildings
+    return render_template("layer_editor_buildings.html", buildings=buildings.itertuples())
+
+
+@bp.get("/layers/buildings/<building_id>")
+@require_roles(ADMIN)
+def building_form(building_id: str) -> str:
+    """修改一栋楼的名称、层数、单元数、户数、常住人口、所属网格与出入口。"""
+    community = get_community()
+    found = community.buildings[community.buildings["id"] == building_id]
+    if found.empty:
+        raise ApiError("building_id", f"没有编号为 {building_id!r} 的楼栋", status=404)
+    building = found.iloc[0]
+    entrances = building["entrances"] or []
+    return render_template(
+        "layer_editor_building.html", building=building, grids=_grid_names(community),
+        entrances_text="\n".join(f"{lon}, {lat}" for lon, lat in entrances),
+    )
+
+
+@bp.post("/layers/buildings/<building_id>")
+@require_roles(ADMIN)
+def save_building(building_id: str) -> Response:
+    """保存楼栋属性（整套图层校验通过才写入；未通过时原文件不变）。"""
+    back = redirect(url_for("layer_editor.building_form", building_id=building_id))
+    try:
+        changes = _building_changes(request.form)
+        if not changes:
+            flash("没有修改任何字段", "ok")
+            return back
+        result = _save(lambda editor, moment: editor.update(
+            "buildings", building_id, changes, moment=moment))
+    except LayerEditError as exc:
+        flash(f"未保存：{exc.message}", "error")
+        return back
+    before = result.before["properties"] if result.before is not None else {}
+    changed = [k for k in changes if before.get(k) != changes[k]]
+    flash(f"已保存楼栋 {building_id}（{'、'.join(changed) or '无变化'}），服务已使用新数据", "ok")
+    return back
+
+
+@bp.get("/layers/history")
+@require_roles(ADMIN)
+def history() -> str:
+    """历史版本：每次保存前的图层文件，可恢复任一版本。"""
+    return render_template(
+        "layer_editor_history.html", entries=get_editor().history(), labels=_layer_labels()
+    )
+
+
+@bp.post("/layers/history/<name>/restore")
+@require_roles(ADMIN)
+def restore(name: str) -> Response:
+    """恢复一个历史版本（同样先整套校验；当前文件也会先存为历史版本）。"""
+    try:
+        result = restore_version(name, actor=g.user.username)
+    except LayerEditError as exc:
+        flash(f"未恢复：{exc.message}", "error")
+    else:
+        kept = f"，恢复前的文件已存为 {result.kept.name}" if result.kept else ""
+        flash(f"已恢复 {_layer_labels()[result.layer]} 为历史版本 {name}"
+              f"（{result.features_before} → {result.features_after} 个要素）{kept}", "ok")
+    return redirect(url_for("layer_editor.history"))
+
+
+# ---------------------------------------------------------------------- JSON
+
+
+@bp.get("/api/layers")
+@require_roles(ADMIN)
+def layers_json() -> dict[str, Any]:
+    """JSON: every layer the editor draws, as served now, each a FeatureCollection."""
+    return {"layers": per_community("layer_editor.collections", _collections)}
+
+
+@bp.get("/api/layers/history")
+@require_roles(ADMIN)
+def history_json() -> dict[str, Any]:
+    """JSON: the kept versions, newest first."""
+    return {
+        "versions": [
+            {"name": e.name, "layer": e.layer, "replaced_at": e.replaced_at.isoformat(),
+             "size": e.size}
+            for e in get_editor().history()
+        ]
+    }
+
+
+@bp.post("/api/layers/<layer>")
+@require_roles(ADMIN)
+def create_json(layer: str) -> tuple[dict[str, Any], int]:
+    """JSON {properties, lon, lat} → the new station or POI (201); 400 with the validator's
+    message when the layer set would not validate."""
+    body = _body()
+    position = _position(body, required=True)
+    assert position is not None
+    result = _api_save(lambda editor, moment: editor.create(
+        layer, _properties(body), position, moment=moment))
+    return _answer(result), 201
+
+
+@bp.post("/api/layers/<layer>/<feature_id>")
+@require_roles(ADMIN)
+def update_json(layer: str, feature_id: str) -> dict[str, Any]:
+    """JSON {properties?, lon?, lat?} → the changed feature: new attributes and/or moved."""
+    body = _body()
+    position = _position(body, required=False)
+    properties = _properties(body)
+    if position is None and not properties:
+        raise ApiError("properties", "没有要修改的内容：请给出 properties 或新的 lon/lat")
+    result = _api_save(lambda editor, moment: editor.update(
+        layer, feature_id, properties, position=position, moment=moment))
+    return _answer(result)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _save(change: Any) -> EditResult:
+    return save_edit(change, actor=g.user.username)
+
+
+def _api_save(change: Any) -> EditResult:
+    """:func:`_save`, a refusal answered as ``{"error", "parameter"}`` with its status."""
+    try:
+        return _save(change)
+    except LayerEditError as exc:
+        raise ApiError(exc.parameter, exc.message, status=exc.status) from None
+
+
+def _answer(result: EditResult) -> dict[str, Any]:
+    return {
+        "layer": result.layer,
+        "id": result.feature_id,
+        "before": result.before,
+        "after": result.after,
+        "kept": result.kept.name if result.kept else None,
+    }
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError("body", "请求体须为 JSON 对象（Content-Type: application/json）")
+    return data
+
+
+def _properties(body: dict[str, Any]) -> dict[str, Any]:
+    properties = body.get("properties", {})
+    if not isinstance(properties, dict):
+        raise ApiError("properties", f"properties 须为对象，收到 {type(properties).__name__}")
+    return properties
+
+
+def _position(body: dict[str, Any], *, required: bool) -> tuple[float, float] | None:
+    lon, lat = body.get("lon"), body.get("lat")
+    if lon is None and lat is None and not required:
+        return None
+    for name, value in (("lon", lon), ("lat", lat)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
+            value
+        ):
+            raise ApiError(name, f"{name} 须为数值（WGS84 经纬度），收到 {value!r}")
+    return float(lon), float(lat)  # type: ignore[arg-type]
+
+
+def _building_changes(form: Any) -> dict[str, Any]:
+    """The form's fields that are present, typed for the layer (absent fields unchanged)."""
+    changes: dict[str, Any] = {}
+    labels = {f.name: f.label for f in SCHEMA_BY_NAME["buildings"].fields}
+    for name in EDITABLE_FIELDS["buildings"]:
+        if name not in form:
+            continue
+        text = form[name].strip()
+        if name in BUILDING_NUMBERS and text:
+            try:
+                changes[name] = int(text)
+            except ValueError:
+                message = f"{labels[name]}（{name}）须为整数，收到 {text!r}"
+                raise LayerEditError(message, parameter=name) from None
+        elif name == "entrances":
+            changes[name] = _entrances(text)
+        else:
+            changes[name] = text
+    return changes
+
+
+def _entrances(text: str) -> list[list[float]] | None:
+    """Lines "经度, 纬度" → [[lon, lat], …] (None when empty: the field is removed)."""
+    points = []
+    for number, line in enumerate(text.replace("，", ",").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        try:
+            lon, lat = (float(p) for p in parts)
+        except ValueError:
+            message = f"出入口第 {number} 行 {line.strip()!r} 应为“经度, 纬度”两个数"
+            raise LayerEditError(message, parameter="entrances") from None
+        points.append([lon, lat])
+    return points or None
+
+
+def _grid_names(community: Community) -> dict[str, str]:
+    grids = community.grids
+    return dict(zip(grids["id"], grids["name"], strict=True))
+
+
+def _layer_labels() -> dict[str, str]:
+    return {name: schema.label for name, schema in SCHEMA_BY_NAME.items()}
+
+
+def _collections(community: Community) -> dict[str, dict[str, Any]]:
+    """Each map layer of ``community`` as a GeoJSON FeatureCollection (absent values left out);
+    editable layers are marked so the page knows which to offer for editing."""
+    collections = {}
+    for name in MAP_LAYERS:
+        frame = community.layer(name)
+        fields = [f.name for f in SCHEMA_BY_NAME[name].fields]
+        features = [
+            {
+                "type": "Feature",
+                "properties": {k: v for k, v in row.items() if not _absent(v)},
+                "geometry": shapely.geometry.mapping(geometry),
+            }
+            for row, geometry in zip(
+                frame[fields].to_dict("records"), frame.geometry, strict=True
+            )
+        ]
+        collections[name] = {
+            "type": "FeatureCollection",
+            "features": features,
+            "editable": name in EDITABLE_FIELDS,
+            "movable": name in POINT_LAYERS,
+        }
+    return collections
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

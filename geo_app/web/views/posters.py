@@ -1,0 +1,132 @@
+"""Printable posters: a QR code on a building's door or at a station opens the resident page.
+
+``/posters/building/<id>`` (A5, Chinese): the building, a QR code of ``/?b=<id>`` (start from
+its entrance, no geolocation) and its nearest stations with the walk in minutes at the usual
+and the elderly pace, whatever the hour (hours and phone printed beside them).
+``/posters/station/<id>``: the station, its hours, items and phone, a QR code of ``/?s=<id>``.
+``/posters/grid/<grid id>``: every building poster of one grid, one per printed page.
+
+The QR codes are drawn on the server as SVG by ``segno`` (a maintained, pure-Python QR
+encoder: no image library, no JavaScript, crisp at any print size). Posters show what the
+public map shows (names, stations, walks) and no personal data, so they are public.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import segno
+from flask import Blueprint, current_app, render_template, url_for
+from markupsafe import Markup
+
+from geo_app.state.community import get_community
+from geo_app.stations.finder import Station, current_station_index
+from geo_app.stations.levels import get_stock_levels
+from geo_app.stations.places import Place, current_place_index
+from geo_app.web.access import public
+from geo_app.web.errors import ApiError
+from geo_app.web.views.resident import building_place
+from layers.schema import ITEM_LABELS, STATION_KINDS
+
+bp = Blueprint("posters", __name__, url_prefix="/posters")
+
+#: QR error correction: 'M' recovers ~15% (a smudged or partly torn print); segno raises it
+#: further when the code's size allows.
+QR_ERROR = "m"
+
+
+def qr_svg(data: str, *, scale: int = 6) -> Markup:
+    """``data`` as an inline SVG QR code (quiet zone of 4 modules, as the standard asks)."""
+    buffer = io.BytesIO()
+    segno.make(data, error=QR_ERROR).save(
+        buffer, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True,
+        svgclass="qr", lineclass="qr-modules", title="扫码打开金宁社区找服务站",
+    )
+    return Markup(buffer.getvalue().decode("utf-8"))  # segno's own markup
+
+
+@dataclass(frozen=True)
+class StationWalk:
+    """A station and the walk to it from a poster's building."""
+
+    station: Station
+    distance_m: float
+    minutes: float
+    elderly_minutes: float
+
+
+def walks_from(place: Place) -> list[StationWalk]:
+    """Every station within the search limit, nearest first, by walking from ``place``."""
+    from geo_app.walking import PointTooFarError, nearest
+
+    config = current_app.config
+    index = current_station_index()
+    speed, elderly = float(config["WALK_SPEED_KMH"]), float(config["ELDERLY_WALK_SPEED_KMH"])
+    try:
+        routes = nearest(
+            index.network, (place.lon, place.lat), index.targets,
+            k=len(index.stations), max_distance_m=float(config["NEAREST_MAX_DISTANCE_M"]),
+            speed_kmh=speed, max_attach_m=float(config["MAX_ATTACH_M"]),
+        )
+    except PointTooFarError:
+        return []
+    return [
+        StationWalk(index.stations[r.target_index], r.distance_m, r.minutes,
+                    float(r.distance_m / (elderly * 1000.0 / 60.0)))
+        for r in routes
+    ]
+
+
+def _building_poster(building_id: str) -> dict[str, object]:
+    place = building_place(building_id)
+    link = url_for("resident.home", b=place.id, _external=True)
+    return {"place": place, "link": link, "qr": qr_svg(link), "walks": walks_from(place)[:3]}
+
+
+@bp.get("/building/<building_id>")
+@public
+def building(building_id: str) -> str:
+    """楼栋海报：二维码（从本楼出发找服务站）与最近的服务站、步行分钟数。"""
+    return render_template("poster_building.html", posters=[_building_poster(building_id)],
+                           title=f"{building_place(building_id).name} 服务站海报")
+
+
+@bp.get("/station/<station_id>")
+@public
+def station(station_id: str) -> str:
+    """服务站海报：二维码（打开本站）、开放时间、物资与电话。"""
+    index = current_station_index()
+    found = [s for s in index.stations if s.station_id == station_id]
+    if not found:
+        raise ApiError("station_id", f"没有编号为“{station_id}”的服务站", status=404)
+    info = found[0]
+    items = stocked_items(station_id)
+    link = url_for("resident.home", s=info.station_id, _external=True)
+    return render_template(
+        "poster_station.html", station=info, kind=STATION_KINDS.get(info.kind, info.kind),
+        items=items, link=link, qr=qr_svg(link), title=f"{info.name} 海报",
+    )
+
+
+def stocked_items(station_id: str) -> list[str]:
+    """The items a station has now (names only: counts change, so none are printed)."""
+    stock = get_stock_levels().get(station_id, {})
+    return [ITEM_LABELS.get(item, item) for item, count in stock.items() if count > 0]
+
+
+@bp.get("/grid/<grid_id>")
+@public
+def grid(grid_id: str) -> str:
+    """一个网格全部楼栋的海报，一页一张，一次打印。"""
+    community = get_community()
+    grids = community.grids
+    if grid_id not in set(grids["id"].astype(str)):
+        raise ApiError("grid_id", f"没有编号为“{grid_id}”的网格", status=404)
+    name = str(grids.loc[grids["id"].astype(str) == grid_id, "name"].iloc[0])
+    buildings = community.buildings
+    ids = set(buildings.loc[buildings["grid_id"].astype(str) == grid_id, "id"].astype(str))
+    order = [p.id for p in current_place_index().places if p.kind == "building" and p.id in ids]
+    posters = [_building_poster(building_id) for building_id in order]
+    return render_template("poster_building.html", posters=posters, grid_name=name,
+                           title=f"{name} 楼栋海报（{len(posters)} 张）")

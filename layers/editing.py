@@ -1,0 +1,433 @@
+"""Editing the layer files in place: one change, the whole set validated, an atomic write, history.
+
+:class:`LayerEditor` applies one edit — a new station or POI, a moved point, changed
+attributes of a station, POI or building — to the layer's GeoJSON on disk. Before anything is
+written the whole layer set, with the edited layer in place, is validated exactly as
+``geo-app validate`` validates it (:func:`layers.community.validate_source`); a station must
+also lie inside a grid (its ``grid_id`` follows the grid it is placed in). Only then is the
+previous file kept in the history folder (``<timestamp>-<layer>.geojson``) and the new one
+written atomically (a temporary file renamed over it). A refused edit raises
+:class:`LayerEditError` and leaves every file untouched. Edits from several processes are
+serialised by a lock file in the history folder. Any kept version can be restored, which is
+itself an edit (validated, and the replaced version kept).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import Point
+
+from layers.community import validate_source
+from layers.errors import LayerError, LayerIssue
+from layers.schema import SCHEMA_BY_NAME, STATION_KINDS
+from layers.source import GeoJSONDirectory, LayerSource
+from layers.validate import parse_layer
+
+#: Layer → the properties an admin may change (``id`` is set once, when a feature is created).
+EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "stations": ("name", "kind", "grid_id", "hours", "contact", "items", "address"),
+    "pois": ("name", "category"),
+    "buildings": (
+        "name", "floors", "units", "households", "residents", "grid_id", "entrances",
+    ),
+}
+#: Layers whose features are points the admin places and moves on the map.
+POINT_LAYERS: tuple[str, ...] = ("stations", "pois")
+#: Id prefix of a new feature: per station kind, and for POIs.
+ID_PREFIXES: dict[str, str] = {"party_service_station": "PS", "rest_post": "RP", "pois": "POI"}
+#: Decimal places kept of a placed point's lon/lat (about 1 cm).
+COORDINATE_DECIMALS = 7
+#: How many issues a refusal quotes in full.
+QUOTED_ISSUES = 5
+
+HISTORY_SUFFIX = ".geojson"
+_HISTORY_NAME = re.compile(
+    r"^(?P<stamp>\d{8}T\d{6}\.\d{6}Z)(?:-(?P<n>\d+))?-(?P<layer>[a-z]+)\.geojson$"
+)
+_STAMP_FORMAT = "%Y%m%dT%H%M%S.%fZ"
+LOCK_NAME = ".edit.lock"
+
+
+class LayerEditError(LayerError):
+    """An edit refused: the reason in Chinese, the parameter it concerns, an HTTP status,
+    and the validator's issues when the layer set would not validate."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        parameter: str | None,
+        status: int = 400,
+        issues: tuple[LayerIssue, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.status = status
+        self.issues = issues
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One kept version of a layer: the file as it was until ``replaced_at`` (UTC)."""
+
+    name: str
+    layer: str
+    replaced_at: datetime
+    path: Path
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What an edit changed: the feature before (None when created) and after, and the
+    history entry keeping the replaced file."""
+
+    layer: str
+    feature_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    kept: HistoryEntry | None
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """A restored version: which layer, from which entry, and the entry keeping the replaced
+    file; the number of features before and after."""
+
+    layer: str
+    restored: HistoryEntry
+    kept: HistoryEntry | None
+    features_before: int
+    features_after: int
+
+
+class OverlaySource(LayerSource):
+    """A directory's layers with some replaced by new text (the edit being checked); messages
+    name the directory's files, as ``geo-app validate`` does."""
+
+    def __init__(self, base: GeoJSONDirectory, overrides: Mapping[str, bytes]) -> None:
+        self.base = base
+        self.overrides = dict(overrides)
+
+    def read(self, name: str) -> bytes:
+        if name in self.overrides:
+            return self.overrides[name]
+        return self.base.read(name)
+
+    def describe(self, name: str) -> str:
+        return self.base.describe(name)
+
+    def __str__(self) -> str:
+        return str(self.base)
+
+
+def dump_layer(doc: Mapping[str, Any]) -> str:
+    """A layer's GeoJSON text as the bundled files are written (UTF-8, one-space indent)."""
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def feature_snapshot(feature: Mapping[str, Any]) -> dict[str, Any]:
+    """A feature's properties, and its coordinates when it is a point (for the audit log)."""
+    snapshot: dict[str, Any] = {"properties": dict(feature.get("properties") or {})}
+    geometry = feature.get("geometry")
+    if isinstance(geometry, dict) and geometry.get("type") == "Point":
+        snapshot["coordinates"] = geometry.get("coordinates")
+    return snapshot
+
+
+class LayerEditor:
+    """Edits the layers of ``directory``, keeping replaced versions in ``history_dir``."""
+
+    def __init__(self, directory: str | Path, history_dir: str | Path) -> None:
+        self.source = GeoJSONDirectory(directory)
+        self.history_dir = Path(history_dir)
+
+    # ------------------------------------------------------------------ edits
+
+    def create(
+        self, layer: str, properties: Mapping[str, Any], position: tuple[float, float], *,
+        moment: datetime,
+    ) -> EditResult:
+        """Add a station or POI at ``position`` (lon, lat); ``id`` is generated when absent."""
+        _require_layer(layer, POINT_LAYERS, "新增")
+        with self._locked():
+            raw, doc = self._read(layer)
+            feature: dict[str, Any] = {
+                "type": "Feature", "properties": {}, "geometry": _point(position),
+            }
+            feature_id = properties.get("id")
+            if feature_id in (None, ""):
+                feature_id = _next_id(layer, doc, properties)
+            elif not isinstance(feature_id, str):
+                raise LayerEditError(f"编号 id 应为字符串，收到 {feature_id!r}", parameter="id")
+            feature["properties"]["id"] = feature_id
+            _apply_properties(layer, feature, {k: v for k, v in properties.items() if k != "id"})
+            if layer == "stations":
+                self._place_in_grid(feature, explicit="grid_id" in properties)
+            doc["features"].append(feature)
+            kept = self._save(layer, raw, doc, moment=moment)
+        return EditResult(layer, feature_id, None, feature_snapshot(feature), kept)
+
+    def update(
+        self,
+        layer: str,
+        feature_id: str,
+        properties: Mapping[str, Any],
+        *,
+        position: tuple[float, float] | None = None,
+        moment: datetime,
+    ) -> EditResult:
+        """Change ``properties`` of feature ``feature_id`` (None or "" removes an optional
+        one) and, for a station or POI, move it to ``position``."""
+        _require_layer(layer, tuple(EDITABLE_FIELDS), "修改")
+        if position is not None:
+            _require_layer(layer, POINT_LAYERS, "移动")
+        with self._locked():
+            raw, doc = self._read(layer)
+            feature = _find(layer, doc, feature_id)
+            before = feature_snapshot(feature)
+            _apply_properties(layer, feature, properties)
+            if position is not None:
+                feature["geometry"] = _point(position)
+            if layer == "stations" and (position is not None or "grid_id" in properties):
+                self._place_in_grid(feature, explicit="grid_id" in properties)
+            kept = self._save(layer, raw, doc, moment=moment)
+        return EditResult(layer, feature_id, before, feature_snapshot(feature), kept)
+
+    # ------------------------------------------------------------------ history
+
+    def history(self, *, limit: int = 200) -> list[HistoryEntry]:
+        """Kept versions, newest first."""
+        if not self.history_dir.is_dir():
+            return []
+        entries = [e for p in self.history_dir.iterdir() if (e := _entry_of(p)) is not None]
+        entries.sort(key=lambda e: (e.replaced_at, e.name), reverse=True)
+        return entries[:limit]
+
+    def entry(self, name: str) -> HistoryEntry:
+        """The kept version called ``name`` (a name from :meth:`history`, nothing else)."""
+        entry = _entry_of(self.history_dir / name) if "/" not in name else None
+        if entry is None or not entry.path.is_file():
+            raise LayerEditError(f"没有这个历史版本：{name!r}", parameter="version", status=404)
+        return entry
+
+    def restore(self, name: str, *, moment: datetime) -> RestoreResult:
+        """Put the kept version ``name`` back (validated like any edit; the file it replaces
+        is kept in turn, so a restore can be undone)."""
+        entry = self.entry(name)
+        text = entry.path.read_bytes()
+        with self._locked():
+            try:
+                raw: bytes | None = self.source.read(entry.layer)
+            except FileNotFoundError:
+                raw = None
+            self._check_set(entry.layer, text)
+            kept = self._keep(entry.layer, raw, moment=moment) if raw is not None else None
+            self.source.write(entry.layer, text.decode("utf-8"))
+        return RestoreResult(
+            entry.layer, entry, kept, _feature_count(raw), _feature_count(text)
+        )
+
+    # ------------------------------------------------------------------ steps
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One edit at a time, across processes (a lock file in the history folder)."""
+        self.history_dir.mkdir(parents=True, exist_ok=True)
+        with (self.history_dir / LOCK_NAME).open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _read(self, layer: str) -> tuple[bytes, dict[str, Any]]:
+        """The layer's current text and document; a file that does not parse is refused with
+        the validator's message."""
+        filename = self.source.describe(layer)
+        try:
+            raw = self.source.read(layer)
+        except OSError as exc:
+            message = f"{filename}: 无法读取：{exc.strerror or exc}"
+            raise LayerEditError(message, parameter=layer) from None
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
+            # not a FeatureCollection: refused with the validator's own message
+            raise _refusal(layer, parse_layer(SCHEMA_BY_NAME[layer], raw, filename).issues)
+        return raw, doc
+
+    def _save(
+        self, layer: str, raw: bytes, doc: dict[str, Any], *, moment: datetime
+    ) -> HistoryEntry:
+        text = dump_layer(doc)
+        self._check_set(layer, text.encode("utf-8"))
+        kept = self._keep(layer, raw, moment=moment)
+        self.source.write(layer, text)
+        return kept
+
+    def _check_set(self, layer: str, text: bytes) -> None:
+        """Validate every layer with ``layer`` replaced by ``text``; refuse on any issue."""
+        _, issues = validate_source(OverlaySource(self.source, {layer: text}))
+        if issues:
+            raise _refusal(layer, issues)
+
+    def _keep(self, layer: str, raw: bytes, *, moment: datetime) -> HistoryEntry:
+        """Write the replaced version to the history folder under a name of its own."""
+        stamp = moment.astimezone(UTC).strftime(_STAMP_FORMAT)
+        n = 1
+        while True:
+            name = f"{stamp}-{layer}{HISTORY_SUFFIX}" if n == 1 else (
+                f"{stamp}-{n}-{layer}{HISTORY_SUFFIX}"
+            )
+            path = self.history_dir / name
+            if not path.exists():
+                break
+            n += 1
+        _write_atomically(path, raw)
+        entry = _entry_of(path)
+        assert entry is not None  # the name was made to match
+        return entry
+
+    def _place_in_grid(self, feature: dict[str, Any], *, explicit: bool) -> None:
+        """Set a station's ``grid_id`` to the grid it lies in (the smallest, for nested grids);
+        refuse a station outside every grid, or inside another grid than the ``grid_id`` asked."""
+        grids = parse_layer(
+            SCHEMA_BY_NAME["grids"], self.source.read("grids"), self.source.describe("grids")
+        )
+        lon, lat = feature["geometry"]["coordinates"]
+        point = Point(lon, lat)
+        around = sorted(
+            (f for f in grids.features if f.geometry.covers(point)), key=lambda f: f.geometry.area
+        )
+        where = f"站点 {feature['properties'].get('id')} 的位置 ({lon}, {lat})"
+        if not around:
+            raise LayerEditError(f"{where} 不在任何网格内，站点须设在网格内", parameter="lon/lat")
+        ids = [str(f.properties["id"]) for f in around]
+        asked = feature["properties"].get("grid_id")
+        if explicit and asked not in (None, ""):
+            if asked not in ids:
+                message = f"{where} 位于网格 {ids[0]} 内，与所填所属网格 {asked} 不符"
+                raise LayerEditError(message, parameter="grid_id")
+            return
+        feature["properties"]["grid_id"] = ids[0]
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _require_layer(layer: str, allowed: tuple[str, ...], verb: str) -> None:
+    if layer not in allowed:
+        labels = "、".join(f"{SCHEMA_BY_NAME[n].label}（{n}）" for n in allowed)
+        raise LayerEditError(
+            f"图层 {layer!r} 不能{verb}要素（可{verb}：{labels}）", parameter="layer", status=404
+        )
+
+
+def _refusal(layer: str, issues: list[LayerIssue]) -> LayerEditError:
+    """The validator's issues as one refusal, naming the edited field when it is among them."""
+    mine = [i for i in issues if i.file.endswith(f"{layer}.geojson")] or issues
+    field = mine[0].field
+    if field == "geometry" and layer in POINT_LAYERS:
+        field = "lon/lat"
+    quoted = "；".join(str(i) for i in issues[:QUOTED_ISSUES])
+    more = f"（共 {len(issues)} 个问题）" if len(issues) > QUOTED_ISSUES else ""
+    return LayerEditError(
+        f"图层校验未通过，未保存：{quoted}{more}", parameter=field or layer, issues=tuple(issues)
+    )
+
+
+def _find(layer: str, doc: dict[str, Any], feature_id: str) -> dict[str, Any]:
+    for feature in doc["features"]:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if isinstance(props, dict) and str(props.get("id")) == feature_id:
+            return feature
+    label = SCHEMA_BY_NAME[layer].label
+    raise LayerEditError(f"{label}图层中没有编号为 {feature_id!r} 的要素", parameter="id",
+                         status=404)
+
+
+def _apply_properties(layer: str, feature: dict[str, Any], changes: Mapping[str, Any]) -> None:
+    """Set each changed property (None or "" removes it); refuse fields that are not editable."""
+    allowed = EDITABLE_FIELDS[layer]
+    for name, value in changes.items():
+        if name not in allowed:
+            message = f"字段 {name!r} 不能在此修改（可修改：{'、'.join(allowed)}）"
+            raise LayerEditError(message, parameter=name)
+        if value is None or value == "":
+            feature["properties"].pop(name, None)
+        else:
+            feature["properties"][name] = value
+
+
+def _point(position: tuple[float, float]) -> dict[str, Any]:
+    lon, lat = position
+    for name, value in (("lon", lon), ("lat", lat)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise LayerEditError(f"{name} 应为数值，收到 {value!r}", parameter=name)
+    coordinates = [round(float(lon), COORDINATE_DECIMALS), round(float(lat), COORDINATE_DECIMALS)]
+    return {"type": "Point", "coordinates": coordinates}
+
+
+def _next_id(layer: str, doc: dict[str, Any], properties: Mapping[str, Any]) -> str:
+    """The next free id of the layer's (or the station kind's) prefix: PS-05, RP-02, POI-047."""
+    kind = properties.get("kind")
+    prefix = ID_PREFIXES.get(kind if kind in STATION_KINDS else layer, "ST")
+    pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+    numbers = [
+        m.group(1)
+        for f in doc["features"]
+        if isinstance(f, dict) and isinstance(f.get("properties"), dict)
+        and (m := pattern.match(str(f["properties"].get("id", ""))))
+    ]
+    width = max([len(n) for n in numbers] + [2])
+    following = max([int(n) for n in numbers] + [0]) + 1
+    return f"{prefix}-{following:0{width}d}"
+
+
+def _entry_of(path: Path) -> HistoryEntry | None:
+    match = _HISTORY_NAME.match(path.name)
+    if match is None or match["layer"] not in SCHEMA_BY_NAME:
+        return None
+    replaced_at = datetime.strptime(match["stamp"], _STAMP_FORMAT).replace(tzinfo=UTC)
+    return HistoryEntry(path.name, match["layer"], replaced_at, path)
+
+
+def _feature_count(raw: bytes | None) -> int:
+    if raw is None:
+        return 0
+    try:
+        features = json.loads(raw).get("features")
+    except (ValueError, AttributeError):
+        return 0
+    return len(features) if isinstance(features, list) else 0
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
