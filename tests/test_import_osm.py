@@ -235,6 +235,24 @@ def test_barrier_and_poi_tables():
     assert poi_category({"amenity": "kindergarten"}) == "幼儿园"
 
 
+@pytest.mark.parametrize(
+    ("tags", "category"),
+    [
+        # two rules match: the one earlier in POI_TAGS wins, whichever key comes first
+        ({"amenity": "pharmacy", "shop": "convenience"}, "便利店"),
+        ({"shop": "bakery", "amenity": "fast_food", "cuisine": "breakfast"}, "早餐店"),
+        ({"amenity": "cafe", "shop": "supermarket"}, "综合超市"),
+        ({"highway": "bus_stop", "amenity": "recycling"}, "垃圾收集点"),
+        # a rule whose extra tag is missing does not match; a later rule may
+        ({"amenity": "fast_food", "cuisine": "pizza"}, None),
+        ({"amenity": "social_facility", "shop": "books"}, "书店"),
+        ({"shop": "car", "highway": "crossing"}, None),
+    ],
+)
+def test_poi_rules_first_match_wins(tags, category):
+    assert poi_category(tags) == category
+
+
 def test_cli_reports_and_writes(imported, tmp_path):
     _, _, _, extract, bbox = imported
     out = tmp_path / "cli"

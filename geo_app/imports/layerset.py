@@ -27,6 +27,10 @@ from layers.validate import ParsedLayer, check_references, parse_layer
 COORDINATE_DECIMALS = 7
 
 
+#: One encoder for every feature's properties (``json.dumps`` with options builds one a call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _plain(value: Any) -> Any:
     """A JSON-ready value: NumPy scalars unboxed, NaN and None dropped (as ``None``)."""
     if value is None:
@@ -49,14 +53,15 @@ def feature_collection(schema: LayerSchema, frame: gpd.GeoDataFrame) -> str:
         np.asarray(frame.geometry.values, dtype=object),
         lambda xy: np.round(xy, COORDINATE_DECIMALS),
     )
-    records = frame[names].to_dict("records") if names else [{} for _ in range(len(frame))]
+    columns = [[_plain(v) for v in frame[name].tolist()] for name in names]
+    rows = zip(*columns, strict=True) if names else ((),) * len(frame)
     empty = shapely.is_missing(geometries) | shapely.is_empty(geometries)
     present = np.where(empty, np.array(None, dtype=object), geometries)
     geometry_text = np.where(empty, "null", shapely.to_geojson(present))
+    encode = _ENCODER.encode
     features = []
-    for props, geometry in zip(records, geometry_text.tolist(), strict=True):
-        properties = {k: v for k, v in ((k, _plain(v)) for k, v in props.items()) if v is not None}
-        text = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
+    for values, geometry in zip(rows, geometry_text.tolist(), strict=True):
+        text = encode({k: v for k, v in zip(names, values, strict=True) if v is not None})
         features.append(f'{{"type":"Feature","properties":{text},"geometry":{geometry}}}')
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
 

@@ -36,7 +36,7 @@ from geo_app.imports.columns import match_columns
 from geo_app.imports.errors import ImportInputError
 from geo_app.imports.layer import to_layer_frame
 from geo_app.imports.layerset import check_layers, feature_collection, write_layers
-from geo_app.imports.osm_reader import OsmExtract, OsmWay, read_extract
+from geo_app.imports.osm_reader import OsmExtract, OsmNode, WayTable, read_extract
 from geo_app.imports.osm_tags import (
     NON_RESIDENTIAL_LANDUSE,
     barrier_blocks,
@@ -68,6 +68,10 @@ ENTRANCE_SNAP_M = 1.0
 DEFAULT_BOUNDARY_ID = "community"
 PROVISIONAL_LEADER = "待定"
 
+#: shapely type ids
+LINESTRING = 1
+POLYGONAL_TYPES = (3, 6)  # Polygon, MultiPolygon
+
 Progress = Callable[[str], None]
 
 
@@ -85,7 +89,7 @@ class OsmImport:
 
 
 class _Metric:
-    """WGS84 ↔ the local metric CRS, for shapely geometries."""
+    """WGS84 ↔ the local metric CRS, for arrays of shapely geometries or of coordinates."""
 
     def __init__(self, crs: CRS) -> None:
         from pyproj import Transformer
@@ -101,20 +105,49 @@ class _Metric:
         return shapely.transform(geoms, lambda xy: np.column_stack(self._back.transform(*xy.T)))
 
     def xy(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        return np.column_stack(self._to.transform(lon, lat))
+        return np.column_stack(self._to.transform(lon, lat)).reshape(-1, 2)
 
 
 def _polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
     """Valid polygonal part of ``geom`` or ``None``."""
-    if geom is None or geom.is_empty:
-        return None
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    if not parts:
-        return None
-    result = shapely.union_all(parts)
-    return None if result.is_empty or result.area == 0 else result
+    return _polygonal_all(np.asarray([geom], dtype=object))[0]
+
+
+def _polygonal_all(geoms: np.ndarray) -> np.ndarray:
+    """:func:`_polygonal` of each geometry in array calls: made valid where it is not, its
+    polygonal parts unioned; ``None`` where nothing polygonal of positive area is left."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    result = np.full(len(geoms), None, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    invalid = present & ~shapely.is_valid(geoms)
+    geoms[invalid] = shapely.make_valid(geoms[invalid])
+    parts, owner = shapely.get_parts(geoms[present], return_index=True)
+    polygonal = np.isin(shapely.get_type_id(parts), POLYGONAL_TYPES)
+    parts, owner = parts[polygonal], np.flatnonzero(present)[owner[polygonal]]
+    if not len(parts):
+        return result
+    # the union of each geometry's parts, one collection each, as union_all makes it
+    rows = np.unique(owner)
+    collections = np.asarray(
+        shapely.geometrycollections(parts, indices=np.searchsorted(rows, owner))
+    )
+    unions = np.asarray(shapely.union_all(collections[:, np.newaxis], axis=1))
+    kept = ~shapely.is_empty(unions) & (shapely.area(unions) != 0)
+    result[rows[kept]] = unions[kept]
+    return result
+
+
+def _first_hits(tree_hits: np.ndarray, count: int, *, lowest: bool = False) -> np.ndarray:
+    """For ``STRtree.query`` pairs of ``count`` inputs: each input's first hit (or its lowest
+    tree index with ``lowest``), -1 where none."""
+    inputs, found = tree_hits
+    first = np.full(count, -1, dtype=np.int64)
+    if lowest:
+        order = np.lexsort((found, inputs))
+        inputs, found = inputs[order], found[order]
+    unique, position = np.unique(inputs, return_index=True)
+    first[unique] = found[position]
+    return first
 
 
 def parse_bbox(text: str) -> BaseGeometry:
@@ -144,7 +177,7 @@ def _boundary_from_file(path: str | Path) -> tuple[BaseGeometry, str, str]:
 
 
 def _street_extent(extract: OsmExtract) -> BaseGeometry:
-    coords = np.array([(lon, lat) for w in extract.highways for _, lon, lat in w.nodes])
+    coords = extract.highways.coords
     if not len(coords):
         msg = "提取文件中没有道路，无法确定范围；请用 --boundary 或 --bbox 指定"
         raise ImportInputError(msg, parameter="EXTRACT")
@@ -158,12 +191,15 @@ def _is_bridge_or_tunnel(tags: dict[str, str]) -> bool:
 
 
 @dataclass
-class _Way:
-    osm: OsmWay
-    kind: str
-    line: shapely.LineString  # metres
-    cuts: list[float] = field(default_factory=list)
-    gate: bool = False
+class _Ways:
+    """The walkable ways: their rows in the extract's highway table, kinds and lines (metres),
+    where they are cut (distances along, by position) and which pass a 小区 gate."""
+
+    rows: np.ndarray
+    kinds: list[str]
+    lines: np.ndarray
+    cuts: dict[int, list[float]] = field(default_factory=dict)
+    gate: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -183,30 +219,48 @@ class _Builder:
         centre = area_wgs84.centroid
         self.metric = _Metric(local_crs(centre.x, centre.y))
         self.area = self.metric.to_metric(area_wgs84)
-        self.landuse = [
-            (a, self.metric.to_metric(a.geometry)) for a in extract.areas if "landuse" in a.tags
-        ]
+        shapely.prepare(self.area)
+        areas = extract.areas
+        rows = [i for i, tags in enumerate(areas.tags) if "landuse" in tags]
+        metric = self.metric.to_metric(areas.geometries[rows])
+        #: (area row, polygon in metres) of every landuse area
+        self.landuse = list(zip(rows, metric, strict=True))
+
+    def _lines(self, table: WayTable, rows: np.ndarray) -> np.ndarray:
+        """The ways ``rows`` of ``table`` (two vertices or more each) as lines in metres."""
+        sizes = table.sizes[rows]
+        if not len(rows):
+            return np.empty(0, dtype=object)
+        vertex = np.repeat(table.offsets[rows] - np.r_[0, np.cumsum(sizes)[:-1]], sizes)
+        vertex += np.arange(int(sizes.sum()))
+        lonlat = table.coords[vertex]
+        xy = self.metric.xy(lonlat[:, 0], lonlat[:, 1])
+        return np.asarray(shapely.linestrings(xy, indices=np.repeat(np.arange(len(rows)), sizes)))
+
+    def _points(self, nodes: list[OsmNode]) -> np.ndarray:
+        """Nodes as (x, y) in metres."""
+        return self.metric.xy(
+            np.array([n.lon for n in nodes], dtype=float),
+            np.array([n.lat for n in nodes], dtype=float),
+        )
 
     # --- 小区 -----------------------------------------------------------------------------
     def compounds(self) -> list[_Compound]:
-        fence_lines = [
-            shapely.LineString([(lon, lat) for _, lon, lat in w.nodes])
-            for w in self.extract.fences
-            if len(w.nodes) >= 2
-        ]
-        fences = self.metric.to_metric(np.asarray(fence_lines, dtype=object))
+        table = self.extract.fences
+        fences = self._lines(table, np.flatnonzero(table.sizes >= 2))
         fence_tree = STRtree(fences) if len(fences) else None
         found = []
-        for area, polygon in self.landuse:
-            if area.tags.get("landuse") != "residential":
+        for row, polygon in self.landuse:
+            tags = self.extract.areas.tags[row]
+            if tags.get("landuse") != "residential":
                 continue
             polygon = _polygonal(polygon)
             if polygon is None or not self.area.contains(polygon.representative_point()):
                 continue
-            if not self._enclosed(area.tags, polygon, fences, fence_tree):
+            if not self._enclosed(tags, polygon, fences, fence_tree):
                 continue
-            name = display_name(area.tags) or f"小区 {area.osm_id}"
-            found.append(_Compound(area.osm_id, name, polygon))
+            osm_id = self.extract.areas.osm_ids[row]
+            found.append(_Compound(osm_id, display_name(tags) or f"小区 {osm_id}", polygon))
         return found
 
     @staticmethod
@@ -225,56 +279,56 @@ class _Builder:
         return outline.intersection(walls).length >= ENCLOSED_SHARE * outline.length
 
     # --- paths ----------------------------------------------------------------------------
-    def ways(self) -> list[_Way]:
-        kept: list[tuple[OsmWay, str]] = []
-        for way in self.extract.highways:
-            kind = path_kind(way.tags)
+    def ways(self) -> _Ways:
+        table = self.extract.highways
+        # a way walked on needs two distinct locations: one vertex away from its first
+        moved = np.zeros(len(table), dtype=bool)
+        if len(table.coords):
+            vertex_way = table.vertex_way()
+            away = (table.coords != table.coords[table.offsets[vertex_way]]).any(axis=1)
+            moved[vertex_way[away]] = True
+        rows, kinds = [], []
+        for row, tags in enumerate(table.tags):
+            kind = path_kind(tags)
             if kind is None:
-                self.result.dropped[why_not_walkable(way.tags)] += 1
-            elif len({(lon, lat) for _, lon, lat in way.nodes}) < 2:
+                self.result.dropped[why_not_walkable(tags)] += 1
+            elif not moved[row]:
                 self.result.dropped["道路节点缺失"] += 1
             else:
-                kept.append((way, kind))
-        lines = np.asarray(
-            [shapely.LineString([(lon, lat) for _, lon, lat in w.nodes]) for w, _ in kept],
-            dtype=object,
-        )
-        lines = self.metric.to_metric(lines)
-        ways = []
-        for (way, kind), line in zip(kept, lines, strict=True):
-            item = _Way(way, kind, line)
-            self._cut_at_barriers(item)
-            ways.append(item)
+                rows.append(row)
+                kinds.append(kind)
+        ways = _Ways(np.asarray(rows, dtype=np.int64), kinds, self._lines(table, np.asarray(rows)))
+        self._cut_at_barriers(ways)
         return ways
 
-    def _cut_at_barriers(self, way: _Way) -> None:
-        nodes = self.extract.barrier_nodes
-        blocked = [
-            i
-            for i, (node_id, _, _) in enumerate(way.osm.nodes)
-            if node_id in nodes and barrier_blocks(nodes[node_id].tags)
+    def _cut_at_barriers(self, ways: _Ways) -> None:
+        """Cut each way at its barrier nodes that stop walkers."""
+        table = self.extract.highways
+        blocking = [
+            i for i, node in self.extract.barrier_nodes.items() if barrier_blocks(node.tags)
         ]
-        if not blocked:
+        vertices = np.flatnonzero(np.isin(table.refs, np.asarray(blocking, dtype=np.int64)))
+        if not len(vertices):
             return
-        coords = np.asarray(way.line.coords)
-        along = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
-        for i in blocked:
-            way.cuts.append(float(along[i]))
-            self.result.dropped["路上有不可通行的障碍（已在该处断开）"] += 1
+        position = np.full(len(table), -1, dtype=np.int64)
+        position[ways.rows] = np.arange(len(ways.rows))
+        row_of = np.searchsorted(table.offsets, vertices, side="right") - 1
+        for row in np.unique(row_of[position[row_of] >= 0]).tolist():
+            line = ways.lines[position[row]]
+            coords = shapely.get_coordinates(line)
+            along = np.r_[0.0, np.cumsum(np.hypot(*np.diff(coords, axis=0).T))]
+            for i in (vertices[row_of == row] - table.offsets[row]).tolist():
+                ways.cuts.setdefault(int(position[row]), []).append(float(along[i]))
+                self.result.dropped["路上有不可通行的障碍（已在该处断开）"] += 1
 
-    def apply_compound_gates(self, ways: list[_Way], compounds: list[_Compound]) -> None:
+    def apply_compound_gates(self, ways: _Ways, compounds: list[_Compound]) -> None:
         """Cut ways where they cross a 小区 outline away from a gate; count each 小区's gates."""
-        if not compounds or not ways:
+        if not compounds or not len(ways.lines):
             return
-        gate_nodes = {i: n for i, n in self.extract.barrier_nodes.items() if is_gate(n.tags)}
-        gate_ids = list(gate_nodes)
-        gate_xy = self.metric.xy(
-            np.array([gate_nodes[i].lon for i in gate_ids], dtype=float),
-            np.array([gate_nodes[i].lat for i in gate_ids], dtype=float),
-        )
-        gate_points = (np.asarray(shapely.points(gate_xy)) if len(gate_ids)
-                       else np.empty(0, dtype=object))
-        gate_tree = STRtree(gate_points) if len(gate_ids) else None
+        gate_nodes = [n for n in self.extract.barrier_nodes.values() if is_gate(n.tags)]
+        gate_position = {n.id: i for i, n in enumerate(gate_nodes)}
+        gate_points = np.asarray(shapely.points(self._points(gate_nodes)), dtype=object)
+        gate_tree = STRtree(gate_points) if gate_nodes else None
         outlines = [c.polygon.boundary for c in compounds]
         for compound, outline in zip(compounds, outlines, strict=True):
             if gate_tree is not None:
@@ -286,52 +340,61 @@ class _Builder:
                     f"小区 {compound.name}（{compound.osm_id}）没有标注大门"
                     "（barrier=gate 或 entrance），步行无法进出"
                 )
-        line_tree = STRtree([w.line for w in ways])
+        table = self.extract.highways
+        line_tree = STRtree(ways.lines)
         way_idx, outline_idx = line_tree.query(outlines, predicate="intersects")[::-1]
         for w, o in zip(way_idx.tolist(), outline_idx.tolist(), strict=True):
-            way = ways[w]
-            if _is_bridge_or_tunnel(way.osm.tags):
+            row = int(ways.rows[w])
+            if _is_bridge_or_tunnel(table.tags[row]):
                 continue
-            own_gates = [
-                gate_points[gate_ids.index(n)] for n, _, _ in way.osm.nodes if n in gate_nodes
-            ]
-            crossing = way.line.intersection(outlines[o])
+            refs = table.refs[table.offsets[row] : table.offsets[row + 1]].tolist()
+            own_gates = [gate_points[gate_position[n]] for n in refs if n in gate_position]
+            line = ways.lines[w]
+            crossing = line.intersection(outlines[o])
             for point in shapely.get_parts(crossing):
                 if point.geom_type != "Point":
                     continue
                 if any(point.distance(g) <= GATE_SNAP_M for g in own_gates):
-                    way.gate = True
+                    ways.gate.add(w)
                 else:
-                    way.cuts.append(way.line.project(point))
+                    ways.cuts.setdefault(w, []).append(line.project(point))
                     self.result.dropped["穿越小区围墙处（无大门，已断开）"] += 1
 
-    def path_frame(self, ways: list[_Way], compounds: list[_Compound]) -> gpd.GeoDataFrame:
-        compound_tree = STRtree([c.polygon for c in compounds]) if compounds else None
-        rows, geoms = [], []
-        for way in ways:
-            pieces = _pieces(way.line, way.cuts)
-            for n, piece in enumerate(pieces):
-                clipped = piece.intersection(self.area)
-                for part in shapely.get_parts(shapely.line_merge(clipped)):
-                    if part.geom_type != "LineString" or part.length == 0:
-                        continue
-                    kind = way.kind
-                    if way.gate:
-                        kind = "gate"
-                    elif kind != "crossing" and compound_tree is not None:
-                        middle = part.interpolate(0.5, normalized=True)
-                        if len(compound_tree.query(middle, predicate="within")):
-                            kind = "internal"
-                    suffix = f"-{n + 1}" if len(pieces) > 1 else ""
-                    rows.append(
-                        {
-                            "id": f"w{way.osm.id}{suffix}",
-                            "kind": kind,
-                            "name": display_name(way.osm.tags),
-                        }
-                    )
-                    geoms.append(part)
-        frame = self._frame(rows, geoms)
+    def path_frame(self, ways: _Ways, compounds: list[_Compound]) -> gpd.GeoDataFrame:
+        """One path per part of each way piece (between cuts) inside the area."""
+        pieces, piece_way, piece_suffix = [], [], []
+        for position, line in enumerate(ways.lines):
+            cuts = ways.cuts.get(position)
+            if not cuts:
+                pieces.append(line)
+                piece_way.append(position)
+                piece_suffix.append("")
+                continue
+            cut = _pieces(line, cuts)
+            pieces.extend(cut)
+            piece_way.extend([position] * len(cut))
+            piece_suffix.extend(f"-{n + 1}" if len(cut) > 1 else "" for n in range(len(cut)))
+        clipped = shapely.line_merge(
+            shapely.intersection(np.asarray(pieces, dtype=object), self.area)
+        )
+        parts, piece = shapely.get_parts(clipped, return_index=True)
+        keep = (shapely.get_type_id(parts) == LINESTRING) & (shapely.length(parts) > 0)
+        parts, piece = parts[keep], piece[keep]
+        way_of = np.asarray(piece_way, dtype=np.int64)[piece]
+        kinds = np.asarray(ways.kinds, dtype=object)[way_of]
+        if len(parts) and compounds:
+            plain = kinds != "crossing"
+            middles = shapely.line_interpolate_point(parts[plain], 0.5, normalized=True)
+            inside = STRtree([c.polygon for c in compounds]).query(middles, predicate="within")
+            internal = np.flatnonzero(plain)[np.unique(inside[0])]
+            kinds[internal] = "internal"
+        if ways.gate:
+            kinds[np.isin(way_of, list(ways.gate))] = "gate"
+        table = self.extract.highways
+        osm_ids, rows = table.ids.tolist(), ways.rows[way_of].tolist()
+        ids = [f"w{osm_ids[r]}{piece_suffix[p]}" for r, p in zip(rows, piece.tolist(), strict=True)]
+        names = [display_name(table.tags[r]) for r in rows]
+        frame = self._frame({"id": ids, "kind": kinds.tolist(), "name": names}, parts)
         # a way clipped into several parts by the boundary: number the parts
         dup = frame["id"].duplicated(keep=False)
         if dup.any():
@@ -342,118 +405,133 @@ class _Builder:
 
     # --- buildings, POIs --------------------------------------------------------------------
     def buildings(self, compounds: list[_Compound]) -> gpd.GeoDataFrame:
-        candidates = [a for a in self.extract.areas if a.tags.get("building", "no") != "no"]
-        metric = self.metric.to_metric(np.asarray([a.geometry for a in candidates], dtype=object))
-        compound_tree = STRtree([c.polygon for c in compounds]) if compounds else None
-        residential = _AreaIndex(
-            [(a, p) for a, p in self.landuse if a.tags.get("landuse") == "residential"]
-        )
-        other = _AreaIndex(
-            [(a, p) for a, p in self.landuse if a.tags.get("landuse") in NON_RESIDENTIAL_LANDUSE]
-        )
-        entrances = [n for n in self.extract.barrier_nodes.values() if "entrance" in n.tags]
-        entrance_xy = self.metric.xy(
-            np.array([n.lon for n in entrances], dtype=float),
-            np.array([n.lat for n in entrances], dtype=float),
-        )
-        entrance_tree = STRtree(np.asarray(shapely.points(entrance_xy))) if entrances else None
-        rows, geoms = [], []
-        for area, geometry in zip(candidates, metric, strict=True):
-            polygon = _polygonal(geometry)
-            if polygon is None:
-                self.result.dropped["楼栋几何无效"] += 1
-                continue
-            anchor = polygon.representative_point()
-            if not self.area.contains(anchor):
-                continue
-            levels = building_levels(area.tags)
-            lived_in = is_residential(
-                area.tags, in_non_residential_area=bool(other.containing(anchor))
-            )
+        areas = self.extract.areas
+        candidates = [i for i, tags in enumerate(areas.tags) if tags.get("building", "no") != "no"]
+        polygons = _polygonal_all(self.metric.to_metric(areas.geometries[candidates]))
+        valid = ~shapely.is_missing(polygons)
+        if not valid.all():
+            self.result.dropped["楼栋几何无效"] += int((~valid).sum())
+        anchors = shapely.point_on_surface(polygons[valid])
+        inside = shapely.contains(self.area, anchors)
+        rows = np.asarray(candidates, dtype=np.int64)[valid][inside]
+        polygons, anchors = polygons[valid][inside], anchors[inside]
+        count = len(rows)
+        compound_of = np.full(count, -1)
+        if compounds:
+            tree = STRtree([c.polygon for c in compounds])
+            compound_of = _first_hits(tree.query(anchors, predicate="within"), count)
+        landuse = [(r, p, areas.tags[r].get("landuse")) for r, p in self.landuse]
+        residential = _AreaIndex([(r, p) for r, p, use in landuse if use == "residential"])
+        other = _AreaIndex([(r, p) for r, p, use in landuse if use in NON_RESIDENTIAL_LANDUSE])
+        in_other = other.first_containing(anchors) >= 0
+        in_residential = residential.first_containing(anchors)
+        footprint = shapely.area(polygons)
+        data: dict[str, list[Any]] = {
+            k: [] for k in ("id", "name", "compound", "floors", "units", "households", "residents")
+        }
+        for n, row in enumerate(rows.tolist()):
+            tags = areas.tags[row]
+            levels = building_levels(tags)
             households, residents, units = estimate_households(
-                polygon.area, levels, residential=lived_in
+                float(footprint[n]),
+                levels,
+                residential=is_residential(tags, in_non_residential_area=bool(in_other[n])),
             )
-            compound = None
-            if compound_tree is not None:
-                hit = compound_tree.query(anchor, predicate="within")
-                compound = compounds[int(hit[0])].name if len(hit) else None
-            if compound is None:
+            if compound_of[n] >= 0:
+                compound = compounds[compound_of[n]].name
+            else:
+                around = in_residential[n]
                 compound = (
-                    next((display_name(a.tags) for a in residential.containing(anchor)), None)
-                    or area.tags.get("addr:street")
+                    (display_name(areas.tags[around]) if around >= 0 else None)
+                    or tags.get("addr:street")
                     or "未归属小区"
                 )
-            row = {
-                "id": area.osm_id,
-                "name": display_name(area.tags) or f"楼栋 {area.osm_id}",
-                "compound": compound,
-                "floors": levels,
-                "units": units,
-                "households": households,
-                "residents": residents,
-                "estimated": True,
-            }
-            if entrance_tree is not None:
-                near = entrance_tree.query(
-                    polygon.boundary, predicate="dwithin", distance=ENTRANCE_SNAP_M
-                )
-                if len(near):
-                    lonlat = self.metric.to_wgs84(shapely.points(entrance_xy[np.sort(near)]))
-                    row["entrances"] = [[round(p.x, 7), round(p.y, 7)] for p in lonlat]
-            rows.append(row)
-            geoms.append(polygon)
-        return self._frame(rows, geoms)
+            osm_id = areas.osm_ids[row]
+            for key, value in (
+                ("id", osm_id),
+                ("name", display_name(tags) or f"楼栋 {osm_id}"),
+                ("compound", compound),
+                ("floors", levels),
+                ("units", units),
+                ("households", households),
+                ("residents", residents),
+            ):
+                data[key].append(value)
+        data["estimated"] = [True] * count
+        entrances = self._entrances(polygons)
+        if any(e is not None for e in entrances):
+            data["entrances"] = entrances
+        return self._frame(data, polygons)
+
+    def _entrances(self, polygons: np.ndarray) -> list[list[list[float]] | None]:
+        """Each building's entrances (lon, lat) within :data:`ENTRANCE_SNAP_M` of its outline."""
+        found: list[list[list[float]] | None] = [None] * len(polygons)
+        nodes = [n for n in self.extract.barrier_nodes.values() if "entrance" in n.tags]
+        if not nodes or not len(polygons):
+            return found
+        points = np.asarray(shapely.points(self._points(nodes)), dtype=object)
+        lonlat = shapely.get_coordinates(self.metric.to_wgs84(points))
+        building, entrance = STRtree(points).query(
+            shapely.boundary(polygons), predicate="dwithin", distance=ENTRANCE_SNAP_M
+        )
+        order = np.lexsort((entrance, building))
+        for b, e in zip(building[order].tolist(), entrance[order].tolist(), strict=True):
+            if found[b] is None:
+                found[b] = []
+            found[b].append([round(lonlat[e, 0], 7), round(lonlat[e, 1], 7)])
+        return found
 
     def pois(self) -> gpd.GeoDataFrame:
-        rows, points = [], []
+        data: dict[str, list[Any]] = {"id": [], "name": [], "category": []}
+        lon, lat = [], []
         for node in self.extract.poi_nodes:
             category = poi_category(node.tags)
             if category:
-                rows.append(
-                    {
-                        "id": f"n{node.id}",
-                        "name": display_name(node.tags) or category,
-                        "category": category,
-                    }
-                )
-                points.append(shapely.Point(node.lon, node.lat))
-        for area in self.extract.areas:
-            category = poi_category(area.tags)
+                data["id"].append(f"n{node.id}")
+                data["name"].append(display_name(node.tags) or category)
+                data["category"].append(category)
+                lon.append(node.lon)
+                lat.append(node.lat)
+        areas = self.extract.areas
+        poi_areas = []
+        for row, tags in enumerate(areas.tags):
+            category = poi_category(tags)
             if category:
-                rows.append(
-                    {
-                        "id": area.osm_id,
-                        "name": display_name(area.tags) or category,
-                        "category": category,
-                    }
-                )
-                points.append(area.geometry.representative_point())
-        metric = self.metric.to_metric(np.asarray(points, dtype=object))
-        inside = [i for i, p in enumerate(metric) if self.area.contains(p)]
-        return self._frame([rows[i] for i in inside], [metric[i] for i in inside])
+                data["id"].append(areas.osm_ids[row])
+                data["name"].append(display_name(tags) or category)
+                data["category"].append(category)
+                poi_areas.append(row)
+        points = np.concatenate(
+            [
+                np.asarray(shapely.points(np.column_stack([lon, lat]).reshape(-1, 2))),
+                shapely.point_on_surface(areas.geometries[poi_areas]),
+            ]
+        )
+        metric = self.metric.to_metric(points)
+        inside = np.flatnonzero(shapely.contains(self.area, metric))
+        return self._frame({k: [v[i] for i in inside] for k, v in data.items()}, metric[inside])
 
-    def _frame(self, rows: list[dict[str, Any]], geoms: list[BaseGeometry]) -> gpd.GeoDataFrame:
-        return gpd.GeoDataFrame(rows, geometry=list(geoms), crs=self.metric.crs)
+    def _frame(self, columns: dict[str, list[Any]], geoms: Any) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(columns, geometry=list(geoms), crs=self.metric.crs)
 
 
 class _AreaIndex:
-    """OSM areas (in metres) indexed for "which contain this point"."""
+    """OSM areas (in metres) indexed for "which contain these points"."""
 
-    def __init__(self, areas: list[tuple[Any, BaseGeometry]]) -> None:
-        self.areas = [a for a, _ in areas]
+    def __init__(self, areas: list[tuple[int, BaseGeometry]]) -> None:
+        self.rows = np.asarray([r for r, _ in areas], dtype=np.int64)
         self.tree = STRtree([p for _, p in areas]) if areas else None
 
-    def containing(self, point: BaseGeometry) -> list[Any]:
+    def first_containing(self, points: np.ndarray) -> np.ndarray:
+        """Row of the first area (in extract order) containing each point, -1 where none."""
         if self.tree is None:
-            return []
-        hits = self.tree.query(point, predicate="within")
-        return [self.areas[i] for i in sorted(hits.tolist())]
+            return np.full(len(points), -1, dtype=np.int64)
+        first = _first_hits(self.tree.query(points, predicate="within"), len(points), lowest=True)
+        return np.where(first >= 0, self.rows[np.maximum(first, 0)], -1)
 
 
 def _pieces(line: shapely.LineString, cuts: list[float]) -> list[BaseGeometry]:
     """``line`` without a :data:`CUT_GAP_M` gap either side of each cut distance."""
-    if not cuts:
-        return [line]
     pieces, start = [], 0.0
     for cut in sorted(cuts):
         end = cut - CUT_GAP_M
@@ -487,28 +565,34 @@ def _provisional_grids(
     drafts = draft_grids(
         streets, builder.area, anchors, buildings["households"].to_numpy(dtype=int)
     )
-    rows = [
-        {
-            "id": f"{boundary_id}-{n:02d}",
-            "name": f"暂定网格 {n:02d}",
-            "parent": boundary_id,
-            "leader": PROVISIONAL_LEADER,
-            "provisional": True,
-        }
-        for n in range(1, len(drafts) + 1)
-    ]
-    return builder._frame(rows, [d.geometry for d in drafts])
+    numbers = range(1, len(drafts) + 1)
+    columns: dict[str, list[Any]] = {
+        "id": [f"{boundary_id}-{n:02d}" for n in numbers],
+        "name": [f"暂定网格 {n:02d}" for n in numbers],
+        "parent": [boundary_id] * len(drafts),
+        "leader": [PROVISIONAL_LEADER] * len(drafts),
+        "provisional": [True] * len(drafts),
+    }
+    return builder._frame(columns, [d.geometry for d in drafts])
 
 
 def _assign_grids(points: gpd.GeoSeries, grids: gpd.GeoDataFrame) -> list[str | None]:
-    """Grid id of each point: the grid containing it, else the nearest (``None`` if no grid)."""
+    """Grid id of each point: the grid containing it, else the nearest (``None`` if no grid).
+
+    Grids do not overlap, so a point inside one has no other at distance 0: the containment
+    test (prepared, fast) answers those, the nearest-grid search only the rest.
+    """
     if grids.empty or points.empty:
         return [None] * len(points)
     tree = STRtree(list(grids.geometry))
     pts = np.asarray(points.values, dtype=object)
-    _, nearest = tree.query_nearest(pts, all_matches=False)
+    found = _first_hits(tree.query(pts, predicate="within"), len(pts))
+    rest = np.flatnonzero(found < 0)
+    if len(rest):
+        _, nearest = tree.query_nearest(pts[rest], all_matches=False)
+        found[rest] = nearest
     ids = grids["id"].tolist()
-    return [ids[int(i)] for i in nearest]
+    return [ids[int(i)] for i in found]
 
 
 def _stations(
@@ -543,6 +627,43 @@ def import_osm(
         msg = "--boundary 与 --bbox 只能给一个"
         raise ImportInputError(msg, parameter="--bbox")
     result = OsmImport()
+    frames = _layer_frames(
+        extract_path,
+        boundary=boundary,
+        bbox=bbox,
+        grids=grids,
+        stations=stations,
+        result=result,
+        say=say,
+    )  # the extract is freed here: only the frames are kept
+    say("生成 GeoJSON …")
+    texts = {}
+    for name in list(frames):
+        frame = frames.pop(name)  # each frame freed once it is text
+        wgs84 = frame.to_crs(WGS84) if len(frame) else frame.set_crs(WGS84, allow_override=True)
+        if name not in ("paths", "stations", "pois"):
+            wgs84 = wgs84.set_geometry(list(_rounded_polygons(wgs84.geometry.values)))
+        texts[name] = feature_collection(SCHEMA_BY_NAME[name], wgs84)
+        result.counts[name] = len(frame)
+    say("校验 …")
+    check = check_layers(out, texts)
+    result.issues = check.issues
+    if not result.issues:
+        result.written = write_layers(out, texts)
+    return result
+
+
+def _layer_frames(
+    extract_path: str | Path,
+    *,
+    boundary: str | Path | None,
+    bbox: str | None,
+    grids: str | Path | None,
+    stations: str | Path | None,
+    result: OsmImport,
+    say: Progress,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer of the extract as a frame in metres, in the order they are written."""
     say(f"读取 {extract_path} …")
     extract = read_extract(extract_path, progress=lambda n: say(f"  已读 {n:,} 个对象"))
     if boundary is not None:
@@ -570,35 +691,24 @@ def import_osm(
     station_frame = (
         _stations(stations, builder, grid_frame, result)
         if stations is not None
-        else builder._frame([], [])
+        else builder._frame({}, [])
     )
-    frames = {
-        "boundary": builder._frame([{"id": boundary_id, "name": boundary_name}], [builder.area]),
+    return {
+        "boundary": builder._frame({"id": [boundary_id], "name": [boundary_name]}, [builder.area]),
         "grids": grid_frame,
         "buildings": buildings,
         "stations": station_frame,
         "paths": paths,
         "pois": pois,
         "compounds": builder._frame(
-            [{"id": c.osm_id, "name": c.name} for c in compounds], [c.polygon for c in compounds]
+            {"id": [c.osm_id for c in compounds], "name": [c.name for c in compounds]},
+            [c.polygon for c in compounds],
         ),
     }
-    texts = {}
-    for name, frame in frames.items():
-        wgs84 = frame.to_crs(WGS84) if len(frame) else frame.set_crs(WGS84, allow_override=True)
-        if name not in ("paths", "stations", "pois"):
-            wgs84 = wgs84.set_geometry([_rounded_polygon(g) for g in wgs84.geometry])
-        texts[name] = feature_collection(SCHEMA_BY_NAME[name], wgs84)
-        result.counts[name] = len(frame)
-    say("校验 …")
-    check = check_layers(out, texts)
-    result.issues = check.issues
-    if not result.issues:
-        result.written = write_layers(out, texts)
-    return result
 
 
-def _rounded_polygon(geom: BaseGeometry) -> BaseGeometry:
-    """``geom`` as written (1e-7°), repaired if rounding made it invalid."""
-    rounded = shapely.set_precision(geom, 1e-7)
-    return _polygonal(rounded) or geom
+def _rounded_polygons(geoms: Any) -> np.ndarray:
+    """Each geometry as written (1e-7°), repaired if rounding made it invalid."""
+    geoms = np.asarray(geoms, dtype=object)
+    repaired = _polygonal_all(shapely.set_precision(geoms, 1e-7))
+    return np.where(shapely.is_missing(repaired), geoms, repaired)

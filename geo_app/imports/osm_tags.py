@@ -235,13 +235,32 @@ def is_gate(tags: Tags) -> bool:
     return (tags.get("barrier") in GATE_BARRIERS or "entrance" in tags) and not barrier_blocks(tags)
 
 
+def _rules_by_tag() -> dict[tuple[str, str | None], list[tuple[int, tuple[str, str] | None, str]]]:
+    rules: dict[tuple[str, str | None], list[tuple[int, tuple[str, str] | None, str]]] = {}
+    for index, (key, value, extra, category) in enumerate(POI_TAGS):
+        rules.setdefault((key, value), []).append((index, extra, category))
+    return rules
+
+
+#: :data:`POI_TAGS` by (key, value), each list in table order, for :func:`poi_category`.
+_POI_RULES = _rules_by_tag()
+
+
 def poi_category(tags: Tags) -> str | None:
-    """The POI category of an object with these tags (first rule that matches)."""
-    for key, value, extra, category in POI_TAGS:
-        matches = key in tags and (value is None or tags[key] == value)
-        if matches and (extra is None or tags.get(extra[0]) == extra[1]):
-            return category
-    return None
+    """The POI category of an object with these tags (first rule of :data:`POI_TAGS` that
+    matches, found through the rules for the object's own POI tags)."""
+    best: tuple[int, str] | None = None
+    for key in POI_KEYS:
+        if key not in tags:
+            continue
+        for value in (tags[key], None):
+            for index, extra, category in _POI_RULES.get((key, value), ()):
+                if best is not None and index > best[0]:
+                    break
+                if extra is None or tags.get(extra[0]) == extra[1]:
+                    best = (index, category)
+                    break
+    return best[1] if best is not None else None
 
 
 def _first_number(text: str | None) -> float | None:

@@ -84,8 +84,14 @@ def _assign(blocks: list[BaseGeometry], points: np.ndarray) -> np.ndarray:
 
 
 def _neighbours(blocks: list[BaseGeometry]) -> dict[int, set[int]]:
+    """Blocks sharing an edge; a block sharing none (a sliver) gets the one it touches most.
+
+    Candidates are pairs whose boxes meet; the length of their common boundary decides (a
+    pair that does not touch has none). Testing ``intersects`` first would cost more than
+    the boundary intersections: adjacent blocks share long edges.
+    """
     tree = STRtree(blocks)
-    left, right = tree.query(blocks, predicate="intersects")
+    left, right = tree.query(blocks)
     keep = left < right
     left, right = left[keep], right[keep]
     result: dict[int, set[int]] = {i: set() for i in range(len(blocks))}
@@ -169,6 +175,15 @@ def _split(
     return grids
 
 
+def _members(labels: np.ndarray) -> dict[int, list[int]]:
+    """Label → the positions carrying it, in increasing order."""
+    order = np.argsort(labels, kind="stable")
+    values, starts = np.unique(labels[order], return_index=True)
+    return {
+        int(v): chunk.tolist() for v, chunk in zip(values, np.split(order, starts[1:]), strict=True)
+    }
+
+
 def draft_grids(
     streets: Sequence[BaseGeometry],
     area: BaseGeometry,
@@ -189,9 +204,13 @@ def draft_grids(
     per_block = np.bincount(block_of, weights=households, minlength=len(blocks)).astype(int)
     groups = _merge_small(per_block.tolist(), _neighbours(blocks), low=low, high=high)
     grids: list[DraftGrid] = []
+    group_of = np.empty(len(blocks), dtype=np.int64)
+    for root, members in groups.items():
+        group_of[list(members)] = root
+    buildings_of = _members(group_of[block_of])
     for root in sorted(groups):
         geometry = _polygonal(shapely.union_all([blocks[i] for i in groups[root]]))
-        buildings = np.flatnonzero(np.isin(block_of, list(groups[root]))).tolist()
+        buildings = buildings_of.get(root, [])
         total = int(households[buildings].sum())
         if total > high and len(buildings) > 1:
             grids.extend(_split(geometry, buildings, points, households, high=high))
