@@ -40,6 +40,19 @@ def _centre(page, title: str) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+def _settled_centres(page, titles: tuple[str, ...]) -> list[tuple[float, float]]:
+    """The markers' centres once two readings 150 ms apart agree (layout and pans finished)."""
+    last = None
+    for _ in range(40):
+        now = [_centre(page, title) for title in titles]
+        if now == last:
+            return now
+        last = now
+        page.wait_for_timeout(150)
+    msg = f"the map did not stop moving: {last}"
+    raise AssertionError(msg)
+
+
 def _station(data_dir: Path, name: str) -> dict:
     features = json.loads((data_dir / "stations.geojson").read_text("utf-8"))["features"]
     (found,) = [f for f in features if f["properties"]["name"] == name]
@@ -62,7 +75,8 @@ def test_the_admin_places_a_station_by_clicking_the_map_and_saves_it(
 
     page.click("[data-testid=add-station]")
     # the map's scale, from stations S-1 and S-2: 0.002° of longitude apart on one latitude
-    s1, s2 = (_centre(page, name) for name in ("风格城市党群服务站", "和园歇歇角"))
+    # (measured once the page has stopped moving: the hint the button shows shifts the map)
+    s1, s2 = _settled_centres(page, ("风格城市党群服务站", "和园歇歇角"))
     assert s1[1] == pytest.approx(s2[1], abs=1)
     px_per_degree = (s2[0] - s1[0]) / 0.002
 
