@@ -264,3 +264,24 @@ def test_whatif_by_clicking_the_map_on_a_phone(live_server, offline_page, screen
     page.get_by_test_id("whatif").screenshot(path=str(screenshots / "whatif_375.png"))
     page.screenshot(path=str(screenshots / "planner_whatif_375.png"), full_page=True)
     assert view.blocked == [] and view.errors == []
+
+
+def test_a_sites_gain_counted_directly_equals_the_two_full_reports(app):
+    """``site_gain`` (a few array operations per proposed site) against the difference of the
+    full coverage reports before and after the station, grid by grid."""
+    from geo_app.planning.whatif import coverage_gain, distances_with_station, site_gain
+
+    with app.test_request_context():
+        state = get_state()
+        community, distances = state.community, current_distances()
+        for lon, lat in POINTS:
+            fresh = distances_with_station(
+                state.walk_network, distances, lon, lat, kind=PARTY,
+                station_row=len(community.stations), max_attach_m=300,
+            )
+            direct = site_gain(community, distances.to_station[PARTY], fresh.to_station[PARTY],
+                               threshold_m=500)
+            full = coverage_gain(coverage_at(community, distances, 500)[PARTY],
+                                 coverage_at(community, fresh, 500)[PARTY])
+            assert direct == full
+            assert direct["residents"] > 0  # the points were chosen where a station helps
