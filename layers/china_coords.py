@@ -135,46 +135,44 @@ def _invert(
     return x_lon, x_lat
 
 
-def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
-    """WGS84 → GCJ-02 (points outside China unchanged)."""
+def _within_china(
+    lon: ArrayLike, lat: ArrayLike, convert: Callable[[Array, Array], tuple[Array, Array]]
+) -> tuple[Array, Array]:
+    """``convert`` applied to the points in China; the others returned unchanged."""
     lon_a, lat_a = _arrays(lon, lat)
     china = in_china(lon_a, lat_a)
     if china.any():
-        lon_a[china], lat_a[china] = _gcj_forward(lon_a[china], lat_a[china])
+        lon_a[china], lat_a[china] = convert(lon_a[china], lat_a[china])
     return lon_a, lat_a
+
+
+def _gcj_inverse(lon: Array, lat: Array) -> tuple[Array, Array]:
+    d_lon, d_lat = _gcj_delta(lon, lat)
+    return _invert(_gcj_forward, lon, lat, (lon - d_lon, lat - d_lat))
+
+
+def _bd_inverse(lon: Array, lat: Array) -> tuple[Array, Array]:
+    return _invert(_bd_forward, lon, lat, _bd_approximate_inverse(lon, lat))
+
+
+def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
+    """WGS84 → GCJ-02 (points outside China unchanged)."""
+    return _within_china(lon, lat, _gcj_forward)
 
 
 def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     """GCJ-02 → WGS84 by iterating the forward formula to 1e-7° (outside China unchanged)."""
-    lon_a, lat_a = _arrays(lon, lat)
-    china = in_china(lon_a, lat_a)
-    if china.any():
-        g_lon, g_lat = lon_a[china], lat_a[china]
-        d_lon, d_lat = _gcj_delta(g_lon, g_lat)
-        lon_a[china], lat_a[china] = _invert(
-            _gcj_forward, g_lon, g_lat, (g_lon - d_lon, g_lat - d_lat)
-        )
-    return lon_a, lat_a
+    return _within_china(lon, lat, _gcj_inverse)
 
 
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     """GCJ-02 → BD-09 (outside China unchanged)."""
-    lon_a, lat_a = _arrays(lon, lat)
-    china = in_china(lon_a, lat_a)
-    if china.any():
-        lon_a[china], lat_a[china] = _bd_forward(lon_a[china], lat_a[china])
-    return lon_a, lat_a
+    return _within_china(lon, lat, _bd_forward)
 
 
 def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     """BD-09 → GCJ-02: the approximate inverse refined by iteration (outside China unchanged)."""
-    lon_a, lat_a = _arrays(lon, lat)
-    china = in_china(lon_a, lat_a)
-    if china.any():
-        b_lon, b_lat = lon_a[china], lat_a[china]
-        start = _bd_approximate_inverse(b_lon, b_lat)
-        lon_a[china], lat_a[china] = _invert(_bd_forward, b_lon, b_lat, start)
-    return lon_a, lat_a
+    return _within_china(lon, lat, _bd_inverse)
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:

@@ -47,6 +47,7 @@ from geo_app.volunteering.models import Activity, ServiceHours, SignUp, Voluntee
 from geo_app.volunteering.registry import check_pin, find_volunteer, normalise_card, teams_of
 from geo_app.volunteering.report import local_text, upcoming
 from geo_app.web.access import public
+from geo_app.web.flashing import flash_outcome
 from geo_app.web.openapi import Operation, documented, parse_query
 
 bp = Blueprint("activities", __name__)
@@ -174,13 +175,6 @@ def _volunteer_by_pin(db: Any, form: Any) -> Volunteer:
     return volunteer
 
 
-def _flash_result(action: Any) -> None:
-    try:
-        flash(action(), "ok")
-    except VolunteeringError as exc:
-        flash(f"未成功：{exc}", "error")
-
-
 @bp.post("/activities/<int:activity_id>/signup")
 @public
 def signup(activity_id: int) -> Response:
@@ -197,7 +191,7 @@ def signup(activity_id: int) -> Response:
             return "已报名，届时请到现场签到" if not result.repeat else "您已报名本活动"
         return f"名额已满，您在候补名单第 {result.position} 位，有人取消时按先后递补"
 
-    _flash_result(act)
+    flash_outcome(act, refused="未成功")
     return redirect(url_for("activities.detail", activity_id=activity_id))
 
 
@@ -213,7 +207,7 @@ def cancel(activity_id: int) -> Response:
             cancel_sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}")
         return "已取消报名"
 
-    _flash_result(act)
+    flash_outcome(act, refused="未成功")
     return redirect(url_for("activities.detail", activity_id=activity_id))
 
 

@@ -71,6 +71,7 @@ from geo_app.web.access import (
     visible_building_ids,
     visible_grid_ids,
 )
+from geo_app.web.flashing import flash_outcome
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 
@@ -319,18 +320,19 @@ def add_household_form(building_id: str) -> ResponseReturnValue:
     """登记新住户（单元、房号、关注标签）。"""
     _require_editor(building_id)
     form = request.form
-    try:
+    added: list[str] = []
+
+    def add() -> str:
         with get_store().write() as db:
             household = add_household(
                 db, building_id, unit=form.get("unit"), room=form.get("room"),
                 tags=form.getlist("tags"), units=_units(building_id), actor=g.user.username,
             )
-            household_id = household.id
-    except StoreError as exc:
-        flash(f"未登记：{exc}", "error")
-        return _back(building_id)
-    flash(f"已登记 {household.unit} 单元 {household.room} 室，请添加成员", "ok")
-    return _back(building_id, household_id)
+            added.append(household.id)
+            return f"已登记 {household.unit} 单元 {household.room} 室，请添加成员"
+
+    flash_outcome(add, refused="未登记")
+    return _back(building_id, *added)
 
 
 @bp.post("/buildings/<building_id>/households/<household_id>")
@@ -339,17 +341,17 @@ def edit_household_form(building_id: str, household_id: str) -> ResponseReturnVa
     """修改住户的单元、房号与关注标签。"""
     _require_editor(building_id)
     form = request.form
-    try:
+
+    def edit() -> str:
         with get_store().write() as db:
             household = _household_or_404(db, building_id, household_id)
             changed = edit_household(
                 db, household, unit=form.get("unit"), room=form.get("room"),
                 tags=form.getlist("tags"), units=_units(building_id), actor=g.user.username,
             )
-    except StoreError as exc:
-        flash(f"未保存：{exc}", "error")
-    else:
-        flash("已保存" if changed else "没有变化", "ok")
+        return "已保存" if changed else "没有变化"
+
+    flash_outcome(edit)
     return _back(building_id, household_id)
 
 
@@ -371,16 +373,14 @@ def move_out_household_form(building_id: str, household_id: str) -> ResponseRetu
 def add_person_form(building_id: str, household_id: str) -> ResponseReturnValue:
     """为一户添加成员（姓名、性别、出生年份、关系、电话、党员）。"""
     _require_editor(building_id)
-    try:
+    def add() -> str:
         with get_store().write() as db:
             household = _household_or_404(db, building_id, household_id)
             person = add_person(db, household, request.form.to_dict(),
                                 this_year=_moment().year, actor=g.user.username)
-            name = person.name
-    except StoreError as exc:
-        flash(f"未添加：{exc}", "error")
-    else:
-        flash(f"已添加 {name}", "ok")
+            return f"已添加 {person.name}"
+
+    flash_outcome(add, refused="未添加")
     return _back(building_id, household_id)
 
 
@@ -396,18 +396,18 @@ def _person_household(db: Any, building_id: str, person_id: int) -> Any:
 def edit_person_form(building_id: str, person_id: int) -> ResponseReturnValue:
     """修改一位居民的信息。"""
     _require_editor(building_id)
-    household_id = None
-    try:
+    household: list[str] = []
+
+    def edit() -> str:
         with get_store().write() as db:
             person = _person_household(db, building_id, person_id)
-            household_id = person.household_id
+            household.append(person.household_id)
             changed = edit_person(db, person, request.form.to_dict(),
                                   this_year=_moment().year, actor=g.user.username)
-    except StoreError as exc:
-        flash(f"未保存：{exc}", "error")
-    else:
-        flash("已保存" if changed else "没有变化", "ok")
-    return _back(building_id, household_id)
+        return "已保存" if changed else "没有变化"
+
+    flash_outcome(edit)
+    return _back(building_id, *household)
 
 
 @bp.post("/buildings/<building_id>/people/<int:person_id>/move-out")
@@ -429,7 +429,8 @@ def visit_form(building_id: str, household_id: str) -> ResponseReturnValue:
     """登记一次走访（日期、方式、情况、是否需要跟进）。"""
     require_building(building_id)
     form = request.form
-    try:
+
+    def record() -> str:
         with get_store().write() as db:
             household = _household_or_404(db, building_id, household_id)
             record_visit(
@@ -441,8 +442,7 @@ def visit_form(building_id: str, household_id: str) -> ResponseReturnValue:
                 kinds=current_app.config["VISIT_KINDS"], today=_today(),
                 visitor=g.user.username,
             )
-    except StoreError as exc:
-        flash(f"未登记：{exc}", "error")
-    else:
-        flash("已登记走访", "ok")
+        return "已登记走访"
+
+    flash_outcome(record, refused="未登记")
     return _back(building_id, household_id)
