@@ -68,6 +68,8 @@ def test_the_community_fills_a_phone_and_grid_labels_do_not_overlap(
     # zoomed in: building numbers and road names, still without overlaps
     inside = community.buildings[community.buildings["id"] == "FG-03"].geometry.iloc[0]
     point = inside.representative_point()
+    # the page's own fit may still be animating (Leaflet would finish it over our view)
+    page.wait_for_function("() => !window.communityMap.map._animatingZoom")
     page.evaluate(
         "([lat, lon]) => { const c = window.communityMap; c.map.setView([lat, lon], 17,"
         " {animate: false}); c.declutter(); }",
