@@ -301,7 +301,9 @@
 
   load().then(function () {
     if (layers && layers.boundary.features.length) {
-      map.fitBounds(L.geoJSON(layers.boundary).getBounds(), { padding: [8, 8] });
+      // not animated: "ready" must mean the map has stopped moving (the markers are where
+      // they will stay)
+      map.fitBounds(L.geoJSON(layers.boundary).getBounds(), { padding: [8, 8], animate: false });
     }
     mapElement.dataset.ready = "true";
   });

@@ -215,13 +215,15 @@
   function showOriginWithCommunity() {
     if (!layers.origin) { return; }
     state.outside = true;
+    // Leaflet finishes a running zoom animation over any view set meanwhile: fit after it
+    if (map._animatingZoom) { map.once("zoomend", showOriginWithCommunity); return; }
     map.invalidateSize({ pan: false });
     var bounds = L.latLngBounds([layers.origin.getLatLng()]);
     map.eachLayer(function (layer) {
       var p = layer.feature && layer.feature.properties;
       if (p && p.layer === "boundary" && layer.getBounds) { bounds.extend(layer.getBounds()); }
     });
-    map.fitBounds(bounds, { padding: [20, 20] });
+    map.fitBounds(bounds, { padding: [20, 20], animate: false });
   }
 
   function closedNearerSentence(results) {
