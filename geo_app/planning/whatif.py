@@ -82,27 +82,52 @@ def coverage_gain(before: CoverageReport, after: CoverageReport) -> dict[str, An
     }
 
 
+@dataclass(frozen=True)
+class _GainCounter:
+    """The buildings' figures and grids, read once for the gains of many sites."""
+
+    households: np.ndarray
+    residents: np.ndarray
+    grid_of: np.ndarray  # row of the grids layer per building (-1: none)
+    grid_ids: tuple[str, ...]
+    grid_names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, community: Community) -> _GainCounter:
+        buildings, grids = community.buildings, community.grids
+        return cls(
+            households=buildings["households"].to_numpy(dtype=np.int64),
+            residents=buildings["residents"].to_numpy(dtype=np.int64),
+            grid_of=pd.Index(grids["id"]).get_indexer(buildings["grid_id"]),
+            grid_ids=tuple(str(g) for g in grids["id"]),
+            grid_names=tuple(str(n) for n in grids["name"]),
+        )
+
+    def gain(self, newly: np.ndarray) -> dict[str, Any]:
+        rows = np.flatnonzero(newly)
+        grid = self.grid_of[rows]
+        inside = grid >= 0
+        n = len(self.grid_ids)
+        count = np.bincount(grid[inside], minlength=n)
+        households = np.bincount(grid[inside], weights=self.households[rows][inside], minlength=n)
+        residents = np.bincount(grid[inside], weights=self.residents[rows][inside], minlength=n)
+        by_grid = [
+            {"grid_id": self.grid_ids[g], "name": self.grid_names[g], "buildings": int(count[g]),
+             "households": int(households[g]), "residents": int(residents[g])}
+            for g in np.flatnonzero((count > 0) | (residents > 0))
+        ]
+        return {"buildings": len(rows), "households": int(self.households[rows].sum()),
+                "residents": int(self.residents[rows].sum()), "by_grid": by_grid}
+
+
 def site_gain(
     community: Community, before_m: np.ndarray, after_m: np.ndarray, *, threshold_m: float
 ) -> dict[str, Any]:
     """What a station adds, from each building's walk before and after it (the same figures as
     :func:`coverage_gain` of the two coverage reports, counted directly: one site of hundreds
     costs a few array operations, not two full reports)."""
-    buildings, grids = community.buildings, community.grids
     newly = (np.asarray(after_m) <= threshold_m) & ~(np.asarray(before_m) <= threshold_m)
-    households = buildings["households"].to_numpy(dtype=int)
-    residents = buildings["residents"].to_numpy(dtype=int)
-    grid_of = pd.Index(grids["id"]).get_indexer(buildings["grid_id"])
-    by_grid = []
-    for row, (grid_id, name) in enumerate(zip(grids["id"], grids["name"], strict=True)):
-        here = newly & (grid_of == row)
-        if here.any():
-            by_grid.append({"grid_id": str(grid_id), "name": str(name),
-                            "buildings": int(here.sum()),
-                            "households": int(households[here].sum()),
-                            "residents": int(residents[here].sum())})
-    return {"buildings": int(newly.sum()), "households": int(households[newly].sum()),
-            "residents": int(residents[newly].sum()), "by_grid": by_grid}
+    return _GainCounter.of(community).gain(newly)
 
 
 def community_with_station(
@@ -290,6 +315,9 @@ def site_summaries(
     """Each proposed site (``lon``, ``lat``) with ``near`` (its place) and ``gain`` (what it
     alone adds to the existing 党群服务站 at ``threshold_m``)."""
     summaries = []
+    counter = _GainCounter.of(community)
+    before = distances.to_station[PARTY]
+    covered_before = before <= threshold_m
     for site in sites:
         lon, lat = float(site["lon"]), float(site["lat"])
         place = namer.name(lon, lat)
@@ -300,7 +328,6 @@ def site_summaries(
             _, walk = nearest_targets(
                 network, distances.buildings, target, max_distance_m=threshold_m
             )
-            before = distances.to_station[PARTY]
-            gain = site_gain(community, before, np.minimum(before, walk), threshold_m=threshold_m)
+            gain = counter.gain((walk <= threshold_m) & ~covered_before)
         summaries.append({**site, "near": place.text, "place": place.as_dict(), "gain": gain})
     return summaries
