@@ -8,6 +8,8 @@ so every worker process counts the same attempts; ``memory://`` (one process) or
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
@@ -63,16 +65,20 @@ def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
     )
 
 
+def count_hit(limit_setting: str, key_func: Callable[[], str]) -> None:
+    """Record one hit against the limit named by config ``limit_setting`` under ``key_func()``;
+    past the limit the request ends with 429."""
+    limiter = get_login_limiter()
+    # Entering a limit's block is what records the hit (and raises 429 past the limit).
+    with limiter.limit(lambda: current_app.config[limit_setting], key_func=key_func):
+        pass
+
+
 def count_attempt(key: str) -> None:
     """Count one attempt of a secret (a password, a volunteer's PIN) under ``key`` and per
     client address; over either limit the request ends with 429."""
-    limiter = get_login_limiter()
-    config = current_app.config
-    # Entering a limit's block is what records the hit (and raises 429 past the limit).
-    with limiter.limit(lambda: config["LOGIN_RATE_LIMIT"], key_func=lambda: key):
-        pass
-    with limiter.limit(lambda: config["LOGIN_RATE_LIMIT_PER_IP"], key_func=get_remote_address):
-        pass
+    count_hit("LOGIN_RATE_LIMIT", lambda: key)
+    count_hit("LOGIN_RATE_LIMIT_PER_IP", get_remote_address)
 
 
 def count_new_report() -> None:

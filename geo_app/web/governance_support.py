@@ -17,7 +17,7 @@ import numpy as np
 from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
-from geo_app.auth.limits import get_login_limiter
+from geo_app.auth.limits import count_hit
 from geo_app.governance.reach import Reach, walk_reach
 from geo_app.governance.routing import (
     BuildingIndex,
@@ -178,11 +178,7 @@ def staff_grids() -> list[str]:
 def count_public_post() -> None:
     """Count one public submission (a view, a photo, a +1) for the client's address;
     past ``VIEW_RATE_LIMIT`` → 429."""
-    limiter = get_login_limiter()
-    # Entering a limit's block records the hit (and raises 429 past the limit).
-    with limiter.limit(lambda: current_app.config["VIEW_RATE_LIMIT"],
-                       key_func=get_remote_address):
-        pass
+    count_hit("VIEW_RATE_LIMIT", get_remote_address)
 
 
 def parse_moment(text: str, *, parameter: str, tz: Any) -> datetime:

@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 
 from geo_app.maps.activities import build_reach_map
 from geo_app.maps.base import render_map_parts
+from geo_app.state.cache import per_community
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community, get_state
 from geo_app.stations.finder import current_station_index
@@ -233,8 +234,9 @@ def activity_page(activity_id: int) -> str:
     )
 
 
-def _scan(activity_id: int, raw: str, method: str) -> tuple[bool, str]:
-    """(checked in or already, message); a refused scan is logged with its reason."""
+def _scan(activity_id: int, raw: str, method: str) -> tuple[bool, bool, str]:
+    """(checked in or already, a repeat scan, message); a refused scan is logged with its
+    reason."""
     moment = now()
     try:
         with get_store().write() as db:
@@ -243,16 +245,17 @@ def _scan(activity_id: int, raw: str, method: str) -> tuple[bool, str]:
     except ScanRefused as exc:
         with get_store().write() as db:
             log_scan_failure(db, activity_id, raw, str(exc), actor=_actor(), now=moment)
-        return False, str(exc)
+        return False, False, str(exc)
     name = f"{result.volunteer.name}（{result.volunteer.card}）"
-    return True, f"{name} 已签到过（重复扫码，不重复计）" if result.repeat else f"{name} 签到成功"
+    message = f"{name} 已签到过（重复扫码，不重复计）" if result.repeat else f"{name} 签到成功"
+    return True, result.repeat, message
 
 
 @bp.post("/organise/activities/<int:activity_id>/scan")
 @require_roles(*STAFF)
 def scan(activity_id: int) -> Response:
     """扫志愿者卡二维码或输入卡号签到。"""
-    ok, message = _scan(activity_id, request.form.get("card", ""), "card")
+    ok, _, message = _scan(activity_id, request.form.get("card", ""), "card")
     flash(message, "ok" if ok else "error")
     return redirect(url_for("organise.activity_page", activity_id=activity_id))
 
@@ -264,19 +267,10 @@ def scan_json(activity_id: int) -> tuple[Response, int]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("card"), str):
         raise ApiError("card", "请求体须为 JSON 对象 {card: 卡号}")
-    before = _checked_in_count(activity_id)
-    ok, message = _scan(activity_id, data["card"], "card")
+    ok, repeat, message = _scan(activity_id, data["card"], "card")
     if not ok:
         raise ApiError("card", message, status=409)
-    repeat = _checked_in_count(activity_id) == before
     return jsonify(message=message, repeat=repeat), 200 if repeat else 201
-
-
-def _checked_in_count(activity_id: int) -> int:
-    from geo_app.volunteering.models import CheckIn
-
-    with get_store().read() as db:
-        return int(db.scalar(select(func.count()).where(CheckIn.activity_id == activity_id)) or 0)
 
 
 @bp.post("/organise/activities/<int:activity_id>/signup")
@@ -749,13 +743,14 @@ def reach() -> str:
     minutes = float(config["ACTIVITY_REACH_MINUTES"])
     reach_m = float(config["WALK_SPEED_KMH"]) * 1000 / 60 * minutes
     community = get_community()
-    figures = activity_reach(
-        community.buildings,
-        get_state().walk_network,
-        [(a.lon, a.lat) for a in held],
-        reach_m=reach_m,
-        care_households=care,
-        max_attach_m=float(config["MAX_ATTACH_M"]),
+    points = tuple((a.lon, a.lat) for a in held)
+    # the walks from this quarter's places: measured once, until the activities or care change
+    figures = per_community(
+        ("activity_reach", points, reach_m, tuple(sorted(care.items()))),
+        lambda c: activity_reach(
+            c.buildings, get_state().walk_network, points, reach_m=reach_m,
+            care_households=care, max_attach_m=float(config["MAX_ATTACH_M"]),
+        ),
     )
     parts = render_map_parts(
         build_reach_map(
