@@ -152,8 +152,12 @@ def generate(n: int, directory: Path) -> dict[str, int]:
     ends = starts + np.concatenate([np.tile([BLOCK_M, 0.0], (len(h_start), 1)),
                                     np.tile([0.0, BLOCK_M], (len(v_start), 1))])
     segments = lonlat(np.stack([starts, ends], axis=1))
+    # streets are named like a 开发区's grid: 纬N路 east–west, 经N路 north–south
+    line_of = np.tile(np.arange(len(h_start)) % (n + 1) + 1, 2)
+    street = [f"纬{m}路" for m in line_of[:len(h_start)]] + [f"经{m}路" for m in
+                                                            line_of[len(h_start):]]
     layers["paths"] = [
-        _feature({"id": f"P{k}", "kind": "street"},
+        _feature({"id": f"P{k}", "kind": "street", "name": street[k]},
                  {"type": "LineString", "coordinates": seg.tolist()})
         for k, seg in enumerate(segments)
     ]

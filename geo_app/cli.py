@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from geo_app.auth.cli import seed_people_command, seed_sample_command, user
-from geo_app.imports.cli import import_group
-from geo_app.layers_edit.cli import reload_command
-from geo_app.planning.cli import coverage
-from geo_app.volunteering.cli import points
-from geo_app.walking.cli import walk
 from layers import validate_directory
 from layers.validate import BOUNDARY_MARGIN_M
 
+#: The commands of the other areas, one module each, loaded only when run (or listed by
+#: ``--help``): walking distances on any data, the planners' coverage report, grid-management
+#: accounts, the invented sample, the points ledger, the importers of real data, and the
+#: reload of layers replaced on disk. Each area's command imports only what it uses.
+AREA_COMMANDS = {
+    "walk": "geo_app.walking.cli:walk",
+    "coverage": "geo_app.planning.cli:coverage",
+    "user": "geo_app.auth.cli:user",
+    "seed-people": "geo_app.auth.cli:seed_people_command",
+    "seed-sample": "geo_app.auth.cli:seed_sample_command",
+    "points": "geo_app.volunteering.cli:points",
+    "import": "geo_app.imports.cli:import_group",
+    "reload": "geo_app.layers_edit.cli:reload_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class AreaGroup(click.Group):
+    """A group whose area commands are imported on first use (click's "lazily loading
+    subcommands" pattern), so ``geo-app coverage`` starts without the web stack."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *AREA_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in AREA_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, _, name = AREA_COMMANDS[cmd_name].partition(":")
+        command = getattr(importlib.import_module(module), name)
+        if not isinstance(command, click.Command) or command.name != cmd_name:
+            msg = f"{AREA_COMMANDS[cmd_name]} 不是命令 {cmd_name}"
+            raise TypeError(msg)
+        return command
+
+
+@click.group(cls=AreaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """金宁社区服务地图：服务、数据校验与步行分析。"""
 
@@ -54,12 +82,3 @@ def validate(directory: str, boundary_margin: float) -> None:
         click.echo(f"共 {len(issues)} 个问题。", err=True)
         sys.exit(1)
     click.echo(f"{directory}：全部图层校验通过。")
-
-
-# Command groups of the other areas, one module each: walking distances on any data,
-# planners' coverage report, grid-management accounts, the invented sample, the points
-# ledger and the importers of real data.
-for command in (walk, coverage, user, seed_people_command, seed_sample_command, points,
-                import_group):
-    main.add_command(command)
-main.add_command(reload_command)  # geo-app reload: layers replaced on disk, no restart

@@ -285,3 +285,27 @@ def test_a_sites_gain_counted_directly_equals_the_two_full_reports(app):
                                  coverage_at(community, fresh, 500)[PARTY])
             assert direct == full
             assert direct["residents"] > 0  # the points were chosen where a station helps
+
+
+@pytest.mark.parametrize("threshold", [300, 500, 800])
+def test_a_candidates_gain_from_the_siting_reach_equals_walking_it_again(app, threshold):
+    """Every site of the four answers: the gain read from the siting's own buildings ×
+    candidates reach matrix equals the gain from a fresh walk from the site."""
+    from geo_app.planning.service import current_report
+    from geo_app.planning.whatif import site_summaries
+
+    with app.test_request_context():
+        state, settings = get_state(), current_settings()
+        report = current_report(threshold_m=threshold, k=2)
+        siting = report.siting
+        namer = PlaceNamer(state.community, crs=state.walk_network.crs)
+        sites = [site for answer in (siting.maximal, siting.maximal_greedy, siting.covering,
+                                     siting.covering_greedy) for site in siting.sites(answer)]
+        assert siting.reach is not None and len(sites) >= 3
+        common = dict(threshold_m=threshold, max_attach_m=settings.max_attach_m)
+        from_reach = site_summaries(state.community, state.walk_network, current_distances(),
+                                    namer, sites, reach=siting.reach, **common)
+        walked = site_summaries(state.community, state.walk_network, current_distances(),
+                                namer, sites, **common)
+        assert from_reach == walked
+        assert all(s["gain"]["buildings"] > 0 for s in walked)

@@ -230,3 +230,72 @@ def test_the_report_shows_a_proven_exact_answer() -> None:
         assert result[key]["shown"] == "exact"
         assert result[key]["optimal_proven"] is True
         assert result[key]["shown_note"] == "显示精确解（已证明最优）"
+
+
+def brute_force_cover_size(reach: np.ndarray) -> int:
+    """The fewest columns covering every row that any column reaches, by trying every subset."""
+    rows = reach.any(axis=1)
+    for size in range(reach.shape[1] + 1):
+        for subset in itertools.combinations(range(reach.shape[1]), size):
+            if reach[rows][:, list(subset)].any(axis=1).all():
+                return size
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_relaxation_bound_and_its_rounded_cover_bracket_the_optimum(seed: int) -> None:
+    """On random 14 × 10 models: ⌈relaxed optimum⌉ ≤ brute-force optimum ≤ the rounded cover,
+    which covers every row and has no site whose rows others all cover."""
+    from geo_app.planning.siting import _relaxation
+
+    rng = np.random.default_rng(seed)
+    reach = rng.random((14, 10)) < 0.25
+    reach = reach[reach.any(axis=1)]
+    optimum = brute_force_cover_size(reach)
+    relaxed = _relaxation(sp.csr_array(reach.astype(float)), time_limit_s=10)
+    assert relaxed is not None
+    assert relaxed.bound <= optimum <= len(relaxed.cover)
+    chosen = reach[:, relaxed.cover]
+    assert chosen.any(axis=1).all()
+    for k in range(len(relaxed.cover)):  # each site covers a row no other chosen site does
+        others = np.delete(chosen, k, axis=1)
+        assert not others.any(axis=1).all()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_set_covering_is_still_the_brute_force_optimum(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    reach = rng.random((16, 9)) < 0.3
+    problem = CoveringProblem.from_reach(sp.csr_array(reach.astype(float)),
+                                         weights=np.ones(16),
+                                         already_covered=np.zeros(16, dtype=bool))
+    answer = set_covering(problem, time_limit_s=10)
+    assert answer.proven_optimal
+    assert len(answer.selected) == brute_force_cover_size(reach)
+    assert problem.covered_by(list(answer.selected))[reach.any(axis=1)].all()
+
+
+def test_a_rounded_relaxation_that_meets_its_bound_is_proven_without_the_mip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Greedy's trap: C reaches four of six homes, so greedy takes C, then A and B (3 sites);
+    A and B alone cover all six. The relaxation must take A and B whole (homes 3 and 6 have
+    no other site): bound 2, rounded cover {A, B}, proven, and the MIP never runs. (D, which
+    reaches homes 2 and 5, keeps every home's list of sites different.)"""
+    from geo_app.planning import siting
+
+    #                 A  B  C  D
+    reach = np.array([[1, 0, 1, 0], [1, 0, 1, 1], [1, 0, 0, 0],
+                      [0, 1, 1, 0], [0, 1, 1, 1], [0, 1, 0, 0]])
+    problem = CoveringProblem.from_reach(sp.csr_array(reach.astype(float)),
+                                         weights=np.ones(6), already_covered=np.zeros(6, bool))
+    assert len(greedy_set_covering(problem).selected) == 3
+
+    def no_mip(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the MIP should not be needed")
+
+    monkeypatch.setattr(siting, "milp", no_mip)
+    answer = set_covering(problem)
+    assert answer.selected == (0, 1)
+    assert answer.proven_optimal and answer.bound == 2
+    assert answer.status == "已证明最优（线性松弛取整达到下界）"

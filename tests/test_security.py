@@ -24,9 +24,9 @@ from support.grid_community import write_community
 from geo_app import create_app
 from geo_app.cli import main
 from geo_app.config import BUNDLED_DATA_DIR
+from geo_app.formats.csv_text import safe_cell
 from geo_app.store import AccountError, get_store
 from geo_app.store.accounts import check_password_strength, find_account, set_assignment
-from geo_app.store.csv_text import safe_cell
 from geo_app.store.models import LoginSession, StationStock
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -25,6 +25,7 @@ from geo_app.store.accounts import authenticate, check_assignment, create_accoun
 from geo_app.store.audit import entries
 from geo_app.store.migrate import current_revision, head_revision, upgrade
 from geo_app.store.models import AuditEntry, Base, StationStock
+from geo_app.volunteering import models as volunteering_models
 
 REPO = Path(__file__).resolve().parent.parent
 GRIDS = {"B1": "G1", "B2": "G1", "B3": "G2"}
@@ -94,6 +95,8 @@ def test_first_run_creates_the_schema_at_the_head_revision(fresh_store):
 
 
 def test_migrations_and_models_describe_the_same_schema(fresh_store):
+    # every model module's tables are in Base.metadata: the volunteering ones too
+    assert volunteering_models.Volunteer.__table__.metadata is Base.metadata
     with fresh_store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []

@@ -17,12 +17,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
+from geo_app.formats.csv_text import csv_text
 from geo_app.imports.atomic import write_atomically
 from geo_app.imports.columns import coerce, match_columns, parse_mapping
 from geo_app.imports.errors import ImportInputError
 from geo_app.imports.layerset import check_layers, feature_collection, write_layers
 from geo_app.imports.reading import WGS84, read_vector
-from geo_app.store.csv_text import csv_text
 from layers.errors import LayerIssue
 from layers.schema import SCHEMA_BY_NAME, LayerSchema
 

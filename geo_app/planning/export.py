@@ -11,9 +11,9 @@ from typing import Any
 
 from shapely.geometry import mapping
 
+from geo_app.formats.csv_text import csv_text
 from geo_app.planning.coverage import CoverageReport, Figures
 from geo_app.planning.report import PlannerReport
-from geo_app.store.csv_text import csv_text
 from layers import Community
 
 FIGURE_COLUMNS = ("buildings", "buildings_covered", "households", "households_covered",
@@ -102,7 +102,8 @@ def table_csv(rows: Sequence[dict[str, object]], columns: Sequence[tuple[str, st
 
 def to_csv(rows: Sequence[dict[str, object]], columns: Iterable[str] | None = None) -> str:
     """Rows as CSV text (UTF-8 with a BOM, so spreadsheet programs read the Chinese); text
-    that a spreadsheet would run as a formula is written as text (:mod:`geo_app.store.csv_text`)."""
+    that a spreadsheet would run as a formula is written as text
+    (:mod:`geo_app.formats.csv_text`)."""
     fields = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     return csv_text(
         fields, (["" if row.get(k) is None else row.get(k) for k in fields] for row in rows),

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from layers import Community
 
@@ -55,30 +54,45 @@ class Place:
             "compound": self.compound,
             "grid_id": self.grid_id,
             "grid_name": self.grid_name,
-            "distance_m": round(self.distance_m, 1),
+            # no named path at all: unknown (JSON has no infinity)
+            "distance_m": round(self.distance_m, 1) if np.isfinite(self.distance_m) else None,
         }
 
 
 class PlaceNamer:
-    """Names points of one community (build once per loaded community, then reuse)."""
+    """Names points of one community (build once per loaded community, then reuse).
+
+    Everything a name reads is prepared here once — the projection, the named paths in a tree,
+    the grids' and 小区's outlines as arrays — so naming a point costs a few tree queries.
+    """
 
     def __init__(self, community: Community, *, crs: CRS | str) -> None:
         paths = community.paths
         named = paths[paths["name"].notna() & (paths["name"].astype(str).str.len() > 0)]
-        self._paths = named.to_crs(crs)
-        self._path_tree = shapely.STRtree(self._paths.geometry.to_numpy())
-        self._buildings = community.buildings.to_crs(crs)
-        self._building_tree = shapely.STRtree(self._buildings.geometry.to_numpy())
-        self._compounds = community.compounds.to_crs(crs)
-        self._grids = community.grids.to_crs(crs)
-        self._crs = crs
-
-    def _local(self, lon: float, lat: float) -> shapely.Point:
-        return gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(self._crs).iloc[0]
+        named = named.to_crs(crs)
+        self._path_geoms = named.geometry.to_numpy()
+        self._path_tree = shapely.STRtree(self._path_geoms)
+        self._path_kinds = named["kind"].to_numpy(dtype=object)
+        self._path_names = named["name"].astype(str).to_numpy(dtype=object)
+        buildings = community.buildings.to_crs(crs)
+        self._building_names = buildings["name"].astype(str).to_numpy(dtype=object)
+        self._building_tree = shapely.STRtree(buildings.geometry.to_numpy())
+        compounds = community.compounds.to_crs(crs)
+        self._compound_geoms = compounds.geometry.to_numpy()
+        self._compound_names = [str(n) for n in compounds.get("name", [])]
+        grids = community.grids.to_crs(crs)
+        self._grid_geoms = grids.geometry.to_numpy()
+        self._grid_rows = [
+            (str(g), str(n), str(c) if c else None)
+            for g, n, c in zip(grids["id"], grids["name"],
+                               grids["compound"] if "compound" in grids.columns
+                               else [None] * len(grids), strict=True)
+        ]
+        self._to_local = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
     def name(self, lon: float, lat: float) -> Place:
         """The :class:`Place` of the point ``lon``/``lat``."""
-        point = self._local(lon, lat)
+        point = shapely.Point(self._to_local.transform(lon, lat))
         grid_id, grid_name, grid_compound = self._grid_of(point)
         compound = self._compound_of(point) or grid_compound
         near, distance = self._near(point, compound)
@@ -86,39 +100,39 @@ class PlaceNamer:
                      distance_m=distance)
 
     def _grid_of(self, point: shapely.Point) -> tuple[str | None, str | None, str | None]:
-        inside = np.flatnonzero(shapely.contains(self._grids.geometry.to_numpy(), point))
-        if len(inside) == 0:
-            return None, None, None
-        row = self._grids.iloc[int(inside[0])]
-        compound = row.get("compound") if "compound" in self._grids.columns else None
-        return str(row["id"]), str(row["name"]), (str(compound) if compound else None)
+        inside = np.flatnonzero(shapely.contains(self._grid_geoms, point))
+        return self._grid_rows[int(inside[0])] if len(inside) else (None, None, None)
 
     def _compound_of(self, point: shapely.Point) -> str | None:
-        if self._compounds.empty:
-            return None
-        inside = np.flatnonzero(shapely.contains(self._compounds.geometry.to_numpy(), point))
-        return str(self._compounds.iloc[int(inside[0])]["name"]) if len(inside) else None
+        inside = np.flatnonzero(shapely.contains(self._compound_geoms, point))
+        return self._compound_names[int(inside[0])] if len(inside) else None
 
     def _near(self, point: shapely.Point, compound: str | None) -> tuple[str, float]:
-        if len(self._paths) == 0:
+        if len(self._path_geoms) == 0:
             return "（图层中没有带名称的道路）", float("inf")
-        distances = shapely.distance(self._paths.geometry.to_numpy(), point)
-        kinds = self._paths["kind"].to_numpy(dtype=object)
-        names = self._paths["name"].astype(str).to_numpy(dtype=object)
-        streets = [
-            (distances[i], names[i]) for i in np.argsort(distances, kind="stable")
-            if kinds[i] in STREET_KINDS and distances[i] <= CROSSING_RADIUS_M
-        ]
+        kinds, names = self._path_kinds, self._path_names
+        # the named paths within the crossing radius, nearest first (ties: layer order)
+        close = np.sort(self._path_tree.query(point, predicate="dwithin",
+                                              distance=CROSSING_RADIUS_M))
+        close_m = shapely.distance(self._path_geoms[close], point)
+        keep = close_m <= CROSSING_RADIUS_M
+        close, close_m = close[keep], close_m[keep]
+        by_distance = np.argsort(close_m, kind="stable")
+        close, close_m = close[by_distance], close_m[by_distance]
+        streets = [(d, names[i]) for i, d in zip(close, close_m, strict=True)
+                   if kinds[i] in STREET_KINDS]
         distinct = list(dict.fromkeys(name for _, name in streets))
         if len(distinct) >= 2:
             return f"{distinct[0]}与{distinct[1]}交叉口", float(streets[0][0])
-        landmarks = [i for i in range(len(names)) if kinds[i] in LANDMARK_KINDS]
-        nearest = int(np.argmin(distances))
+        landmarks = [(i, d) for i, d in zip(close, close_m, strict=True)
+                     if kinds[i] in LANDMARK_KINDS]
         if landmarks:
-            closest = min(landmarks, key=lambda i: distances[i])
-            if distances[closest] <= CROSSING_RADIUS_M:
-                nearest = closest
-        name, distance = names[nearest], float(distances[nearest])
+            nearest, distance = int(landmarks[0][0]), float(landmarks[0][1])
+        else:
+            ties, gaps = self._path_tree.query_nearest(point, return_distance=True,
+                                                       all_matches=True)
+            nearest, distance = int(ties.min()), float(gaps.min())
+        name = names[nearest]
         if compound and name.startswith(compound) and kinds[nearest] == "internal":
             building = self._nearest_building(point)
             if building:
@@ -130,7 +144,7 @@ class PlaceNamer:
         return name, distance
 
     def _nearest_building(self, point: shapely.Point) -> str | None:
-        if len(self._buildings) == 0:
+        if len(self._building_names) == 0:
             return None
         index = int(self._building_tree.nearest(point))
-        return str(self._buildings.iloc[index]["name"])
+        return str(self._building_names[index])

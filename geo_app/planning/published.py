@@ -51,7 +51,7 @@ def name_sites(
     return {
         key: site_summaries(
             community, network, distances, namer, siting.sites(answer),
-            threshold_m=report.threshold_m, max_attach_m=max_attach_m,
+            threshold_m=report.threshold_m, max_attach_m=max_attach_m, reach=siting.reach,
         )
         for key, answer in answers.items()
     }

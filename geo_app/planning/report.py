@@ -66,6 +66,9 @@ class SitingResult:
     solve_seconds: float
     candidates_used: int = 0
     thinning: str = ""
+    #: Buildings × candidates: which building left uncovered each candidate reaches within the
+    #: threshold (what a proposed site adds, without walking it again); None when not kept.
+    reach: sp.csr_array | None = field(default=None, compare=False, repr=False)
 
     @property
     def shown_maximal(self) -> SitingAnswer:
@@ -360,6 +363,7 @@ def propose_sites(
         solve_seconds=time.perf_counter() - started,
         candidates_used=len(thinned.kept),
         thinning=thinned.note(),
+        reach=reach,
     )
 
 

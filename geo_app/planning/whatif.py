@@ -21,6 +21,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 
 from geo_app.planning.circle import CircleReport, circle_report
@@ -311,23 +312,40 @@ def site_summaries(
     *,
     threshold_m: float,
     max_attach_m: float,
+    reach: sp.sparray | None = None,
 ) -> list[dict[str, Any]]:
     """Each proposed site (``lon``, ``lat``) with ``near`` (its place) and ``gain`` (what it
-    alone adds to the existing 党群服务站 at ``threshold_m``)."""
+    alone adds to the existing 党群服务站 at ``threshold_m``).
+
+    A site that is a siting ``candidate`` takes its gain from ``reach`` (the siting's buildings
+    × candidates matrix at the same threshold) when given; any other site is walked here.
+    """
     summaries = []
     counter = _GainCounter.of(community)
-    before = distances.to_station[PARTY]
-    covered_before = before <= threshold_m
+    covered_before = distances.to_station[PARTY] <= threshold_m
+    by_candidate = None if reach is None else sp.csc_array(reach)
     for site in sites:
         lon, lat = float(site["lon"]), float(site["lat"])
         place = namer.name(lon, lat)
-        target = attach(network, np.array([[lon, lat]], dtype=float), max_attach_m=max_attach_m)
         gain: dict[str, Any] | None = None
-        if bool(target.ok[0]):
-            # only buildings within the threshold can be gained: the search stops there
-            _, walk = nearest_targets(
-                network, distances.buildings, target, max_distance_m=threshold_m
-            )
-            gain = counter.gain((walk <= threshold_m) & ~covered_before)
+        if by_candidate is not None and "candidate" in site:
+            gain = counter.gain(_column_mask(by_candidate, int(site["candidate"])))
+        else:
+            target = attach(network, np.array([[lon, lat]], dtype=float),
+                            max_attach_m=max_attach_m)
+            if bool(target.ok[0]):
+                # only buildings within the threshold can be gained: the search stops there
+                _, walk = nearest_targets(
+                    network, distances.buildings, target, max_distance_m=threshold_m
+                )
+                gain = counter.gain((walk <= threshold_m) & ~covered_before)
         summaries.append({**site, "near": place.text, "place": place.as_dict(), "gain": gain})
     return summaries
+
+
+def _column_mask(matrix: sp.csc_array, column: int) -> np.ndarray:
+    """The rows where ``column`` of ``matrix`` is non-zero, as a mask."""
+    mask = np.zeros(matrix.shape[0], dtype=bool)
+    start, end = matrix.indptr[column], matrix.indptr[column + 1]
+    mask[matrix.indices[start:end][matrix.data[start:end] != 0]] = True
+    return mask

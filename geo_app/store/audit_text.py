@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from geo_app.store.csv_text import csv_text
+from geo_app.formats.csv_text import csv_text
 from geo_app.store.models import AuditEntry
 from geo_app.store.roles import ROLE_LABELS
 from layers.schema import ITEM_LABELS

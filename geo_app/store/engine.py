@@ -18,8 +18,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-#: How long a SQLite writer waits for another one to finish, in seconds.
-SQLITE_BUSY_TIMEOUT_S = 30.0
+from geo_app.config import DEFAULTS
+
+#: How long a SQLite writer waits for another one to finish, in seconds (the configured default).
+SQLITE_BUSY_TIMEOUT_S = float(DEFAULTS["DATABASE_BUSY_TIMEOUT_S"])
 _WRITE_OPTION = "geo_app_write"
 
 

@@ -14,7 +14,7 @@ import geopandas as gpd
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
-from geo_app.store.csv_text import csv_text
+from geo_app.formats.csv_text import csv_text
 from geo_app.store.models import Household
 from geo_app.store.people import (
     ATTENTION_TAGS,

@@ -54,8 +54,9 @@ def feature_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     if is_point.any():
         points[is_point] = shapely.get_coordinates(geoms[is_point])
     if ENTRANCES in gdf.columns:
+        entrances = gdf[ENTRANCES].to_numpy(dtype=object)  # read once, not once per row
         for row in np.flatnonzero(~is_point).tolist():
-            entrance = first_entrance(gdf[ENTRANCES].iloc[row])
+            entrance = first_entrance(entrances[row])
             if entrance is not None:
                 points[row] = entrance
     rest = np.flatnonzero(np.isnan(points[:, 0]))

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from geo_app.formats.csv_text import csv_text
 from geo_app.maps.activities import build_reach_map
 from geo_app.maps.base import render_map_parts
 from geo_app.state.cache import per_community
@@ -35,7 +36,6 @@ from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community, get_state
 from geo_app.stations.finder import current_station_index
 from geo_app.store import get_store
-from geo_app.store.csv_text import csv_text
 from geo_app.store.models import Household
 from geo_app.store.roles import ADMIN, ORGANISING_ROLES
 from geo_app.volunteering.activities import (
