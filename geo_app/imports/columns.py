@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -204,24 +204,26 @@ def _as_hours(value: Any) -> Any:
     return value
 
 
+#: Field kind → its converter (other kinds are text, mapped onto the field's choices).
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "int": _as_int,
+    "number": _as_number,
+    "bool": _as_bool,
+    "items": _as_items,
+    "hours": _as_hours,
+    "points": _json_or,
+}
+
+
 def coerce(spec: Field, value: Any) -> Any:
     """``value`` in the type ``spec`` wants where that is unambiguous; ``None`` when empty."""
     if isinstance(value, np.generic):
         value = value.item()
     if _missing(value):
         return None
-    if spec.kind == "int":
-        return _as_int(value)
-    if spec.kind == "number":
-        return _as_number(value)
-    if spec.kind == "bool":
-        return _as_bool(value)
-    if spec.kind == "items":
-        return _as_items(value)
-    if spec.kind == "hours":
-        return _as_hours(value)
-    if spec.kind == "points":
-        return _json_or(value)
+    convert = _CONVERTERS.get(spec.kind)
+    if convert is not None:
+        return convert(value)
     value = _as_str(value)
     if spec.choices and isinstance(value, str) and value not in spec.choices:
         return _CHOICE_LABELS.get(spec.name, {}).get(value, value)
