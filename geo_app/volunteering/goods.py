@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
+from geo_app.volunteering.checks import check_kind
 from geo_app.volunteering.counters import append_movement, move_counter
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.ledger import post_entry
@@ -99,9 +100,7 @@ def move_goods(
     """One movement at a station (audited); returns the count after it."""
     _check_station(station_id, known_stations)
     goods = _goods(session, goods_id)
-    if kind not in GOODS_MOVEMENTS:
-        msg = f"未知物品操作 {kind!r}（可选：{'、'.join(GOODS_MOVEMENTS)}）"
-        raise VolunteeringError(msg, parameter="kind")
+    check_kind(kind, GOODS_MOVEMENTS, label="物品操作")
     label, sign = GOODS_MOVEMENTS[kind]
     amount = _quantity(quantity, high=MAX_QUANTITY)
     delta = sign * amount

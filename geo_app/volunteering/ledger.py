@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo_app.volunteering.checks import check_kind
 from geo_app.volunteering.counters import append_movement, move_counter
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.models import PointsBalance, PointsEntry, Volunteer
@@ -53,9 +54,7 @@ def post_entry(
 
     Raises :class:`ConflictError` when the balance would fall below zero.
     """
-    if kind not in ENTRY_KINDS:
-        msg = f"未知积分类型 {kind!r}（可选：{'、'.join(ENTRY_KINDS)}）"
-        raise VolunteeringError(msg, parameter="kind")
+    check_kind(kind, ENTRY_KINDS, label="积分类型")
     if isinstance(points, bool) or not isinstance(points, int) or points == 0:
         msg = f"积分须为非零整数，收到 {points!r}"
         raise VolunteeringError(msg, parameter="points")
