@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from geo_app.store.errors import StoreError
+from geo_app.store.errors import Conflict, NotFound, StoreError
 
 
 class GovernanceError(StoreError):
     """Bad input to a view, meeting or item (400), naming the parameter."""
 
-    status = 400
 
-
-class NotFoundError(GovernanceError):
+class NotFoundError(GovernanceError, NotFound):
     """No such view, meeting or item in the caller's scope (404: existence is not revealed)."""
-
-    status = 404
 
 
 class RoleRefusedError(GovernanceError):
@@ -23,10 +19,8 @@ class RoleRefusedError(GovernanceError):
     status = 403
 
 
-class TransitionError(GovernanceError):
+class TransitionError(GovernanceError, Conflict):
     """The view's state does not allow this step (409); nothing was changed."""
-
-    status = 409
 
 
 class BudgetExceededError(GovernanceError):

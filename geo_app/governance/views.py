@@ -448,18 +448,25 @@ def public_replies(view: View) -> list[dict[str, Any]]:
     ]
 
 
-def public_status(
-    view: View, *, categories: Mapping[str, Mapping[str, Any]], original: View | None = None
-) -> dict[str, Any]:
-    """What anyone holding the tracking code sees: no name, no phone, no photo, no device."""
-    status: dict[str, Any] = {
-        "code": view.code,
+def _what_and_state(view: View, categories: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """What every reader of a view sees: its category (with label), text, state, publication."""
+    return {
         "category": view.category,
         "category_label": categories.get(view.category, {}).get("label", view.category),
         "text": view.text,
         "state": view.state,
         "state_label": lifecycle.STATES[view.state],
         "public": view.public,
+    }
+
+
+def public_status(
+    view: View, *, categories: Mapping[str, Mapping[str, Any]], original: View | None = None
+) -> dict[str, Any]:
+    """What anyone holding the tracking code sees: no name, no phone, no photo, no device."""
+    status: dict[str, Any] = {
+        "code": view.code,
+        **_what_and_state(view, categories),
         "created_at": as_utc(view.created_at).isoformat(),
         "due_at": as_utc(view.due_at).isoformat(),
         "supporters": view.supporters,
@@ -490,12 +497,7 @@ def staff_record(
         "building_id": view.building_id,
         "lon": round(view.lon, 6),
         "lat": round(view.lat, 6),
-        "category": view.category,
-        "category_label": categories.get(view.category, {}).get("label", view.category),
-        "text": view.text,
-        "state": view.state,
-        "state_label": lifecycle.STATES[view.state],
-        "public": view.public,
+        **_what_and_state(view, categories),
         "source": view.source,
         "assignee": view.assignee,
         "supporters": view.supporters,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -66,6 +66,15 @@ def _key(text: str) -> str:
     return re.sub(r"[\s_\-（）()【】\[\]]", "", str(text)).lower()
 
 
+def _map_error(
+    pair: str, problem: str, *, choices: tuple[str, Iterable[str]]
+) -> ImportInputError:
+    """A ``--map`` pair that names what is not there, with what there is: (label, names)."""
+    label, names = choices
+    msg = f"--map {pair}：{problem}（{label}：{'、'.join(names)}）"
+    return ImportInputError(msg, parameter="--map")
+
+
 def parse_mapping(pairs: Iterable[str], schema: LayerSchema) -> dict[str, str]:
     """``["name=楼名", …]`` → {field: column}; an unknown field or bad pair is refused."""
     mapping: dict[str, str] = {}
@@ -77,11 +86,8 @@ def parse_mapping(pairs: Iterable[str], schema: LayerSchema) -> dict[str, str]:
             msg = f"--map {pair!r} 格式应为 字段=列名"
             raise ImportInputError(msg, parameter="--map")
         if field_name not in fields:
-            msg = (
-                f"--map {pair!r}：{schema.name} 图层没有字段 {field_name!r}"
-                f"（可选：{'、'.join(sorted(fields))}）"
-            )
-            raise ImportInputError(msg, parameter="--map")
+            problem = f"{schema.name} 图层没有字段 {field_name!r}"
+            raise _map_error(repr(pair), problem, choices=("可选", sorted(fields)))
         mapping[field_name] = column
     return mapping
 
@@ -97,11 +103,8 @@ def match_columns(
     matched: dict[str, str] = {}
     for field_name, column in mapping.items():
         if column not in columns:
-            msg = (
-                f"--map {field_name}={column}：源文件没有列 {column!r}"
-                f"（现有列：{'、'.join(columns)}）"
-            )
-            raise ImportInputError(msg, parameter="--map")
+            problem = f"源文件没有列 {column!r}"
+            raise _map_error(f"{field_name}={column}", problem, choices=("现有列", columns))
         matched[field_name] = column
     taken = set(matched.values())
     for spec in schema.fields:
@@ -201,24 +204,26 @@ def _as_hours(value: Any) -> Any:
     return value
 
 
+#: Field kind → its converter (other kinds are text, mapped onto the field's choices).
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "int": _as_int,
+    "number": _as_number,
+    "bool": _as_bool,
+    "items": _as_items,
+    "hours": _as_hours,
+    "points": _json_or,
+}
+
+
 def coerce(spec: Field, value: Any) -> Any:
     """``value`` in the type ``spec`` wants where that is unambiguous; ``None`` when empty."""
     if isinstance(value, np.generic):
         value = value.item()
     if _missing(value):
         return None
-    if spec.kind == "int":
-        return _as_int(value)
-    if spec.kind == "number":
-        return _as_number(value)
-    if spec.kind == "bool":
-        return _as_bool(value)
-    if spec.kind == "items":
-        return _as_items(value)
-    if spec.kind == "hours":
-        return _as_hours(value)
-    if spec.kind == "points":
-        return _json_or(value)
+    convert = _CONVERTERS.get(spec.kind)
+    if convert is not None:
+        return convert(value)
     value = _as_str(value)
     if spec.choices and isinstance(value, str) and value not in spec.choices:
         return _CHOICE_LABELS.get(spec.name, {}).get(value, value)

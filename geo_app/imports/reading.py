@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import geopandas as gpd
@@ -86,16 +87,21 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
     return next((lowered[n] for n in names if n in lowered), None)
 
 
-def _read_csv(path: Path) -> gpd.GeoDataFrame:
+def read_csv_text(path: Path) -> str:
+    """A CSV file's text, in the first of :data:`CSV_ENCODINGS` that decodes it (else refused)."""
+    data = path.read_bytes()
     for encoding in CSV_ENCODINGS:
         try:
-            table = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        msg = f"{path}：无法识别文件编码（应为 UTF-8 或 GBK）"
-        raise ImportInputError(msg, parameter="FILE")
+    msg = f"{path}：无法识别文件编码（应为 UTF-8 或 GBK）"
+    raise ImportInputError(msg, parameter="FILE")
+
+
+def _read_csv(path: Path) -> gpd.GeoDataFrame:
+    text = read_csv_text(path)
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     columns = list(table.columns)
     lon_col, lat_col = _find(columns, LON_HEADERS), _find(columns, LAT_HEADERS)
     if lon_col is None or lat_col is None:

@@ -16,19 +16,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from geo_app.imports.errors import ImportInputError
+from geo_app.imports.reading import read_csv_text
 from geo_app.store import audit
 from geo_app.store.models import Household, Resident
 from geo_app.store.people import ATTENTION_TAGS
+
+T = TypeVar("T")
 
 #: Column key → (the template's header, accepted variants), in the template's order.
 HEADERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -168,15 +171,7 @@ def _sheets(path: Path) -> Iterator[tuple[str | None, list[list[Any]]]]:
         finally:
             workbook.close()
     elif suffix in (".csv", ".txt"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = path.read_text(encoding=encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            msg = f"{path}：无法识别文件编码（应为 UTF-8 或 GBK）"
-            raise ImportInputError(msg, parameter="FILE")
+        text = read_csv_text(path)
         yield None, [list(r) for r in csv.reader(text.splitlines())]
     else:
         msg = f"{path}：台账应为 .xlsx 或 .csv 文件"
@@ -313,6 +308,13 @@ def _read_row(
     def problem(column: str, reason: str) -> None:
         problems.append(RosterProblem(roster.file, row, reason, HEADERS[column][0], sheet))
 
+    def parsed(column: str, parse: Callable[[Any], tuple[T, str | None]]) -> T:
+        """The cell of ``column`` read by ``parse``; its reason, if any, is a problem."""
+        value, reason = parse(cells.get(column))
+        if reason:
+            problem(column, reason)
+        return value
+
     for column in REQUIRED:
         if _text(cells.get(column)) == "":
             problem(column, "缺少必填内容")
@@ -337,18 +339,10 @@ def _read_row(
     gender = _GENDERS.get(_text(cells.get("gender")).lower())
     if gender is None:
         problem("gender", f"性别 {_text(cells.get('gender'))!r} 应为 男 或 女")
-    birth_year, reason = _birth_year(cells.get("birth_year"))
-    if reason:
-        problem("birth_year", reason)
-    phone, reason = _phone(cells.get("phone"))
-    if reason:
-        problem("phone", reason)
-    party, reason = _party(cells.get("party_member"))
-    if reason:
-        problem("party_member", reason)
-    tags, reason = _tags(cells.get("tags"))
-    if reason:
-        problem("tags", reason)
+    birth_year = parsed("birth_year", _birth_year)
+    phone = parsed("phone", _phone)
+    party = parsed("party_member", _party)
+    tags = parsed("tags", _tags)
     if building_id and unit and room:
         household_id = f"{building_id}-{unit}-{room}"
         if name and (household_id, name) in seen_people:

@@ -223,17 +223,13 @@ def set_assignment(
     account.active = active
     if buildings != account.building_ids:
         account.buildings = [AccountBuilding(building_id=b) for b in buildings]
-    after = describe(account)
-    if after == before:
-        return False
-    session.flush()
-    if not account.active:
-        revoke_account_sessions(session, account.id)  # deactivated: logged out everywhere
-    audit.record(
+    changed = audit.record_change(
         session, actor=actor, action="account.assign", target=f"account:{account.username}",
-        before=before, after=after,
+        before=before, after=describe(account),
     )
-    return True
+    if changed and not account.active:
+        revoke_account_sessions(session, account.id)  # deactivated: logged out everywhere
+    return changed
 
 
 def set_password(session: Session, account: Account, password: str, *, actor: str) -> None:

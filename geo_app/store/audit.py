@@ -29,6 +29,29 @@ def record(
     return entry
 
 
+def record_change(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    before: Any,
+    after: Any,
+    note: str = "",
+) -> bool:
+    """Log an edit of ``target`` from ``before`` to ``after`` (both as the log describes them).
+
+    ``False``, with nothing flushed or logged, when the two are equal: nothing changed.
+    """
+    if after == before:
+        return False
+    session.flush()
+    record(
+        session, actor=actor, action=action, target=target, before=before, after=after, note=note
+    )
+    return True
+
+
 def entries(session: Session, *, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
     """The newest entries first."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 
 class StoreError(Exception):
-    """Base class of the store's errors; ``parameter`` names the offending input, if any."""
+    """Base class of the store's errors; ``parameter`` names the offending input, if any.
+
+    ``status`` is the HTTP status the web layer answers it with (400: bad input).
+    """
+
+    status = 400
 
     def __init__(self, message: str, *, parameter: str | None = None) -> None:
         super().__init__(message)
         self.parameter = parameter
+
+
+class NotFound(StoreError):
+    """Base of a module's "no such thing" error (404; also what lies outside the caller's scope)."""
+
+    status = 404
+
+
+class Conflict(StoreError):
+    """Base of a module's "the store's state refuses this" error (409; nothing was changed)."""
+
+    status = 409
 
 
 class AccountError(StoreError):

@@ -9,7 +9,7 @@ of an item writes an :class:`ItemEvent` (its public timeline). Created by migrat
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,9 +22,9 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from geo_app.store.models import Base
+from geo_app.store.models import Base, owned_by
 
 
 class View(Base):
@@ -73,9 +73,7 @@ class ViewEvent(Base):
     __tablename__ = "gov_view_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    view_id: Mapped[int] = mapped_column(
-        ForeignKey("gov_views.id", ondelete="CASCADE"), index=True
-    )
+    view_id: Mapped[int] = owned_by("gov_views", index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))
@@ -93,17 +91,41 @@ class ViewSupport(Base):
 
     __tablename__ = "gov_view_supports"
 
-    view_id: Mapped[int] = mapped_column(
-        ForeignKey("gov_views.id", ondelete="CASCADE"), primary_key=True
-    )
+    view_id: Mapped[int] = owned_by("gov_views", primary_key=True)
     device_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Meeting(Base):
+class ViewLink:
+    """Mixin of a link from a meeting or an item to one view it took up."""
+
+    view_id: Mapped[int] = owned_by("gov_views", primary_key=True)
+
+
+class TakesUpViews:
+    """Mixin of a meeting or an item: its links to the views it took up, in view order.
+
+    ``link_class`` names the :class:`ViewLink` table of the owner.
+    """
+
+    link_class: ClassVar[str]
+
+    @declared_attr
+    def view_links(cls) -> Mapped[list[ViewLink]]:
+        return relationship(
+            cls.link_class, cascade="all, delete-orphan", order_by=f"{cls.link_class}.view_id"
+        )
+
+    @property
+    def view_ids(self) -> list[int]:
+        return [link.view_id for link in self.view_links]
+
+
+class Meeting(TakesUpViews, Base):
     """A 走访 (home visit) or 座谈/议事 (deliberation) at a place, with the views it took up."""
 
     __tablename__ = "gov_meetings"
+    link_class = "MeetingView"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     grid_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -116,29 +138,17 @@ class Meeting(Base):
     attendees: Mapped[list[str]] = mapped_column(JSON, default=list)
     minutes: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(64))
-    view_links: Mapped[list[MeetingView]] = relationship(
-        cascade="all, delete-orphan", order_by="MeetingView.view_id"
-    )
-
-    @property
-    def view_ids(self) -> list[int]:
-        return [link.view_id for link in self.view_links]
 
 
-class MeetingView(Base):
+class MeetingView(ViewLink, Base):
     """A view a meeting took up."""
 
     __tablename__ = "gov_meeting_views"
 
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("gov_meetings.id", ondelete="CASCADE"), primary_key=True
-    )
-    view_id: Mapped[int] = mapped_column(
-        ForeignKey("gov_views.id", ondelete="CASCADE"), primary_key=True
-    )
+    meeting_id: Mapped[int] = owned_by("gov_meetings", primary_key=True)
 
 
-class Item(Base):
+class Item(TakesUpViews, Base):
     """A governance item (治理项目): what was decided, who carries it, with what money, how far.
 
     ``reach`` holds the buildings within the walk radius of its place, computed once per place
@@ -146,6 +156,7 @@ class Item(Base):
     """
 
     __tablename__ = "gov_items"
+    link_class = "ItemView"
     __table_args__ = (
         CheckConstraint("progress BETWEEN 0 AND 100", name="ck_gov_items_progress"),
     )
@@ -168,29 +179,17 @@ class Item(Base):
     reach_key: Mapped[str | None] = mapped_column(String(96), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    view_links: Mapped[list[ItemView]] = relationship(
-        cascade="all, delete-orphan", order_by="ItemView.view_id"
-    )
     events: Mapped[list[ItemEvent]] = relationship(
         order_by="ItemEvent.id", cascade="all, delete-orphan"
     )
 
-    @property
-    def view_ids(self) -> list[int]:
-        return [link.view_id for link in self.view_links]
 
-
-class ItemView(Base):
+class ItemView(ViewLink, Base):
     """A view behind an item."""
 
     __tablename__ = "gov_item_views"
 
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("gov_items.id", ondelete="CASCADE"), primary_key=True
-    )
-    view_id: Mapped[int] = mapped_column(
-        ForeignKey("gov_views.id", ondelete="CASCADE"), primary_key=True
-    )
+    item_id: Mapped[int] = owned_by("gov_items", primary_key=True)
 
 
 class ItemEvent(Base):
@@ -199,9 +198,7 @@ class ItemEvent(Base):
     __tablename__ = "gov_item_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("gov_items.id", ondelete="CASCADE"), index=True
-    )
+    item_id: Mapped[int] = owned_by("gov_items", index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))

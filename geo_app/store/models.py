@@ -23,11 +23,18 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column, relationship
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def owned_by(parent: str, *, primary_key: bool = False, index: bool = False) -> MappedColumn[Any]:
+    """A required reference to ``parent``'s id; the row goes when its parent row goes."""
+    return mapped_column(
+        ForeignKey(f"{parent}.id", ondelete="CASCADE"), primary_key=primary_key, index=index
+    )
 
 
 class Base(DeclarativeBase):
@@ -63,9 +70,7 @@ class AccountBuilding(Base):
 
     __tablename__ = "account_buildings"
 
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
-    )
+    account_id: Mapped[int] = owned_by("accounts", primary_key=True)
     building_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account: Mapped[Account] = relationship(back_populates="buildings")
 
@@ -117,9 +122,7 @@ class LoginSession(Base):
     __tablename__ = "sessions"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[int] = owned_by("accounts", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(default=False)
@@ -160,9 +163,7 @@ class Resident(Base):
     __tablename__ = "residents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[str] = mapped_column(
-        ForeignKey("households.id", ondelete="CASCADE"), index=True
-    )
+    household_id: Mapped[str] = owned_by("households", index=True)
     name: Mapped[str] = mapped_column(String(32))
     gender: Mapped[str] = mapped_column(String(4))
     birth_year: Mapped[int] = mapped_column(Integer)
@@ -183,7 +184,7 @@ class BuildingContact(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     building_id: Mapped[str] = mapped_column(String(64), index=True)
     role: Mapped[str] = mapped_column(String(32))
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = owned_by("residents")
     resident: Mapped[Resident] = relationship()
 
 
@@ -212,9 +213,7 @@ class Visit(Base):
     __tablename__ = "visits"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[str] = mapped_column(
-        ForeignKey("households.id", ondelete="CASCADE"), index=True
-    )
+    household_id: Mapped[str] = owned_by("households", index=True)
     building_id: Mapped[str] = mapped_column(String(64), index=True)
     visited_on: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))

@@ -190,15 +190,10 @@ def edit_household(
     _check_room_free(session, household.building_id, number, text, other_than=household.id)
     before = describe_household(household)
     household.unit, household.room, household.tags = number, text, check_tags(tags)
-    after = describe_household(household)
-    if after == before:
-        return False
-    session.flush()
-    audit.record(
+    return audit.record_change(
         session, actor=actor, action="household.edit", target=f"household:{household.id}",
-        before=before, after=after,
+        before=before, after=describe_household(household),
     )
-    return True
 
 
 def move_out_household(
@@ -265,15 +260,10 @@ def edit_person(
     before = describe_person(person)
     for key, value in _person_fields(data, this_year=this_year).items():
         setattr(person, key, value)
-    after = describe_person(person)
-    if after == before:
-        return False
-    session.flush()
-    audit.record(
+    return audit.record_change(
         session, actor=actor, action="person.edit", target=f"resident:{person.id}",
-        before=before, after=after,
+        before=before, after=describe_person(person),
     )
-    return True
 
 
 def move_out_person(session: Session, person: Resident, *, at: datetime, actor: str) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from geo_app.store import audit
 from geo_app.store.errors import StockError
 from geo_app.store.models import MAX_STOCK_COUNT, StationStock
-from geo_app.store.upsert import DIALECT_INSERTS
+from geo_app.store.upsert import insert_missing
 from layers.schema import ITEM_LABELS
 
 #: Movement kinds: label and the sign they apply to the count.
@@ -137,22 +137,6 @@ def _present_keys(session: Session) -> set[tuple[str, str]]:
     return {(station, item) for station, item in session.execute(query)}
 
 
-def _insert_missing(session: Session, rows: list[dict[str, object]]) -> None:
-    """Insert stock rows, skipping any (station, item) that already exists."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = DIALECT_INSERTS.get(dialect)
-    if insert is None:  # another database: the caller's transaction keeps this race-free enough
-        present = _present_keys(session)
-        session.add_all(
-            StationStock(**r) for r in rows if (r["station_id"], r["item"]) not in present
-        )
-        session.flush()
-        return
-    session.execute(insert(StationStock).values(rows).on_conflict_do_nothing())
-
-
 def seed_stock(
     session: Session, layer_items: Mapping[str, Mapping[str, int]], *, actor: str = "system"
 ) -> int:
@@ -171,7 +155,7 @@ def seed_stock(
         for s, items in added.items()
         for i, c in items.items()
     ]
-    _insert_missing(session, rows)
+    insert_missing(session, StationStock, rows)
     for station_id, items in added.items():
         audit.record(
             session, actor=actor, action="stock.seed", target=f"station:{station_id}",
@@ -224,7 +208,8 @@ def move_stock(
     delta = sign * quantity
     out_delta = LENT_OUT_SIGN[movement] * quantity
     if delta > 0:
-        _insert_missing(session, [{"station_id": station_id, "item": item, "count": 0}])
+        row = {"station_id": station_id, "item": item, "count": 0}
+        insert_missing(session, StationStock, [row])
     row_matches = and_(StationStock.station_id == station_id, StationStock.item == item)
     after = session.execute(
         update(StationStock)

@@ -22,6 +22,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
+from geo_app.volunteering.checks import check_kind, required_text
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.ledger import earned_between, post_entry
 from geo_app.volunteering.models import (
@@ -113,13 +114,8 @@ def create_activity(
     team_id: int | None = None,
 ) -> Activity:
     """Create an activity or talk (every field checked, audited)."""
-    title = title.strip()
-    if not title or len(title) > 80:
-        msg = "活动名称不能为空，且不超过 80 个字"
-        raise VolunteeringError(msg, parameter="title")
-    if kind not in ACTIVITY_KINDS:
-        msg = f"未知活动类型 {kind!r}（可选：{'、'.join(ACTIVITY_KINDS.values())}）"
-        raise VolunteeringError(msg, parameter="kind")
+    title = required_text(title, label="活动名称", limit=80, parameter="title")
+    check_kind(kind, ACTIVITY_KINDS, label="活动类型", shown=ACTIVITY_KINDS.values())
     topic = (topic or "").strip() or None
     if kind == "talk" and topic not in TALK_TOPICS:
         msg = f"宣讲须选择讲题（{'、'.join(TALK_TOPICS)}）"

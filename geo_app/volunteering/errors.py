@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from geo_app.store.errors import StoreError
+from geo_app.store.errors import Conflict, NotFound, StoreError
 
 
 class VolunteeringError(StoreError):
     """Bad input or an impossible action (answered 400 naming the parameter)."""
 
-    status = 400
 
-
-class NotFoundError(VolunteeringError):
+class NotFoundError(VolunteeringError, NotFound):
     """No such volunteer card, activity, goods or station (answered 404)."""
 
-    status = 404
 
-
-class ConflictError(VolunteeringError):
+class ConflictError(VolunteeringError, Conflict):
     """Not enough points or goods, a second return, a full ledger rule (answered 409)."""
-
-    status = 409

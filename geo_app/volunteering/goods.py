@@ -12,11 +12,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
-from geo_app.store.upsert import insert_missing
+from geo_app.volunteering.checks import check_kind
+from geo_app.volunteering.counters import append_movement, move_counter
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.ledger import post_entry
 from geo_app.volunteering.models import Goods, GoodsMovement, GoodsStock, Redemption
@@ -99,26 +100,12 @@ def move_goods(
     """One movement at a station (audited); returns the count after it."""
     _check_station(station_id, known_stations)
     goods = _goods(session, goods_id)
-    if kind not in GOODS_MOVEMENTS:
-        msg = f"未知物品操作 {kind!r}（可选：{'、'.join(GOODS_MOVEMENTS)}）"
-        raise VolunteeringError(msg, parameter="kind")
+    check_kind(kind, GOODS_MOVEMENTS, label="物品操作")
     label, sign = GOODS_MOVEMENTS[kind]
     amount = _quantity(quantity, high=MAX_QUANTITY)
     delta = sign * amount
-    insert_missing(
-        session, GoodsStock, [{"station_id": station_id, "goods_id": goods_id, "count": 0}]
-    )
-    after = session.execute(
-        update(GoodsStock)
-        .where(
-            GoodsStock.station_id == station_id,
-            GoodsStock.goods_id == goods_id,
-            GoodsStock.count + delta >= 0,
-        )
-        .values(count=GoodsStock.count + delta)
-        .returning(GoodsStock.count)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    key = {"station_id": station_id, "goods_id": goods_id}
+    after = move_counter(session, GoodsStock, key, counter="count", delta=delta)
     if after is None:
         have = session.scalar(
             select(GoodsStock.count).where(
@@ -132,17 +119,16 @@ def move_goods(
     movement = GoodsMovement(
         station_id=station_id, goods_id=goods_id, kind=kind, quantity=delta, ref=ref, actor=actor
     )
-    if at is not None:
-        movement.at = at
-    session.add(movement)
-    session.flush()
-    audit.record(
+    append_movement(
         session,
+        movement,
+        at=at,
+        counter="count",
+        after=after,
+        delta=delta,
         actor=actor,
         action=f"goods.{kind}",
         target=f"station:{station_id}/{goods_id}",
-        before={"count": after - delta},
-        after={"count": after},
         note=f"{goods.name} {label} {amount}{goods.unit}",
     )
     return after

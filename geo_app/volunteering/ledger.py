@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo_app.store import audit
-from geo_app.store.upsert import insert_missing
+from geo_app.volunteering.checks import check_kind
+from geo_app.volunteering.counters import append_movement, move_counter
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.models import PointsBalance, PointsEntry, Volunteer
 
@@ -54,23 +54,15 @@ def post_entry(
 
     Raises :class:`ConflictError` when the balance would fall below zero.
     """
-    if kind not in ENTRY_KINDS:
-        msg = f"未知积分类型 {kind!r}（可选：{'、'.join(ENTRY_KINDS)}）"
-        raise VolunteeringError(msg, parameter="kind")
+    check_kind(kind, ENTRY_KINDS, label="积分类型")
     if isinstance(points, bool) or not isinstance(points, int) or points == 0:
         msg = f"积分须为非零整数，收到 {points!r}"
         raise VolunteeringError(msg, parameter="points")
     if abs(points) > MAX_ENTRY_POINTS:
         msg = f"单笔积分不能超过 {MAX_ENTRY_POINTS}，收到 {points}"
         raise VolunteeringError(msg, parameter="points")
-    insert_missing(session, PointsBalance, [{"volunteer_id": volunteer.id, "balance": 0}])
-    after = session.execute(
-        update(PointsBalance)
-        .where(PointsBalance.volunteer_id == volunteer.id, PointsBalance.balance + points >= 0)
-        .values(balance=PointsBalance.balance + points)
-        .returning(PointsBalance.balance)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    key = {"volunteer_id": volunteer.id}
+    after = move_counter(session, PointsBalance, key, counter="balance", delta=points)
     if after is None:
         have = balance_of(session, volunteer.id)
         msg = f"积分不足：{volunteer.name}（{volunteer.card}）现有 {have} 分，需要 {-points} 分"
@@ -85,17 +77,16 @@ def post_entry(
         ref=ref,
         reverses_id=reverses_id,
     )
-    if at is not None:
-        entry.at = at
-    session.add(entry)
-    session.flush()
-    audit.record(
+    append_movement(
         session,
+        entry,
+        at=at,
+        counter="balance",
+        after=after,
+        delta=points,
         actor=actor,
         action=f"points.{kind}",
         target=f"volunteer:{volunteer.card}",
-        before={"balance": after - points},
-        after={"balance": after},
         note=f"{ENTRY_KINDS[kind]} {points:+d}：{reason}（{ref}）",
     )
     return entry

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from geo_app.store.models import Base, utc_now
+from geo_app.store.models import Base, owned_by, utc_now
 
 
 class Team(Base):
@@ -61,12 +61,8 @@ class Volunteer(Base):
 class TeamMember(Base):
     __tablename__ = "team_members"
 
-    team_id: Mapped[int] = mapped_column(
-        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
-    )
-    volunteer_id: Mapped[int] = mapped_column(
-        ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
-    )
+    team_id: Mapped[int] = owned_by("teams", primary_key=True)
+    volunteer_id: Mapped[int] = owned_by("volunteers", primary_key=True)
     volunteer: Mapped[Volunteer] = relationship(back_populates="teams")
     team: Mapped[Team] = relationship()
 
@@ -115,10 +111,8 @@ class SignUp(Base):
     __table_args__ = (UniqueConstraint("activity_id", "volunteer_id", name="uq_signups"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    activity_id: Mapped[int] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), index=True
-    )
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = owned_by("activities", index=True)
+    volunteer_id: Mapped[int] = owned_by("volunteers")
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     volunteer: Mapped[Volunteer] = relationship()
@@ -131,10 +125,8 @@ class CheckIn(Base):
     __table_args__ = (UniqueConstraint("activity_id", "volunteer_id", name="uq_checkins"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    activity_id: Mapped[int] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), index=True
-    )
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = owned_by("activities", index=True)
+    volunteer_id: Mapped[int] = owned_by("volunteers")
     method: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
@@ -147,9 +139,7 @@ class ScanFailure(Base):
     __tablename__ = "scan_failures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    activity_id: Mapped[int] = mapped_column(
-        ForeignKey("activities.id", ondelete="CASCADE"), index=True
-    )
+    activity_id: Mapped[int] = owned_by("activities", index=True)
     raw: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(120))
     actor: Mapped[str] = mapped_column(String(64))
@@ -166,10 +156,8 @@ class ServiceHours(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[int] = mapped_column(
-        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
-    )
+    activity_id: Mapped[int] = owned_by("activities")
+    volunteer_id: Mapped[int] = owned_by("volunteers", index=True)
     minutes: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
@@ -181,9 +169,7 @@ class PointsBalance(Base):
     __tablename__ = "points_balances"
     __table_args__ = (CheckConstraint("balance >= 0", name="ck_points_balances_balance"),)
 
-    volunteer_id: Mapped[int] = mapped_column(
-        ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
-    )
+    volunteer_id: Mapped[int] = owned_by("volunteers", primary_key=True)
     balance: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -194,9 +180,7 @@ class PointsEntry(Base):
     __table_args__ = (CheckConstraint("points <> 0", name="ck_points_entries_points"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    volunteer_id: Mapped[int] = mapped_column(
-        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
-    )
+    volunteer_id: Mapped[int] = owned_by("volunteers", index=True)
     kind: Mapped[str] = mapped_column(String(16))
     points: Mapped[int] = mapped_column(Integer)
     balance_after: Mapped[int] = mapped_column(Integer)

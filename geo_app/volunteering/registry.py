@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from geo_app.store import audit
 from geo_app.store.hashing import check_secret, hash_secret
 from geo_app.store.upsert import insert_missing
+from geo_app.volunteering.checks import check_kind, required_text
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.models import PointsBalance, Team, TeamMember, Volunteer
 
@@ -85,10 +86,7 @@ def _validated(
     alliance_unit: str | None,
     known_buildings: Collection[str],
 ) -> dict[str, Any]:
-    name = name.strip()
-    if not name or len(name) > MAX_NAME:
-        msg = f"姓名不能为空，且不超过 {MAX_NAME} 个字"
-        raise VolunteeringError(msg, parameter="name")
+    name = required_text(name, label="姓名", limit=MAX_NAME, parameter="name")
     phone = phone.strip().replace(" ", "")
     if not PHONE_PATTERN.match(phone):
         msg = f"电话 {phone!r} 不是有效的手机号或座机号"
@@ -183,13 +181,8 @@ def check_pin(volunteer: Volunteer | None, pin: str) -> bool:
 def create_team(
     session: Session, *, name: str, kind: str, actor: str, leader: Volunteer | None = None
 ) -> Team:
-    name = name.strip()
-    if not name or len(name) > 64:
-        msg = "队伍名称不能为空，且不超过 64 个字"
-        raise VolunteeringError(msg, parameter="name")
-    if kind not in TEAM_KINDS:
-        msg = f"未知队伍类型 {kind!r}（可选：{'、'.join(TEAM_KINDS.values())}）"
-        raise VolunteeringError(msg, parameter="kind")
+    name = required_text(name, label="队伍名称", limit=64, parameter="name")
+    check_kind(kind, TEAM_KINDS, label="队伍类型", shown=TEAM_KINDS.values())
     if session.scalar(select(Team.id).where(Team.name == name)) is not None:
         msg = f"队伍 {name} 已存在"
         raise ConflictError(msg, parameter="name")

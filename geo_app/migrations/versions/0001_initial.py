@@ -9,12 +9,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from geo_app.migrations.frozen import (
+    create_append_only_triggers,
+    drop_append_only_triggers,
+    owned_by,
+)
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-_APPEND_ONLY_MESSAGE = "audit_log is append-only"
 
 
 def upgrade() -> None:
@@ -31,12 +35,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "account_buildings",
-        sa.Column(
-            "account_id",
-            sa.Integer(),
-            sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
+        owned_by("account_id", sa.Integer(), "accounts", primary_key=True),
         sa.Column("building_id", sa.String(64), primary_key=True),
     )
     op.create_table(
@@ -63,12 +62,7 @@ def upgrade() -> None:
     op.create_table(
         "residents",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "household_id",
-            sa.String(96),
-            sa.ForeignKey("households.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        owned_by("household_id", sa.String(96), "households"),
         sa.Column("name", sa.String(32), nullable=False),
         sa.Column("gender", sa.String(4), nullable=False),
         sa.Column("birth_year", sa.Integer(), nullable=False),
@@ -81,12 +75,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("building_id", sa.String(64), nullable=False),
         sa.Column("role", sa.String(32), nullable=False),
-        sa.Column(
-            "resident_id",
-            sa.Integer(),
-            sa.ForeignKey("residents.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        owned_by("resident_id", sa.Integer(), "residents"),
         sa.UniqueConstraint("building_id", "role", name="uq_building_contacts_role"),
     )
     op.create_index("ix_building_contacts_building_id", "building_contacts", ["building_id"])
@@ -102,34 +91,11 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
-    _make_audit_log_append_only()
-
-
-def _make_audit_log_append_only() -> None:
-    """Database triggers that refuse UPDATE and DELETE on the audit log."""
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for event in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
-                f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY_MESSAGE}'); END"
-            )
-    elif dialect == "postgresql":
-        op.execute(
-            "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{_APPEND_ONLY_MESSAGE}'; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
-        )
+    create_append_only_triggers("audit_log")
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
-        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+    drop_append_only_triggers("audit_log")
     for table in (
         "audit_log",
         "building_contacts",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from geo_app.migrations.frozen import owned_by
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -40,12 +42,7 @@ def upgrade() -> None:
     op.create_table(
         "visits",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "household_id",
-            sa.String(96),
-            sa.ForeignKey("households.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        owned_by("household_id", sa.String(96), "households"),
         sa.Column("building_id", sa.String(64), nullable=False),
         sa.Column("visited_on", sa.Date(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from geo_app.migrations.frozen import owned_by
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -17,6 +19,15 @@ depends_on = None
 
 def _when(name: str, *, nullable: bool = False) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def _create_views_link(name: str, column: str, owner: str) -> None:
+    """A table linking rows of ``owner`` (meetings, items) to the residents' views they take up."""
+    op.create_table(
+        name,
+        owned_by(column, sa.Integer(), owner, primary_key=True),
+        owned_by("view_id", sa.Integer(), "gov_views", primary_key=True),
+    )
 
 
 def upgrade() -> None:
@@ -56,12 +67,7 @@ def upgrade() -> None:
     op.create_table(
         "gov_view_events",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "view_id",
-            sa.Integer(),
-            sa.ForeignKey("gov_views.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        owned_by("view_id", sa.Integer(), "gov_views"),
         _when("at"),
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("action", sa.String(16), nullable=False),
@@ -75,12 +81,7 @@ def upgrade() -> None:
     op.create_index("ix_gov_view_events_view_id", "gov_view_events", ["view_id"])
     op.create_table(
         "gov_view_supports",
-        sa.Column(
-            "view_id",
-            sa.Integer(),
-            sa.ForeignKey("gov_views.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
+        owned_by("view_id", sa.Integer(), "gov_views", primary_key=True),
         sa.Column("device_hash", sa.String(64), primary_key=True),
         _when("at"),
     )
@@ -99,21 +100,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(64), nullable=False),
     )
     op.create_index("ix_gov_meetings_grid_id", "gov_meetings", ["grid_id"])
-    op.create_table(
-        "gov_meeting_views",
-        sa.Column(
-            "meeting_id",
-            sa.Integer(),
-            sa.ForeignKey("gov_meetings.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        sa.Column(
-            "view_id",
-            sa.Integer(),
-            sa.ForeignKey("gov_views.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-    )
+    _create_views_link("gov_meeting_views", "meeting_id", "gov_meetings")
     op.create_table(
         "gov_items",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -137,30 +124,11 @@ def upgrade() -> None:
         sa.CheckConstraint("progress BETWEEN 0 AND 100", name="ck_gov_items_progress"),
     )
     op.create_index("ix_gov_items_grid_id", "gov_items", ["grid_id"])
-    op.create_table(
-        "gov_item_views",
-        sa.Column(
-            "item_id",
-            sa.Integer(),
-            sa.ForeignKey("gov_items.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        sa.Column(
-            "view_id",
-            sa.Integer(),
-            sa.ForeignKey("gov_views.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-    )
+    _create_views_link("gov_item_views", "item_id", "gov_items")
     op.create_table(
         "gov_item_events",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "item_id",
-            sa.Integer(),
-            sa.ForeignKey("gov_items.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        owned_by("item_id", sa.Integer(), "gov_items"),
         _when("at"),
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),

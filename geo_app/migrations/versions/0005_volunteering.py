@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from geo_app.migrations.frozen import create_append_only_triggers, drop_append_only_triggers
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -188,20 +190,13 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["volunteer_id"], ["volunteers.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("team_id", "volunteer_id"),
     )
-    op.create_table(
+    _create_attendance_table(
         "checkins",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("activity_id", sa.Integer(), nullable=False),
-        sa.Column("volunteer_id", sa.Integer(), nullable=False),
         sa.Column("method", sa.String(length=16), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["activity_id"], ["activities.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["volunteer_id"], ["volunteers.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("activity_id", "volunteer_id", name="uq_checkins"),
+        index="activity_id",
     )
-    op.create_index(op.f("ix_checkins_activity_id"), "checkins", ["activity_id"], unique=False)
     op.create_table(
         "scan_failures",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -216,67 +211,47 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_scan_failures_activity_id"), "scan_failures", ["activity_id"], unique=False
     )
-    op.create_table(
+    _create_attendance_table(
         "service_hours",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("activity_id", sa.Integer(), nullable=False),
-        sa.Column("volunteer_id", sa.Integer(), nullable=False),
         sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("minutes > 0 AND minutes <= 1440", name="ck_service_hours_minutes"),
-        sa.ForeignKeyConstraint(["activity_id"], ["activities.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["volunteer_id"], ["volunteers.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("activity_id", "volunteer_id", name="uq_service_hours"),
+        index="volunteer_id",
     )
-    op.create_index(
-        op.f("ix_service_hours_volunteer_id"), "service_hours", ["volunteer_id"], unique=False
-    )
-    op.create_table(
+    _create_attendance_table(
         "signups",
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        index="activity_id",
+    )
+
+    for table in APPEND_ONLY:
+        create_append_only_triggers(table)
+
+
+def _create_attendance_table(name: str, *columns: sa.Column | sa.Constraint, index: str) -> None:
+    """A table of one row per volunteer and activity (sign-ups, check-ins, service hours).
+
+    Both references cascade; ``index`` names the column looked up by.
+    """
+    op.create_table(
+        name,
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("activity_id", sa.Integer(), nullable=False),
         sa.Column("volunteer_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        *columns,
         sa.ForeignKeyConstraint(["activity_id"], ["activities.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["volunteer_id"], ["volunteers.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("activity_id", "volunteer_id", name="uq_signups"),
+        sa.UniqueConstraint("activity_id", "volunteer_id", name=f"uq_{name}"),
     )
-    op.create_index(op.f("ix_signups_activity_id"), "signups", ["activity_id"], unique=False)
-
-    for table in APPEND_ONLY:
-        _append_only(table)
-
-
-def _append_only(table: str) -> None:
-    """Database triggers that refuse UPDATE and DELETE on ``table``."""
-    message = f"{table} is append-only"
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for event in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
-            )
-    elif dialect == "postgresql":
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
+    op.create_index(op.f(f"ix_{name}_{index}"), name, [index], unique=False)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in APPEND_ONLY:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+    for table in APPEND_ONLY:
+        drop_append_only_triggers(table)
     for table in TABLES:
         op.drop_table(table)
 

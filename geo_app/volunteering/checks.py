@@ -1,0 +1,26 @@
+"""Checks every volunteering form shares: a required short text, a kind from a fixed list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from geo_app.volunteering.errors import VolunteeringError
+
+
+def required_text(value: str, *, label: str, limit: int, parameter: str) -> str:
+    """``value`` without surrounding blanks; refused when empty or over ``limit`` characters."""
+    text = value.strip()
+    if not text or len(text) > limit:
+        msg = f"{label}不能为空，且不超过 {limit} 个字"
+        raise VolunteeringError(msg, parameter=parameter)
+    return text
+
+
+def check_kind(
+    kind: str, kinds: Mapping[str, object], *, label: str, shown: Iterable[str] | None = None
+) -> None:
+    """Refuse a ``kind`` not among ``kinds``, listing ``shown`` (the kinds' keys by default)."""
+    if kind not in kinds:
+        choices = "、".join(kinds if shown is None else shown)
+        msg = f"未知{label} {kind!r}（可选：{choices}）"
+        raise VolunteeringError(msg, parameter="kind")
