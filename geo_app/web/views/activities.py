@@ -7,6 +7,7 @@ logins); nothing here shows anyone else's personal data.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from flask import (
@@ -26,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from geo_app.auth.limits import count_attempt
 from geo_app.maps.activities import ActivityPin, build_activities_map
-from geo_app.maps.base import render_map_parts
+from geo_app.maps.base import MapParts, render_map_parts
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
 from geo_app.store import get_store
@@ -81,6 +82,24 @@ def activity_pin(activity: Activity) -> ActivityPin:
     )
 
 
+def activities_map(
+    activities: Iterable[Activity], *, unreached: Collection[str] | None = None
+) -> MapParts:
+    """The activities as pins on the community map, each popup linking to its page; with
+    ``unreached`` (building ids), the buildings shaded by the reach of activities."""
+    config = current_app.config
+    return render_map_parts(
+        build_activities_map(
+            get_community(),
+            [activity_pin(a) for a in activities],
+            link=lambda i: url_for("activities.detail", activity_id=i),
+            unreached=unreached,
+            basemap=config["BASEMAP"],
+            tianditu_key=config["TIANDITU_KEY"],
+        )
+    )
+
+
 def activity_view(activity: Activity, waitlisted: int = 0) -> dict[str, Any]:
     """What a page shows of an activity (no personal data)."""
     tz = community_timezone()
@@ -125,19 +144,9 @@ def index() -> str:
     with get_store().read() as db:
         coming = upcoming(db, now=now())
         waiting = _waitlist_counts(db, [a.id for a in coming])
-    config = current_app.config
-    parts = render_map_parts(
-        build_activities_map(
-            get_community(),
-            [activity_pin(a) for a in coming],
-            link=lambda i: url_for("activities.detail", activity_id=i),
-            basemap=config["BASEMAP"],
-            tianditu_key=config["TIANDITU_KEY"],
-        )
-    )
     return render_template(
         "activities.html",
-        map=parts,
+        map=activities_map(coming),
         activities=[activity_view(a, waiting.get(a.id, 0)) for a in coming],
     )
 

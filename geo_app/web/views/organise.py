@@ -28,8 +28,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from geo_app.maps.activities import build_reach_map
-from geo_app.maps.base import render_map_parts
 from geo_app.state.cache import per_community
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community, get_state
@@ -75,7 +73,7 @@ from geo_app.web.access import (
     visible_volunteer_ids,
 )
 from geo_app.web.errors import ApiError
-from geo_app.web.views.activities import activity_pin, activity_view
+from geo_app.web.views.activities import activities_map, activity_view
 
 bp = Blueprint("organise", __name__)
 
@@ -742,7 +740,6 @@ def reach() -> str:
         )
     minutes = float(config["ACTIVITY_REACH_MINUTES"])
     reach_m = float(config["WALK_SPEED_KMH"]) * 1000 / 60 * minutes
-    community = get_community()
     points = tuple((a.lon, a.lat) for a in held)
     # the walks from this quarter's places: measured once, until the activities or care change
     figures = per_community(
@@ -752,20 +749,10 @@ def reach() -> str:
             care_households=care, max_attach_m=float(config["MAX_ATTACH_M"]),
         ),
     )
-    parts = render_map_parts(
-        build_reach_map(
-            community,
-            {b.building_id for b in figures.unreached},
-            [activity_pin(a) for a in held],
-            link=lambda i: url_for("activities.detail", activity_id=i),
-            basemap=config["BASEMAP"],
-            tianditu_key=config["TIANDITU_KEY"],
-        )
-    )
     return render_template(
         "organise_reach.html",
         reach=figures,
         label=label,
         minutes=minutes,
-        map=parts,
+        map=activities_map(held, unreached={b.building_id for b in figures.unreached}),
     )
