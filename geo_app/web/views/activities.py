@@ -7,7 +7,7 @@ logins); nothing here shows anyone else's personal data.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from flask import (
@@ -184,24 +184,31 @@ def _volunteer_by_pin(db: Any, form: Any) -> Volunteer:
     return volunteer
 
 
+def _volunteer_change(activity_id: int, change: Callable[[Any, Volunteer], str]) -> Response:
+    """Run ``change(db, volunteer)`` in one write for the volunteer whose card and PIN the form
+    gives (the attempt counted first), flash its message or the refusal, back to the activity."""
+
+    def act() -> str:
+        _count_pin_attempt(request.form)
+        with get_store().write() as db:
+            return change(db, _volunteer_by_pin(db, request.form))
+
+    flash_outcome(act, refused="未成功")
+    return redirect(url_for("activities.detail", activity_id=activity_id))
+
+
 @bp.post("/activities/<int:activity_id>/signup")
 @public
 def signup(activity_id: int) -> Response:
     """报名（名额满时进入候补，有人取消时按先后递补）。"""
 
-    def act() -> str:
-        _count_pin_attempt(request.form)
-        with get_store().write() as db:
-            volunteer = _volunteer_by_pin(db, request.form)
-            result = sign_up(
-                db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}", now=now()
-            )
+    def join(db: Any, volunteer: Volunteer) -> str:
+        result = sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}", now=now())
         if result.status == "confirmed":
             return "已报名，届时请到现场签到" if not result.repeat else "您已报名本活动"
         return f"名额已满，您在候补名单第 {result.position} 位，有人取消时按先后递补"
 
-    flash_outcome(act, refused="未成功")
-    return redirect(url_for("activities.detail", activity_id=activity_id))
+    return _volunteer_change(activity_id, join)
 
 
 @bp.post("/activities/<int:activity_id>/cancel")
@@ -209,15 +216,11 @@ def signup(activity_id: int) -> Response:
 def cancel(activity_id: int) -> Response:
     """取消报名。"""
 
-    def act() -> str:
-        _count_pin_attempt(request.form)
-        with get_store().write() as db:
-            volunteer = _volunteer_by_pin(db, request.form)
-            cancel_sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}")
+    def leave(db: Any, volunteer: Volunteer) -> str:
+        cancel_sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}")
         return "已取消报名"
 
-    flash_outcome(act, refused="未成功")
-    return redirect(url_for("activities.detail", activity_id=activity_id))
+    return _volunteer_change(activity_id, leave)
 
 
 @bp.route("/activities/<int:activity_id>/checkin", methods=["GET", "POST"])
