@@ -11,11 +11,13 @@ from collections.abc import Mapping
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from geo_app.store import get_store
-from geo_app.store.accounts import create_account
+from geo_app.store.accounts import create_account, find_account
 from geo_app.store.buildings import effective_building_grids
+from layers import Community
 from support.grid_community import GRID_OF, GRIDS
 
 PASSWORD = "correct horse battery"
@@ -63,6 +65,27 @@ def add_accounts(
                     building_ids=buildings, building_grids=grids, known_grids=GRIDS,
                     actor="test",
                 )
+
+
+def ensure_account(
+    db: Session,
+    layers: Community,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    grid_id: str | None = None,
+    display_name: str = "",
+) -> None:
+    """``username`` in the store of an app on ``layers``, assigned by the layers' own building
+    grids; made once (a live app is shared by a module's tests, which may run again)."""
+    if find_account(db, username) is None:
+        create_account(
+            db, username=username, password=password, role=role, grid_id=grid_id,
+            building_grids=dict(zip(layers.buildings["id"], layers.buildings["grid_id"],
+                                    strict=True)),
+            known_grids=set(layers.grids["id"]), actor="test", display_name=display_name,
+        )
 
 
 def token_in(html: str) -> str | None:
