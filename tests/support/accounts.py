@@ -112,6 +112,13 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> TestR
     return client.post("/login", data=data)
 
 
+def logged_in(app: Flask, username: str, password: str = PASSWORD) -> FlaskClient:
+    """A new test client of ``app``, logged in as ``username`` through the real form."""
+    client = app.test_client()
+    assert login(client, username, password).status_code == 302
+    return client
+
+
 class AuthActions:
     """Log a test client in and out the way a browser does."""
 
