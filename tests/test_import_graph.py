@@ -168,53 +168,51 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-@pytest.mark.parametrize(
-    ("files", "edges", "expected"),
-    [
-        pytest.param(
-            {
-                "pkg/__init__.py": "",
-                "pkg/a.py": "from pkg import b\n",
-                "pkg/b.py": "def later():\n    from .sub import c\n",
-                "pkg/sub/__init__.py": "",
-                "pkg/sub/c.py": (
-                    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..a import x\n"
-                ),
-            },
-            # `from pkg import b`: the submodule, not the package
-            {"pkg.a": {"pkg.b"}, "pkg.b": {"pkg.sub.c"}, "pkg.sub.c": {"pkg.a"}},
-            [["pkg.a", "pkg.b", "pkg.sub.c", "pkg.a"]],
-            id="a-cycle-through-a-function-level-relative-import-is-found",
-        ),
-        pytest.param(
-            {
-                "pkg/__init__.py": "from pkg.a import f\n",
-                "pkg/a.py": "def f():\n    import pkg.b\n",
-                # runs pkg/__init__, which imports a, which imports b
-                "pkg/b.py": "from pkg import f\n",
-            },
-            {"pkg.b": {"pkg"}},
-            [["pkg", "pkg.a", "pkg.b", "pkg"]],
-            id="importing-a-name-from-a-package-counts-its-init",
-        ),
-        pytest.param(
-            {
-                "pkg/__init__.py": "from pkg.a import f\nfrom pkg.b import g\n",
-                "pkg/a.py": "def f(): ...\n",
-                "pkg/b.py": "from pkg.a import f\n\ndef g(): ...\n",
-            },
-            {},
-            [],
-            id="a-package-importing-its-own-modules-is-no-cycle",
-        ),
-    ],
-)
-def test_the_checker_finds_the_imports_and_their_cycles(tmp_path, files, edges, expected):
-    write(tmp_path, files)
+def test_a_cycle_through_a_function_level_relative_import_is_found(tmp_path):
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg import b\n",
+            "pkg/b.py": "def later():\n    from .sub import c\n",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/c.py": (
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..a import x\n"
+            ),
+        },
+    )
     graph = import_graph(tmp_path, ["pkg"])
-    for module, imported in edges.items():
-        assert graph[module] == imported
-    assert cycles(graph) == expected
+    assert graph["pkg.a"] == {"pkg.b"}  # `from pkg import b`: the submodule, not the package
+    assert graph["pkg.b"] == {"pkg.sub.c"}
+    assert graph["pkg.sub.c"] == {"pkg.a"}
+    assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.sub.c", "pkg.a"]]
+
+
+def test_importing_a_name_from_a_package_counts_its_init(tmp_path):
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from pkg.a import f\n",
+            "pkg/a.py": "def f():\n    import pkg.b\n",
+            # runs pkg/__init__, which imports a, which imports b
+            "pkg/b.py": "from pkg import f\n",
+        },
+    )
+    graph = import_graph(tmp_path, ["pkg"])
+    assert graph["pkg.b"] == {"pkg"}
+    assert cycles(graph) == [["pkg", "pkg.a", "pkg.b", "pkg"]]
+
+
+def test_a_package_importing_its_own_modules_is_no_cycle(tmp_path):
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from pkg.a import f\nfrom pkg.b import g\n",
+            "pkg/a.py": "def f(): ...\n",
+            "pkg/b.py": "from pkg.a import f\n\ndef g(): ...\n",
+        },
+    )
+    assert cycles(import_graph(tmp_path, ["pkg"])) == []
 
 
 # --- the project --------------------------------------------------------------------------
