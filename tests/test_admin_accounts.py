@@ -13,7 +13,7 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-from support.accounts import add_accounts, csrf_token_of, login
+from support.accounts import add_accounts, csrf_token_of, logged_in, login
 from support.apps import make_grid_app
 
 from geo_app.store import get_store
@@ -32,8 +32,7 @@ def app(tmp_path):
 
 @pytest.fixture
 def admin(app):
-    client = app.test_client()
-    assert login(client, "admin").status_code == 302
+    client = logged_in(app, "admin")
     client.token = csrf_token_of(client, "/admin/")
     return client
 
@@ -63,8 +62,7 @@ def test_the_admin_creates_an_account_with_a_one_time_password(app, admin):
     assert len(password) == 12
     # shown once: the accounts page never shows it again
     assert password not in admin.get("/admin/").get_data(as_text=True)
-    fresh = app.test_client()
-    assert login(fresh, "wang", password).status_code == 302
+    fresh = logged_in(app, "wang", password)
     assert "王书记" in fresh.get("/grid/JN-01").get_data(as_text=True)
     with app.app_context(), get_store().read() as db:
         entry = entries(db, limit=1)[0]
@@ -100,8 +98,7 @@ def test_the_account_form_enforces_the_four_level_hierarchy(app, admin, form, me
 
 
 def test_reset_password_shows_a_new_one_once_and_ends_old_sessions(app, admin):
-    member = app.test_client()
-    assert login(member, "member1").status_code == 302
+    member = logged_in(app, "member1")
     assert member.get("/api/my/buildings").status_code == 200
     html = _post(admin, f"/admin/accounts/{_id(app, 'member1')}/password").get_data(as_text=True)
     password = _password(html)
@@ -114,8 +111,7 @@ def test_reset_password_shows_a_new_one_once_and_ends_old_sessions(app, admin):
 
 
 def test_deactivate_ends_the_session_and_the_login(app, admin):
-    rep = app.test_client()
-    assert login(rep, "rep1").status_code == 302
+    rep = logged_in(app, "rep1")
     html = _post(admin, f"/admin/accounts/{_id(app, 'rep1')}/deactivate").get_data(as_text=True)
     assert "已停用 rep1" in html
     assert rep.get("/api/my/buildings").status_code == 401

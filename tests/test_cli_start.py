@@ -31,8 +31,9 @@ def run_and_list_modules(args: list[str]) -> tuple[int, str, list[str]]:
     return code, output, modules
 
 
-@pytest.mark.parametrize("args", [["coverage", "--format", "csv"], ["validate", str(BUNDLED_DATA_DIR)],
-                                  ["walk", "--help"]])
+@pytest.mark.parametrize("args", [
+    ["coverage", "--format", "csv"], ["validate", str(BUNDLED_DATA_DIR)], ["walk", "--help"],
+])
 def test_analysis_commands_do_not_load_the_web_stack(args: list[str]) -> None:
     code, output, modules = run_and_list_modules(args)
     assert code == 0, output

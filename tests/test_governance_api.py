@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from pyproj import Geod
+from support.accounts import logged_in
 from support.governance import (
     CONTACT_NAME,
     CONTACT_PHONE,
     IN_JN01,
     governance_app,
-    logged_in,
     make_view,
 )
 from support.grid_community import LAT, LON

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from support.accounts import ensure_account
 from support.photos import photo_with_gps
 
 from geo_app.state.community import get_community
 from geo_app.store import get_store
-from geo_app.store.accounts import create_account, find_account
 
 GRID = "340121400001-01"  # 风格城市
 USERNAME, PASSWORD = "gov_browser_leader", "browser-test-secret-2"
@@ -22,16 +22,9 @@ XSS = "<img src=x onerror=alert(document.domain)>"
 @pytest.fixture(scope="module")
 def leader(live_app, tmp_path_factory) -> str:
     live_app.config["VIEW_PHOTO_DIR"] = str(tmp_path_factory.mktemp("photos"))
-    with live_app.app_context():
-        community = get_community()
-        with get_store().write() as db:
-            if find_account(db, USERNAME) is None:
-                create_account(
-                    db, username=USERNAME, password=PASSWORD, role="grid_leader", grid_id=GRID,
-                    building_grids=dict(zip(community.buildings["id"],
-                                            community.buildings["grid_id"], strict=True)),
-                    known_grids=set(community.grids["id"]), actor="test",
-                )
+    with live_app.app_context(), get_store().write() as db:
+        ensure_account(db, get_community(), username=USERNAME, password=PASSWORD,
+                       role="grid_leader", grid_id=GRID)
     return USERNAME
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from pyproj import Geod
-from support.governance import IN_JN01, governance_app, logged_in, make_view
+from support.accounts import logged_in
+from support.governance import IN_JN01, governance_app, make_view
 from support.grid_community import LAT, LON
 
 from geo_app.governance.views import Step

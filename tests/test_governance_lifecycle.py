@@ -4,7 +4,8 @@ roles and grids enforced, 转办 moving visibility, state and log written togeth
 from __future__ import annotations
 
 import pytest
-from support.governance import IN_JN01, governance_app, logged_in, make_view
+from support.accounts import logged_in
+from support.governance import IN_JN01, governance_app, make_view
 
 from geo_app.governance.views import Step
 from geo_app.store import get_store

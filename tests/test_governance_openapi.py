@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
-from support.governance import IN_JN01, governance_app, logged_in, make_view
+from support.accounts import logged_in
+from support.governance import IN_JN01, governance_app, make_view
 
 from geo_app.config import VIEW_CATEGORIES
 from geo_app.governance.views import Step

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from support.governance import IN_JN01, governance_app, logged_in
+from support.accounts import logged_in
+from support.governance import IN_JN01, governance_app
 from support.photos import GPS_IFD, photo_with_gps
 
 

@@ -7,7 +7,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support.governance import TZ, governance_app, logged_in
+from support.accounts import logged_in
+from support.governance import TZ, governance_app
 
 from geo_app.config import VIEW_CATEGORIES
 from geo_app.governance.chart import category_chart

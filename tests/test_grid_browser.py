@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from support.accounts import ensure_account
 
 from geo_app.config import BUNDLED_DATA_DIR
 from geo_app.store import get_store
-from geo_app.store.accounts import create_account, find_account
 from geo_app.store.sample import facts_from_layer, seed_people
 
 GRID = "340121400001-02"
@@ -44,13 +44,8 @@ def leader(live_app) -> str:
         community = get_community()
         with get_store().write() as db:
             seed_people(db, facts_from_layer(community.buildings), actor="test")
-            if find_account(db, USERNAME) is None:
-                create_account(
-                    db, username=USERNAME, password=PASSWORD, role="grid_leader", grid_id=GRID,
-                    building_grids=dict(zip(community.buildings["id"],
-                                            community.buildings["grid_id"], strict=True)),
-                    known_grids=set(community.grids["id"]), actor="test",
-                )
+            ensure_account(db, community, username=USERNAME, password=PASSWORD,
+                           role="grid_leader", grid_id=GRID)
     return USERNAME
 
 

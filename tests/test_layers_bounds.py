@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 from support.validation_layers import valid_layers, write_layers
@@ -23,28 +25,32 @@ def _validate(layer_dir, *args: str) -> tuple[int, list[str]]:
     return result.exit_code, result.output.strip().splitlines()
 
 
-def test_a_hundred_thousand_nested_brackets_are_one_clear_line(layer_dir):
-    write_layers(layer_dir, {"pois": "[" * 100_000 + "]" * 100_000})
+def _stations_with_a_5000_digit_integer() -> str:
+    return json.dumps(valid_layers()["stations"]).replace(
+        '"umbrella": 10', '"umbrella": ' + "9" * 5000
+    )
+
+
+@pytest.mark.parametrize(
+    ("layer", "text", "reason"),
+    [
+        pytest.param(
+            "pois", lambda: "[" * 100_000 + "]" * 100_000,
+            "JSON 嵌套层数过深（超出解析上限），不是有效的 GeoJSON",
+            id="a-hundred-thousand-nested-brackets",
+        ),
+        pytest.param(
+            "stations", _stations_with_a_5000_digit_integer,
+            "含位数过多的整数（超过 4300 位），不是有效的数值",
+            id="an-integer-of-5000-digits",
+        ),
+    ],
+)
+def test_a_layer_the_json_parser_refuses_is_one_clear_line(layer_dir, layer, text, reason):
+    write_layers(layer_dir, {layer: text()})
     code, lines = _validate(layer_dir)
     assert code == 1
-    assert lines == [
-        f"{layer_dir / 'pois.geojson'}: JSON 嵌套层数过深（超出解析上限），不是有效的 GeoJSON",
-        "共 1 个问题。",
-    ]
-
-
-def test_an_integer_of_5000_digits_is_one_clear_line(layer_dir):
-    text = valid_layers()["stations"]
-    import json
-
-    doc = json.dumps(text).replace('"umbrella": 10', '"umbrella": ' + "9" * 5000)
-    write_layers(layer_dir, {"stations": doc})
-    code, lines = _validate(layer_dir)
-    assert code == 1
-    assert lines == [
-        f"{layer_dir / 'stations.geojson'}: 含位数过多的整数（超过 4300 位），不是有效的数值",
-        "共 1 个问题。",
-    ]
+    assert lines == [f"{layer_dir / f'{layer}.geojson'}: {reason}", "共 1 个问题。"]
 
 
 def test_coordinates_nested_nearly_as_deep_as_the_parser_allows(layer_dir):

@@ -11,7 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from support.accounts import add_accounts, csrf_token_of, login
+from support.accounts import add_accounts, csrf_token_of, logged_in
 from support.apps import make_grid_app
 
 from geo_app.stations.levels import get_stock_levels
@@ -31,8 +31,7 @@ def app(tmp_path):
 
 
 def _client(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
+    client = logged_in(app, username)
     client.headers = {"X-CSRFToken": csrf_token_of(client, "/admin/loans")}
     return client
 

@@ -8,11 +8,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from support.accounts import csrf_token_of, login
+from support.accounts import csrf_token_of, ensure_account, login
 
 from geo_app.store import get_store
-from geo_app.store.accounts import create_account, find_account
-from geo_app.store.buildings import effective_building_grids
 from layers import load_community
 from layers.schema import ITEM_LABELS
 
@@ -123,14 +121,7 @@ def test_attribution_is_neutral_with_the_leaflet_and_data_credits(offline_page, 
 @pytest.fixture
 def admin_client(live_app, community):
     with live_app.app_context(), get_store().write() as db:
-        if find_account(db, ADMIN) is None:
-            grids = effective_building_grids(
-                dict(zip(community.buildings["id"], community.buildings["grid_id"], strict=True)),
-                {},
-            )
-            create_account(db, username=ADMIN, password=PASSWORD, role="admin",
-                           building_grids=grids, known_grids=set(community.grids["id"]),
-                           actor="test")
+        ensure_account(db, community, username=ADMIN, password=PASSWORD, role="admin")
     client = live_app.test_client()
     assert login(client, ADMIN, PASSWORD).status_code == 302
     client.token = csrf_token_of(client, "/admin/")

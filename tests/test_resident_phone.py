@@ -64,6 +64,22 @@ def at(live_app, live_server, monkeypatch):
     return pin
 
 
+@pytest.fixture
+def phone(offline_page, at):
+    """Factory: a 375×667 phone opening ``path`` on the live server at ``moment`` and waiting
+    for the first answer; returns (the browser session, its page, the server's base URL)."""
+
+    def open_at(path: str, *, moment: datetime = MONDAY_10):
+        base = at(moment)
+        session = offline_page(375, 667)
+        page = session.page
+        page.goto(base + path)
+        page.wait_for_selector("[data-testid=result]", timeout=TIMEOUT_MS)
+        return session, page, base
+
+    return open_at
+
+
 def entrance(sample, building_id: str) -> tuple[float, float]:
     row = sample.buildings[sample.buildings["id"] == building_id].iloc[0]
     return tuple(row["entrances"][0])
@@ -134,12 +150,8 @@ def test_a_deep_link_answers_without_geolocation_with_three_answers_in_view(
     assert_clean(session)
 
 
-def test_a_farther_open_station_first_is_explained(offline_page, at, sample, tmp_path):
-    base = at(MONDAY_0730)
-    session = offline_page(375, 667)
-    page = session.page
-    page.goto(f"{base}/?b={BUILDING_ID}")
-    page.wait_for_selector("[data-testid=result]", timeout=TIMEOUT_MS)
+def test_a_farther_open_station_first_is_explained(phone, sample, tmp_path):
+    session, page, _ = phone(f"/?b={BUILDING_ID}", moment=MONDAY_0730)
     walks = walks_from(sample, entrance(sample, BUILDING_ID))
     hours = station_hours(sample)
     # by hand: at 07:30 on a Monday only the 24-hour rest post is open; the party stations open
@@ -165,12 +177,8 @@ def test_a_farther_open_station_first_is_explained(offline_page, at, sample, tmp
     assert_clean(session)
 
 
-def test_go_here_links_carry_gcj02_and_bd09_of_the_station(offline_page, at, sample, tmp_path):
-    base = at(MONDAY_10)
-    session = offline_page(375, 667)
-    page = session.page
-    page.goto(f"{base}/?b={BUILDING_ID}")
-    page.wait_for_selector("[data-testid=result]", timeout=TIMEOUT_MS)
+def test_go_here_links_carry_gcj02_and_bd09_of_the_station(phone, sample, tmp_path):
+    session, page, _ = phone(f"/?b={BUILDING_ID}")
     card = page.locator("[data-testid=result]").first
     card.locator(".go-here").click()
     links = card.locator("[data-testid=nav-link]")
@@ -212,12 +220,8 @@ def test_a_station_link_shows_it_without_geolocation(offline_page, at, sample, t
     assert_clean(session)
 
 
-def test_elderly_mode_persists_over_a_reload(offline_page, at, tmp_path):
-    base = at(MONDAY_10)
-    session = offline_page(375, 667)
-    page = session.page
-    page.goto(f"{base}/?b={BUILDING_ID}")
-    page.wait_for_selector("[data-testid=result]", timeout=TIMEOUT_MS)
+def test_elderly_mode_persists_over_a_reload(phone, tmp_path):
+    session, page, _ = phone(f"/?b={BUILDING_ID}")
     normal_font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     with page.expect_response(lambda r: "/api/nearest" in r.url and "speed=3" in r.url):
         page.click("[data-testid=elderly-mode]")
@@ -238,12 +242,8 @@ def test_elderly_mode_persists_over_a_reload(offline_page, at, tmp_path):
     assert_clean(session)
 
 
-def test_first_aid_kit_shows_the_120_banner(offline_page, at, tmp_path):
-    base = at(MONDAY_10)
-    session = offline_page(375, 667)
-    page = session.page
-    page.goto(f"{base}/?b={BUILDING_ID}&item=first_aid_kit")
-    page.wait_for_selector("[data-testid=result]", timeout=TIMEOUT_MS)
+def test_first_aid_kit_shows_the_120_banner(phone, tmp_path):
+    session, page, _ = phone(f"/?b={BUILDING_ID}&item=first_aid_kit")
     banner = page.locator("[data-testid=emergency-banner]")
     assert banner.is_visible() and "紧急情况请拨打 120" in banner.inner_text()
     assert page.get_attribute("[data-testid=call-120]", "href") == "tel:120"
@@ -280,12 +280,8 @@ def test_outside_the_community_shows_where_and_what_to_do(offline_page, at, tmp_
     assert_clean(session)
 
 
-def test_keyboard_reaches_the_results_quickly_and_targets_are_44px(offline_page, at):
-    base = at(MONDAY_10)
-    session = offline_page(375, 667)
-    page = session.page
-    page.goto(f"{base}/?b={BUILDING_ID}")
-    page.wait_for_selector("[data-testid=result]", timeout=TIMEOUT_MS)
+def test_keyboard_reaches_the_results_quickly_and_targets_are_44px(phone):
+    session, page, base = phone(f"/?b={BUILDING_ID}")
     # no building shape or path takes the focus
     assert page.locator("path[tabindex]:not([tabindex='-1'])").count() == 0
     presses = 0

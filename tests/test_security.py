@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine
-from support.accounts import PASSWORD, add_accounts, csrf_token_of, login
+from support.accounts import PASSWORD, add_accounts, csrf_token_of, logged_in
 from support.apps import make_grid_app, make_test_config
 from support.grid_community import write_community
 
@@ -55,12 +55,6 @@ def app(tmp_path, clock):
     app = make_grid_app(tmp_path, CLOCK=clock)
     add_accounts(app)
     return app
-
-
-def _logged_in(app, username: str):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def _cookie(client) -> str:
@@ -137,7 +131,7 @@ def test_personal_answers_are_never_cached(app):
     anonymous = app.test_client()
     assert "no-store" not in anonymous.get("/api/stations").headers.get("Cache-Control", "")
     assert anonymous.get("/api/my/buildings").headers["Cache-Control"] == "no-store"
-    leader = _logged_in(app, "leader1")
+    leader = logged_in(app, "leader1")
     for path in ("/grid/JN-01", "/api/my/buildings", "/grid/JN-01/export.csv", "/map"):
         assert leader.get(path).headers["Cache-Control"] == "no-store", path
 
@@ -182,7 +176,7 @@ def test_login_follows_a_same_site_path_with_a_query(app):
 
 
 def test_a_cookie_saved_before_logout_is_worthless_after_it(app, clock):
-    leader = _logged_in(app, "leader1")
+    leader = logged_in(app, "leader1")
     saved = _cookie(leader)
     token = csrf_token_of(leader, "/grid/JN-01")
     assert leader.post("/logout", data={"csrf_token": token}).status_code == 302
@@ -191,7 +185,7 @@ def test_a_cookie_saved_before_logout_is_worthless_after_it(app, clock):
 
 
 def test_a_session_ends_after_30_idle_minutes(app, clock):
-    leader = _logged_in(app, "leader1")
+    leader = logged_in(app, "leader1")
     clock.advance(minutes=29)
     assert leader.get("/api/my/buildings").status_code == 200  # and the idle clock restarts
     clock.advance(minutes=29)
@@ -201,7 +195,7 @@ def test_a_session_ends_after_30_idle_minutes(app, clock):
 
 
 def test_a_session_ends_12_hours_after_login_however_busy(app, clock):
-    leader = _logged_in(app, "leader1")
+    leader = logged_in(app, "leader1")
     for _ in range(12 * 3):  # a request every 20 minutes
         clock.advance(minutes=20)
         assert leader.get("/api/my/buildings").status_code == 200
@@ -212,14 +206,14 @@ def test_a_session_ends_12_hours_after_login_however_busy(app, clock):
 def test_the_timeouts_are_configurable(tmp_path, clock):
     app = make_grid_app(tmp_path, CLOCK=clock, SESSION_IDLE_MINUTES=5, SESSION_ABSOLUTE_HOURS=1)
     add_accounts(app, {"leader1": ("grid_leader", "JN-01", [])})
-    leader = _logged_in(app, "leader1")
+    leader = logged_in(app, "leader1")
     clock.advance(minutes=5, seconds=1)
     assert leader.get("/api/my/buildings").status_code == 401
 
 
 def test_a_new_password_and_a_deactivation_end_every_session(app):
-    first, second = _logged_in(app, "leader1"), _logged_in(app, "leader1")
-    other = _logged_in(app, "leader2")
+    first, second = logged_in(app, "leader1"), logged_in(app, "leader1")
+    other = logged_in(app, "leader2")
     result = app.test_cli_runner().invoke(
         main, ["user", "passwd", "leader1"], input="Marble-Otter-Quietly-77\n"
     )
@@ -239,7 +233,7 @@ def test_a_new_password_and_a_deactivation_end_every_session(app):
 
 
 def test_the_store_keeps_only_a_hash_of_the_session_token(app):
-    leader = _logged_in(app, "leader1")
+    leader = logged_in(app, "leader1")
     from flask.sessions import SecureCookieSessionInterface
 
     with app.app_context():
@@ -352,7 +346,7 @@ def _formula_cells(cells: list[str]) -> list[str]:
 
 
 def test_the_grid_export_writes_formulas_as_text(formula_app):
-    leader = _logged_in(formula_app, "leader1")
+    leader = logged_in(formula_app, "leader1")
     cells = _csv_cells(leader.get("/grid/JN-01/export.csv"))
     assert "'" + FORMULAS["FG-1"] in cells
     assert "'+1+1" in cells
@@ -450,7 +444,7 @@ def _escaped(text: str) -> str:
 
 @pytest.fixture
 def admin(app):
-    client = _logged_in(app, "admin")
+    client = logged_in(app, "admin")
     client.token = csrf_token_of(client, "/admin/")
     return client
 
@@ -527,7 +521,7 @@ def _another_writer(url: str):
 def test_a_write_waiting_too_long_answers_503_and_reads_go_on(tmp_path, clock):
     app = make_grid_app(tmp_path, CLOCK=clock, DATABASE_BUSY_TIMEOUT_S=0.2)
     add_accounts(app, {"admin": ("admin", None, [])})
-    admin = _logged_in(app, "admin")
+    admin = logged_in(app, "admin")
     token = csrf_token_of(admin, "/admin/")
     with _another_writer(app.config["DATABASE_URL"]):
         body = {"station": "S-1", "item": "umbrella", "movement": "lent", "quantity": 1}

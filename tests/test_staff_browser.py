@@ -5,9 +5,9 @@ screen). Screenshots are kept under each test's tmp dir."""
 from __future__ import annotations
 
 import pytest
+from support.accounts import ensure_account
 
 from geo_app.store import get_store
-from geo_app.store.accounts import create_account, find_account
 from geo_app.store.models import Household
 from geo_app.store.sample import facts_from_layer, seed_people
 
@@ -48,16 +48,13 @@ def staff(live_app) -> dict[str, str]:
 
     with live_app.app_context():
         community = get_community()
-        grids = dict(zip(community.buildings["id"], community.buildings["grid_id"], strict=True))
         with get_store().write() as db:
             seed_people(db, facts_from_layer(community.buildings), actor="test")
             for username, (role, grid) in ACCOUNTS.items():
-                if find_account(db, username) is None:
-                    create_account(
-                        db, username=username, password=PASSWORD, role=role, grid_id=grid,
-                        building_grids=grids, known_grids=set(community.grids["id"]),
-                        actor="test", display_name={"staff_leader": "王书记"}.get(username, ""),
-                    )
+                ensure_account(
+                    db, community, username=username, password=PASSWORD, role=role,
+                    grid_id=grid, display_name={"staff_leader": "王书记"}.get(username, ""),
+                )
             household = db.get(Household, "FG-01-1-101")
             household.tags = ["独居老人"]
     return {"household": "FG-01-1-101"}

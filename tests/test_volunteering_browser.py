@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from support.accounts import ensure_account
 
 from geo_app.state.community import get_community
 from geo_app.store import get_store
-from geo_app.store.accounts import create_account, find_account
 from geo_app.volunteering.goods import add_goods, move_goods
 from geo_app.volunteering.models import Goods, Volunteer
 from geo_app.volunteering.registry import register_volunteer, set_pin
@@ -31,14 +31,8 @@ def cards(live_app) -> list[str]:
         layers = get_community()
         found = []
         with get_store().write() as db:
-            if find_account(db, STEWARD) is None:
-                create_account(
-                    db, username=STEWARD, password=PASSWORD, role="steward", grid_id=GRID,
-                    building_grids=dict(
-                        zip(layers.buildings["id"], layers.buildings["grid_id"], strict=True)
-                    ),
-                    known_grids=set(layers.grids["id"]), actor="test", display_name="孙管家",
-                )
+            ensure_account(db, layers, username=STEWARD, password=PASSWORD, role="steward",
+                           grid_id=GRID, display_name="孙管家")
             for name, phone in VOLUNTEERS.items():
                 volunteer = db.scalars(select(Volunteer).where(Volunteer.phone == phone)).first()
                 if volunteer is None:

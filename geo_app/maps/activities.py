@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import folium
 from markupsafe import escape
 
-from geo_app.maps.base import feature_collection, offline_map, text_tooltip
-from geo_app.maps.styles import BOUNDARY_STYLE, PATH_STYLES
+from geo_app.maps.base import bounded_map, feature_collection, fit_to, text_tooltip
+from geo_app.maps.styles import BOUNDARY_STYLE, PATH_STYLES, PLAIN_BUILDING_STYLE
 from layers import Community
 
 #: Marker colour per activity kind (志愿服务, 文体活动, 宣讲).
@@ -30,14 +30,8 @@ class ActivityPin:
     lat: float
 
 
-def _base(community: Community, *, basemap: str, tianditu_key: str) -> folium.Map:
-    west, south, east, north = community.boundary.total_bounds
-    m = offline_map(
-        location=((south + north) / 2, (west + east) / 2),
-        zoom_start=15,
-        basemap=basemap,
-        tianditu_key=tianditu_key,
-    )
+def _add_frame(m: folium.Map, community: Community) -> None:
+    """The boundary and the paths under the buildings (not interactive)."""
     folium.GeoJson(
         feature_collection(community.boundary[["name", "geometry"]], "boundary"),
         name="社区边界",
@@ -50,8 +44,6 @@ def _base(community: Community, *, basemap: str, tianditu_key: str) -> folium.Ma
         style_function=lambda f: {**PATH_STYLES[f["properties"]["kind"]], "opacity": 0.5},
         interactive=False,
     ).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
-    return m
 
 
 def _add_pins(m: folium.Map, pins: Sequence[ActivityPin], link: Callable[[int], str]) -> None:
@@ -74,45 +66,19 @@ def _add_pins(m: folium.Map, pins: Sequence[ActivityPin], link: Callable[[int], 
         ).add_to(m)
 
 
-def build_activities_map(
-    community: Community,
-    pins: Sequence[ActivityPin],
-    *,
-    link: Callable[[int], str],
-    basemap: str = "none",
-    tianditu_key: str = "",
-) -> folium.Map:
-    """Upcoming activities as coloured pins (popups link to each activity's page)."""
-    m = _base(community, basemap=basemap, tianditu_key=tianditu_key)
-    folium.GeoJson(
+def _plain_buildings(community: Community) -> folium.GeoJson:
+    return folium.GeoJson(
         feature_collection(
             community.buildings[["name", "geometry"]], "buildings", tooltip=lambda p: p["name"]
         ),
         name="楼栋",
-        style_function=lambda f: {
-            "color": "#9e9384",
-            "weight": 1,
-            "fillColor": "#e0d6c8",
-            "fillOpacity": 0.8,
-        },
+        style_function=lambda f: PLAIN_BUILDING_STYLE,
         tooltip=text_tooltip(),
-    ).add_to(m)
-    _add_pins(m, pins, link)
-    return m
+    )
 
 
-def build_reach_map(
-    community: Community,
-    unreached: Collection[str],
-    pins: Sequence[ActivityPin],
-    *,
-    link: Callable[[int], str],
-    basemap: str = "none",
-    tianditu_key: str = "",
-) -> folium.Map:
-    """Buildings with no activity within the walk in red, the others pale green."""
-    m = _base(community, basemap=basemap, tianditu_key=tianditu_key)
-    folium.GeoJson(
+def _reach_buildings(community: Community, unreached: Collection[str]) -> folium.GeoJson:
+    return folium.GeoJson(
         feature_collection(
             community.buildings[["id", "name", "residents", "geometry"]],
             "buildings",
@@ -130,6 +96,31 @@ def build_reach_map(
             "fillColor": REACHED if f["properties"]["reached"] else UNREACHED,
         },
         tooltip=text_tooltip(),
-    ).add_to(m)
+    )
+
+
+def build_activities_map(
+    community: Community,
+    pins: Sequence[ActivityPin],
+    *,
+    link: Callable[[int], str],
+    unreached: Collection[str] | None = None,
+    basemap: str = "none",
+    tianditu_key: str = "",
+) -> folium.Map:
+    """Activities as coloured pins (popups link to each activity's page) over the buildings.
+
+    With ``unreached`` (building ids; the reach of activities), the buildings with no activity
+    within the walk are red and the others pale green.
+    """
+    bounds = community.boundary.total_bounds
+    m = bounded_map(bounds, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key)
+    _add_frame(m, community)
+    fit_to(m, bounds)
+    buildings = (
+        _plain_buildings(community) if unreached is None
+        else _reach_buildings(community, unreached)
+    )
+    buildings.add_to(m)
     _add_pins(m, pins, link)
     return m

@@ -9,7 +9,7 @@ an asset we do not serve raises :class:`UnservedAssetError` instead of reaching 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +104,32 @@ def offline_map(
     for layer in basemap_layers(basemap, tianditu_key=tianditu_key):
         layer.add_to(m)
     return m
+
+
+def bounded_map(
+    bounds: Sequence[float],
+    *,
+    zoom_start: int,
+    basemap: str = "none",
+    tianditu_key: str = "",
+    **kwargs: Any,
+) -> folium.Map:
+    """An :func:`offline_map` centred on ``bounds`` (a frame's ``total_bounds``: west, south,
+    east, north); :func:`fit_to` them once the layers are added."""
+    west, south, east, north = bounds
+    return offline_map(
+        location=((south + north) / 2, (west + east) / 2),
+        zoom_start=zoom_start,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        **kwargs,
+    )
+
+
+def fit_to(m: folium.Map, bounds: Sequence[float]) -> None:
+    """Fit the view of ``m`` to ``bounds`` (west, south, east, north)."""
+    west, south, east, north = bounds
+    m.fit_bounds([[south, west], [north, east]])
 
 
 class MetricScale(MacroElement):

@@ -20,8 +20,9 @@ from branca.element import MacroElement
 from jinja2 import Template
 from markupsafe import escape
 
-from geo_app.maps.base import feature_collection, offline_map, text_tooltip
+from geo_app.maps.base import bounded_map, feature_collection, fit_to, text_tooltip
 from geo_app.maps.delivery import NeutralAttribution
+from geo_app.maps.stations import add_station_layers
 from geo_app.maps.styles import (
     BOUNDARY_STYLE,
     BUILDING_LABEL_MIN_ZOOM,
@@ -34,7 +35,6 @@ from geo_app.maps.styles import (
     STATION_BADGES,
     grid_colours,
     poi_icon_html,
-    station_badge_html,
 )
 from geo_app.walking import local_crs
 from layers import Community
@@ -74,10 +74,9 @@ def build_community_map(
     community: Community, *, basemap: str = "none", tianditu_key: str = ""
 ) -> folium.Map:
     """A Folium map with one toggleable layer per GeoJSON layer, labels and a legend."""
-    west, south, east, north = community.boundary.total_bounds
-    centre = ((south + north) / 2, (west + east) / 2)
+    bounds = community.boundary.total_bounds
     # Quarter zoom steps: the community fills a phone's screen instead of the next whole level.
-    m = offline_map(location=centre, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key,
+    m = bounded_map(bounds, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key,
                     zoom_snap=0.25)
     NeutralAttribution().add_to(m)
     colours = grid_colours(community.grids["id"])
@@ -103,7 +102,7 @@ def build_community_map(
     _add_stations(m, community)
     _add_pois(m, community)
     folium.LayerControl(collapsed=True).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
+    fit_to(m, bounds)
     return m
 
 
@@ -206,26 +205,12 @@ def _add_buildings(
 
 def _add_stations(m: folium.Map, community: Community) -> None:
     """Station markers; ``map.js`` gives each the popup of its ``/api/stations`` entry."""
-    for kind, label in STATION_KINDS.items():
-        subset = community.stations[community.stations["kind"] == kind]
-        if subset.empty:
-            continue
-        folium.GeoJson(
-            feature_collection(
-                subset[["id", "name", "kind", "geometry"]], "stations",
-                tooltip=lambda p: p["name"],
-            ),
-            name=f"{label}（{len(subset)}）",
-            marker=folium.Marker(
-                icon=folium.DivIcon(
-                    html=station_badge_html(kind),
-                    icon_size=(30, 30),
-                    icon_anchor=(15, 15),
-                    class_name=f"station-icon station-{kind}",
-                ),
-            ),
-            tooltip=text_tooltip(),
-        ).add_to(m)
+    add_station_layers(
+        m,
+        community.stations,
+        layer_name=lambda label, count: f"{label}（{count}）",
+        tooltip=lambda p: p["name"],
+    )
 
 
 def _add_pois(m: folium.Map, community: Community) -> None:

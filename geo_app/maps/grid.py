@@ -14,7 +14,7 @@ import folium
 import geopandas as gpd
 from markupsafe import escape
 
-from geo_app.maps.base import feature_collection, offline_map, text_tooltip
+from geo_app.maps.base import bounded_map, feature_collection, fit_to, text_tooltip
 from geo_app.store.records import BuildingRow
 from layers import Community
 
@@ -55,13 +55,8 @@ def build_grid_map(
     as not visited in ``not_visited_days`` days, and the grid's other buildings dimmed."""
     stale = not_visited or {}
     grid = community.grids[community.grids["id"] == grid_id]
-    minx, miny, maxx, maxy = grid.total_bounds
-    m = offline_map(
-        location=((miny + maxy) / 2, (minx + maxx) / 2),
-        zoom_start=17,
-        basemap=basemap,
-        tianditu_key=tianditu_key,
-    )
+    bounds = grid.total_bounds
+    m = bounded_map(bounds, zoom_start=17, basemap=basemap, tianditu_key=tianditu_key)
     folium.GeoJson(
         _features(grid, "grid"), name="网格范围", style_function=lambda f: GRID_STYLE,
         interactive=False,
@@ -98,7 +93,7 @@ def build_grid_map(
             popup=folium.GeoJsonPopup(["popup_html"], labels=False),
             tooltip=text_tooltip(),
         ).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    fit_to(m, bounds)
     return m
 
 

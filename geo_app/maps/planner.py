@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from pyproj import CRS
 from shapely.geometry import mapping
 
-from geo_app.maps.base import offline_map
+from geo_app.maps.base import bounded_map, fit_to
 from geo_app.planning.report import PlannerReport
 from geo_app.walking import Isochrone
 from layers import Community
@@ -73,8 +73,7 @@ def build_planner_map(
     drawn.
     """
     bounds = community.boundary.total_bounds
-    centre = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
-    m = offline_map(location=centre, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key)
+    m = bounded_map(bounds, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key)
     _add_grid_shading(m, community, report, targets)
     _add_paths(m, community)
     _add_building_coverage(m, community, report)
@@ -83,7 +82,7 @@ def build_planner_map(
     _add_stations(m, community)
     _add_sites(m, report, sites, covering_sites)
     folium.LayerControl(collapsed=True).add_to(m)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    fit_to(m, bounds)
     return m
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import folium
 
-from geo_app.maps.base import feature_collection, offline_map, text_tooltip
+from geo_app.maps.base import bounded_map, feature_collection, fit_to
 from geo_app.maps.delivery import NeutralAttribution
-from geo_app.maps.styles import BOUNDARY_STYLE, PATH_STYLES, station_badge_html
+from geo_app.maps.stations import add_station_layers
+from geo_app.maps.styles import BOUNDARY_STYLE, PATH_STYLES, PLAIN_BUILDING_STYLE
 from layers import Community
 from layers.schema import STATION_KINDS
 
@@ -23,9 +24,9 @@ def build_resident_map(
     community: Community, *, basemap: str = "none", tianditu_key: str = ""
 ) -> folium.Map:
     """The community drawn lightly: boundary, paths (gates marked), buildings, stations."""
-    west, south, east, north = community.boundary.total_bounds
-    m = offline_map(
-        location=((south + north) / 2, (west + east) / 2),
+    bounds = community.boundary.total_bounds
+    m = bounded_map(
+        bounds,
         zoom_start=16,
         basemap=basemap,
         tianditu_key=tianditu_key,
@@ -45,12 +46,7 @@ def build_resident_map(
     folium.GeoJson(
         feature_collection(community.buildings[["id", "name", "geometry"]], "buildings"),
         name="楼栋",
-        style_function=lambda f: {
-            "color": "#9e9384",
-            "weight": 1,
-            "fillColor": "#e0d6c8",
-            "fillOpacity": 0.8,
-        },
+        style_function=lambda f: PLAIN_BUILDING_STYLE,
         interactive=False,  # decoration: out of the tab order, taps reach the map
     ).add_to(m)
     folium.GeoJson(
@@ -62,25 +58,11 @@ def build_resident_map(
         },
         interactive=False,
     ).add_to(m)
-    for kind in STATION_KINDS:
-        subset = community.stations[community.stations["kind"] == kind]
-        if subset.empty:
-            continue
-        folium.GeoJson(
-            feature_collection(
-                subset[["id", "name", "kind", "geometry"]], "stations",
-                tooltip=lambda p: f"{p['name']}（{STATION_KINDS[p['kind']]}）",
-            ),
-            name=STATION_KINDS[kind],
-            marker=folium.Marker(
-                icon=folium.DivIcon(
-                    html=station_badge_html(kind),
-                    icon_size=(30, 30),
-                    icon_anchor=(15, 15),
-                    class_name=f"station-icon station-{kind}",
-                )
-            ),
-            tooltip=text_tooltip(),
-        ).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
+    add_station_layers(
+        m,
+        community.stations,
+        layer_name=lambda label, _count: label,
+        tooltip=lambda p: f"{p['name']}（{STATION_KINDS[p['kind']]}）",
+    )
+    fit_to(m, bounds)
     return m

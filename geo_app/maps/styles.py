@@ -22,6 +22,11 @@ PATH_STYLES: dict[str, dict[str, object]] = {
     "gate": {"color": "#ef6c00", "weight": 5, "opacity": 1.0},
 }
 
+#: Buildings drawn as a plain backdrop (no figures on them): warm grey on the paper fill.
+PLAIN_BUILDING_STYLE: dict[str, object] = {
+    "color": "#9e9384", "weight": 1, "fillColor": "#e0d6c8", "fillOpacity": 0.8,
+}
+
 #: Marker badge text and colour per station kind.
 STATION_BADGES: dict[str, tuple[str, str]] = {
     "party_service_station": ("站", "#c62828"),

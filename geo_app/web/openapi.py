@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -139,24 +139,42 @@ def operation_of(view: Callable[..., object]) -> Operation | None:
 
 def parse_query(parameters: tuple[QueryParameter, ...]) -> dict[str, Any]:
     """The request's query, checked against ``parameters`` (unknown or repeated ones refused)."""
-    known = {p.name: p for p in parameters}
+    known = [p.name for p in parameters]
     for name in request.args:
-        if name not in known:
-            allowed = "、".join(known) or "无"
-            raise ApiError(name, f"未知参数 {name}（可用参数：{allowed}）")
+        _require_known(name, known, word="参数")
         if len(request.args.getlist(name)) > 1:
             raise ApiError(name, f"参数 {name} 只能出现一次")
+    return _collect(
+        parameters, lambda name: request.args.get(name, "").strip(), _coerce, word="参数"
+    )
+
+
+def _require_known(name: str, known: Sequence[str], *, word: str) -> None:
+    """Refuse a ``word`` (参数 / 字段) that is not one of ``known``, listing those."""
+    if name not in known:
+        raise ApiError(name, f"未知{word} {name}（可用{word}：{'、'.join(known) or '无'}）")
+
+
+def _collect(
+    parameters: Iterable[QueryParameter],
+    given: Callable[[str], Any],
+    convert: Callable[[QueryParameter, Any], Any],
+    *,
+    word: str,
+) -> dict[str, Any]:
+    """Each parameter's ``convert(parameter, given(name))``; one missing (``None`` or ``""``)
+    is refused when required ("缺少{word} …"), else gets its schema's default."""
     values: dict[str, Any] = {}
     for parameter in parameters:
-        raw = request.args.get(parameter.name, "").strip()
-        if not raw:
+        value = given(parameter.name)
+        if value is None or value == "":
             if parameter.required:
                 raise ApiError(
-                    parameter.name, f"缺少参数 {parameter.name}：{parameter.description}"
+                    parameter.name, f"缺少{word} {parameter.name}：{parameter.description}"
                 )
             values[parameter.name] = parameter.schema.get("default")
             continue
-        values[parameter.name] = _coerce(parameter, raw)
+        values[parameter.name] = convert(parameter, value)
     return values
 
 
@@ -226,22 +244,15 @@ def parse_body(body: RequestBody) -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(None, "请求体应为 JSON 对象（Content-Type: application/json）")
-    known = {f.name: f for f in body.fields}
+    known = [f.name for f in body.fields]
     for name in data:
-        if name not in known:
-            raise ApiError(name, f"未知字段 {name}（可用字段：{'、'.join(known) or '无'}）")
-    values: dict[str, Any] = {}
-    for f in body.fields:
-        value = data.get(f.name)
-        if isinstance(value, str):
-            value = value.strip()
-        if value is None or value == "":
-            if f.required:
-                raise ApiError(f.name, f"缺少字段 {f.name}：{f.description}")
-            values[f.name] = f.schema.get("default")
-            continue
-        values[f.name] = _json_value(f, value)
-    return values
+        _require_known(name, known, word="字段")
+
+    def given(name: str) -> Any:
+        value = data.get(name)
+        return value.strip() if isinstance(value, str) else value
+
+    return _collect(body.fields, given, _json_value, word="字段")
 
 
 def _json_value(parameter: QueryParameter, value: Any) -> Any:

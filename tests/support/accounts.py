@@ -11,11 +11,13 @@ from collections.abc import Mapping
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from geo_app.store import get_store
-from geo_app.store.accounts import create_account
+from geo_app.store.accounts import create_account, find_account
 from geo_app.store.buildings import effective_building_grids
+from layers import Community
 from support.grid_community import GRID_OF, GRIDS
 
 PASSWORD = "correct horse battery"
@@ -65,6 +67,27 @@ def add_accounts(
                 )
 
 
+def ensure_account(
+    db: Session,
+    layers: Community,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    grid_id: str | None = None,
+    display_name: str = "",
+) -> None:
+    """``username`` in the store of an app on ``layers``, assigned by the layers' own building
+    grids; made once (a live app is shared by a module's tests, which may run again)."""
+    if find_account(db, username) is None:
+        create_account(
+            db, username=username, password=password, role=role, grid_id=grid_id,
+            building_grids=dict(zip(layers.buildings["id"], layers.buildings["grid_id"],
+                                    strict=True)),
+            known_grids=set(layers.grids["id"]), actor="test", display_name=display_name,
+        )
+
+
 def token_in(html: str) -> str | None:
     """The CSRF token of a page (form field or meta tag), if it has one."""
     for pattern in _CSRF:
@@ -87,6 +110,13 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> TestR
     if token:
         data["csrf_token"] = token
     return client.post("/login", data=data)
+
+
+def logged_in(app: Flask, username: str, password: str = PASSWORD) -> FlaskClient:
+    """A new test client of ``app``, logged in as ``username`` through the real form."""
+    client = app.test_client()
+    assert login(client, username, password).status_code == 302
+    return client
 
 
 class AuthActions:

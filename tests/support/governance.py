@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from geo_app.governance.views import Step, Submission, create_view, transition
 from geo_app.store import get_store
 from geo_app.web.governance_support import categories, text_limits
-from support.accounts import add_accounts, login
+from support.accounts import add_accounts
 from support.apps import make_grid_app
 from support.grid_community import LAT, LON
 
@@ -50,12 +50,6 @@ def governance_app(tmp_path, **config: object):
     app.config.setdefault("CLOCK", lambda: MOMENT)
     add_accounts(app)
     return app
-
-
-def logged_in(app, username: str):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def make_view(

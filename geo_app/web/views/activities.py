@@ -7,6 +7,7 @@ logins); nothing here shows anyone else's personal data.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from flask import (
@@ -26,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from geo_app.auth.limits import count_attempt
 from geo_app.maps.activities import ActivityPin, build_activities_map
-from geo_app.maps.base import render_map_parts
+from geo_app.maps.base import MapParts, render_map_parts
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
 from geo_app.store import get_store
@@ -81,6 +82,24 @@ def activity_pin(activity: Activity) -> ActivityPin:
     )
 
 
+def activities_map(
+    activities: Iterable[Activity], *, unreached: Collection[str] | None = None
+) -> MapParts:
+    """The activities as pins on the community map, each popup linking to its page; with
+    ``unreached`` (building ids), the buildings shaded by the reach of activities."""
+    config = current_app.config
+    return render_map_parts(
+        build_activities_map(
+            get_community(),
+            [activity_pin(a) for a in activities],
+            link=lambda i: url_for("activities.detail", activity_id=i),
+            unreached=unreached,
+            basemap=config["BASEMAP"],
+            tianditu_key=config["TIANDITU_KEY"],
+        )
+    )
+
+
 def activity_view(activity: Activity, waitlisted: int = 0) -> dict[str, Any]:
     """What a page shows of an activity (no personal data)."""
     tz = community_timezone()
@@ -125,19 +144,9 @@ def index() -> str:
     with get_store().read() as db:
         coming = upcoming(db, now=now())
         waiting = _waitlist_counts(db, [a.id for a in coming])
-    config = current_app.config
-    parts = render_map_parts(
-        build_activities_map(
-            get_community(),
-            [activity_pin(a) for a in coming],
-            link=lambda i: url_for("activities.detail", activity_id=i),
-            basemap=config["BASEMAP"],
-            tianditu_key=config["TIANDITU_KEY"],
-        )
-    )
     return render_template(
         "activities.html",
-        map=parts,
+        map=activities_map(coming),
         activities=[activity_view(a, waiting.get(a.id, 0)) for a in coming],
     )
 
@@ -175,24 +184,31 @@ def _volunteer_by_pin(db: Any, form: Any) -> Volunteer:
     return volunteer
 
 
+def _volunteer_change(activity_id: int, change: Callable[[Any, Volunteer], str]) -> Response:
+    """Run ``change(db, volunteer)`` in one write for the volunteer whose card and PIN the form
+    gives (the attempt counted first), flash its message or the refusal, back to the activity."""
+
+    def act() -> str:
+        _count_pin_attempt(request.form)
+        with get_store().write() as db:
+            return change(db, _volunteer_by_pin(db, request.form))
+
+    flash_outcome(act, refused="未成功")
+    return redirect(url_for("activities.detail", activity_id=activity_id))
+
+
 @bp.post("/activities/<int:activity_id>/signup")
 @public
 def signup(activity_id: int) -> Response:
     """报名（名额满时进入候补，有人取消时按先后递补）。"""
 
-    def act() -> str:
-        _count_pin_attempt(request.form)
-        with get_store().write() as db:
-            volunteer = _volunteer_by_pin(db, request.form)
-            result = sign_up(
-                db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}", now=now()
-            )
+    def join(db: Any, volunteer: Volunteer) -> str:
+        result = sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}", now=now())
         if result.status == "confirmed":
             return "已报名，届时请到现场签到" if not result.repeat else "您已报名本活动"
         return f"名额已满，您在候补名单第 {result.position} 位，有人取消时按先后递补"
 
-    flash_outcome(act, refused="未成功")
-    return redirect(url_for("activities.detail", activity_id=activity_id))
+    return _volunteer_change(activity_id, join)
 
 
 @bp.post("/activities/<int:activity_id>/cancel")
@@ -200,15 +216,11 @@ def signup(activity_id: int) -> Response:
 def cancel(activity_id: int) -> Response:
     """取消报名。"""
 
-    def act() -> str:
-        _count_pin_attempt(request.form)
-        with get_store().write() as db:
-            volunteer = _volunteer_by_pin(db, request.form)
-            cancel_sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}")
+    def leave(db: Any, volunteer: Volunteer) -> str:
+        cancel_sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}")
         return "已取消报名"
 
-    flash_outcome(act, refused="未成功")
-    return redirect(url_for("activities.detail", activity_id=activity_id))
+    return _volunteer_change(activity_id, leave)
 
 
 @bp.route("/activities/<int:activity_id>/checkin", methods=["GET", "POST"])

@@ -7,8 +7,9 @@ by the admin and by the 红色小管家 of the station's grid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -64,6 +65,8 @@ from geo_app.store.visits import VisitError, parse_day
 from geo_app.web.access import building_grids, require_roles, require_station, staffed_station_ids
 from geo_app.web.errors import ApiError, json_object_body
 from layers.schema import ITEM_LABELS
+
+T = TypeVar("T")
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -155,6 +158,24 @@ def _account_or_flash(db: Any, account_id: int) -> Any:
     return account
 
 
+def _on_other_account(
+    account_id: int, *, refuse_own: str, action: Callable[[Any, Any], T]
+) -> tuple[str, T] | None:
+    """Run ``action(db, account)`` in one write on an account other than the admin's own.
+
+    (username, what ``action`` returned); None after flashing ``refuse_own`` (the admin's own
+    account) or "不存在" (no such account).
+    """
+    if account_id == g.user.id:
+        flash(refuse_own, "error")
+        return None
+    with get_store().write() as db:
+        account = _account_or_flash(db, account_id)
+        if account is None:
+            return None
+        return account.username, action(db, account)
+
+
 @bp.post("/accounts/<int:account_id>")
 @require_roles(ADMIN)
 def update_account(account_id: int) -> ResponseReturnValue:
@@ -188,15 +209,14 @@ def update_account(account_id: int) -> ResponseReturnValue:
 @require_roles(ADMIN)
 def reset(account_id: int) -> ResponseReturnValue:
     """重设密码：生成新的一次性密码（只显示这一次），旧密码与其登录立即失效。"""
-    if account_id == g.user.id:
-        flash("不能在这里重设自己正在使用的账号的密码（会立即退出登录）", "error")
+    done = _on_other_account(
+        account_id,
+        refuse_own="不能在这里重设自己正在使用的账号的密码（会立即退出登录）",
+        action=lambda db, account: reset_password(db, account, actor=g.user.username),
+    )
+    if done is None:
         return redirect(url_for("admin.accounts"))
-    with get_store().write() as db:
-        account = _account_or_flash(db, account_id)
-        if account is None:
-            return redirect(url_for("admin.accounts"))
-        password = reset_password(db, account, actor=g.user.username)
-        username = account.username
+    username, password = done
     return _no_store(render_template(
         "admin_password.html", username=username, password=password, created=False,
     ))
@@ -206,15 +226,14 @@ def reset(account_id: int) -> ResponseReturnValue:
 @require_roles(ADMIN)
 def deactivate_account(account_id: int) -> ResponseReturnValue:
     """停用账号：不能再登录，已登录的会话随即失效；记录保留。"""
-    if account_id == g.user.id:
-        flash("不能停用自己正在使用的账号", "error")
+    done = _on_other_account(
+        account_id,
+        refuse_own="不能停用自己正在使用的账号",
+        action=lambda db, account: deactivate(db, account, actor=g.user.username),
+    )
+    if done is None:
         return redirect(url_for("admin.accounts"))
-    with get_store().write() as db:
-        account = _account_or_flash(db, account_id)
-        if account is None:
-            return redirect(url_for("admin.accounts"))
-        changed = deactivate(db, account, actor=g.user.username)
-        username = account.username
+    username, changed = done
     flash(f"已停用 {username}" if changed else f"{username} 已是停用状态", "ok")
     return redirect(url_for("admin.accounts"))
 

@@ -9,6 +9,7 @@ admin. Outside the caller's grid a view, meeting or item is a 404.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -79,10 +80,8 @@ CATEGORY = QueryParameter(
     "category", "意见类别代码（可配置 VIEW_CATEGORIES），如 environment=环境卫生",
     {"type": "string"}, required=True, example="greening", dynamic=_category_schema,
 )
-VIEW_LON = QueryParameter("lon", LON.description, LON.schema, required=True, example=117.2535,
-                          range_hint=LON.range_hint)
-VIEW_LAT = QueryParameter("lat", LAT.description, LAT.schema, required=True, example=31.9615,
-                          range_hint=LAT.range_hint)
+VIEW_LON = replace(LON, example=117.2535)
+VIEW_LAT = replace(LAT, example=31.9615)
 TEXT = QueryParameter("text", "反映的内容（纯文本，显示时按文本处理）", {"type": "string"},
                       required=True, example="3栋东侧绿地被毁种菜", dynamic=_text_schema)
 NAME = QueryParameter("name", "称呼（选填，不公开，仅本网格网格员可见）", {"type": "string"},

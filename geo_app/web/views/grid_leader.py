@@ -10,7 +10,7 @@ role records visits. Each change is audited with its before and after.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -292,6 +292,23 @@ def _household_or_404(db: Any, building_id: str, household_id: str) -> Household
         abort(404)
 
 
+def _flash_household_change(
+    building_id: str,
+    household_id: str,
+    change: Callable[[Any, Household], str],
+    *,
+    refused: str = "未保存",
+) -> None:
+    """Run ``change(db, household)`` in one write and flash the message it returns (or the
+    store's refusal, prefixed with ``refused``); a household not in the building is a 404."""
+
+    def write() -> str:
+        with get_store().write() as db:
+            return change(db, _household_or_404(db, building_id, household_id))
+
+    flash_outcome(write, refused=refused)
+
+
 def _units(building_id: str) -> int:
     buildings = get_community().buildings
     return int(buildings.loc[buildings["id"] == building_id, "units"].iloc[0])
@@ -342,16 +359,14 @@ def edit_household_form(building_id: str, household_id: str) -> ResponseReturnVa
     _require_editor(building_id)
     form = request.form
 
-    def edit() -> str:
-        with get_store().write() as db:
-            household = _household_or_404(db, building_id, household_id)
-            changed = edit_household(
-                db, household, unit=form.get("unit"), room=form.get("room"),
-                tags=form.getlist("tags"), units=_units(building_id), actor=g.user.username,
-            )
+    def edit(db: Any, household: Household) -> str:
+        changed = edit_household(
+            db, household, unit=form.get("unit"), room=form.get("room"),
+            tags=form.getlist("tags"), units=_units(building_id), actor=g.user.username,
+        )
         return "已保存" if changed else "没有变化"
 
-    flash_outcome(edit)
+    _flash_household_change(building_id, household_id, edit)
     return _back(building_id, household_id)
 
 
@@ -373,14 +388,13 @@ def move_out_household_form(building_id: str, household_id: str) -> ResponseRetu
 def add_person_form(building_id: str, household_id: str) -> ResponseReturnValue:
     """为一户添加成员（姓名、性别、出生年份、关系、电话、党员）。"""
     _require_editor(building_id)
-    def add() -> str:
-        with get_store().write() as db:
-            household = _household_or_404(db, building_id, household_id)
-            person = add_person(db, household, request.form.to_dict(),
-                                this_year=_moment().year, actor=g.user.username)
-            return f"已添加 {person.name}"
 
-    flash_outcome(add, refused="未添加")
+    def add(db: Any, household: Household) -> str:
+        person = add_person(db, household, request.form.to_dict(),
+                            this_year=_moment().year, actor=g.user.username)
+        return f"已添加 {person.name}"
+
+    _flash_household_change(building_id, household_id, add, refused="未添加")
     return _back(building_id, household_id)
 
 
@@ -430,19 +444,17 @@ def visit_form(building_id: str, household_id: str) -> ResponseReturnValue:
     require_building(building_id)
     form = request.form
 
-    def record() -> str:
-        with get_store().write() as db:
-            household = _household_or_404(db, building_id, household_id)
-            record_visit(
-                db, household,
-                visited_on=parse_day(form.get("visited_on") or _today().isoformat(),
-                                     parameter="visited_on"),
-                kind=form.get("kind", ""), note=form.get("note", ""),
-                follow_up=form.get("follow_up") == "on",
-                kinds=current_app.config["VISIT_KINDS"], today=_today(),
-                visitor=g.user.username,
-            )
+    def record(db: Any, household: Household) -> str:
+        record_visit(
+            db, household,
+            visited_on=parse_day(form.get("visited_on") or _today().isoformat(),
+                                 parameter="visited_on"),
+            kind=form.get("kind", ""), note=form.get("note", ""),
+            follow_up=form.get("follow_up") == "on",
+            kinds=current_app.config["VISIT_KINDS"], today=_today(),
+            visitor=g.user.username,
+        )
         return "已登记走访"
 
-    flash_outcome(record, refused="未登记")
+    _flash_household_change(building_id, household_id, record, refused="未登记")
     return _back(building_id, household_id)

@@ -9,6 +9,7 @@ modules, in one transaction with its audit entry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,8 +30,6 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from geo_app.formats.csv_text import csv_text
-from geo_app.maps.activities import build_reach_map
-from geo_app.maps.base import render_map_parts
 from geo_app.state.cache import per_community
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community, get_state
@@ -75,7 +74,7 @@ from geo_app.web.access import (
     visible_volunteer_ids,
 )
 from geo_app.web.errors import ApiError
-from geo_app.web.views.activities import activity_pin, activity_view
+from geo_app.web.views.activities import activities_map, activity_view
 
 bp = Blueprint("organise", __name__)
 
@@ -273,19 +272,29 @@ def scan_json(activity_id: int) -> tuple[Response, int]:
     return jsonify(message=message, repeat=repeat), 200 if repeat else 201
 
 
+def _on_activity(activity_id: int, change: Callable[[Session], str]) -> Response:
+    """Run ``change(db)`` on one of my activities in one write; back to the activity's page
+    with the message it returns, or with the refusal."""
+    try:
+        with get_store().write() as db:
+            _activity(db, activity_id)
+            message = change(db)
+    except VolunteeringError as exc:
+        return _refused(exc, "organise.activity_page", activity_id=activity_id)
+    return _done(message, "organise.activity_page", activity_id=activity_id)
+
+
 @bp.post("/organise/activities/<int:activity_id>/signup")
 @require_roles(*STAFF)
 def signup_for(activity_id: int) -> Response:
     """代志愿者报名（凭卡号，适合不用手机的居民）。"""
-    try:
-        with get_store().write() as db:
-            _activity(db, activity_id)
-            volunteer = get_volunteer(db, request.form.get("card", ""))
-            result = sign_up(db, activity_id, volunteer, actor=_actor(), now=now())
-    except VolunteeringError as exc:
-        return _refused(exc, "organise.activity_page", activity_id=activity_id)
-    label = SIGNUP_LABELS[result.status]
-    return _done(f"{volunteer.name}：{label}", "organise.activity_page", activity_id=activity_id)
+
+    def enrol(db: Session) -> str:
+        volunteer = get_volunteer(db, request.form.get("card", ""))
+        result = sign_up(db, activity_id, volunteer, actor=_actor(), now=now())
+        return f"{volunteer.name}：{SIGNUP_LABELS[result.status]}"
+
+    return _on_activity(activity_id, enrol)
 
 
 @bp.post("/organise/activities/<int:activity_id>/hours")
@@ -298,38 +307,34 @@ def hours(activity_id: int) -> Response:
         if key.startswith("minutes-") and value.strip()
     }
     config = current_app.config
-    try:
-        with get_store().write() as db:
-            _activity(db, activity_id)
-            credited = confirm_hours(
-                db,
-                activity_id,
-                minutes,
-                actor=_actor(),
-                cap_per_activity=int(config["POINTS_CAP_PER_ACTIVITY"]),
-                cap_per_day=int(config["POINTS_CAP_PER_DAY"]),
-                timezone=community_timezone(),
-            )
-    except VolunteeringError as exc:
-        return _refused(exc, "organise.activity_page", activity_id=activity_id)
-    total = sum(credited.values())
-    message = f"已确认 {len(credited)} 人的时长，计入积分 {total} 分"
-    return _done(message, "organise.activity_page", activity_id=activity_id)
+
+    def confirm(db: Session) -> str:
+        credited = confirm_hours(
+            db,
+            activity_id,
+            minutes,
+            actor=_actor(),
+            cap_per_activity=int(config["POINTS_CAP_PER_ACTIVITY"]),
+            cap_per_day=int(config["POINTS_CAP_PER_DAY"]),
+            timezone=community_timezone(),
+        )
+        return f"已确认 {len(credited)} 人的时长，计入积分 {sum(credited.values())} 分"
+
+    return _on_activity(activity_id, confirm)
 
 
 @bp.post("/organise/activities/<int:activity_id>/beneficiaries")
 @require_roles(*STAFF)
 def beneficiaries(activity_id: int) -> Response:
     """登记受益群众人数。"""
-    try:
-        with get_store().write() as db:
-            _activity(db, activity_id)
-            record_beneficiaries(
-                db, activity_id, request.form.get("beneficiaries", ""), actor=_actor()
-            )
-    except VolunteeringError as exc:
-        return _refused(exc, "organise.activity_page", activity_id=activity_id)
-    return _done("已登记受益人数", "organise.activity_page", activity_id=activity_id)
+
+    def record(db: Session) -> str:
+        record_beneficiaries(
+            db, activity_id, request.form.get("beneficiaries", ""), actor=_actor()
+        )
+        return "已登记受益人数"
+
+    return _on_activity(activity_id, record)
 
 
 # ---------------------------------------------------------------- volunteers
@@ -647,31 +652,31 @@ def _period() -> Period:
     return Period(year, month)
 
 
+def _report() -> tuple[Period, dict[str, Any]]:
+    """The period asked for (``?year=&month=``) and the community's report over it."""
+    period = _period()
+    with get_store().read() as db:
+        return period, community_report(db, period, timezone=community_timezone()).as_dict()
+
+
 @bp.get("/organise/report")
 @require_roles(*STAFF)
 def report() -> str:
     """社区活动与积分报表（按月或按年）。"""
-    period = _period()
-    with get_store().read() as db:
-        figures = community_report(db, period, timezone=community_timezone())
-    return render_template("organise_report.html", report=figures.as_dict(), period=period)
+    period, figures = _report()
+    return render_template("organise_report.html", report=figures, period=period)
 
 
 @bp.get("/organise/report.json")
 @require_roles(*STAFF)
 def report_json() -> Response:
-    period = _period()
-    with get_store().read() as db:
-        figures = community_report(db, period, timezone=community_timezone())
-    return jsonify(figures.as_dict())
+    return jsonify(_report()[1])
 
 
 @bp.get("/organise/report.csv")
 @require_roles(*STAFF)
 def report_csv() -> Response:
-    period = _period()
-    with get_store().read() as db:
-        figures = community_report(db, period, timezone=community_timezone()).as_dict()
+    period, figures = _report()
     rows: list[list[object]] = []
     for key, label in REPORT_LABELS.items():
         value = figures[key]
@@ -742,7 +747,6 @@ def reach() -> str:
         )
     minutes = float(config["ACTIVITY_REACH_MINUTES"])
     reach_m = float(config["WALK_SPEED_KMH"]) * 1000 / 60 * minutes
-    community = get_community()
     points = tuple((a.lon, a.lat) for a in held)
     # the walks from this quarter's places: measured once, until the activities or care change
     figures = per_community(
@@ -752,20 +756,10 @@ def reach() -> str:
             care_households=care, max_attach_m=float(config["MAX_ATTACH_M"]),
         ),
     )
-    parts = render_map_parts(
-        build_reach_map(
-            community,
-            {b.building_id for b in figures.unreached},
-            [activity_pin(a) for a in held],
-            link=lambda i: url_for("activities.detail", activity_id=i),
-            basemap=config["BASEMAP"],
-            tianditu_key=config["TIANDITU_KEY"],
-        )
-    )
     return render_template(
         "organise_reach.html",
         reach=figures,
         label=label,
         minutes=minutes,
-        map=parts,
+        map=activities_map(held, unreached={b.building_id for b in figures.unreached}),
     )

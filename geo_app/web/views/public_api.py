@@ -44,22 +44,21 @@ MAX_RESULTS = 10
 COORDINATE_DECIMALS = 6  # about 0.1 m
 
 
-LON = QueryParameter(
-    "lon",
-    "所在位置的经度（WGS84，度），如 117.26",
-    {"type": "number", "minimum": -180, "maximum": 180},
-    required=True,
-    example=117.26,
-    range_hint="（经纬度是否写反了？lon 是经度，lat 是纬度）",
-)
-LAT = QueryParameter(
-    "lat",
-    "所在位置的纬度（WGS84，度），如 31.96",
-    {"type": "number", "minimum": -90, "maximum": 90},
-    required=True,
-    example=31.96,
-    range_hint="（经纬度是否写反了？lon 是经度，lat 是纬度）",
-)
+def _coordinate(name: str, word: str, *, limit: int, example: float) -> QueryParameter:
+    """The required ``lon`` or ``lat`` (``word``) of the caller's position: WGS84 degrees
+    within ±``limit``, out of range with a hint that the two may be swapped."""
+    return QueryParameter(
+        name,
+        f"所在位置的{word}（WGS84，度），如 {example}",
+        {"type": "number", "minimum": -limit, "maximum": limit},
+        required=True,
+        example=example,
+        range_hint="（经纬度是否写反了？lon 是经度，lat 是纬度）",
+    )
+
+
+LON = _coordinate("lon", "经度", limit=180, example=117.26)
+LAT = _coordinate("lat", "纬度", limit=90, example=31.96)
 ITEM = QueryParameter(
     "item",
     "要借用的物资代码；any 或不填表示任意站点。"
