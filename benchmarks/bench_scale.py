@@ -21,14 +21,17 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import orjson
 from pyproj import Transformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -223,6 +226,8 @@ def coverage_stages(data: Path) -> dict[str, float]:
     # The steps of the CLI (``geo_app.planning.cli.coverage``), each timed.
     from geo_app.config import DEFAULTS
     from geo_app.planning.measure import measure_distances
+    from geo_app.planning.places import PlaceNamer
+    from geo_app.planning.published import coverage_targets, name_sites, report_data
     from geo_app.planning.report import planner_report
     from geo_app.planning.settings import settings_from_config
     from geo_app.walking import prepare_community
@@ -243,9 +248,31 @@ def coverage_stages(data: Path) -> dict[str, float]:
                             k=settings.siting_k)
     times.update(report.seconds)
     started = time.perf_counter()
-    json.dumps(report.as_dict(), ensure_ascii=False, indent=1)
+    namer = PlaceNamer(community, crs=network.crs)
+    named = name_sites(report, community, network, distances, namer,
+                       max_attach_m=settings.max_attach_m)
+    times["names"] = time.perf_counter() - started
+    started = time.perf_counter()
+    published = report_data(report, named, coverage_targets(DEFAULTS["COVERAGE_TARGETS"]))
+    orjson.dumps(published, option=orjson.OPT_INDENT_2)
     times["json"] = time.perf_counter() - started
     return times
+
+
+def command_run(data: Path) -> dict[str, Any]:
+    """The whole ``geo-app coverage --format json`` command as a user runs it: wall seconds
+    from start to exit (interpreter start-up included) and the child's peak memory."""
+    command = [str(Path(sys.executable).with_name("geo-app")), "coverage", "--data", str(data),
+               "--threshold", str(THRESHOLD_M), "--format", "json"]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        return {"error": f"exit {child.returncode}"}
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024.0}
 
 
 def measure(stage: str, data: Path) -> dict[str, object]:
@@ -259,7 +286,8 @@ def measure(stage: str, data: Path) -> dict[str, object]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-STAGE_COLUMNS = ("load", "network", "measure", "coverage", "rules", "circle", "siting")
+STAGE_COLUMNS = ("load", "network", "measure", "coverage", "rules", "circle", "siting",
+                 "names", "json")
 
 
 def main() -> None:
@@ -275,7 +303,8 @@ def main() -> None:
         return
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     header = ["n", "buildings", "features", "validate s (CPU)", "MB", "walk s (CPU)", "MB",
-              "coverage s (CPU)", "MB", *(f"{c} s" for c in STAGE_COLUMNS), "report÷walk"]
+              "coverage s (CPU)", "MB", *(f"{c} s" for c in STAGE_COLUMNS), "report÷walk",
+              "geo-app coverage s (CPU)", "MB"]
     print("| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
     for n in sizes:
@@ -283,6 +312,7 @@ def main() -> None:
             counts = generate(n, Path(tmp))
             figures = {stage: measure(stage, Path(tmp)) for stage in ("validate", "walk",
                                                                        "coverage")}
+            whole = command_run(Path(tmp))
         row = [str(n), f"{counts['buildings']:,}", f"{sum(counts.values()):,}"]
         for stage in ("validate", "walk", "coverage"):
             got = figures[stage]
@@ -295,6 +325,8 @@ def main() -> None:
         walk_s = figures["walk"].get("cpu")
         cover_s = figures["coverage"].get("cpu")
         row.append(f"{cover_s / walk_s:.1f}" if walk_s and cover_s else "–")
+        row += ([f"失败：{whole['error']}", "–"] if "error" in whole else
+                [f"{whole['seconds']:.2f} ({whole['cpu']:.2f})", f"{whole['peak_mb']:,.0f}"])
         print("| " + " | ".join(row) + " |", flush=True)
 
 
