@@ -316,18 +316,15 @@ def set_covering(problem: CoveringProblem, *, time_limit_s: float = 10.0) -> Sit
             constraints=[LinearConstraint(reach, 1, np.inf)],
             options={"time_limit": left, "mip_rel_gap": 0.0},
         )
-    found = [] if result is None or result.x is None else np.flatnonzero(result.x > 0.5).tolist()
+    solved = [] if result is None or result.x is None else np.flatnonzero(result.x > 0.5).tolist()
     if result is not None and result.status == MILP_OPTIMAL:
-        return _answer(problem, "exact", columns[found].tolist(), proven=True,
-                       status="已证明最优", bound=float(len(found)))
+        return _answer(problem, "exact", columns[solved].tolist(), proven=True,
+                       status="已证明最优", bound=float(len(solved)))
     dual = None if result is None else getattr(result, "mip_dual_bound", None)
     if dual is not None and np.isfinite(dual):
         bound = max(bound, math.ceil(dual - 1e-6))
-    if rounded is not None and (not found or len(rounded) < len(found)):
-        found = rounded  # the relaxation's cover is better than any the MIP found in time
-    if not found:
-        reason = "求解未完成" if result is None else f"求解未完成：{result.message}"
-        return _answer(problem, "exact", [], proven=False, status=reason, bound=bound)
+    # the best cover met on the way: greedy's, the rounded relaxation's or the MIP's
+    found = min((c for c in (greedy, rounded, solved) if c), key=len)
     bound = min(bound, float(len(found)))
     gap = (len(found) - bound) / len(found)
     if gap <= 1e-9:
@@ -360,33 +357,49 @@ def _relaxation(reach: sp.csr_array, *, time_limit_s: float) -> Relaxation | Non
 
 
 def _round_cover(reach: sp.sparray, x: np.ndarray) -> list[int]:
-    """A cover from relaxed values ``x``: sites taken by decreasing ``x`` while they add a row
-    (then greedily, for rows the relaxation left, numerically, short), and each site whose rows
-    all stay covered without it dropped, smallest ``x`` first."""
+    """A cover from relaxed values ``x``: the smaller of two roundings, each with every site
+    whose rows all stay covered without it then dropped (smallest ``x`` first).
+
+    By value: sites taken by decreasing ``x`` while they add a row. Whole, then greedy: the
+    sites the relaxation takes whole, then the greedy choice for the rows they leave. (Each
+    wins on some models: on the benchmark's 6,144 buildings the first, on 24,576 the second.)
+    """
     by_site = sp.csc_array(reach)
     by_site.sort_indices()
     indptr, indices = by_site.indptr, by_site.indices
-    covered = np.zeros(by_site.shape[0], dtype=bool)
-    chosen: list[int] = []
+    n_rows = by_site.shape[0]
+
+    def covering(sites: list[int] | np.ndarray) -> np.ndarray:
+        covered = np.zeros(n_rows, dtype=bool)
+        for j in sites:
+            covered[indices[indptr[j]:indptr[j + 1]]] = True
+        return covered
+
+    def completed(chosen: list[int]) -> list[int]:
+        """``chosen`` plus the greedy sites for the rows it leaves, then made irredundant."""
+        chosen = chosen + _greedy(by_site, np.ones(n_rows), covering(chosen), max_sites=None)
+        times = np.zeros(n_rows, dtype=np.int64)
+        for j in chosen:
+            times[indices[indptr[j]:indptr[j + 1]]] += 1
+        kept = set(chosen)
+        for j in sorted(chosen, key=lambda j: (x[j], j)):
+            rows = indices[indptr[j]:indptr[j + 1]]
+            if (times[rows] >= 2).all():
+                kept.discard(j)
+                times[rows] -= 1
+        return sorted(kept)
+
+    by_value: list[int] = []
+    covered = np.zeros(n_rows, dtype=bool)
     for j in np.lexsort((np.arange(len(x)), -x)).tolist():
-        if x[j] <= 1e-9:
+        if x[j] <= 1e-9 or covered.all():
             break
         rows = indices[indptr[j]:indptr[j + 1]]
         if not covered[rows].all():
-            chosen.append(j)
+            by_value.append(j)
             covered[rows] = True
-    if not covered.all():
-        chosen += _greedy(by_site, np.ones(len(covered)), covered.copy(), max_sites=None)
-    times = np.zeros(len(covered), dtype=np.int64)
-    for j in chosen:
-        times[indices[indptr[j]:indptr[j + 1]]] += 1
-    kept = set(chosen)
-    for j in sorted(chosen, key=lambda j: (x[j], j)):
-        rows = indices[indptr[j]:indptr[j + 1]]
-        if (times[rows] >= 2).all():
-            kept.discard(j)
-            times[rows] -= 1
-    return sorted(kept)
+    whole = np.flatnonzero(x >= 1 - 1e-3).tolist()
+    return min(completed(by_value), completed(whole), key=len)
 
 
 def _packing_bound(reach: sp.csr_array) -> int:
