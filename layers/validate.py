@@ -579,6 +579,7 @@ def check_within_boundary(
     area = shapely.union_all([f.geometry for f in boundary.features])
     to_metres = _utm_transformer(area)
     area_m = shapely.transform(area, to_metres)
+    shapely.prepare(area_m)  # many point-in-polygon tests follow
     issues = []
     for name, layer in layers.items():
         if name == "boundary" or not layer.features:
@@ -586,7 +587,11 @@ def check_within_boundary(
         coords, owner = shapely.get_coordinates(
             [f.geometry for f in layer.features], return_index=True
         )
-        distances = shapely.distance(area_m, shapely.points(to_metres(coords)))
+        xy = to_metres(coords)
+        # a vertex inside the boundary is 0 m from it: only the others are measured
+        outside = ~shapely.contains_xy(area_m, xy[:, 0], xy[:, 1])
+        distances = np.zeros(len(xy))
+        distances[outside] = shapely.distance(area_m, shapely.points(xy[outside]))
         farthest = np.full(len(layer.features), 0.0)
         np.maximum.at(farthest, owner, distances)
         for feature, metres in zip(layer.features, farthest, strict=True):
