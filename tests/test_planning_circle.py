@@ -48,6 +48,7 @@ def test_household_shares_and_area_grade() -> None:
     assert a.grade == "基础型"  # 75% ≥ 70% reach every basic category
     assert b.grade == "未达标" and b.missing_basic == ("维修点",)
     assert report.building_grades == ("基础型", "未达标", "未达标")
+    assert report.missing_basic() == [[], ["维修点"], ["维修点"]]  # what each building lacks
     assert a.grade_share == {"未达标": 0.25, "基础型": 0.75, "提升型": 0.0, "品质型": 0.0}
 
 

@@ -161,9 +161,10 @@ def _add_building_coverage(m: folium.Map, community: Community, report: PlannerR
 def _add_missing_categories(m: folium.Map, community: Community, report: PlannerReport) -> None:
     circle = report.circle
     features: list[dict[str, Any]] = []
-    for row, (name, footprint) in enumerate(zip(community.buildings["name"],
-                                                community.buildings.geometry, strict=True)):
-        missing = circle.missing_basic(row)
+    for row, (name, footprint, missing) in enumerate(zip(
+        community.buildings["name"], community.buildings.geometry, circle.missing_basic(),
+        strict=True,
+    )):
         if not missing:
             continue
         grade = circle.building_grades[row]

@@ -52,9 +52,13 @@ class CircleReport:
     grids: tuple[AreaCircle, ...]
     community: AreaCircle
 
-    def missing_basic(self, row: int) -> list[str]:
-        """The 基本保障类 categories building ``row`` does not reach."""
-        return [c for c in BASIC_CATEGORIES if not self.reached.at[row, c]]
+    def missing_basic(self) -> list[list[str]]:
+        """For each building, the 基本保障类 categories it does not reach (one pass over the
+        whole table: the planner's map lists them for tens of thousands of buildings)."""
+        categories = list(BASIC_CATEGORIES)
+        absent = ~self.reached[categories].to_numpy(dtype=bool)
+        return [[c for c, gone in zip(categories, row, strict=True) if gone]
+                for row in absent.tolist()]
 
     def as_dict(self) -> dict[str, object]:
         return {
