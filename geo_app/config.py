@@ -130,6 +130,9 @@ DEFAULTS: dict[str, Any] = {
     # /planner recomputes for a new threshold or k (~1 s of CPU): each visitor may ask for this
     # many new reports; thresholds are rounded to THRESHOLD_STEP_M first, cached ones are free.
     "REPORT_BUILD_RATE_LIMIT": "10 per minute",
+    # The planner page lists this many of the buildings beyond the threshold, farthest first;
+    # all of them are in the CSV download (a district has tens of thousands).
+    "PLANNER_UNCOVERED_ROWS": 200,
     "THRESHOLD_STEP_M": 10.0,
     # ---- the store
     # How long a write waits for another one before answering 503 (SQLite busy timeout,

@@ -147,3 +147,21 @@ def test_planner_page_offline_in_chromium(live_server, offline_page, tmp_path, w
     page.screenshot(path=str(tmp_path / f"planner_{width}x{height}.png"), full_page=True)
     assert view.blocked == []
     assert view.errors == []
+
+
+def test_a_long_uncovered_list_shows_the_farthest_and_points_to_the_csv(app_factory) -> None:
+    """With room for 5 rows: the page lists the 5 farthest buildings (the CSV's first 5, which
+    is sorted farthest first) and says how many there are; the CSV still has them all."""
+    client = app_factory(PLANNER_UNCOVERED_ROWS=5).test_client()
+    html = client.get("/planner?threshold=500&k=2").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/planner/uncovered.csv?threshold=500&k=2").get_data(as_text=True)
+        .lstrip("\ufeff"))))
+    assert len(rows) > 5
+    table = html.split('data-testid="uncovered-table"')[1].split("</table>")[0]
+    assert table.count("<tr") == 1 + 5  # the head and five buildings
+    name_column = next(iter(rows[0]))
+    for row in rows[:5]:
+        assert f"<td>{row[name_column]}</td>" in table
+    assert f"<td>{rows[5][name_column]}</td>" not in table
+    assert f"全部 {len(rows)} 栋见下载" in html
