@@ -165,3 +165,24 @@ def test_a_long_uncovered_list_shows_the_farthest_and_points_to_the_csv(app_fact
         assert f"<td>{row[name_column]}</td>" in table
     assert f"<td>{rows[5][name_column]}</td>" not in table
     assert f"全部 {len(rows)} 栋见下载" in html
+
+
+def test_a_district_map_is_drawn_on_a_canvas_and_a_community_map_in_svg(
+    reader, app_factory, tmp_path
+) -> None:
+    """The sample's 154 buildings stay SVG shapes (each its own element, as the browser tests
+    use); the benchmark's 32 × 32 blocks (6,144 buildings) are drawn on one canvas."""
+    import sys
+    from pathlib import Path
+
+    from geo_app.maps.planner import CANVAS_FROM_BUILDINGS
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_scale import generate
+
+    html = reader.get("/planner?threshold=500&k=2").get_data(as_text=True)
+    assert '"preferCanvas": false' in html
+    assert generate(32, tmp_path)["buildings"] == 6_144 > CANVAS_FROM_BUILDINGS
+    big = app_factory(DATA_DIR=str(tmp_path)).test_client().get("/planner?threshold=500&k=2")
+    assert big.status_code == 200
+    assert '"preferCanvas": true' in big.get_data(as_text=True)

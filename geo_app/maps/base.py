@@ -77,6 +77,7 @@ def offline_map(
     zoom_start: int = 16,
     basemap: str = "none",
     tianditu_key: str = "",
+    prefer_canvas: bool = False,
     **kwargs: Any,
 ) -> folium.Map:
     """A Folium map with no CDN dependency and, by default, no tiles.
@@ -92,12 +93,15 @@ def offline_map(
         Tiles in GCJ-02 (高德) are not offered: our data is WGS84 and would be 500 m off.
     tianditu_key
         The 天地图 ``tk`` key, required for ``"tianditu"``.
+    prefer_canvas
+        Draw vector layers on one canvas instead of an SVG element each: for tens of
+        thousands of shapes (a district), where SVG makes every pan and zoom slow.
     """
     m = folium.Map(
         location=list(location),
         zoom_start=zoom_start,
         tiles=None,
-        prefer_canvas=False,
+        prefer_canvas=prefer_canvas,
         **kwargs,
     )
     MetricScale().add_to(m)

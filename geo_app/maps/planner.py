@@ -55,6 +55,11 @@ def walk_words(threshold_m: float, speed_kmh: float = DEFAULT_SPEED_KMH) -> str:
     return f"{threshold_m:,.0f} 米（约 {minutes} 分钟）"
 
 
+#: From this many buildings the map is drawn on a canvas: at 24,576 buildings (two layers of
+#: footprints) Chromium redraws a zoom in 0.09 s on a canvas against 0.47 s in SVG.
+CANVAS_FROM_BUILDINGS = 2_000
+
+
 def build_planner_map(
     community: Community,
     report: PlannerReport,
@@ -73,7 +78,8 @@ def build_planner_map(
     drawn.
     """
     bounds = community.boundary.total_bounds
-    m = bounded_map(bounds, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key)
+    m = bounded_map(bounds, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key,
+                    prefer_canvas=len(community.buildings) >= CANVAS_FROM_BUILDINGS)
     _add_grid_shading(m, community, report, targets)
     _add_paths(m, community)
     _add_building_coverage(m, community, report)
