@@ -121,7 +121,12 @@ def test_the_heat_map_is_hottest_where_the_views_are_and_paths_count_nearby_pins
     import numpy as np
     from shapely.geometry import LineString, Point, shape
 
-    from geo_app.governance.heat import counts_by_building, counts_by_path, heat_cells
+    from geo_app.governance.heat import (
+        counts_by_building,
+        counts_by_path,
+        heat_cells,
+        path_index,
+    )
 
     pins = np.array([[117.261, 31.9612], [117.261, 31.9612], [117.2635, 31.9612]])
     cells = heat_cells(pins, cell_m=20, bandwidth_m=35)["features"]
@@ -137,5 +142,6 @@ def test_the_heat_map_is_hottest_where_the_views_are_and_paths_count_nearby_pins
         LineString([(117.260, 31.961), (117.264, 31.961)]),  # 22 m south of the pins
         LineString([(117.260, 31.9625), (117.264, 31.9625)]),  # 144 m north
     ], crs="EPSG:4326")
-    assert counts_by_path(pins, paths, snap_m=30) == [("金宁路", 3)]
+    assert counts_by_path(path_index(paths), pins, snap_m=30) == [("金宁路", 3)]
+    assert counts_by_path(path_index(paths.iloc[:0]), pins, snap_m=30) == []
     assert counts_by_building(["FG-1", None, "FG-1", "FG-2"]) == [("FG-1", 2), ("FG-2", 1)]

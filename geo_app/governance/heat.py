@@ -11,14 +11,15 @@ A view counts for the nearest path within ``snap_m`` metres of its pin.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from shapely import STRtree
 
-from geo_app.walking.projection import crs_for_lonlat, projection_for
+from geo_app.walking.projection import LocalProjection, crs_for_lonlat, projection_for
 
 #: Cells whose density is below this share of the hottest are not drawn.
 MIN_SHARE = 0.05
@@ -67,21 +68,38 @@ def counts_by_building(building_ids: Iterable[str | None]) -> list[tuple[str, in
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+@dataclass(frozen=True, eq=False)
+class PathIndex:
+    """The paths in metres (the local projected CRS) with a spatial index and each path's
+    label (its name, else its id): built once per loaded community."""
+
+    labels: tuple[str, ...]
+    tree: STRtree | None  # None: no paths
+    projection: LocalProjection | None
+
+
+def path_index(paths: gpd.GeoDataFrame) -> PathIndex:
+    """An index of the paths layer for :func:`counts_by_path`."""
+    if paths.empty:
+        return PathIndex((), None, None)
+    crs = crs_for_lonlat(np.asarray(paths.total_bounds, dtype=float).reshape(2, 2))
+    lines = np.asarray(paths.to_crs(crs).geometry.values, dtype=object)
+    labels = tuple(
+        str(n) if isinstance(n, str) and n else str(i)
+        for n, i in zip(paths.get("name", paths["id"]), paths["id"], strict=True)
+    )
+    return PathIndex(labels, STRtree(lines), projection_for(crs))
+
+
 def counts_by_path(
-    points: np.ndarray, paths: gpd.GeoDataFrame, *, snap_m: float
+    index: PathIndex, points: np.ndarray, *, snap_m: float
 ) -> list[tuple[str, int]]:
     """Views per path (its name, else its id) whose line passes within ``snap_m`` of the pin."""
     points = np.asarray(points, dtype=float).reshape(-1, 2)
-    if len(points) == 0 or paths.empty:
+    if len(points) == 0 or index.tree is None or index.projection is None:
         return []
-    crs = crs_for_lonlat(points)
-    lines = np.asarray(paths.to_crs(crs).geometry.values, dtype=object)
-    names: Sequence[str] = [
-        str(n) if isinstance(n, str) and n else str(i)
-        for n, i in zip(paths.get("name", paths["id"]), paths["id"], strict=True)
-    ]
-    xy = projection_for(crs).points_to_local(points)
-    tree = STRtree(lines)
-    pins, found = tree.query_nearest(shapely.points(xy), max_distance=snap_m, all_matches=False)
-    counts = Counter(names[j] for j in found[np.unique(pins, return_index=True)[1]])
+    xy = index.projection.points_to_local(points)
+    pins, found = index.tree.query_nearest(shapely.points(xy), max_distance=snap_m,
+                                           all_matches=False)
+    counts = Counter(index.labels[j] for j in found[np.unique(pins, return_index=True)[1]])
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -18,6 +18,7 @@ from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
 from geo_app.auth.limits import count_hit
+from geo_app.governance.heat import PathIndex, path_index
 from geo_app.governance.reach import Reach, walk_reach
 from geo_app.governance.routing import (
     BuildingIndex,
@@ -69,10 +70,12 @@ def photo_folder() -> Path:
 
 @dataclass(frozen=True, eq=False)
 class Places:
-    """The community's grids and buildings, indexed for routing and for the maps."""
+    """The community's grids, buildings and paths, indexed for routing, the maps and the
+    heat map."""
 
     grids: GridIndex
     buildings: BuildingIndex
+    paths: PathIndex
     building_ids: tuple[str, ...]
     building_points: np.ndarray
     building_names: dict[str, str]
@@ -87,6 +90,7 @@ def _build_places(community: Community) -> Places:
     return Places(
         grids=grid_index(grids),
         buildings=building_index(buildings),
+        paths=path_index(community.paths),
         building_ids=ids,
         building_points=feature_points(buildings),
         building_names=dict(zip(ids, (str(n) for n in buildings["name"]), strict=True)),

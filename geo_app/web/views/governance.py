@@ -571,7 +571,7 @@ def heatmap(grid_id: str) -> str:
     cells = heat_cells(points, cell_m=float(config["VIEW_HEAT_CELL_M"]),
                        bandwidth_m=float(config["VIEW_HEAT_BANDWIDTH_M"]))
     buildings = counts_by_building(v.building_id for v in views)
-    paths = counts_by_path(points, get_community().paths,
+    paths = counts_by_path(support.places().paths, points,
                            snap_m=float(config["VIEW_BUILDING_SNAP_M"]))
     page = _map_base(grid_ids=[grid_id])
     page["layers"].insert(0, {"name": "意见热力", "data": cells, "heat": True, "tooltip": None})
