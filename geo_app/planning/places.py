@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
+from geo_app.walking.projection import projection_for
 from layers import Community
 
 #: Two different streets within this distance of a point meet there ("A与B交叉口").
@@ -62,8 +63,9 @@ class Place:
 class PlaceNamer:
     """Names points of one community (build once per loaded community, then reuse).
 
-    Everything a name reads is prepared here once — the projection, the named paths in a tree,
-    the grids' and 小区's outlines as arrays — so naming a point costs a few tree queries.
+    Everything a name reads is prepared here once — the (shared) projection, the named paths
+    in a tree, the grids' and 小区's outlines as arrays — so naming a point costs a few tree
+    queries.
     """
 
     def __init__(self, community: Community, *, crs: CRS | str) -> None:
@@ -88,11 +90,12 @@ class PlaceNamer:
                                grids["compound"] if "compound" in grids.columns
                                else [None] * len(grids), strict=True)
         ]
-        self._to_local = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        self._projection = projection_for(CRS.from_user_input(crs))
 
     def name(self, lon: float, lat: float) -> Place:
         """The :class:`Place` of the point ``lon``/``lat``."""
-        point = shapely.Point(self._to_local.transform(lon, lat))
+        x, y = self._projection.to_local(np.array([lon]), np.array([lat]))
+        point = shapely.Point(float(x[0]), float(y[0]))
         grid_id, grid_name, grid_compound = self._grid_of(point)
         compound = self._compound_of(point) or grid_compound
         near, distance = self._near(point, compound)
