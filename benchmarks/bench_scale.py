@@ -249,8 +249,7 @@ def coverage_stages(data: Path) -> dict[str, float]:
     times.update(report.seconds)
     started = time.perf_counter()
     namer = PlaceNamer(community, crs=network.crs)
-    named = name_sites(report, community, network, distances, namer,
-                       max_attach_m=settings.max_attach_m)
+    named = name_sites(report, community, namer)
     times["names"] = time.perf_counter() - started
     started = time.perf_counter()
     published = report_data(report, named, coverage_targets(DEFAULTS["COVERAGE_TARGETS"]))

@@ -95,8 +95,7 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
         bar.update()
     if fmt == "json":
         namer = PlaceNamer(community, crs=network.crs)
-        named = name_sites(report, community, network, distances, namer,
-                           max_attach_m=settings.max_attach_m)
+        named = name_sites(report, community, namer)
         data = report_data(report, named, coverage_targets(DEFAULTS["COVERAGE_TARGETS"]))
         # orjson: the district-scale report (tens of thousands of rows) in a tenth of the time
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())

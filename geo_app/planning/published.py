@@ -8,11 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from geo_app.planning.errors import BadParameterError
-from geo_app.planning.measure import CommunityDistances
 from geo_app.planning.places import PlaceNamer
 from geo_app.planning.report import PlannerReport
 from geo_app.planning.whatif import site_summaries
-from geo_app.walking import PreparedNetwork
 from layers import Community
 
 SiteKey = tuple[str, str]
@@ -31,17 +29,12 @@ def coverage_targets(raw: object) -> tuple[float, ...]:
     return targets
 
 
-def name_sites(
-    report: PlannerReport,
-    community: Community,
-    network: PreparedNetwork,
-    distances: CommunityDistances,
-    namer: PlaceNamer,
-    *,
-    max_attach_m: float,
-) -> NamedSites:
+def name_sites(report: PlannerReport, community: Community, namer: PlaceNamer) -> NamedSites:
     """Each answer's sites with ``near`` and ``gain``: (problem, method) → sites."""
     siting = report.siting
+    if siting.reach is None:
+        msg = "选址结果缺少 楼栋 × 候选点 可达矩阵，无法计算各站点的新增覆盖"
+        raise ValueError(msg)
     answers = {
         ("maximal_covering", "exact"): siting.maximal,
         ("maximal_covering", "greedy"): siting.maximal_greedy,
@@ -49,10 +42,7 @@ def name_sites(
         ("set_covering", "greedy"): siting.covering_greedy,
     }
     return {
-        key: site_summaries(
-            community, network, distances, namer, siting.sites(answer),
-            threshold_m=report.threshold_m, max_attach_m=max_attach_m, reach=siting.reach,
-        )
+        key: site_summaries(community, namer, siting.sites(answer), reach=siting.reach)
         for key, answer in answers.items()
     }
 

@@ -305,40 +305,21 @@ def what_if(
 
 def site_summaries(
     community: Community,
-    network: PreparedNetwork,
-    distances: CommunityDistances,
     namer: PlaceNamer,
     sites: Sequence[Mapping[str, Any]],
     *,
-    threshold_m: float,
-    max_attach_m: float,
-    reach: sp.sparray | None = None,
+    reach: sp.sparray,
 ) -> list[dict[str, Any]]:
-    """Each proposed site (``lon``, ``lat``) with ``near`` (its place) and ``gain`` (what it
-    alone adds to the existing 党群服务站 at ``threshold_m``).
-
-    A site that is a siting ``candidate`` takes its gain from ``reach`` (the siting's buildings
-    × candidates matrix at the same threshold) when given; any other site is walked here.
-    """
-    summaries = []
+    """Each proposed site (a siting ``candidate`` with ``lon``, ``lat``) with ``near`` (its
+    place) and ``gain``: what it alone adds to the existing 党群服务站, read from ``reach``
+    (the siting's buildings × candidates matrix of the buildings each candidate brings within
+    the threshold that no station reaches now)."""
     counter = _GainCounter.of(community)
-    covered_before = distances.to_station[PARTY] <= threshold_m
-    by_candidate = None if reach is None else sp.csc_array(reach)
+    by_candidate = sp.csc_array(reach)
+    summaries = []
     for site in sites:
-        lon, lat = float(site["lon"]), float(site["lat"])
-        place = namer.name(lon, lat)
-        gain: dict[str, Any] | None = None
-        if by_candidate is not None and "candidate" in site:
-            gain = counter.gain(_column_mask(by_candidate, int(site["candidate"])))
-        else:
-            target = attach(network, np.array([[lon, lat]], dtype=float),
-                            max_attach_m=max_attach_m)
-            if bool(target.ok[0]):
-                # only buildings within the threshold can be gained: the search stops there
-                _, walk = nearest_targets(
-                    network, distances.buildings, target, max_distance_m=threshold_m
-                )
-                gain = counter.gain((walk <= threshold_m) & ~covered_before)
+        place = namer.name(float(site["lon"]), float(site["lat"]))
+        gain = counter.gain(_column_mask(by_candidate, int(site["candidate"])))
         summaries.append({**site, "near": place.text, "place": place.as_dict(), "gain": gain})
     return summaries
 

@@ -105,10 +105,7 @@ def _named_sites(report: PlannerReport) -> published.NamedSites:
     settings = current_settings()
 
     def build(community: Community) -> published.NamedSites:
-        return published.name_sites(
-            report, community, get_state().walk_network, current_distances(), _namer(),
-            max_attach_m=settings.max_attach_m,
-        )
+        return published.name_sites(report, community, _namer())
 
     return per_community(("planning.sites", report.threshold_m, report.siting.k, settings), build)
 
