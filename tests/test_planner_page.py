@@ -186,3 +186,10 @@ def test_a_district_map_is_drawn_on_a_canvas_and_a_community_map_in_svg(
     big = app_factory(DATA_DIR=str(tmp_path)).test_client().get("/planner?threshold=500&k=2")
     assert big.status_code == 200
     assert '"preferCanvas": true' in big.get_data(as_text=True)
+
+
+def test_a_bad_row_count_setting_is_a_chinese_page_naming_it(app_factory) -> None:
+    response = app_factory(PLANNER_UNCOVERED_ROWS="many").test_client().get("/planner")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "PLANNER_UNCOVERED_ROWS" in html
+    assert "应为正整数" in html and "Traceback" not in html

@@ -65,6 +65,9 @@ def test_the_walk_reaches_the_configured_distance() -> None:
         ({"COVERAGE_THRESHOLDS_M": [300, "far"]}, "COVERAGE_THRESHOLDS_M"),
         ({"CIRCLE_AREA_SHARE": 1.5}, "CIRCLE_AREA_SHARE"),
         ({"GRID_STATION_KINDS": ["kiosk"]}, "GRID_STATION_KINDS"),
+        ({"PLANNER_UNCOVERED_ROWS": 0}, "PLANNER_UNCOVERED_ROWS"),
+        ({"PLANNER_UNCOVERED_ROWS": "200"}, "PLANNER_UNCOVERED_ROWS"),
+        ({"PLANNER_UNCOVERED_ROWS": 2.5}, "PLANNER_UNCOVERED_ROWS"),
     ],
 )
 def test_bad_settings_name_the_setting(override: dict, parameter: str) -> None:

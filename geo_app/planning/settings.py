@@ -57,6 +57,7 @@ class PlanningSettings:
     siting_k: int = DEFAULTS["SITING_K"]
     siting_time_limit_s: float = DEFAULTS["SITING_TIME_LIMIT_S"]
     max_attach_m: float = DEFAULTS["MAX_ATTACH_M"]
+    uncovered_rows: int = DEFAULTS["PLANNER_UNCOVERED_ROWS"]
 
     @property
     def circle_reach_m(self) -> float:
@@ -91,6 +92,7 @@ def settings_from_config(config: Mapping[str, Any]) -> PlanningSettings:
         siting_k=validate_k(get("SITING_K")),
         siting_time_limit_s=_positive(get("SITING_TIME_LIMIT_S"), "SITING_TIME_LIMIT_S"),
         max_attach_m=_positive(get("MAX_ATTACH_M"), "MAX_ATTACH_M"),
+        uncovered_rows=_positive_int(get("PLANNER_UNCOVERED_ROWS"), "PLANNER_UNCOVERED_ROWS"),
     )
 
 
@@ -151,6 +153,13 @@ def _station_kinds(value: Any) -> tuple[str, ...]:
         msg = f"GRID_STATION_KINDS 应为 {'、'.join(STATION_KINDS)} 中的一个或多个，实际为 {value!r}"
         raise BadParameterError(msg, parameter="GRID_STATION_KINDS")
     return kinds
+
+
+def _positive_int(value: Any, parameter: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"{parameter} 应为正整数，实际为 {value!r}"
+        raise BadParameterError(msg, parameter=parameter)
+    return value
 
 
 def _positive(value: Any, parameter: str) -> float:

@@ -154,7 +154,7 @@ def page() -> str:
         grid_names=_grid_names(),
         feature_name=_feature_namer(),
         args={"threshold": f"{report.threshold_m:g}", "k": report.siting.k},
-        uncovered_rows=int(config["PLANNER_UNCOVERED_ROWS"]),
+        uncovered_rows=settings.uncovered_rows,
         basic_categories=BASIC_CATEGORIES,
         station_kinds=STATION_KINDS,
         item_labels=ITEM_LABELS,
