@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NoReturn
 
 import click
 
@@ -24,6 +25,13 @@ AREA_COMMANDS = {
     "import": "geo_app.imports.cli:import_group",
     "reload": "geo_app.layers_edit.cli:reload_command",
 }
+
+
+def refuse(*lines: str) -> NoReturn:
+    """End a command that did nothing: each line on stderr, exit status 1, no traceback."""
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(1)
 
 
 class AreaGroup(click.Group):
@@ -61,8 +69,7 @@ def serve(host: str, port: int, data_dir: str | None) -> None:
     try:
         app = create_app(overrides={"DATA_DIR": data_dir} if data_dir else None)
     except LayerValidationError as exc:
-        click.echo(f"图层校验未通过，服务未启动。\n{exc}", err=True)
-        sys.exit(1)
+        refuse(f"图层校验未通过，服务未启动。\n{exc}")
     click.echo(f"金宁社区服务地图：http://{host}:{port}/  （Ctrl+C 退出）", err=True)
     app.run(host=host, port=port, threaded=True)
 
@@ -76,9 +83,6 @@ def serve(host: str, port: int, data_dir: str | None) -> None:
 def validate(directory: str, boundary_margin: float) -> None:
     """校验 DIRECTORY 下的全部图层；每个问题一行，有问题时退出码为 1。"""
     issues = validate_directory(directory, boundary_margin_m=boundary_margin)
-    for issue in issues:
-        click.echo(str(issue), err=True)
     if issues:
-        click.echo(f"共 {len(issues)} 个问题。", err=True)
-        sys.exit(1)
+        refuse(*map(str, issues), f"共 {len(issues)} 个问题。")
     click.echo(f"{directory}：全部图层校验通过。")

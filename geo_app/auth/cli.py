@@ -8,10 +8,10 @@ twice) or, when piped, from the first line of standard input.
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
 
 import click
 
+from geo_app.cli import refuse
 from geo_app.state.command import command_actor as _actor
 from geo_app.state.command import command_app as _app
 from geo_app.store import StoreError, get_store
@@ -31,10 +31,6 @@ def _layer_assignment_context() -> tuple[dict[str, str], set[str]]:
 
     return building_grids(), set(get_community().grids["id"])
 
-
-def _fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(1)
 
 
 @click.group("user")
@@ -65,7 +61,7 @@ def add(username: str, role: str, grid_id: str | None, buildings: str, display_n
                     actor=_actor(),
                 )
         except StoreError as exc:
-            _fail(f"未创建账号：{exc}")
+            refuse(f"未创建账号：{exc}")
     click.echo(f"已创建账号 {username}（{role}）。")
 
 
@@ -94,10 +90,10 @@ def passwd(username: str) -> None:
             with get_store().write() as db:
                 account = find_account(db, username)
                 if account is None:
-                    _fail(f"账号 {username} 不存在")
+                    refuse(f"账号 {username} 不存在")
                 set_password(db, account, password, actor=_actor())
         except StoreError as exc:
-            _fail(f"未修改密码：{exc}")
+            refuse(f"未修改密码：{exc}")
     click.echo(f"已重设 {username} 的密码。")
 
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from geo_app.cli import refuse
 from geo_app.imports.errors import ImportInputError
 from layers.schema import SCHEMA_BY_NAME
 
 _LAYER_LABELS = {name: schema.label for name, schema in SCHEMA_BY_NAME.items()}
 
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(1)
 
 
 @click.group("import")
@@ -52,7 +48,7 @@ def osm_command(
             progress=lambda message: click.echo(message, err=True),
         )
     except ImportInputError as exc:
-        _fail(f"未导入：{exc}")
+        refuse(f"未导入：{exc}")
     for note in result.notes:
         click.echo(f"说明：{note}", err=True)
     for warning in result.warnings:
@@ -71,7 +67,7 @@ def osm_command(
     if result.issues:
         for issue in result.issues:
             click.echo(str(issue), err=True)
-        _fail(f"共 {len(result.issues)} 个问题，未写入任何文件。")
+        refuse(f"共 {len(result.issues)} 个问题，未写入任何文件。")
     click.echo(f"已写入 {out}：{len(result.written)} 个图层。")
 
 
@@ -110,7 +106,7 @@ def layer_command(
             file, as_layer=as_layer, out=out, crs=crs, mapping=mapping, report=report
         )
     except ImportInputError as exc:
-        _fail(f"未导入：{exc}")
+        refuse(f"未导入：{exc}")
     used = "、".join(f"{field}←{column}" for field, column in result.columns.items())
     click.echo(f"{file}：{result.rows} 个要素；字段对应：{used or '无'}", err=True)
     for note in result.notes:
@@ -119,7 +115,7 @@ def layer_command(
         for issue in result.issues:
             click.echo(str(issue), err=True)
         where = f"，问题清单已写入 {report}" if report else ""
-        _fail(f"共 {len(result.issues)} 个问题，未写入{where}。")
+        refuse(f"共 {len(result.issues)} 个问题，未写入{where}。")
     click.echo(f"已写入 {result.written}。")
 
 
@@ -139,12 +135,12 @@ def roster_command(file: str, apply_changes: bool) -> None:
         try:
             roster = read_roster(Path(file), buildings=buildings)
         except ImportInputError as exc:
-            _fail(f"未导入：{exc}")
+            refuse(f"未导入：{exc}")
         for problem in roster.problems:
             click.echo(str(problem), err=True)
         summary = f"{file}：{roster.rows} 行，{len(roster.households)} 户，{roster.people} 人"
         if roster.problems:
-            _fail(f"{summary}；共 {len(roster.problems)} 个问题，未写入。")
+            refuse(f"{summary}；共 {len(roster.problems)} 个问题，未写入。")
         if not apply_changes:
             click.echo(f"{summary}；检查通过。加 --apply 写入。")
             return

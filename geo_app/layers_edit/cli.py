@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import NoReturn
 
 import click
 
+from geo_app.cli import refuse
 from geo_app.state.command import command_app
 from geo_app.state.community import stamp_path_of, touch_stamp
 from layers import LayerValidationError, validate_directory
@@ -31,7 +31,4 @@ def reload_command() -> None:
 
 
 def _refuse(lines: list[str]) -> NoReturn:
-    for line in lines:
-        click.echo(line, err=True)
-    click.echo(f"共 {len(lines)} 个问题。{REFUSED}", err=True)
-    sys.exit(1)
+    refuse(*lines, f"共 {len(lines)} 个问题。{REFUSED}")

@@ -7,6 +7,7 @@ import sys
 import click
 import orjson
 
+from geo_app.cli import refuse
 from geo_app.config import BUNDLED_DATA_DIR, DEFAULTS
 from geo_app.planning.errors import BadParameterError, CandidateFileError
 from geo_app.planning.export import (
@@ -69,8 +70,7 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
         try:
             community = load_community(data_dir)
         except LayerValidationError as exc:
-            click.echo(f"图层校验未通过：\n{exc}", err=True)
-            sys.exit(1)
+            refuse(f"图层校验未通过：\n{exc}")
         bar.set_postfix_str("读取图层")
         bar.update()
         try:

@@ -25,55 +25,27 @@ def walk() -> None:
     """步行路网分析：沿路网计算步行距离（米）。"""
 
 
+#: A GeoJSON file to read.
+GEOJSON_FILE = click.Path(dir_okay=False)
+#: A distance option in metres (positive).
+METRES = click.FloatRange(min=0, min_open=True)
+
+
 @walk.command("nearest")
-@click.option(
-    "--network",
-    "network_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="路网 GeoJSON（LineString / MultiLineString，WGS84）",
-)
-@click.option(
-    "--origins",
-    "origins_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="起点 GeoJSON（点；面取出入口或质心）",
-)
-@click.option(
-    "--targets",
-    "targets_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="目标 GeoJSON（点；面取出入口或质心）",
-)
-@click.option(
-    "--max-distance",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="步行距离上限（米），超出视为无可达目标",
-)
-@click.option(
-    "--max-attach",
-    type=click.FloatRange(min=0, min_open=True),
-    default=MAX_ATTACH_M,
-    show_default=True,
-    help="点到路网的接入距离上限（米）",
-)
-@click.option(
-    "--fences",
-    "fences_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="封闭小区围墙 GeoJSON（面）：接入线不穿越围墙，只能经大门进出",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="输出 CSV 文件（默认写到标准输出）",
-)
+@click.option("--network", "network_path", required=True, type=GEOJSON_FILE,
+              help="路网 GeoJSON（LineString / MultiLineString，WGS84）")
+@click.option("--origins", "origins_path", required=True, type=GEOJSON_FILE,
+              help="起点 GeoJSON（点；面取出入口或质心）")
+@click.option("--targets", "targets_path", required=True, type=GEOJSON_FILE,
+              help="目标 GeoJSON（点；面取出入口或质心）")
+@click.option("--max-distance", type=METRES, default=None,
+              help="步行距离上限（米），超出视为无可达目标")
+@click.option("--max-attach", type=METRES, default=MAX_ATTACH_M, show_default=True,
+              help="点到路网的接入距离上限（米）")
+@click.option("--fences", "fences_path", type=GEOJSON_FILE, default=None,
+              help="封闭小区围墙 GeoJSON（面）：接入线不穿越围墙，只能经大门进出")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="输出 CSV 文件（默认写到标准输出）")
 def nearest_command(
     network_path: str,
     origins_path: str,
