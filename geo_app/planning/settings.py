@@ -15,9 +15,9 @@ Below 基础型 a building is "未达标". The thresholds live in ``CIRCLE_GRADE
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from geo_app.config import DEFAULTS
 from geo_app.planning.errors import BadParameterError
@@ -109,33 +109,43 @@ def grade_rules(raw: Sequence[Mapping[str, Any]]) -> tuple[GradeRule, ...]:
     )
 
 
+N = TypeVar("N", int, float)
+
+
 def validate_threshold(value: Any, *, parameter: str = "threshold") -> float:
     """A walking threshold in metres, between 50 and 5,000."""
-    try:
-        metres = float(value)
-    except (TypeError, ValueError):
-        msg = f"{parameter} 应为以米计的数值，实际为 {value!r}"
-        raise BadParameterError(msg, parameter=parameter) from None
-    if not MIN_THRESHOLD_M <= metres <= MAX_THRESHOLD_M:
-        msg = f"{parameter} 应在 {MIN_THRESHOLD_M:g}–{MAX_THRESHOLD_M:g} 米之间，实际为 {value!r}"
-        raise BadParameterError(msg, parameter=parameter)
-    return metres
+    return _in_range(float, value, parameter, MIN_THRESHOLD_M, MAX_THRESHOLD_M,
+                     kind="以米计的数值", unit=" 米")
 
 
 def validate_k(value: Any, *, parameter: str = "k") -> int:
     """How many new sites to propose: an integer from 1 to 50."""
+    return _in_range(_whole, value, parameter, 1, MAX_K, kind="整数")
+
+
+def _whole(value: Any) -> int:
+    """An integer as written ("3", 3), never a truncated "2.5"."""
+    number = int(value)
+    if str(value).strip() != str(number) and not isinstance(value, int):
+        raise ValueError(value)
+    return number
+
+
+def _in_range(
+    parse: Callable[[Any], N], value: Any, parameter: str, low: float, high: float, *,
+    kind: str, unit: str = " ",
+) -> N:
+    """``parse(value)`` if it lies in ``[low, high]``; otherwise a BadParameterError that says
+    what was expected (``kind``) and what came."""
     try:
-        k = int(value)
+        number = parse(value)
     except (TypeError, ValueError):
-        msg = f"{parameter} 应为整数，实际为 {value!r}"
+        msg = f"{parameter} 应为{kind}，实际为 {value!r}"
         raise BadParameterError(msg, parameter=parameter) from None
-    if str(value).strip() != str(k) and not isinstance(value, int):
-        msg = f"{parameter} 应为整数，实际为 {value!r}"
+    if not low <= number <= high:
+        msg = f"{parameter} 应在 {low:g}–{high:g}{unit}之间，实际为 {value!r}"
         raise BadParameterError(msg, parameter=parameter)
-    if not 1 <= k <= MAX_K:
-        msg = f"{parameter} 应在 1–{MAX_K} 之间，实际为 {value!r}"
-        raise BadParameterError(msg, parameter=parameter)
-    return k
+    return number
 
 
 def _share_setting(value: Any) -> float:
