@@ -63,13 +63,9 @@ def main() -> None:
 @click.option("--data", "data_dir", type=click.Path(file_okay=False), help="图层目录")
 def serve(host: str, port: int, data_dir: str | None) -> None:
     """启动服务（默认 http://127.0.0.1:5000）。"""
-    from geo_app import create_app
-    from layers import LayerValidationError
+    from geo_app.factory import create_app_or_exit
 
-    try:
-        app = create_app(overrides={"DATA_DIR": data_dir} if data_dir else None)
-    except LayerValidationError as exc:
-        refuse(f"图层校验未通过，服务未启动。\n{exc}")
+    app = create_app_or_exit(overrides={"DATA_DIR": data_dir} if data_dir else None)
     click.echo(f"金宁社区服务地图：http://{host}:{port}/  （Ctrl+C 退出）", err=True)
     app.run(host=host, port=port, threaded=True)
 

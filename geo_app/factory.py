@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,9 @@ from flask import Flask
 from geo_app import auth, store
 from geo_app.auth import views as auth_views
 from geo_app.config import DEFAULTS
+from geo_app.maps.base import BasemapConfigError, basemap_layers
+from geo_app.planning.errors import BadParameterError
+from geo_app.planning.settings import settings_from_config
 from geo_app.state import cache, community
 from geo_app.state.clock import local_time_text
 from geo_app.stations import levels
@@ -33,6 +37,7 @@ from geo_app.web.views import (
 
 # (aliased: the name ``geo_app.governance`` belongs to the 微协商 package)
 from geo_app.web.views import governance as governance_pages
+from layers import LayerValidationError
 
 #: Extensions in the order they must be installed: the layers and the store first (the stock
 #: levels read both), then accounts, whose ``before_request`` sets ``g.user`` before access
@@ -89,6 +94,7 @@ def create_app(
     else:
         app.config.from_mapping(test_config)
     app.config.from_mapping(overrides or {})
+    check_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
@@ -99,6 +105,43 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
+
+
+class SettingsError(ValueError):
+    """Settings the service cannot run with; the message names each setting and why."""
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Refuse, before anything loads, settings every planner page or map would trip over.
+
+    A bad value found only when a page is asked for would answer every visitor with an error
+    about something only the operator can change.
+    """
+    checks = (
+        lambda: settings_from_config(config),
+        lambda: basemap_layers(config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"]),
+    )
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except (BadParameterError, BasemapConfigError) as exc:
+            problems.append(f"配置项有误：{exc}")
+    if problems:
+        raise SettingsError("\n".join(problems))
+
+
+def create_app_or_exit(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """:func:`create_app` for a server process: invalid layers or settings print every problem
+    in Chinese and exit with status 1, so the server never starts to answer errors."""
+    try:
+        return create_app(overrides=overrides)
+    except LayerValidationError as exc:
+        refusal = f"图层校验未通过，服务未启动。\n{exc}"
+    except SettingsError as exc:
+        refusal = f"配置有误，服务未启动。\n{exc}"
+    print(refusal, file=sys.stderr)
+    raise SystemExit(1)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -10,6 +10,7 @@ import time
 import pytest
 from support.calls import count_calls
 
+from geo_app.factory import SettingsError
 from geo_app.planning.service import current_report
 
 GRID = "340121400001-"
@@ -188,8 +189,27 @@ def test_a_district_map_is_drawn_on_a_canvas_and_a_community_map_in_svg(
     assert '"preferCanvas": true' in big.get_data(as_text=True)
 
 
-def test_a_bad_row_count_setting_is_a_chinese_page_naming_it(app_factory) -> None:
-    response = app_factory(PLANNER_UNCOVERED_ROWS="many").test_client().get("/planner")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "PLANNER_UNCOVERED_ROWS" in html
-    assert "应为正整数" in html and "Traceback" not in html
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ({"PLANNER_UNCOVERED_ROWS": "many"}, "PLANNER_UNCOVERED_ROWS 应为正整数，实际为 'many'"),
+        ({"CIRCLE_AREA_SHARE": 2}, "CIRCLE_AREA_SHARE 应在 0–1 之间，实际为 2"),
+        ({"BASEMAP": "gaode"}, "未知底图 'gaode'"),
+        ({"CIRCLE_GRADES": [{"groups": []}]}, "CIRCLE_GRADES 应为等级规则列表"),
+        ({"BASEMAP": "tianditu", "TIANDITU_KEY": ""}, "BASEMAP=tianditu 需要配置 TIANDITU_KEY"),
+    ],
+)
+def test_a_bad_setting_stops_the_app_before_any_page_naming_it(app_factory, setting, words):
+    with pytest.raises(SettingsError) as refused:
+        app_factory(**setting)
+    assert f"配置项有误：{words}" in str(refused.value)
+
+
+def test_every_bad_setting_is_named_at_once(app_factory):
+    with pytest.raises(SettingsError) as refused:
+        app_factory(SITING_K=0, BASEMAP="gaode")
+    assert str(refused.value).splitlines() == [
+        "配置项有误：SITING_K 应在 1–50 之间，实际为 0",
+        "配置项有误：未知底图 'gaode'：可选 none、osm、tianditu"
+        "（高德等 GCJ-02 底图需先转换坐标，不提供）",
+    ]

@@ -156,6 +156,17 @@ def test_bad_layers_stop_the_server_before_it_answers(tmp_path, servers, sample)
         server.get("/api/stations", timeout=2)
 
 
+def test_bad_settings_stop_the_server_before_it_answers(tmp_path, servers, sample):
+    server = servers(tmp_path, data_dir=sample, database_url=fresh_database_url(tmp_path),
+                     GEO_APP_BASEMAP="gaode", GEO_APP_PLANNER_UNCOVERED_ROWS="0")
+    assert server.process.wait(timeout=START_TIMEOUT_S) == 1
+    output = server.output()
+    assert "配置有误，服务未启动。" in output
+    assert "配置项有误：PLANNER_UNCOVERED_ROWS 应为正整数，实际为 0" in output
+    assert "配置项有误：未知底图 'gaode'" in output
+    assert "Booting worker" not in output and "Traceback" not in output
+
+
 def test_hup_reloads_gracefully_and_picks_up_new_layers(tmp_path, servers, sample):
     server = servers(
         tmp_path, data_dir=sample, database_url=fresh_database_url(tmp_path), workers=2

@@ -89,7 +89,7 @@ def settings_from_config(config: Mapping[str, Any]) -> PlanningSettings:
         grid_station_kinds=_station_kinds(get("GRID_STATION_KINDS")),
         area_share=_share_setting(get("CIRCLE_AREA_SHARE")),
         grades=grade_rules(get("CIRCLE_GRADES")),
-        siting_k=validate_k(get("SITING_K")),
+        siting_k=validate_k(get("SITING_K"), parameter="SITING_K"),
         siting_time_limit_s=_positive(get("SITING_TIME_LIMIT_S"), "SITING_TIME_LIMIT_S"),
         max_attach_m=_positive(get("MAX_ATTACH_M"), "MAX_ATTACH_M"),
         uncovered_rows=_positive_int(get("PLANNER_UNCOVERED_ROWS"), "PLANNER_UNCOVERED_ROWS"),
@@ -98,15 +98,20 @@ def settings_from_config(config: Mapping[str, Any]) -> PlanningSettings:
 
 def grade_rules(raw: Sequence[Mapping[str, Any]]) -> tuple[GradeRule, ...]:
     """Grade rules from configuration dictionaries, lowest grade first."""
-    return tuple(
-        GradeRule(
-            grade=str(rule["grade"]),
-            groups=tuple(tuple(group) for group in rule.get("groups", ())),
-            min_basic=int(rule.get("min_basic", 0)),
-            min_quality=int(rule.get("min_quality", 0)),
+    try:
+        return tuple(
+            GradeRule(
+                grade=str(rule["grade"]),
+                groups=tuple(tuple(group) for group in rule.get("groups", ())),
+                min_basic=int(rule.get("min_basic", 0)),
+                min_quality=int(rule.get("min_quality", 0)),
+            )
+            for rule in raw
         )
-        for rule in raw
-    )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        msg = (f"CIRCLE_GRADES 应为等级规则列表（每条含 grade，可含 groups、min_basic、"
+               f"min_quality），实际为 {raw!r}")
+        raise BadParameterError(msg, parameter="CIRCLE_GRADES") from None
 
 
 N = TypeVar("N", int, float)
