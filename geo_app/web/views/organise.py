@@ -65,6 +65,7 @@ from geo_app.volunteering.registry import (
     teams_of,
 )
 from geo_app.volunteering.report import Period, community_report, local_text
+from geo_app.walking import feature_points
 from geo_app.web.access import (
     require_activity,
     require_roles,
@@ -539,8 +540,6 @@ def _nearest_goods_station(
     rows = community.buildings[community.buildings["id"] == building]
     if rows.empty:
         return None
-    from geo_app.walking import feature_points
-
     lon, lat = feature_points(rows)[0]
     index = current_station_index()
     config = current_app.config
