@@ -19,12 +19,12 @@ from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 from support.apps import template_database
 from support.database import fresh_database_url, on_postgresql
 
-from geo_app.store import AccountError, AssignmentError, StockError, Store
+from geo_app.store import AccountError, AssignmentError, StockError, Store, audit
 from geo_app.store import stock as store_stock
 from geo_app.store.accounts import authenticate, check_assignment, create_account, find_account
 from geo_app.store.audit import entries
 from geo_app.store.migrate import current_revision, head_revision, upgrade
-from geo_app.store.models import AuditEntry, Base, StationStock
+from geo_app.store.models import AuditEntry, Base, RateLimitHit, StationStock
 from geo_app.volunteering import models as volunteering_models
 
 REPO = Path(__file__).resolve().parent.parent
@@ -142,6 +142,31 @@ def test_the_audit_log_refuses_updates_and_deletes(store, statement):
         (entry,) = entries(db)
     assert entry.actor == "system"
     assert entry.action == "stock.seed"
+
+
+def test_a_new_row_and_the_entry_naming_its_id_are_written_together(store):
+    with store.write() as db:
+        hit = audit.add_and_record(
+            db, RateLimitHit(key="login:ann", at=1.0, expires=2.0), actor="ann",
+            action="test.add", target=lambda added: f"hit:{added.id}", after={"key": "login:ann"},
+        )
+        hit_id = hit.id
+    with store.read() as db:
+        (entry,) = entries(db)
+        stored = db.scalar(select(RateLimitHit.key).where(RateLimitHit.id == hit_id))
+    assert hit_id is not None
+    assert stored == "login:ann"
+    assert (entry.actor, entry.action, entry.target) == ("ann", "test.add", f"hit:{hit_id}")
+    assert (entry.before, entry.after, entry.note) == (None, {"key": "login:ann"}, "")
+    with pytest.raises(RuntimeError, match="after"), store.write() as db:  # both or neither
+        audit.add_and_record(
+            db, RateLimitHit(key="login:bob", at=1.0, expires=2.0), actor="bob",
+            action="test.add", target="hits",
+        )
+        raise RuntimeError("a failure after the entry")
+    with store.read() as db:
+        assert db.scalar(select(func.count()).select_from(RateLimitHit)) == 1
+        assert len(entries(db)) == 1
 
 
 # --- stock -------------------------------------------------------------------------------

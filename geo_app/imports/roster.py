@@ -431,10 +431,7 @@ def apply_roster(session: Session, roster: Roster, *, actor: str) -> RosterOutco
     outcome.added, outcome.updated = len(added), len(updated)
     session.flush()
     audit.record(
-        session,
-        actor=actor,
-        action="roster.import",
-        target=f"roster:{Path(roster.file).name}",
+        session, actor=actor, action="roster.import", target=f"roster:{Path(roster.file).name}",
         after={
             "rows": roster.rows,
             "added": added,

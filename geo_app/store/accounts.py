@@ -191,13 +191,10 @@ def create_account(
         active=True,
         buildings=[AccountBuilding(building_id=b) for b in buildings],
     )
-    session.add(account)
-    session.flush()
-    audit.record(
-        session, actor=actor, action="account.create", target=f"account:{username}",
+    return audit.add_and_record(
+        session, account, actor=actor, action="account.create", target=f"account:{username}",
         after=describe(account),
     )
-    return account
 
 
 def set_assignment(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo_app.store.models import AuditEntry
+
+RowT = TypeVar("RowT")
 
 
 def record(
@@ -27,6 +30,30 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def add_and_record(
+    session: Session,
+    row: RowT,
+    *,
+    actor: str,
+    action: str,
+    target: str | Callable[[RowT], str],
+    before: Any = None,
+    after: Any = None,
+    note: str = "",
+) -> RowT:
+    """Add the new ``row``, flush it (so it has its id) and log the change; return the row.
+
+    ``target`` may be a function of the flushed row, for a target named by the new row's id.
+    """
+    session.add(row)
+    session.flush()
+    record(
+        session, actor=actor, action=action, target=target(row) if callable(target) else target,
+        before=before, after=after, note=note,
+    )
+    return row
 
 
 def record_change(

@@ -98,10 +98,8 @@ def lend(
         station_id=station_id, item=item, quantity=quantity, borrower_name=name,
         borrower_phone=phone, lent_by=actor, lent_at=now.astimezone(UTC), due=due_day,
     )
-    session.add(loan)
-    session.flush()
-    audit.record(
-        session, actor=actor, action="loan.lend", target=f"loan:{loan.id}",
+    audit.add_and_record(
+        session, loan, actor=actor, action="loan.lend", target=lambda added: f"loan:{added.id}",
         after={"station_id": station_id, "item": item, "quantity": quantity,
                "borrower": mask_name(name), "due": due_day.isoformat(), "stock_after": after},
     )

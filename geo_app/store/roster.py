@@ -166,13 +166,10 @@ def add_household(
         id=household_id, building_id=building_id, unit=number, room=text, tags=check_tags(tags),
         members=[],
     )
-    session.add(household)
-    session.flush()
-    audit.record(
-        session, actor=actor, action="household.add", target=f"household:{household_id}",
-        after=describe_household(household),
+    return audit.add_and_record(
+        session, household, actor=actor, action="household.add",
+        target=f"household:{household_id}", after=describe_household(household),
     )
-    return household
 
 
 def edit_household(
@@ -244,13 +241,10 @@ def add_person(
     """Add a person to a household from form ``data`` (name, gender, birth_year, relation,
     phone, party_member)."""
     person = Resident(household_id=household.id, **_person_fields(data, this_year=this_year))
-    session.add(person)
-    session.flush()
-    audit.record(
-        session, actor=actor, action="person.add", target=f"resident:{person.id}",
-        after=describe_person(person),
+    return audit.add_and_record(
+        session, person, actor=actor, action="person.add",
+        target=lambda added: f"resident:{added.id}", after=describe_person(person),
     )
-    return person
 
 
 def edit_person(

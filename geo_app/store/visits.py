@@ -68,16 +68,13 @@ def record_visit(
         household_id=household.id, building_id=household.building_id, visited_on=visited_on,
         kind=kind, note=text, follow_up=follow_up, visitor=visitor,
     )
-    session.add(visit)
-    session.flush()
-    audit.record(
-        session, actor=visitor, action="visit.record", target=f"household:{household.id}",
+    return audit.add_and_record(
+        session, visit, actor=visitor, action="visit.record", target=f"household:{household.id}",
         after={"visited_on": visited_on.isoformat(), "kind": kind, "follow_up": follow_up,
                "building_id": household.building_id, "unit": household.unit,
                "room": household.room},
         note=text[:200],
     )
-    return visit
 
 
 def visits_in(

@@ -158,23 +158,13 @@ def create_activity(
         beneficiaries=0,
         status="planned",
     )
-    session.add(activity)
-    session.flush()
-    audit.record(
-        session,
-        actor=organiser,
-        action="activity.create",
-        target=f"activity:{activity.id}",
-        after={
-            "title": title,
-            "kind": kind,
-            "topic": topic,
-            "place": place.name,
-            "capacity": activity.capacity,
-        },
+    return audit.add_and_record(
+        session, activity, actor=organiser, action="activity.create",
+        target=lambda added: f"activity:{added.id}",
+        after={"title": title, "kind": kind, "topic": topic, "place": place.name,
+               "capacity": activity.capacity},
         note=f"发布{ACTIVITY_KINDS[kind]}",
     )
-    return activity
 
 
 def _locked_activity(session: Session, activity_id: int) -> Activity:
@@ -238,16 +228,10 @@ def sign_up(
     if existing is not None:  # signed up again after cancelling: to the end of the queue
         session.delete(existing)
         session.flush()
-    signup = SignUp(activity_id=activity_id, volunteer_id=volunteer.id, status=status)
-    session.add(signup)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action=f"signup.{status}",
-        target=f"activity:{activity_id}",
-        after={"card": volunteer.card, "status": status},
-        note=SIGNUP_LABELS[status],
+    signup = audit.add_and_record(
+        session, SignUp(activity_id=activity_id, volunteer_id=volunteer.id, status=status),
+        actor=actor, action=f"signup.{status}", target=f"activity:{activity_id}",
+        after={"card": volunteer.card, "status": status}, note=SIGNUP_LABELS[status],
     )
     position = 0 if got_place else _waitlist_position(session, activity_id, signup)
     return SignUpResult(status, position, repeat=False)
@@ -291,10 +275,7 @@ def cancel_sign_up(
             )
     session.flush()
     audit.record(
-        session,
-        actor=actor,
-        action="signup.cancel",
-        target=f"activity:{activity_id}",
+        session, actor=actor, action="signup.cancel", target=f"activity:{activity_id}",
         before={"card": volunteer.card, "status": "confirmed" if was_confirmed else "waitlisted"},
         after={"promoted": promoted.card if promoted else None},
         note="取消报名" + (f"，候补 {promoted.card} 递补" if promoted else ""),
@@ -354,24 +335,15 @@ def check_in(
     )
     if done is not None:
         return ScanResult(volunteer, repeat=True)
-    session.add(
-        CheckIn(
-            activity_id=activity_id,
-            volunteer_id=volunteer.id,
-            method=method,
-            actor=actor,
-            at=moment,
-        )
-    )
     activity.status = "held"
-    session.flush()
-    audit.record(
+    audit.add_and_record(
         session,
-        actor=actor,
-        action="checkin",
-        target=f"activity:{activity_id}",
-        after={"card": card, "method": method},
-        note=f"{volunteer.name} 签到",
+        CheckIn(
+            activity_id=activity_id, volunteer_id=volunteer.id, method=method, actor=actor,
+            at=moment,
+        ),
+        actor=actor, action="checkin", target=f"activity:{activity_id}",
+        after={"card": card, "method": method}, note=f"{volunteer.name} 签到",
     )
     return ScanResult(volunteer, repeat=False)
 
@@ -471,10 +443,7 @@ def confirm_hours(
         credited[card] = points
     session.flush()
     audit.record(
-        session,
-        actor=actor,
-        action="hours.confirm",
-        target=f"activity:{activity_id}",
+        session, actor=actor, action="hours.confirm", target=f"activity:{activity_id}",
         after={
             "minutes": {normalise_card(c): int(str(m)) for c, m in minutes_by_card.items()},
             "points": credited,
@@ -494,13 +463,8 @@ def record_beneficiaries(session: Session, activity_id: int, count: object, *, a
         activity.status = "held"
     session.flush()
     audit.record(
-        session,
-        actor=actor,
-        action="activity.beneficiaries",
-        target=f"activity:{activity_id}",
-        before={"beneficiaries": before},
-        after={"beneficiaries": number},
-        note="登记受益人数",
+        session, actor=actor, action="activity.beneficiaries", target=f"activity:{activity_id}",
+        before={"beneficiaries": before}, after={"beneficiaries": number}, note="登记受益人数",
     )
 
 

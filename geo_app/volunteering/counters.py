@@ -60,14 +60,7 @@ def append_movement(
     """
     if at is not None:
         row.at = at
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action=action,
-        target=target,
-        before={counter: after - delta},
-        after={counter: after},
-        note=note,
+    audit.add_and_record(
+        session, row, actor=actor, action=action, target=target,
+        before={counter: after - delta}, after={counter: after}, note=note,
     )

@@ -56,18 +56,11 @@ def add_goods(
     if not 1 <= points <= 10_000:
         msg = f"兑换积分应在 1–10000 之间，收到 {points}"
         raise VolunteeringError(msg, parameter="points")
-    goods = Goods(id=goods_id, name=name, unit=unit, points=points)
-    session.add(goods)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="goods.add",
-        target=f"goods:{goods_id}",
-        after={"name": name, "points": points},
+    return audit.add_and_record(
+        session, Goods(id=goods_id, name=name, unit=unit, points=points), actor=actor,
+        action="goods.add", target=f"goods:{goods_id}", after={"name": name, "points": points},
         note="加入兑换目录",
     )
-    return goods
 
 
 def _goods(session: Session, goods_id: str) -> Goods:

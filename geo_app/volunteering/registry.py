@@ -140,17 +140,12 @@ def register_volunteer(
     volunteer = Volunteer(card=_next_card(session), **fields)
     if pin:
         volunteer.pin_hash = _pin_hash(pin)
-    session.add(volunteer)
-    session.flush()
-    insert_missing(session, PointsBalance, [{"volunteer_id": volunteer.id, "balance": 0}])
-    audit.record(
-        session,
-        actor=actor,
-        action="volunteer.register",
+    audit.add_and_record(
+        session, volunteer, actor=actor, action="volunteer.register",
         target=f"volunteer:{volunteer.card}",
-        after={k: v for k, v in fields.items() if k != "phone"},
-        note="登记志愿者",
+        after={k: v for k, v in fields.items() if k != "phone"}, note="登记志愿者",
     )
+    insert_missing(session, PointsBalance, [{"volunteer_id": volunteer.id, "balance": 0}])
     return volunteer
 
 
@@ -164,10 +159,7 @@ def _pin_hash(pin: str) -> str:
 def set_pin(session: Session, volunteer: Volunteer, pin: str, *, actor: str) -> None:
     volunteer.pin_hash = _pin_hash(pin)
     audit.record(
-        session,
-        actor=actor,
-        action="volunteer.pin",
-        target=f"volunteer:{volunteer.card}",
+        session, actor=actor, action="volunteer.pin", target=f"volunteer:{volunteer.card}",
         note="设置查询密码",
     )
 
@@ -186,19 +178,13 @@ def create_team(
     if session.scalar(select(Team.id).where(Team.name == name)) is not None:
         msg = f"队伍 {name} 已存在"
         raise ConflictError(msg, parameter="name")
-    team = Team(name=name, kind=kind, leader_id=leader.id if leader else None)
-    session.add(team)
-    session.flush()
+    team = audit.add_and_record(
+        session, Team(name=name, kind=kind, leader_id=leader.id if leader else None),
+        actor=actor, action="team.create", target=lambda added: f"team:{added.id}",
+        after={"name": name, "kind": kind}, note="成立队伍",
+    )
     if leader is not None:
         join_team(session, team, leader, actor=actor)
-    audit.record(
-        session,
-        actor=actor,
-        action="team.create",
-        target=f"team:{team.id}",
-        after={"name": name, "kind": kind},
-        note="成立队伍",
-    )
     return team
 
 
@@ -207,15 +193,9 @@ def join_team(session: Session, team: Team, volunteer: Volunteer, *, actor: str)
     key = {"team_id": team.id, "volunteer_id": volunteer.id}
     if session.get(TeamMember, (team.id, volunteer.id)) is not None:
         return False
-    session.add(TeamMember(**key))
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="team.join",
-        target=f"team:{team.id}",
-        after={"card": volunteer.card},
-        note=f"{volunteer.card} 加入{team.name}",
+    audit.add_and_record(
+        session, TeamMember(**key), actor=actor, action="team.join", target=f"team:{team.id}",
+        after={"card": volunteer.card}, note=f"{volunteer.card} 加入{team.name}",
     )
     return True
 

@@ -31,7 +31,7 @@ from geo_app.volunteering.activities import (
 )
 from geo_app.volunteering.goods import add_goods, move_goods, redeem
 from geo_app.volunteering.ledger import balance_of
-from geo_app.volunteering.models import Volunteer
+from geo_app.volunteering.models import Activity, Volunteer
 from geo_app.volunteering.registry import create_team, join_team, register_volunteer
 from geo_app.walking import feature_points
 from layers import Community
@@ -183,6 +183,25 @@ def _activity_dates(rng: random.Random, count: int) -> list[datetime]:
     ]
 
 
+def _post_activity(
+    session: Session,
+    *,
+    title: str,
+    kind: str,
+    topic: str | None,
+    place: Place,
+    starts: datetime,
+    hours: int,
+    capacity: int,
+) -> Activity:
+    """An activity of the sample's organiser, open to all, worth 5 points an hour and 5 a visit."""
+    return create_activity(
+        session, title=title, kind=kind, topic=topic, place=place, starts_at=starts,
+        ends_at=starts + timedelta(hours=hours), capacity=capacity, points_per_hour=5,
+        points_per_attendance=5, audience=[], organiser=ACTOR,
+    )
+
+
 def _hold_activities(
     session: Session,
     rng: random.Random,
@@ -212,19 +231,9 @@ def _hold_activities(
             topic, title = None, rng.choice(SERVICE_TITLES)
             pool = teams["alliance"] + volunteers[-20:]
         hours = rng.choice((1, 2, 2, 3))
-        activity = create_activity(
-            session,
-            title=title,
-            kind=kind,
-            topic=topic,
-            place=_place(rng, facts, kind),
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=hours),
-            capacity=rng.randint(8, 20),
-            points_per_hour=5,
-            points_per_attendance=5,
-            audience=[],
-            organiser=ACTOR,
+        activity = _post_activity(
+            session, title=title, kind=kind, topic=topic, place=_place(rng, facts, kind),
+            starts=starts, hours=hours, capacity=rng.randint(8, 20),
         )
         crew = rng.sample(pool, min(len(pool), activity.capacity, rng.randint(5, 12)))
         for volunteer in crew:
@@ -294,19 +303,9 @@ def _upcoming(
         ("笔墨金宁迎新春写春联", "culture", None, december.replace(day=27, hour=9)),
     )
     for title, kind, topic, starts in plans:
-        activity = create_activity(
-            session,
-            title=title,
-            kind=kind,
-            topic=topic,
-            place=_place(rng, facts, kind),
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            capacity=20,
-            points_per_hour=5,
-            points_per_attendance=5,
-            audience=[],
-            organiser=ACTOR,
+        activity = _post_activity(
+            session, title=title, kind=kind, topic=topic, place=_place(rng, facts, kind),
+            starts=starts, hours=2, capacity=20,
         )
         for volunteer in rng.sample(volunteers, 6):
             sign_up(session, activity.id, volunteer, actor=ACTOR, now=starts - timedelta(days=10))
