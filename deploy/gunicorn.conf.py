@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 
-wsgi_app = "geo_app.wsgi:app"
+wsgi_app = "geo_app.server.wsgi:app"
 bind = os.environ.get("GEO_APP_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("GEO_APP_WORKERS", "2"))
 worker_class = "gthread"
@@ -43,14 +43,14 @@ control_socket_disable = True  # gunicorn 24+'s control socket: not used, not le
 def when_ready(server) -> None:
     """Before any worker starts: build what every request needs (the walking graph, the
     station index) once in the master, so each forked worker starts with it warm."""
-    from geo_app.serving import warm
+    from geo_app.server.warm import warm
 
     server.log.info("预热完成：/api/nearest %s", warm(server.app.wsgi()))
 
 
 def post_worker_init(worker) -> None:
     """Before a worker accepts connections: every thread of its pool answers one query."""
-    from geo_app.serving import warm_thread_pool
+    from geo_app.server.warm import warm_thread_pool
 
     warm_thread_pool(worker.wsgi, worker.tpool, worker.cfg.threads)
 

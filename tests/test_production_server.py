@@ -233,7 +233,7 @@ def test_keep_alive_is_honest_and_nearest_is_fast_from_the_start(tmp_path, serve
     connection.close()
     # Sequential requests, a new connection each: p95 under 20 ms (issue 10, item 17). The
     # master built the graph and index before forking and every worker thread answered one
-    # query before the worker took connections (geo_app/serving.py).
+    # query before the worker took connections (geo_app/server/warm.py).
     timings = []
     for i in range(60):
         lon, lat = 117.2560 + (i % 10) * 0.0009, 31.9575 + (i // 10) * 0.0008

@@ -1,4 +1,4 @@
-"""Start-up warming for the production server (used by ``deploy/gunicorn.conf.py``).
+"""Start-up warming for the production server (called by the hooks of ``deploy/gunicorn.conf.py``).
 
 The first ``/api/nearest`` of a process builds the walking graph and the station index, and
 the first one on each new thread pays pyproj's per-thread set-up (~0.13 s: PROJ objects are
