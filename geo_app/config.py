@@ -93,6 +93,16 @@ DEFAULTS: dict[str, Any] = {
     # Base map under the project's own layers: "none", "osm" or "tianditu" (needs TIANDITU_KEY).
     "BASEMAP": "none",
     "TIANDITU_KEY": "",
+    # Public answers are compressed (Flask-Compress) for these types, with the first encoding
+    # of this list the browser accepts; images, fonts and photos are compressed already.
+    "COMPRESS_MIMETYPES": [
+        "text/html", "text/css", "text/javascript", "application/javascript",
+        "application/json", "application/geo+json", "text/csv", "image/svg+xml",
+    ],
+    "COMPRESS_ALGORITHM": ["zstd", "br", "gzip"],
+    # Files are sent as streams (zstd, brotli or deflate: Flask-Compress streams no gzip); these
+    # endpoints still answer 304 to the compressed file's own ETag.
+    "COMPRESS_STREAMING_ENDPOINT_CONDITIONAL": ["static", "vendor.asset"],
     # Live edits: each worker checks the layer files' stamp at most this often (seconds) and
     # reloads when they changed; the stamp ``geo-app reload`` replaces and the folder keeping
     # every replaced layer version (empty: ``layers.reload`` and ``layer_history/`` in the

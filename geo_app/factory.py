@@ -19,7 +19,7 @@ from geo_app.planning.settings import settings_from_config
 from geo_app.state import cache, community
 from geo_app.state.clock import local_time_text
 from geo_app.stations import levels
-from geo_app.web import access, errors, security, vendor
+from geo_app.web import access, compression, errors, security, vendor
 from geo_app.web.views import (
     activities,
     admin,
@@ -43,6 +43,7 @@ from layers import LayerValidationError
 #: levels read both), then accounts, whose ``before_request`` sets ``g.user`` before access
 #: control's check runs, then the CSRF check (an anonymous POST is a 401, not a CSRF error).
 INIT = (
+    compression.init_app,  # first installed, so its after_request runs last, on the final answer
     errors.init_app,
     community.init_app,
     cache.init_app,
