@@ -64,6 +64,7 @@ def editor() -> str:
     return render_template(
         "layer_editor.html", config=config, kinds=STATION_KINDS, categories=POI_CATEGORIES,
         grids=_grid_names(community), items=ITEM_LABELS, weekdays=WEEKDAY_LABELS,
+        read_only=_read_only_reason(),
     )
 
 
@@ -115,9 +116,17 @@ def save_building(building_id: str) -> Response:
 @bp.get("/layers/history")
 @require_roles(ADMIN)
 def history() -> str:
-    """历史版本：每次保存前的图层文件，可恢复任一版本。"""
+    """历史版本：每次保存前的图层文件，可恢复任一版本（自带的样例图层没有历史版本，
+    页面说明原因而不是报错）。"""
+    try:
+        entries = get_editor().history()
+    except LayerEditError as exc:
+        return render_template(
+            "layer_editor_history.html", entries=[], labels=_layer_labels(),
+            read_only=exc.message,
+        )
     return render_template(
-        "layer_editor_history.html", entries=get_editor().history(), labels=_layer_labels()
+        "layer_editor_history.html", entries=entries, labels=_layer_labels(), read_only=None
     )
 
 
@@ -149,12 +158,16 @@ def layers_json() -> dict[str, Any]:
 @bp.get("/api/layers/history")
 @require_roles(ADMIN)
 def history_json() -> dict[str, Any]:
-    """JSON: the kept versions, newest first."""
+    """JSON: the kept versions, newest first (409 on the sample shipped in the repository)."""
+    try:
+        entries = get_editor().history()
+    except LayerEditError as exc:
+        raise ApiError(exc.parameter, exc.message, status=exc.status) from None
     return {
         "versions": [
             {"name": e.name, "layer": e.layer, "replaced_at": e.replaced_at.isoformat(),
              "size": e.size}
-            for e in get_editor().history()
+            for e in entries
         ]
     }
 
@@ -187,6 +200,15 @@ def update_json(layer: str, feature_id: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _read_only_reason() -> str | None:
+    """Why the running layers cannot be edited here (the bundled sample), else ``None``."""
+    try:
+        get_editor()
+    except LayerEditError as exc:
+        return exc.message
+    return None
 
 
 def _save(change: Any) -> EditResult:
