@@ -327,9 +327,17 @@ def move_json() -> tuple[dict[str, Any], int]:
 # ---- loans ------------------------------------------------------------------------------
 
 
+#: The borrower's fields given as text (a JSON number would lose a landline's leading 0).
+LOAN_TEXT_FIELDS = {"borrower_name": "借用人姓名", "borrower_phone": "联系电话", "due": "应还日期"}
+
+
 def _lend(data: Any) -> tuple[int, date, int]:
     """Lend from form or JSON ``data`` at a station the caller staffs; (id, due, stock after)."""
     station_id, item = str(data.get("station") or ""), str(data.get("item") or "")
+    for name, label in LOAN_TEXT_FIELDS.items():
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ApiError(name, f"{label}（{name}）须为文本，收到 {value!r}")
     require_station(station_id)
     if item not in ITEM_LABELS:
         raise ApiError("item", f"未知物资 {item!r}（可选：{'、'.join(ITEM_LABELS)}）")
