@@ -80,6 +80,9 @@ from geo_app.web.views.activities import activities_map, activity_view
 bp = Blueprint("organise", __name__)
 
 STAFF = ORGANISING_ROLES
+#: Goods movements entered at the counter by hand: a 兑换 is only ever recorded by a
+#: redemption, which takes the points in the same transaction.
+HAND_MOVEMENTS = {k: label for k, (label, _) in GOODS_MOVEMENTS.items() if k != "redeemed"}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -520,7 +523,7 @@ def counter() -> str:
         stations=stations,
         goods=goods,
         levels=levels,
-        movements={k: label for k, (label, _) in GOODS_MOVEMENTS.items() if k != "redeemed"},
+        movements=HAND_MOVEMENTS,
         nearest=nearest,
         card=card,
         goods_id=goods_id,
@@ -618,13 +621,20 @@ def goods_movement() -> Response:
     form = request.form
     station = form.get("station", "")
     require_station(station)
+    kind = form.get("kind", "")
     try:
+        if kind not in HAND_MOVEMENTS:
+            choices = "、".join(f"{label}（{k}）" for k, label in HAND_MOVEMENTS.items())
+            raise VolunteeringError(
+                f"操作（kind）须为 {choices}，收到 {kind!r}；兑换请用上方的兑换表单（同时扣积分）",
+                parameter="kind",
+            )
         with get_store().write() as db:
             after = move_goods(
                 db,
                 station,
                 form.get("goods", ""),
-                kind=form.get("kind", ""),
+                kind=kind,
                 quantity=form.get("quantity", ""),
                 actor=_actor(),
                 known_stations=_known_stations(),
