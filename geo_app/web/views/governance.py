@@ -67,6 +67,10 @@ from geo_app.web.views.governance_api import (
 STAFF = lifecycle.STAFF_ROLES
 bp = Blueprint("governance", __name__)
 bp.after_request(set_device_cookie)
+#: The log's entries that are not lifecycle steps, and the actor of a resident's own entries,
+#: in the staff's words (the log showed "submitted", "resident rated").
+LOG_ENTRIES = {"submitted": "提交", "rated": "评价"}
+LOG_ACTORS = {"resident": "居民"}
 
 
 @bp.context_processor
@@ -273,7 +277,8 @@ def staff_view(view_id: int) -> str:
         view = view_service.get_view(db, view_id, g.user)
         record = view_service.staff_record(view, with_contact=True,
                                            categories=support.categories(), moment=moment)
-        log = [{"at": e.at, "actor": e.actor, "step": lifecycle.STEPS.get(e.action, e.action),
+        log = [{"at": e.at, "actor": LOG_ACTORS.get(e.actor, e.actor),
+                "step": {**lifecycle.STEPS, **LOG_ENTRIES}.get(e.action, e.action),
                 "state": lifecycle.STATES.get(e.to_state, e.to_state), "note": e.note,
                 "public": e.public, "grids": (e.from_grid, e.to_grid)} for e in view.events]
         near = [n for n in open_views_near(db, view.lon, view.lat, category=view.category,
