@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import folium
 from markupsafe import escape
 
-from geo_app.maps.base import bounded_map, feature_collection, fit_to, text_tooltip
+from geo_app.maps.base import HtmlPopup, bounded_map, feature_collection, fit_to, text_tooltip
 from geo_app.maps.styles import BOUNDARY_STYLE, PATH_STYLES, PLAIN_BUILDING_STYLE
 from layers import Community
 
@@ -62,8 +62,7 @@ def _add_pins(m: folium.Map, pins: Sequence[ActivityPin], link: Callable[[int], 
             fill_opacity=0.95,
             fill_color=KIND_COLOURS.get(pin.kind, "#455a64"),
             tooltip=str(escape(f"{pin.title}（{pin.when}）")),
-            popup=folium.Popup(popup, max_width=260),
-        ).add_to(m)
+        ).add_child(HtmlPopup(popup, max_width=260)).add_to(m)
 
 
 def _plain_buildings(community: Community) -> folium.GeoJson:

@@ -257,3 +257,25 @@ def render_map_parts(m: folium.Map) -> MapParts:
         script=figure.script.render(),
         map_name=m.get_name(),
     )
+
+
+class HtmlPopup(MacroElement):
+    """A popup bound by Leaflet itself (folium's ``Popup`` needs jQuery, which we do not serve).
+
+    ``html`` must be markup built from escaped text; it reaches the script as a JSON string.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html | tojson }},
+                                                {maxWidth: {{ this.max_width }}});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, *, max_width: int = 280) -> None:
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.html = html
+        self.max_width = max_width

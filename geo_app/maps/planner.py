@@ -15,13 +15,11 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
-from branca.element import MacroElement
-from jinja2 import Template
 from markupsafe import Markup, escape
 from pyproj import CRS
 from shapely.geometry import mapping
 
-from geo_app.maps.base import bounded_map, fit_to
+from geo_app.maps.base import HtmlPopup, bounded_map, fit_to
 from geo_app.planning.report import PlannerReport
 from geo_app.walking import Isochrone
 from layers import Community
@@ -217,26 +215,6 @@ def _add_stations(m: folium.Map, community: Community) -> None:
             fill_opacity=1, tooltip=str(escape(f"{STATION_KINDS[kind]}：{name}")),
         ).add_to(group)
     group.add_to(m)
-
-
-class HtmlPopup(MacroElement):
-    """A popup bound by Leaflet itself (folium's ``Popup`` needs jQuery, which we do not serve).
-
-    ``html`` must be markup built from escaped text; it reaches the script as a JSON string.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup({{ this.html | tojson }}, {maxWidth: 280});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self._name = "HtmlPopup"
-        self.html = html
 
 
 def site_popup(number: int, site: Mapping[str, Any], threshold_m: float) -> str:
