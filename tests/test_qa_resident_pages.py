@@ -7,11 +7,16 @@ points page keeps the card number after a wrong PIN and explains an empty record
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from support.accounts import logged_in
-from support.governance import IN_JN01, governance_app, make_view
+from support.governance import IN_JN01, MOMENT, governance_app, make_view
 
 from geo_app.governance.views import Step
+from geo_app.store import get_store
+from geo_app.volunteering.activities import Place, create_activity
+from geo_app.volunteering.registry import register_volunteer, set_pin
 
 # support.governance pins the clock at 2025-06-02 10:00 北京时间 = 02:00 UTC
 LOCAL, UTC_DIGITS = "2025-06-02 10:00", "2025-06-02 02:00"
@@ -47,3 +52,49 @@ def test_an_item_timeline_shows_beijing_time(app):
     page = app.test_client().get(f"/items/{item.get_json()['id']}").get_data(as_text=True)
     timeline = page.split('data-testid="timeline"')[1]
     assert LOCAL in timeline and UTC_DIGITS not in timeline
+
+
+@pytest.fixture(scope="module")
+def activities(app):
+    """A volunteer JN00001 (PIN 246810, no points yet), an activity that began half an hour
+    ago and one in three days; their ids (started, coming)."""
+    ids = []
+    with app.app_context(), get_store().write() as db:
+        volunteer = register_volunteer(db, name="赵一鸣", phone="13900000001", building_id="FG-1",
+                                       known_buildings={"FG-1"}, actor="test")
+        set_pin(db, volunteer, "246810", actor="test")
+        starts = (("环境卫生整治", -timedelta(minutes=30)), ("亲子手工课", timedelta(days=3)))
+        for title, start in starts:
+            activity = create_activity(
+                db, title=title, kind="service", topic=None,
+                place=Place("square", None, "风格城市广场议事角", *IN_JN01),
+                starts_at=MOMENT + start, ends_at=MOMENT + start + timedelta(hours=2),
+                capacity=5, points_per_hour=10, points_per_attendance=0, audience=[],
+                organiser="steward1",
+            )
+            ids.append(activity.id)
+    return tuple(ids)
+
+
+@pytest.mark.parametrize("path", ["/items/{n}", "/activities/{n}", "/activities/{n}/checkin"])
+@pytest.mark.parametrize("number", [2**31, 10**30])
+def test_an_id_too_big_for_the_database_is_not_found(app, path, number):
+    answer = app.test_client().get(path.format(n=number))
+    assert answer.status_code == 404  # was a 500 (OverflowError / integer out of range)
+    assert "页面不存在" in answer.get_data(as_text=True)
+
+
+def test_a_too_big_id_posted_to_a_sign_up_is_not_found(app):
+    answer = app.test_client().post(f"/activities/{10**30}/signup",
+                                    data={"card": "JN00001", "pin": "246810"})
+    assert answer.status_code == 404
+
+
+def test_a_started_activity_offers_no_sign_up_form(app, activities):
+    started, coming = activities
+    page = app.test_client().get(f"/activities/{started}").get_data(as_text=True)
+    assert 'data-testid="signup-form"' not in page
+    assert "本活动已开始，报名已截止。" in page
+    page = app.test_client().get(f"/activities/{coming}").get_data(as_text=True)
+    assert 'data-testid="signup-form"' in page and "报名已截止" not in page
+
