@@ -98,3 +98,13 @@ def test_a_started_activity_offers_no_sign_up_form(app, activities):
     page = app.test_client().get(f"/activities/{coming}").get_data(as_text=True)
     assert 'data-testid="signup-form"' in page and "报名已截止" not in page
 
+
+def test_a_wrong_pin_keeps_the_card_and_an_empty_record_is_explained(app, activities):
+    client = app.test_client()
+    refused = client.post("/me", data={"card": " jn00001 ", "pin": "000000"})
+    assert refused.status_code == 401
+    page = refused.get_data(as_text=True)
+    assert "卡号或查询密码不正确" in page and 'value="JN00001"' in page
+    mine = client.post("/me", data={"card": "JN00001", "pin": "246810"}, follow_redirects=True)
+    page = mine.get_data(as_text=True)
+    assert 'data-testid="no-entries"' in page and "还没有积分记录" in page

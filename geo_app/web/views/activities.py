@@ -279,7 +279,8 @@ def my_points() -> ResponseReturnValue:
                 signed_in = _volunteer_by_pin(db, request.form)
         except VolunteeringError as exc:
             flash(str(exc), "error")
-            return render_template("my_points.html", me=None), 401
+            typed = normalise_card(request.form.get("card", ""))
+            return render_template("my_points.html", me=None, card=typed), 401
         session[SESSION_CARD] = signed_in.card
         return redirect(url_for("activities.my_points"))
     card = session.get(SESSION_CARD)
