@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from geo_app.config import BUNDLED_DATA_DIR
+from geo_app.governance.items import ItemInput, create_item
+from geo_app.store import get_store
+from geo_app.web import governance_support as support
 from layers import load_community
 
 MONDAY_10 = datetime(2025, 6, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -41,6 +44,23 @@ STATION_SPOT_JS = """
   return {dx: p.x - size.x / 2, dy: p.y - size.y / 2, zoom: map.getZoom()};
 }
 """
+
+
+#: For each building row of the item page's table, whether its polygon lies wholly inside the
+#: map's view (the polygons are the map's blue layer, found by their tooltip text).
+REACHED_IN_VIEW_JS = """
+() => {
+  const map = window.govMap; const view = map.getBounds(); const seen = {};
+  map.eachLayer((layer) => {
+    const p = layer.feature && layer.feature.properties;
+    if (p && p.label && layer.getBounds) seen[p.id] = view.contains(layer.getBounds());
+  });
+  return [...document.querySelectorAll("[data-testid=reach] tr[data-building-id]")]
+    .map((row) => [row.dataset.buildingId, seen[row.dataset.buildingId] === true]);
+}
+"""
+#: 风格城市 1栋's side of the street, in the 风格城市 grid.
+ITEM_PLACE = (117.251875, 31.959398)
 
 
 @pytest.fixture(scope="module")
@@ -89,4 +109,34 @@ def test_a_station_qr_code_centres_the_station_and_shows_its_whole_week(
     for part in (hours, card.locator(".stock-row"), page.locator("[data-testid=location-status]")):
         width_used = part.evaluate("(n) => [n.scrollWidth, n.clientWidth]")
         assert width_used[0] <= width_used[1], (part, width_used)
+    assert session.errors == []
+
+
+@pytest.fixture(scope="module")
+def item_id(live_app) -> int:
+    """A published item at ITEM_PLACE, its reach walked by the engine (ITEM_WALK_RADIUS_M)."""
+    with live_app.app_context(), get_store().write() as db:
+        item = create_item(
+            db, ItemInput(title="恢复楼旁绿地", category="greening", owner="物业公司",
+                          budget_source="社区党建项目", lon=ITEM_PLACE[0], lat=ITEM_PLACE[1]),
+            grid_id="340121400001-01", actor="test", at=MONDAY_10,
+            categories=support.categories(), budget_sources=("社区党建项目",),
+            reach=support.item_reach, radius_m=support.reach_radius(),
+        )
+        return item.id
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_an_item_map_opens_on_every_building_its_page_lists(
+    offline_page, base, item_id, width, height
+):
+    session = offline_page(width, height)
+    page = session.page
+    page.goto(f"{base}/items/{item_id}")
+    page.wait_for_function("window.govMap && !window.govMap._animatingZoom", timeout=TIMEOUT_MS)
+    rows = page.evaluate(REACHED_IN_VIEW_JS)
+    assert len(rows) >= 3, rows  # several buildings within the walk, listed in the table
+    # before the fix the map opened at zoom 18 on the place: 2 of 7 listed buildings in view
+    assert all(inside for _, inside in rows), rows
+    assert page.locator("[data-testid=map-legend]").is_visible()
     assert session.errors == []

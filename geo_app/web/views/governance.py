@@ -210,6 +210,7 @@ def _item_map(row: dict[str, Any]) -> dict[str, Any]:
         "name": f"步行 {row['reach']['radius_m'] or ''} 米内的楼栋",
         "style": {"color": "#1565c0", "weight": 2, "fillColor": "#64b5f6", "fillOpacity": 0.6},
         "tooltip": "label",
+        "fit": True,
         "data": {"type": "FeatureCollection", "features": [
             {**f, "properties": {**f["properties"], "label": labels[f["properties"]["id"]]}}
             for f in buildings["features"] if f["properties"]["id"] in reached
@@ -218,7 +219,10 @@ def _item_map(row: dict[str, Any]) -> dict[str, Any]:
     page["layers"].append(_points(row["view_points"], name="背后的意见（已公开）",
                                   colour="#ef6c00", tooltip="category_label"))
     page["layers"].append(_points([row], name="项目地点", colour="#c62828", tooltip="title"))
-    page["center"] = [row["lat"], row["lon"]]
+    for layer in page["layers"][-2:]:
+        layer["fit"] = True
+    # the map opens on the place, the buildings within the walk and the views (not on the
+    # place alone at zoom 18, which showed 2 of the 7 buildings the page lists)
     return page
 
 
