@@ -1,5 +1,6 @@
 """QA pass as a resident, with the test client: what the public pages say.
 
+A deep link to ``/views/new`` whose place, building or category cannot be used says so.
 Times on ``/v/<code>`` and on an item's timeline are 北京时间 (the store keeps UTC), ids too big
 for the database answer 404 rather than 500, a finished activity offers no sign-up, and the
 points page keeps the card number after a wrong PIN and explains an empty record.
@@ -11,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 from support.accounts import logged_in
-from support.governance import IN_JN01, MOMENT, governance_app, make_view
+from support.governance import IN_JN01, MOMENT, OUTSIDE, governance_app, make_view
 
 from geo_app.governance.views import Step
 from geo_app.store import get_store
@@ -108,3 +109,29 @@ def test_a_wrong_pin_keeps_the_card_and_an_empty_record_is_explained(app, activi
     mine = client.post("/me", data={"card": "JN00001", "pin": "246810"}, follow_redirects=True)
     page = mine.get_data(as_text=True)
     assert 'data-testid="no-entries"' in page and "还没有积分记录" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("lon=abc&lat=31.96", "链接中的位置 lon=abc、lat=31.96 不是经纬度数字"),
+        (f"lon={OUTSIDE[0]}&lat={OUTSIDE[1]}", "不在本社区任何网格内"),
+        (f"lon={IN_JN01[1]}&lat={IN_JN01[0]}", "不在本社区任何网格内"),  # swapped
+        ("building=NOPE-9", "链接中的楼栋 building=NOPE-9 不存在"),
+        ("category=zzz", "链接中的类别 category=zzz 不存在"),
+    ],
+)
+def test_a_deep_link_that_cannot_be_used_says_why(app, query, expected):
+    page = app.test_client().get(f"/views/new?{query}").get_data(as_text=True)
+    problems = page.split('data-testid="prefill-problem"')
+    assert len(problems) == 2 and expected in problems[1].split("</p>")[0], page[-3000:]
+    prefill = page.split('id="gov-map-data"')[1].split("</script>")[0]
+    assert '"prefill": {}' in prefill  # nothing unusable is pinned or chosen
+
+
+def test_a_good_deep_link_is_prefilled_without_a_warning(app):
+    page = app.test_client().get(
+        f"/views/new?lon={IN_JN01[0]}&lat={IN_JN01[1]}&category=greening"
+    ).get_data(as_text=True)
+    assert "prefill-problem" not in page
+    assert f'"lon": {IN_JN01[0]}' in page and '"category": "greening"' in page

@@ -120,16 +120,7 @@ def local_minute(stamp: str) -> str:
 @public
 def submit_page() -> str:
     """反映问题：选点或选楼栋、选类别、写内容、可附照片；深链接可预填位置与类别。"""
-    prefill: dict[str, Any] = {}
-    for key, kind in (("lon", float), ("lat", float), ("building", str), ("category", str)):
-        raw = request.args.get(key, "").strip()
-        if raw:
-            try:
-                prefill[key] = kind(raw)
-            except ValueError:
-                prefill[key] = None
-    if prefill.get("category") not in support.categories():
-        prefill.pop("category", None)
+    prefill, problems = _prefill(request.args)
     config = current_app.config
     page = {
         **_map_base(),
@@ -141,7 +132,39 @@ def submit_page() -> str:
         "pick": True,
     }
     return render_template("gov_submit.html", page=page, categories=support.category_labels(),
-                           limits=support.text_limits())
+                           limits=support.text_limits(), prefill_problems=problems)
+
+
+def _prefill(args: Any) -> tuple[dict[str, Any], list[str]]:
+    """What a deep link (a QR code) fills in, and why any part of it was left out: the page
+    says so, instead of silently dropping it or pinning a point outside the community."""
+    prefill: dict[str, Any] = {}
+    problems: list[str] = []
+    building = args.get("building", "").strip()
+    if building:
+        if building in support.places().building_names:
+            prefill["building"] = building
+        else:
+            problems.append(f"链接中的楼栋 building={building} 不存在，"
+                            "请在地图上点选位置或搜索楼栋。")
+    raw = {key: args.get(key, "").strip() for key in ("lon", "lat")}
+    if any(raw.values()) and "building" not in prefill:
+        try:
+            lon, lat = float(raw["lon"]), float(raw["lat"])
+            support.route_submission(lon, lat, None)  # inside one of the grids, or ApiError
+            prefill.update(lon=lon, lat=lat)
+        except ValueError:
+            problems.append(f"链接中的位置 lon={raw['lon']}、lat={raw['lat']} 不是经纬度数字，"
+                            "请在地图上点选位置。")
+        except ApiError as exc:
+            problems.append(f"链接中的{exc.message}。")
+    category = args.get("category", "").strip()
+    if category:
+        if category in support.categories():
+            prefill["category"] = category
+        else:
+            problems.append(f"链接中的类别 category={category} 不存在，请在下面选择类别。")
+    return prefill, problems
 
 
 @bp.get("/v")
