@@ -140,3 +140,34 @@ def test_an_item_map_opens_on_every_building_its_page_lists(
     assert all(inside for _, inside in rows), rows
     assert page.locator("[data-testid=map-legend]").is_visible()
     assert session.errors == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        ("abort", "网络连接不上，请检查网络后重试。"),
+        ("bad_gateway", "服务器暂时无法处理（状态 502），请稍后重试。"),
+    ],
+)
+def test_a_view_sent_with_no_network_says_so_in_chinese_and_keeps_the_text(
+    offline_page, base, failure, expected
+):
+    session = offline_page(375, 667)
+    page = session.page
+    page.goto(f"{base}/views/new?lon=117.2535&lat=31.9615&category=greening")
+    page.fill("[data-testid=text]", "路灯坏了好几天了")
+
+    def fail(route):
+        if failure == "abort":
+            route.abort()
+        else:  # a proxy's own HTML page in front of the service
+            route.fulfill(status=502, content_type="text/html", body="<html>Bad Gateway</html>")
+
+    page.route("**/api/views", fail)
+    page.click("[data-testid=submit-view]")
+    error = page.locator("[data-testid=form-error]")
+    error.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert error.inner_text() == expected  # was "Failed to fetch" / "Unexpected token '<'…"
+    assert page.input_value("[data-testid=text]") == "路灯坏了好几天了"
+    assert page.is_enabled("[data-testid=submit-view]")  # the resident can try again
+    assert session.errors == []
