@@ -171,3 +171,15 @@ def test_a_view_sent_with_no_network_says_so_in_chinese_and_keeps_the_text(
     assert page.input_value("[data-testid=text]") == "路灯坏了好几天了"
     assert page.is_enabled("[data-testid=submit-view]")  # the resident can try again
     assert session.errors == []
+
+
+@pytest.mark.parametrize("path", ["/posters/building/FG-03", "/posters/station/PS-01"])
+def test_a_poster_previewed_on_a_phone_fits_the_screen(offline_page, base, path):
+    session = offline_page(375, 667)
+    page = session.page
+    page.goto(base + path)
+    # the A5 sheet (148 mm = 559 px) made the page scroll sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    qr = page.locator(".poster-qr svg").bounding_box()
+    assert qr["width"] >= 150 and qr["x"] >= 0 and qr["x"] + qr["width"] <= 375  # still scannable
+    assert session.errors == []
