@@ -1,6 +1,7 @@
 /* 微协商 maps: Leaflet drawn from the page's JSON block (#gov-map-data), no inline script.
  *
- * Each layer is GeoJSON with a style; a "heat" layer colours its cells by their share of the
+ * Each layer is GeoJSON with a style; the map opens on the layers marked "fit" (else on
+ * page.center, else the grids); a "heat" layer colours its cells by their share of the
  * hottest one. Tooltips are DOM text nodes (textContent), never HTML, so text from residents
  * is shown as text. The map is window.govMap (the submit page's script adds the pin).
  */
@@ -27,6 +28,7 @@
 
   var all = L.latLngBounds([]);
   var grids = L.latLngBounds([]);
+  var fit = L.latLngBounds([]);  /* the layers marked "fit": the map opens on them */
   page.layers.forEach(function (spec) {
     var style = spec.style || {};
     var layer = L.geoJSON(spec.data, {
@@ -50,9 +52,12 @@
     if (bounds.isValid()) {
       all.extend(bounds);
       if (spec.name === "网格") { grids.extend(bounds); }
+      if (spec.fit) { fit.extend(bounds); }
     }
   });
-  if (page.center) {
+  if (fit.isValid()) {
+    map.fitBounds(fit, { padding: [16, 16], maxZoom: 18 });
+  } else if (page.center) {
     map.setView(page.center, 18);
   } else if (grids.isValid()) {
     map.fitBounds(grids, { padding: [8, 8] });

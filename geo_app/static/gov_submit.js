@@ -48,8 +48,15 @@
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
+    // The browser's own reasons ("Failed to fetch", a proxy's HTML page that is not JSON)
+    // are English and say nothing useful: the resident reads why in Chinese, the text kept.
     return fetch(url, options).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; },
+        function () {
+          throw new Error("服务器暂时无法处理（状态 " + response.status + "），请稍后重试。");
+        });
+    }, function () {
+      throw new Error("网络连接不上，请检查网络后重试。");
     });
   }
 
@@ -132,6 +139,9 @@
           post("/api/views/" + v.id + "/support", {}).then(function (answer) {
             button.textContent = answer.ok ? "已 +1（共 " + answer.data.supporters + " 人）" :
               answer.data.error;
+          }, function (error) {
+            button.textContent = "+1 未成功：" + error.message;
+            button.disabled = false;
           });
         });
         item.appendChild(button);
@@ -168,16 +178,19 @@
       if (!file) { return done(); }
       var form = new FormData();
       form.append("photo", file);
+      // the view is stored: whatever befalls the photo, never offer to send it again
+      var photoFailed = function (reason) {
+        showError("意见已提交（查询码 " + answer.data.code + "），但照片未能上传：" + reason);
+        var link = node("a", "查看办理进度");
+        link.href = answer.data.status_url;
+        el.error.appendChild(node("br"));
+        el.error.appendChild(link);
+      };
       return post("/api/views/" + encodeURIComponent(answer.data.code) + "/photo", form)
         .then(function (photo) {
           if (photo.ok) { return done(); }
-          showError("意见已提交（查询码 " + answer.data.code + "），但照片未能上传：" +
-            photo.data.error);
-          var link = node("a", "查看办理进度");
-          link.href = answer.data.status_url;
-          el.error.appendChild(node("br"));
-          el.error.appendChild(link);
-        });
+          photoFailed(photo.data.error);
+        }, function (error) { photoFailed(error.message); });
     }).catch(function (error) {
       showError(error.message);
       state.sending = false;

@@ -49,9 +49,11 @@
     if (p && p.layer === "stations" && layer instanceof L.Marker) { stationMarkers[p.id] = layer; }
   });
 
-  function setStatus(text, isError) {
+  /* One line (a long place name is cut); an error or a note (wrap: true) is read in full. */
+  function setStatus(text, isError, wrap) {
     el.status.textContent = text;
     el.status.classList.toggle("error", Boolean(isError));
+    el.status.classList.toggle("wrap", Boolean(wrap));
   }
 
   function formatDistance(metres) {
@@ -59,6 +61,14 @@
   }
 
   function speedKmh() { return state.elderly ? config.elderlySpeedKmh : config.speedKmh; }
+
+  /* Run fn once the map is still. Leaflet drops a view set while a zoom animation runs (and
+   * the map's own opening fitBounds animates): a deep link's answer, arriving that soon,
+   * would leave the map on the whole community instead of the route or the station. */
+  function whenStill(fn) {
+    if (map._animatingZoom) { map.once("zoomend", function () { whenStill(fn); }); return; }
+    fn();
+  }
 
   /* ------------------------------------------------------------ 长者模式 */
 
@@ -215,15 +225,16 @@
   function showOriginWithCommunity() {
     if (!layers.origin) { return; }
     state.outside = true;
-    // Leaflet finishes a running zoom animation over any view set meanwhile: fit after it
-    if (map._animatingZoom) { map.once("zoomend", showOriginWithCommunity); return; }
-    map.invalidateSize({ pan: false });
-    var bounds = L.latLngBounds([layers.origin.getLatLng()]);
-    map.eachLayer(function (layer) {
-      var p = layer.feature && layer.feature.properties;
-      if (p && p.layer === "boundary" && layer.getBounds) { bounds.extend(layer.getBounds()); }
+    whenStill(function () {
+      if (!layers.origin) { return; }
+      map.invalidateSize({ pan: false });
+      var bounds = L.latLngBounds([layers.origin.getLatLng()]);
+      map.eachLayer(function (layer) {
+        var p = layer.feature && layer.feature.properties;
+        if (p && p.layer === "boundary" && layer.getBounds) { bounds.extend(layer.getBounds()); }
+      });
+      map.fitBounds(bounds, { padding: [20, 20], animate: false });
     });
-    map.fitBounds(bounds, { padding: [20, 20], animate: false });
   }
 
   function closedNearerSentence(results) {
@@ -336,8 +347,12 @@
     el.mapFrame.dataset.routeStation = result.station_id;
     el.mapFrame.dataset.routePoints = latlngs.length;
     labelPin(result.station_id, result.name);
-    map.invalidateSize({ pan: false });
-    map.fitBounds(layers.route.getBounds(), { padding: [30, 30], maxZoom: 18 });
+    var route = layers.route;
+    whenStill(function () {
+      if (layers.route !== route) { return; }  // another answer came meanwhile
+      map.invalidateSize({ pan: false });
+      map.fitBounds(route.getBounds(), { padding: [30, 30], maxZoom: 18 });
+    });
     updateShare();
     if (byUser && window.matchMedia("(max-width: 899px)").matches) {
       el.mapFrame.scrollIntoView({ block: "nearest" });
@@ -372,8 +387,8 @@
         card.appendChild(actions);
         el.results.appendChild(card);
         labelPin(station.station_id, station.name);
-        map.setView([station.lat, station.lon], 17);
-        setStatus("这是扫码或链接打开的站点。点“定位我”或搜索楼栋，可看到去这里的步行路线。");
+        whenStill(function () { map.setView([station.lat, station.lon], 17); });
+        setStatus("这是扫码或链接打开的站点。点“定位我”或搜索楼栋，可看到去这里的步行路线。", false, true);
         updateShare();
         el.mapFrame.dataset.answer = "station";
         if (timing.pageToFirstAnswerMs === null) { timing.pageToFirstAnswerMs = performance.now(); }

@@ -36,6 +36,7 @@ from geo_app.volunteering.activities import (
     PLACE_KINDS,
     STATUS_LABELS,
     ScanRefused,
+    as_utc,
     cancel_sign_up,
     check_in,
     log_scan_failure,
@@ -50,6 +51,7 @@ from geo_app.volunteering.report import local_text, upcoming
 from geo_app.web.access import public
 from geo_app.web.flashing import flash_outcome
 from geo_app.web.openapi import Operation, documented, parse_query
+from geo_app.web.route_ids import ROW_ID
 
 bp = Blueprint("activities", __name__)
 
@@ -158,14 +160,26 @@ def _activity_or_404(db: Any, activity_id: int) -> Activity:
     return activity
 
 
-@bp.get("/activities/<int:activity_id>")
+@bp.get(f"/activities/<{ROW_ID}:activity_id>")
 @public
 def detail(activity_id: int) -> str:
     """一场活动：时间、地点、名额；凭志愿者卡号和查询密码报名或取消。"""
     with get_store().read() as db:
         activity = _activity_or_404(db, activity_id)
         waiting = _waitlist_counts(db, [activity_id]).get(activity_id, 0)
-    return render_template("activity.html", activity=activity_view(activity, waiting))
+    return render_template("activity.html", activity=activity_view(activity, waiting),
+                           signup_closed=_signup_closed(activity))
+
+
+def _signup_closed(activity: Activity) -> str | None:
+    """Why the activity takes no sign-up any more (as ``sign_up`` refuses), or None: the page
+    then offers no form to fill in for nothing."""
+    if activity.status == "cancelled":
+        return "本活动已取消，不再接受报名。"
+    if as_utc(activity.starts_at) <= now():
+        held = "已举办" if activity.status == "held" else "已开始"
+        return f"本活动{held}，报名已截止。"
+    return None
 
 
 def _count_pin_attempt(form: Any) -> None:
@@ -197,7 +211,7 @@ def _volunteer_change(activity_id: int, change: Callable[[Any, Volunteer], str])
     return redirect(url_for("activities.detail", activity_id=activity_id))
 
 
-@bp.post("/activities/<int:activity_id>/signup")
+@bp.post(f"/activities/<{ROW_ID}:activity_id>/signup")
 @public
 def signup(activity_id: int) -> Response:
     """报名（名额满时进入候补，有人取消时按先后递补）。"""
@@ -211,7 +225,7 @@ def signup(activity_id: int) -> Response:
     return _volunteer_change(activity_id, join)
 
 
-@bp.post("/activities/<int:activity_id>/cancel")
+@bp.post(f"/activities/<{ROW_ID}:activity_id>/cancel")
 @public
 def cancel(activity_id: int) -> Response:
     """取消报名。"""
@@ -223,7 +237,7 @@ def cancel(activity_id: int) -> Response:
     return _volunteer_change(activity_id, leave)
 
 
-@bp.route("/activities/<int:activity_id>/checkin", methods=["GET", "POST"])
+@bp.route(f"/activities/<{ROW_ID}:activity_id>/checkin", methods=["GET", "POST"])
 @public
 def self_check_in(activity_id: int) -> ResponseReturnValue:
     """现场签到：扫活动二维码后输入卡号和查询密码。"""
@@ -265,7 +279,8 @@ def my_points() -> ResponseReturnValue:
                 signed_in = _volunteer_by_pin(db, request.form)
         except VolunteeringError as exc:
             flash(str(exc), "error")
-            return render_template("my_points.html", me=None), 401
+            typed = normalise_card(request.form.get("card", ""))
+            return render_template("my_points.html", me=None, card=typed), 401
         session[SESSION_CARD] = signed_in.card
         return redirect(url_for("activities.my_points"))
     card = session.get(SESSION_CARD)

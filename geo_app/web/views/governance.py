@@ -46,7 +46,7 @@ from geo_app.governance.meetings import (
 )
 from geo_app.governance.photos import photo_path
 from geo_app.governance.reports import monthly_report, months_with_views, report_csv
-from geo_app.state.clock import community_timezone, now
+from geo_app.state.clock import community_timezone, local_time_text, now
 from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.accounts import list_accounts
@@ -55,6 +55,7 @@ from geo_app.web import governance_support as support
 from geo_app.web.access import public, require_grid, require_roles
 from geo_app.web.device import set_device_cookie
 from geo_app.web.errors import ApiError
+from geo_app.web.route_ids import ROW_ID
 from geo_app.web.views.governance_api import (
     apply_step,
     caller_grid,
@@ -111,20 +112,19 @@ def _points(rows: list[dict[str, Any]], *, name: str, colour: str, tooltip: str)
 # ---------------------------------------------------------------- residents
 
 
+@bp.app_template_filter("local_minute")
+def local_minute(stamp: str) -> str:
+    """An ISO time of the JSON answers (UTC) as 北京时间 to the minute, as residents read it
+    (``/v/<code>`` and the items' timelines showed the UTC digits: 04:41 for 12:41)."""
+    return local_time_text(datetime.fromisoformat(stamp))[:16]
+
+
+
 @bp.get("/views/new")
 @public
 def submit_page() -> str:
     """反映问题：选点或选楼栋、选类别、写内容、可附照片；深链接可预填位置与类别。"""
-    prefill: dict[str, Any] = {}
-    for key, kind in (("lon", float), ("lat", float), ("building", str), ("category", str)):
-        raw = request.args.get(key, "").strip()
-        if raw:
-            try:
-                prefill[key] = kind(raw)
-            except ValueError:
-                prefill[key] = None
-    if prefill.get("category") not in support.categories():
-        prefill.pop("category", None)
+    prefill, problems = _prefill(request.args)
     config = current_app.config
     page = {
         **_map_base(),
@@ -136,7 +136,39 @@ def submit_page() -> str:
         "pick": True,
     }
     return render_template("gov_submit.html", page=page, categories=support.category_labels(),
-                           limits=support.text_limits())
+                           limits=support.text_limits(), prefill_problems=problems)
+
+
+def _prefill(args: Any) -> tuple[dict[str, Any], list[str]]:
+    """What a deep link (a QR code) fills in, and why any part of it was left out: the page
+    says so, instead of silently dropping it or pinning a point outside the community."""
+    prefill: dict[str, Any] = {}
+    problems: list[str] = []
+    building = args.get("building", "").strip()
+    if building:
+        if building in support.places().building_names:
+            prefill["building"] = building
+        else:
+            problems.append(f"链接中的楼栋 building={building} 不存在，"
+                            "请在地图上点选位置或搜索楼栋。")
+    raw = {key: args.get(key, "").strip() for key in ("lon", "lat")}
+    if any(raw.values()) and "building" not in prefill:
+        try:
+            lon, lat = float(raw["lon"]), float(raw["lat"])
+            support.route_submission(lon, lat, None)  # inside one of the grids, or ApiError
+            prefill.update(lon=lon, lat=lat)
+        except ValueError:
+            problems.append(f"链接中的位置 lon={raw['lon']}、lat={raw['lat']} 不是经纬度数字，"
+                            "请在地图上点选位置。")
+        except ApiError as exc:
+            problems.append(f"链接中的{exc.message}。")
+    category = args.get("category", "").strip()
+    if category:
+        if category in support.categories():
+            prefill["category"] = category
+        else:
+            problems.append(f"链接中的类别 category={category} 不存在，请在下面选择类别。")
+    return prefill, problems
 
 
 @bp.get("/v")
@@ -186,7 +218,7 @@ def items_board() -> str:
     return render_template("gov_items.html", items=rows, page=page)
 
 
-@bp.get("/items/<int:item_id>")
+@bp.get(f"/items/<{ROW_ID}:item_id>")
 @public
 def item_page(item_id: int) -> str:
     """一个治理项目：时间线，以及步行 300 米内的楼栋和来自它们的意见。"""
@@ -205,6 +237,7 @@ def _item_map(row: dict[str, Any]) -> dict[str, Any]:
         "name": f"步行 {row['reach']['radius_m'] or ''} 米内的楼栋",
         "style": {"color": "#1565c0", "weight": 2, "fillColor": "#64b5f6", "fillOpacity": 0.6},
         "tooltip": "label",
+        "fit": True,
         "data": {"type": "FeatureCollection", "features": [
             {**f, "properties": {**f["properties"], "label": labels[f["properties"]["id"]]}}
             for f in buildings["features"] if f["properties"]["id"] in reached
@@ -213,7 +246,10 @@ def _item_map(row: dict[str, Any]) -> dict[str, Any]:
     page["layers"].append(_points(row["view_points"], name="背后的意见（已公开）",
                                   colour="#ef6c00", tooltip="category_label"))
     page["layers"].append(_points([row], name="项目地点", colour="#c62828", tooltip="title"))
-    page["center"] = [row["lat"], row["lon"]]
+    for layer in page["layers"][-2:]:
+        layer["fit"] = True
+    # the map opens on the place, the buildings within the walk and the views (not on the
+    # place alone at zoom 18, which showed 2 of the 7 buildings the page lists)
     return page
 
 
