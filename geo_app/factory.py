@@ -19,7 +19,7 @@ from geo_app.planning.settings import settings_from_config
 from geo_app.state import cache, community
 from geo_app.state.clock import local_time_text
 from geo_app.stations import levels
-from geo_app.web import access, compression, errors, security, vendor
+from geo_app.web import access, compression, errors, route_ids, security, vendor
 from geo_app.web.views import (
     activities,
     admin,
@@ -45,6 +45,7 @@ from layers import LayerValidationError
 INIT = (
     compression.init_app,  # first installed, so its after_request runs last, on the final answer
     errors.init_app,
+    route_ids.init_app,  # every <int:…> id bounded by the database key (before the blueprints)
     community.init_app,
     cache.init_app,
     store.init_app,

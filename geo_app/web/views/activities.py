@@ -51,7 +51,6 @@ from geo_app.volunteering.report import local_text, upcoming
 from geo_app.web.access import public
 from geo_app.web.flashing import flash_outcome
 from geo_app.web.openapi import Operation, documented, parse_query
-from geo_app.web.route_ids import ROW_ID
 
 bp = Blueprint("activities", __name__)
 
@@ -160,7 +159,7 @@ def _activity_or_404(db: Any, activity_id: int) -> Activity:
     return activity
 
 
-@bp.get(f"/activities/<{ROW_ID}:activity_id>")
+@bp.get("/activities/<int:activity_id>")
 @public
 def detail(activity_id: int) -> str:
     """一场活动：时间、地点、名额；凭志愿者卡号和查询密码报名或取消。"""
@@ -211,7 +210,7 @@ def _volunteer_change(activity_id: int, change: Callable[[Any, Volunteer], str])
     return redirect(url_for("activities.detail", activity_id=activity_id))
 
 
-@bp.post(f"/activities/<{ROW_ID}:activity_id>/signup")
+@bp.post("/activities/<int:activity_id>/signup")
 @public
 def signup(activity_id: int) -> Response:
     """报名（名额满时进入候补，有人取消时按先后递补）。"""
@@ -225,7 +224,7 @@ def signup(activity_id: int) -> Response:
     return _volunteer_change(activity_id, join)
 
 
-@bp.post(f"/activities/<{ROW_ID}:activity_id>/cancel")
+@bp.post("/activities/<int:activity_id>/cancel")
 @public
 def cancel(activity_id: int) -> Response:
     """取消报名。"""
@@ -237,7 +236,7 @@ def cancel(activity_id: int) -> Response:
     return _volunteer_change(activity_id, leave)
 
 
-@bp.route(f"/activities/<{ROW_ID}:activity_id>/checkin", methods=["GET", "POST"])
+@bp.route("/activities/<int:activity_id>/checkin", methods=["GET", "POST"])
 @public
 def self_check_in(activity_id: int) -> ResponseReturnValue:
     """现场签到：扫活动二维码后输入卡号和查询密码。"""

@@ -55,7 +55,6 @@ from geo_app.web import governance_support as support
 from geo_app.web.access import public, require_grid, require_roles
 from geo_app.web.device import set_device_cookie
 from geo_app.web.errors import ApiError
-from geo_app.web.route_ids import ROW_ID
 from geo_app.web.views.governance_api import (
     apply_step,
     caller_grid,
@@ -218,7 +217,7 @@ def items_board() -> str:
     return render_template("gov_items.html", items=rows, page=page)
 
 
-@bp.get(f"/items/<{ROW_ID}:item_id>")
+@bp.get("/items/<int:item_id>")
 @public
 def item_page(item_id: int) -> str:
     """一个治理项目：时间线，以及步行 300 米内的楼栋和来自它们的意见。"""
