@@ -17,7 +17,7 @@ from geo_app.maps.base import BasemapConfigError, basemap_layers
 from geo_app.planning.errors import BadParameterError
 from geo_app.planning.settings import settings_from_config
 from geo_app.state import cache, community
-from geo_app.state.clock import local_time_text
+from geo_app.state.clock import local_minute_text, local_time_text
 from geo_app.stations import levels
 from geo_app.web import access, compression, errors, route_ids, security, vendor
 from geo_app.web.views import (
@@ -102,6 +102,7 @@ def create_app(
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese as text, not \u escapes
     app.add_template_filter(local_time_text, "local_time")  # stored UTC → 北京时间
+    app.add_template_filter(local_minute_text, "local_minute")  # … to the minute, ISO text too
     for init in INIT:
         init(app)
     for blueprint in BLUEPRINTS:

@@ -40,3 +40,10 @@ def local_time_text(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(community_timezone()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_minute_text(stamp: str | datetime) -> str:
+    """A stored time, or the ISO text of one in a JSON answer (UTC), as community local time
+    to the minute: ``2026-11-28T04:41:00+00:00`` reads 2026-11-28 12:41 in Hefei."""
+    moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) else stamp
+    return local_time_text(moment)[:16]

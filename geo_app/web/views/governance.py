@@ -46,7 +46,7 @@ from geo_app.governance.meetings import (
 )
 from geo_app.governance.photos import photo_path
 from geo_app.governance.reports import monthly_report, months_with_views, report_csv
-from geo_app.state.clock import community_timezone, local_time_text, now
+from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.accounts import list_accounts
@@ -109,14 +109,6 @@ def _points(rows: list[dict[str, Any]], *, name: str, colour: str, tooltip: str)
 
 
 # ---------------------------------------------------------------- residents
-
-
-@bp.app_template_filter("local_minute")
-def local_minute(stamp: str) -> str:
-    """An ISO time of the JSON answers (UTC) as 北京时间 to the minute, as residents read it
-    (``/v/<code>`` and the items' timelines showed the UTC digits: 04:41 for 12:41)."""
-    return local_time_text(datetime.fromisoformat(stamp))[:16]
-
 
 
 @bp.get("/views/new")
