@@ -12,6 +12,8 @@ from support.accounts import logged_in
 from support.governance import IN_JN01, governance_app
 from support.photos import GPS_IFD, photo_with_gps
 
+from geo_app.governance.photos import PhotoError, clean_photo
+
 
 @pytest.fixture
 def app(tmp_path):
@@ -104,6 +106,10 @@ def test_too_large_or_too_many_pixels_is_refused(tmp_path):
     code = _send(phone)
     big = _upload(phone, code, photo_with_gps() + b"\0" * 1000)
     assert big.status_code == 413 and big.get_json()["parameter"] == "photo"
+    assert big.get_json()["error"] == "照片太大：超过 500 字节 的上限，请换一张小一些的照片"
+    app.config["VIEW_PHOTO_MAX_BYTES"] = 2048
+    bigger = _upload(phone, code, photo_with_gps() + b"\0" * 10_000)
+    assert bigger.get_json()["error"] == "照片太大：超过 2 KB 的上限，请换一张小一些的照片"
     app.config["VIEW_PHOTO_MAX_BYTES"] = 10**6
     many = _upload(phone, code, photo_with_gps())  # 64 × 48 = 3072 pixels
     assert many.status_code == 400 and "像素" in many.get_json()["error"]
@@ -119,3 +125,10 @@ def test_only_the_sending_device_may_add_one_photo(app):
     second = _upload(phone, code, photo_with_gps())
     assert second.status_code == 409
     assert len(_stored(app)) == 1  # the refused upload left no file behind
+
+
+def test_a_photo_over_the_default_limit_names_the_limit_not_a_size_it_never_read():
+    """The upload is read one byte past the limit: a 30 MB photo said "5.0 MB，最大 5 MB"."""
+    with pytest.raises(PhotoError, match=r"^照片太大：超过 5 MB 的上限"):
+        clean_photo(b"\xff" * (5 * 1048576 + 1), allowed_types=("JPEG",), max_bytes=5 * 1048576,
+                    max_pixels=10**8, max_side=4096)

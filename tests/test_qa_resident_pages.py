@@ -135,3 +135,16 @@ def test_a_good_deep_link_is_prefilled_without_a_warning(app):
     ).get_data(as_text=True)
     assert "prefill-problem" not in page
     assert f'"lon": {IN_JN01[0]}' in page and '"category": "greening"' in page
+
+
+def test_too_many_wrong_pins_is_the_error_page_not_the_staff_login(tmp_path):
+    app = governance_app(tmp_path, LOGIN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    answers = [client.post("/me", data={"card": "JN00009", "pin": "000000"}) for _ in range(3)]
+    assert all(a.status_code != 429 and "卡号或查询密码不正确" in a.get_data(as_text=True)
+               for a in answers[:2])
+    blocked = answers[2]
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
+    page = blocked.get_data(as_text=True)
+    assert "操作太频繁" in page and "请稍后再试" in page
+    assert "<h1>网格员登录</h1>" not in page and 'name="password"' not in page

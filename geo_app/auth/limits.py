@@ -53,8 +53,10 @@ def get_login_limiter() -> Limiter:
 
 
 def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
+    """The login form again for the login page; elsewhere (a volunteer's PIN, a resident's
+    view) the Chinese error page or JSON: not a staff login form a resident never asked for."""
     headers = {"Retry-After": "60"}
-    if wants_json():
+    if wants_json() or request.endpoint != "auth.login":
         return error_response(429, headers=headers)
     from geo_app.auth.forms import LoginForm
 

@@ -32,6 +32,14 @@ class PhotoError(GovernanceError):
         self.status = status
 
 
+def _size_text(size: int) -> str:
+    """A byte count as people say it: 5 MB, 200 KB, 500 字节."""
+    for unit, scale in (("MB", 1048576), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} 字节"
+
+
 def clean_photo(
     data: bytes,
     *,
@@ -44,9 +52,9 @@ def clean_photo(
     if not data:
         raise PhotoError("没有收到照片文件（photo 为空）")
     if len(data) > max_bytes:
+        # (the upload is read only up to one byte past the limit: its real size is unknown)
         raise PhotoError(
-            f"照片太大：{len(data) / 1048576:.1f} MB，最大 {max_bytes / 1048576:.0f} MB",
-            status=413,
+            f"照片太大：超过 {_size_text(max_bytes)} 的上限，请换一张小一些的照片", status=413
         )
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
