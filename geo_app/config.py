@@ -162,6 +162,9 @@ DEFAULTS: dict[str, Any] = {
     "VISIT_CARE_DAYS": VISIT_CARE_DAYS,
     # A building with no visit for this many days is marked on the grid map.
     "VISIT_BUILDING_DAYS": 30,
+    # Households a page of the grid's roster lists (a grid of 3,800 households was a 2 MB page
+    # on a steward's phone); filters and search narrow it, pages go through the rest.
+    "ROSTER_PAGE_ROWS": 100,
     # ---- volunteering (微积分): points credited at most per activity and per day, and the walk
     # (minutes) within which an activity counts as reaching a building
     "POINTS_CAP_PER_ACTIVITY": 50,

@@ -11,6 +11,7 @@ role records visits. Each change is audited with its before and after.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -71,6 +72,7 @@ from geo_app.web.access import (
     visible_building_ids,
     visible_grid_ids,
 )
+from geo_app.web.errors import ApiError
 from geo_app.web.flashing import flash_outcome
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
@@ -193,7 +195,7 @@ def _filters() -> tuple[str, str]:
 @bp.get("/<grid_id>/roster")
 @require_roles(*ANY_ROLE)
 def roster(grid_id: str) -> str:
-    """住户名册：我的楼栋的全部住户，按关注标签筛选，按姓名、房号、电话查找。"""
+    """住户名册：我的楼栋的全部住户，按关注标签筛选，按姓名、房号、电话查找，分页浏览。"""
     require_grid(grid_id)
     mine_ids, _ = _grid_buildings(grid_id)
     tag, query = _filters()
@@ -204,11 +206,33 @@ def roster(grid_id: str) -> str:
         (names[b], h) for b in mine_ids for h in by_building[b]
         if household_matches(h, tag=tag, query=query)
     ]
+    page = _roster_page(len(found), int(current_app.config["ROSTER_PAGE_ROWS"]))
     return render_template(
-        "grid_roster.html", grid_id=grid_id, grid_name=_grid_name(grid_id), found=found,
+        "grid_roster.html", grid_id=grid_id, grid_name=_grid_name(grid_id),
+        found=found[page.start:page.stop], found_count=len(found), page=page,
         total=sum(len(v) for v in by_building.values()), tag=tag, query=query,
         attention_tags=ATTENTION_TAGS, living_members=living_members,
     )
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    """Which rows of the found households a roster page shows (``number`` counts from 1)."""
+
+    number: int
+    count: int
+    start: int
+    stop: int
+
+
+def _roster_page(found: int, rows: int) -> RosterPage:
+    """The page ``?page=`` asks for (1 when absent; past the last, the last)."""
+    text = request.args.get("page", "1").strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ApiError("page", f"page 应为从 1 起的页码，实际为 {text[:20]!r}")
+    count = max(1, -(-found // rows))
+    number = min(int(text), count)
+    return RosterPage(number, count, (number - 1) * rows, min(number * rows, found))
 
 
 @bp.get("/<grid_id>/visits")
