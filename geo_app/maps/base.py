@@ -71,6 +71,29 @@ class MapParts:
     map_name: str
 
 
+#: The data credit shown on every map of the service.
+DATA_CREDIT = "地图数据 © 金宁社区"
+
+
+class NeutralAttribution(MacroElement):
+    """Leaflet's attribution prefix as plain text "Leaflet" (linked), plus the data credit
+    (Leaflet 1.9's own prefix carries a national flag)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl
+          .setPrefix('<a href="https://leafletjs.com" title="Leaflet 开源地图库">Leaflet</a>')
+          .addAttribution({{ this.credit | tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, credit: str = DATA_CREDIT) -> None:
+        super().__init__()
+        self.credit = credit
+
+
 def offline_map(
     *,
     location: tuple[float, float] = JINNING_CENTRE,
@@ -105,6 +128,7 @@ def offline_map(
         **kwargs,
     )
     MetricScale().add_to(m)
+    NeutralAttribution().add_to(m)
     for layer in basemap_layers(basemap, tianditu_key=tianditu_key):
         layer.add_to(m)
     return m

@@ -21,7 +21,6 @@ from jinja2 import Template
 from markupsafe import escape
 
 from geo_app.maps.base import bounded_map, feature_collection, fit_to, text_tooltip
-from geo_app.maps.delivery import NeutralAttribution
 from geo_app.maps.stations import add_station_layers
 from geo_app.maps.styles import (
     BOUNDARY_STYLE,
@@ -78,7 +77,6 @@ def build_community_map(
     # Quarter zoom steps: the community fills a phone's screen instead of the next whole level.
     m = bounded_map(bounds, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key,
                     zoom_snap=0.25)
-    NeutralAttribution().add_to(m)
     colours = grid_colours(community.grids["id"])
     grid_names = dict(zip(community.grids["id"], community.grids["name"], strict=True))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import folium
 
 from geo_app.maps.base import bounded_map, feature_collection, fit_to
-from geo_app.maps.delivery import NeutralAttribution
 from geo_app.maps.stations import add_station_layers
 from geo_app.maps.styles import BOUNDARY_STYLE, PATH_STYLES, PLAIN_BUILDING_STYLE
 from layers import Community
@@ -33,7 +32,6 @@ def build_resident_map(
         zoom_control=True,
         zoom_snap=0.25,
     )
-    NeutralAttribution().add_to(m)
     # No icon font on this page (its badges are text): one stylesheet less before the answer.
     m.default_css = [(name, url) for name, url in m.default_css
                      if name != "awesome_markers_font_css"]
