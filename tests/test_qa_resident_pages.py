@@ -111,6 +111,20 @@ def test_a_wrong_pin_keeps_the_card_and_an_empty_record_is_explained(app, activi
     assert 'data-testid="no-entries"' in page and "还没有积分记录" in page
 
 
+def test_a_wrong_pin_at_sign_up_keeps_the_card_but_never_the_pin(app, activities):
+    _, coming = activities
+    client = app.test_client()
+    refused = client.post(f"/activities/{coming}/signup",
+                          data={"card": " jn00001 ", "pin": "999999"})
+    assert refused.status_code == 302
+    assert refused.headers["Location"] == f"/activities/{coming}?card=JN00001"
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "未成功：卡号或查询密码不正确" in page
+    assert 'value="JN00001"' in page and "999999" not in page
+    signed = client.post(f"/activities/{coming}/signup", data={"card": "JN00001", "pin": "246810"})
+    assert signed.headers["Location"] == f"/activities/{coming}"
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

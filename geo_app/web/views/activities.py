@@ -167,7 +167,8 @@ def detail(activity_id: int) -> str:
         activity = _activity_or_404(db, activity_id)
         waiting = _waitlist_counts(db, [activity_id]).get(activity_id, 0)
     return render_template("activity.html", activity=activity_view(activity, waiting),
-                           signup_closed=_signup_closed(activity))
+                           signup_closed=_signup_closed(activity),
+                           card=normalise_card(request.args.get("card", ""))[:20])
 
 
 def _signup_closed(activity: Activity) -> str | None:
@@ -206,7 +207,9 @@ def _volunteer_change(activity_id: int, change: Callable[[Any, Volunteer], str])
         with get_store().write() as db:
             return change(db, _volunteer_by_pin(db, request.form))
 
-    flash_outcome(act, refused="未成功")
+    if not flash_outcome(act, refused="未成功"):  # keep the card typed (never the PIN)
+        card = normalise_card(request.form.get("card", ""))[:20]
+        return redirect(url_for("activities.detail", activity_id=activity_id, card=card or None))
     return redirect(url_for("activities.detail", activity_id=activity_id))
 
 
