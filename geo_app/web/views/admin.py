@@ -63,7 +63,9 @@ from geo_app.store.roles import ADMIN, ROLE_LABELS, STEWARD
 from geo_app.store.stock import MOVEMENTS, move_stock, parse_quantity
 from geo_app.store.visits import VisitError, parse_day
 from geo_app.web.access import building_grids, require_roles, require_station, staffed_station_ids
+from geo_app.web.counter_openapi import LEND, MOVE_STOCK, RETURN_LOAN
 from geo_app.web.errors import ApiError, json_object_body
+from geo_app.web.openapi import documented
 from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
@@ -327,6 +329,7 @@ def move() -> ResponseReturnValue:
 
 @bp.post("/api/stock")
 @require_roles(ADMIN)
+@documented(MOVE_STOCK)
 def move_json() -> tuple[dict[str, Any], int]:
     """JSON: {station, item, movement, quantity} → {before, after}（需 X-CSRFToken 头）。"""
     data = json_object_body()
@@ -459,6 +462,7 @@ def return_form(loan_id: int) -> ResponseReturnValue:
 
 @bp.post("/api/loans")
 @require_roles(*LOAN_STAFF)
+@documented(LEND)
 def lend_json() -> tuple[dict[str, Any], int]:
     """JSON：{station, item, borrower_name, borrower_phone, due} → 201 {id, due, stock_after}。"""
     data = request.get_json(silent=True)
@@ -470,6 +474,7 @@ def lend_json() -> tuple[dict[str, Any], int]:
 
 @bp.post("/api/loans/<int:loan_id>/return")
 @require_roles(*LOAN_STAFF)
+@documented(RETURN_LOAN)
 def return_json(loan_id: int) -> dict[str, Any]:
     """JSON：归还 → 200 {id, stock_after}；已归还的再次归还 → 409。"""
     return {"id": loan_id, "stock_after": _return(loan_id)}

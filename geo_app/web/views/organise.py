@@ -74,7 +74,9 @@ from geo_app.web.access import (
     staffed_station_ids,
     visible_volunteer_ids,
 )
+from geo_app.web.counter_openapi import CHECK_IN, REDEEM
 from geo_app.web.errors import ApiError
+from geo_app.web.openapi import documented
 from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
@@ -313,6 +315,7 @@ def scan(activity_id: int) -> Response:
 
 @bp.post("/api/activities/<int:activity_id>/checkins")
 @require_roles(*STAFF)
+@documented(CHECK_IN)
 def scan_json(activity_id: int) -> tuple[Response, int]:
     """JSON {card} → 201 签到成功 / 200 重复；409 签不到（原因），均记录。"""
     data = request.get_json(silent=True)
@@ -666,6 +669,7 @@ def redeem_form() -> Response:
 
 @bp.post("/api/redemptions")
 @require_roles(*STAFF)
+@documented(REDEEM)
 def redeem_json() -> tuple[Response, int]:
     """JSON {card, station, goods, quantity} → 201 {balance_after, stock_after}；不足时 409。"""
     data = request.get_json(silent=True)
