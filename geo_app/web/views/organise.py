@@ -25,6 +25,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -192,7 +193,7 @@ def _index_page(typed: Mapping[str, str] | None = None) -> str:
 
 @bp.post("/organise/activities")
 @require_roles(*STAFF)
-def create() -> Response:
+def create() -> ResponseReturnValue:
     """发布活动或宣讲；未发布时带着填写的内容回到表单（400），不必重填。"""
     form = request.form
     try:
