@@ -12,7 +12,8 @@ PG_TESTS := tests/test_store.py tests/test_access.py tests/test_admin.py tests/t
             tests/test_auth.py tests/test_security.py tests/test_production_server.py \
             tests/test_loans.py tests/test_roster_visits.py tests/test_volunteering_ledger.py \
             tests/test_volunteering_web.py tests/test_governance_lifecycle.py \
-            tests/test_governance_api.py tests/test_import_roster.py tests/test_layer_editor.py
+            tests/test_governance_api.py tests/test_import_roster.py tests/test_layer_editor.py \
+            tests/test_submissions.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -148,6 +148,9 @@ DEFAULTS: dict[str, Any] = {
     # How long a write waits for another one before answering 503 (SQLite busy timeout,
     # PostgreSQL lock_timeout), in seconds.
     "DATABASE_BUSY_TIMEOUT_S": 30.0,
+    # A staff form's one-time token or an API call's Idempotency-Key is remembered this many
+    # days (a repeat within them changes nothing); older ones are deleted as new ones come.
+    "SUBMISSION_KEEP_DAYS": 2,
     # Coverage shares are coloured red below the first target, orange below the last, green at
     # or above it.
     "COVERAGE_TARGETS": list(COVERAGE_TARGETS),

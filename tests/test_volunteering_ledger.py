@@ -107,7 +107,7 @@ def test_capacity_then_waitlist_and_first_come_promotion(store):
     repeat = _sign_up(store, activity, a)
     assert repeat.repeat and repeat.status == "confirmed"
     with store.write() as db:  # a leaves: c (first on the waitlist) gets the place, not d
-        promoted = cancel_sign_up(db, activity, get_volunteer(db, a), actor="test")
+        promoted = cancel_sign_up(db, activity, get_volunteer(db, a), actor="test", now=BEFORE)
     assert promoted is not None and promoted.card == c
     with store.read() as db:
         states = {s.volunteer.card: s.status for s in db.query(SignUp).all()}
@@ -117,9 +117,9 @@ def test_capacity_then_waitlist_and_first_come_promotion(store):
     assert states == {a: "cancelled", b: "confirmed", c: "confirmed", d: "waitlisted"}
     assert confirmed == 2
     with store.write() as db:  # b leaves too: d promoted; still 2 confirmed
-        cancel_sign_up(db, activity, get_volunteer(db, b), actor="test")
+        cancel_sign_up(db, activity, get_volunteer(db, b), actor="test", now=BEFORE)
     with store.write() as db:  # c leaves: nobody waiting, confirmed drops to 1
-        assert cancel_sign_up(db, activity, get_volunteer(db, c), actor="test") is None
+        assert cancel_sign_up(db, activity, get_volunteer(db, c), actor="test", now=BEFORE) is None
     with store.read() as db:
         assert db.get(Activity, activity).confirmed == 1
 
@@ -129,6 +129,31 @@ def test_signing_up_after_the_start_is_refused(store):
     activity = _activity(store)
     with pytest.raises(ConflictError, match="已开始"):
         _sign_up(store, activity, a, now=START + timedelta(minutes=1))
+
+
+def test_cancelling_once_the_activity_has_started_is_refused(store):
+    from geo_app.volunteering.models import Activity
+
+    a, b, c = _volunteers(store, 3)
+    activity = _activity(store, capacity=3)
+    for card in (a, b, c):
+        _sign_up(store, activity, card)
+    # at the start, and after the end: the confirmed count is what took place
+    for moment in (START, START + timedelta(hours=3)):
+        with pytest.raises(ConflictError, match="已开始，不能再取消报名") as refused, \
+                store.write() as db:
+            cancel_sign_up(db, activity, get_volunteer(db, a), actor="test", now=moment)
+        assert refused.value.parameter == "activity"
+    with store.write() as db:  # a minute before the start a place may still be given back
+        cancel_sign_up(db, activity, get_volunteer(db, b), actor="test",
+                       now=START - timedelta(minutes=1))
+    # checked in early (check-in opens an hour before): held, so no cancelling either
+    _check_in(store, activity, a, now=START - timedelta(minutes=30))
+    with pytest.raises(ConflictError, match="已开始"), store.write() as db:
+        cancel_sign_up(db, activity, get_volunteer(db, c), actor="test",
+                       now=START - timedelta(minutes=20))
+    with store.read() as db:
+        assert db.get(Activity, activity).confirmed == 2  # 3 signed up, b left before the start
 
 
 def test_concurrent_sign_ups_never_exceed_capacity(store):

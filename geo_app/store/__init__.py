@@ -10,7 +10,10 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from geo_app.store import governance_models  # noqa: F401  (its tables join Base.metadata)
+from geo_app.store import (
+    governance_models,  # noqa: F401  (its tables join Base.metadata)
+    submissions,  # noqa: F401  (its table joins Base.metadata)
+)
 from geo_app.store.engine import Store
 from geo_app.store.errors import AccountError, AssignmentError, StockError, StoreError
 from geo_app.store.migrate import upgrade

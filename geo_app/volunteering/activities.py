@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
+from geo_app.state.clock import now as clock_now
 from geo_app.store import audit
 from geo_app.volunteering.checks import check_kind, required_text
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
@@ -238,11 +239,25 @@ def sign_up(
 
 
 def cancel_sign_up(
-    session: Session, activity_id: int, volunteer: Volunteer, *, actor: str
+    session: Session,
+    activity_id: int,
+    volunteer: Volunteer,
+    *,
+    actor: str,
+    now: datetime | None = None,
 ) -> Volunteer | None:
     """Cancel the volunteer's sign-up; a freed place goes to the first on the waitlist
-    (returned), else the confirmed count drops."""
-    _locked_activity(session, activity_id)
+    (returned), else the confirmed count drops.
+
+    Refused once the activity has started (or been held): its confirmed count is what took
+    place. ``now``: the current time, the app's clock (:func:`geo_app.state.clock.now`) when
+    not given.
+    """
+    activity = _locked_activity(session, activity_id)
+    moment = (now if now is not None else clock_now()).astimezone(UTC)
+    if activity.status == "held" or as_utc(activity.starts_at) <= moment:
+        msg = f"活动「{activity.title}」已开始，不能再取消报名"
+        raise ConflictError(msg, parameter="activity")
     signup = session.scalars(
         select(SignUp).where(
             SignUp.activity_id == activity_id,

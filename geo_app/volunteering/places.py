@@ -69,7 +69,7 @@ def _pin(community: Community, form: Mapping[str, str]) -> Place:
     try:
         lon, lat = float(form.get("lon", "")), float(form.get("lat", ""))
     except ValueError:
-        msg = "地图选点须给出经度 lon 和纬度 lat（数字）"
+        msg = "地图选点须给出经度和纬度（数字）"
         raise VolunteeringError(msg, parameter="lon/lat") from None
     if not (np.isfinite(lon) and np.isfinite(lat)) or not shapely.intersects(
         community.boundary.union_all(), shapely.Point(lon, lat)

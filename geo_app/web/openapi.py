@@ -107,6 +107,7 @@ class Operation:
 
     ``roles`` empty means public; otherwise the logged-in roles allowed (session cookie, and
     on POST the ``X-CSRFToken`` header). ``schemas`` are component schemas it refers to.
+    ``idempotent``: it honours an optional ``Idempotency-Key`` header (a repeat is a 409).
     """
 
     operation_id: str
@@ -121,6 +122,7 @@ class Operation:
     roles: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     schemas: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    idempotent: bool = False
 
 
 def documented(operation: Operation) -> Callable[[View], View]:
@@ -310,6 +312,8 @@ def _operation_doc(operation: Operation) -> dict[str, Any]:
     parameters += [p.to_openapi() for p in operation.parameters]
     if operation.method != "get":
         parameters.append(CSRF_HEADER)
+    if operation.idempotent:
+        parameters.append(IDEMPOTENCY_HEADER)
     responses: dict[str, Any] = {
         str(operation.status): {
             "description": "成功",
@@ -320,6 +324,7 @@ def _operation_doc(operation: Operation) -> dict[str, Any]:
         "405": {"$ref": "#/components/responses/MethodNotAllowed"},
     }
     statuses = set(operation.errors) | ({401, 403} if operation.roles else set())
+    statuses |= {409} if operation.idempotent else set()
     for status in sorted(statuses):
         responses[str(status)] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
     doc: dict[str, Any] = {
@@ -603,4 +608,18 @@ CSRF_HEADER: dict[str, Any] = {
     "required": True,
     "description": "CSRF 令牌：取自页面 <meta name=\"csrf-token\"> 的 content",
     "schema": {"type": "string"},
+}
+#: draft-ietf-httpapi-idempotency-key-header, as the counter APIs honour it
+#: (geo_app.web.submissions).
+IDEMPOTENCY_HEADER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "可选的幂等键（IETF draft-ietf-httpapi-idempotency-key-header）：客户端为每个"
+    "新请求生成一个唯一值（如 UUID；1–128 个可见 ASCII 字符，可按草案加双引号），超时重试时原样"
+    "再发。同一账号的同一个值只处理一次：重复的请求不改动任何数据，返回 409 "
+    "{error: \"这个请求已处理过……\", parameter: \"Idempotency-Key\"}，不重放第一次的回答"
+    "（结果请用查询接口核对）。不带此头的请求照常处理，但不防重复。",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 130},
+    "example": "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"",
 }

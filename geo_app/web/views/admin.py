@@ -7,7 +7,7 @@ by the admin and by the 红色小管家 of the station's grid
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -63,12 +63,21 @@ from geo_app.store.roles import ADMIN, ROLE_LABELS, STEWARD
 from geo_app.store.stock import MOVEMENTS, move_stock, parse_quantity
 from geo_app.store.visits import VisitError, parse_day
 from geo_app.web.access import building_grids, require_roles, require_station, staffed_station_ids
+from geo_app.web.counter_openapi import LEND, MOVE_STOCK, RETURN_LOAN
 from geo_app.web.errors import ApiError, json_object_body
+from geo_app.web.openapi import documented
+from geo_app.web.submissions import (
+    ALREADY_SENT,
+    AlreadySubmitted,
+    claim_request,
+    offer_submission_field,
+)
 from layers.schema import ITEM_LABELS
 
 T = TypeVar("T")
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+offer_submission_field(bp)  # stock and loan forms are sent once
 
 AUDIT_PAGE_SIZE = 100
 #: Who handles loans at a station (the steward only at their grid's stations).
@@ -278,6 +287,7 @@ def _movement(data: Any) -> tuple[int, int]:
     quantity = parse_quantity(data.get("quantity"))
     station_id, item = str(data.get("station", "")), str(data.get("item", ""))
     with get_store().write() as db:
+        claim_request(db)
         return move_stock(
             db, station_id, item,
             movement=str(data.get("movement", "")),
@@ -307,6 +317,8 @@ def move() -> ResponseReturnValue:
     """登记一次借出、归还或补货。"""
     try:
         before, after = _movement(request.form)
+    except AlreadySubmitted:
+        flash(ALREADY_SENT, "ok")
     except StoreError as exc:
         flash(f"未保存：{exc}", "error")
     else:
@@ -317,6 +329,7 @@ def move() -> ResponseReturnValue:
 
 @bp.post("/api/stock")
 @require_roles(ADMIN)
+@documented(MOVE_STOCK)
 def move_json() -> tuple[dict[str, Any], int]:
     """JSON: {station, item, movement, quantity} → {before, after}（需 X-CSRFToken 头）。"""
     data = json_object_body()
@@ -348,6 +361,7 @@ def _lend(data: Any) -> tuple[int, date, int]:
         default_days=config["LOAN_DEFAULT_DAYS"],
     )
     with get_store().write() as db:
+        claim_request(db)
         loan, after = lend(
             db, station_id=station_id, item=item, borrower_name=data.get("borrower_name"),
             borrower_phone=data.get("borrower_phone"), due=due, now=moment,
@@ -360,6 +374,7 @@ def _return(loan_id: int) -> int:
     """Close loan ``loan_id`` (a station the caller staffs); the count on the shelf after."""
     try:
         with get_store().write() as db:
+            claim_request(db)
             loan = get_loan(db, loan_id)
             require_station(loan.station_id, parameter="loan")
             return return_loan(
@@ -385,6 +400,11 @@ def _loan_rows(status: str) -> list[dict[str, Any]]:
 @require_roles(*LOAN_STAFF)
 def loans() -> str:
     """借还登记：借出（借用人、电话、应还日期）、归还、逾期未还的联系电话。"""
+    return _loans_page()
+
+
+def _loans_page(typed: Mapping[str, str] | None = None) -> str:
+    """The loans page; ``typed``: the loan form's values to show again after a refusal."""
     names = _station_names()
     mine = sorted(staffed_station_ids())
     moment = now()
@@ -403,17 +423,21 @@ def loans() -> str:
         today=moment.date().isoformat(),
         open_loans=_loan_rows("open"),
         overdue=_loan_rows("overdue"),
+        typed=typed or {},
     )
 
 
 @bp.post("/loans")
 @require_roles(*LOAN_STAFF)
 def lend_form() -> ResponseReturnValue:
-    """登记一次借出（表单）。"""
+    """登记一次借出（表单）；未借出时带着填写的内容回到表单（400），不必重填。"""
     try:
         loan_id, due, after = _lend(request.form)
+    except AlreadySubmitted:
+        flash(ALREADY_SENT, "ok")
     except (StoreError, ApiError) as exc:
         flash(f"未借出：{getattr(exc, 'message', exc)}", "error")
+        return _loans_page(request.form), 400
     else:
         item = ITEM_LABELS[request.form["item"]]
         flash(f"已借出 {item}（借用记录 {loan_id}），应还日期 {due.isoformat()}，"
@@ -427,6 +451,8 @@ def return_form(loan_id: int) -> ResponseReturnValue:
     """登记一次归还（表单）。"""
     try:
         after = _return(loan_id)
+    except AlreadySubmitted:
+        flash(ALREADY_SENT, "ok")
     except ApiError as exc:
         flash(f"未登记：{exc.message}", "error")
     else:
@@ -436,6 +462,7 @@ def return_form(loan_id: int) -> ResponseReturnValue:
 
 @bp.post("/api/loans")
 @require_roles(*LOAN_STAFF)
+@documented(LEND)
 def lend_json() -> tuple[dict[str, Any], int]:
     """JSON：{station, item, borrower_name, borrower_phone, due} → 201 {id, due, stock_after}。"""
     data = request.get_json(silent=True)
@@ -447,6 +474,7 @@ def lend_json() -> tuple[dict[str, Any], int]:
 
 @bp.post("/api/loans/<int:loan_id>/return")
 @require_roles(*LOAN_STAFF)
+@documented(RETURN_LOAN)
 def return_json(loan_id: int) -> dict[str, Any]:
     """JSON：归还 → 200 {id, stock_after}；已归还的再次归还 → 409。"""
     return {"id": loan_id, "stock_after": _return(loan_id)}

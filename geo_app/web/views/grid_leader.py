@@ -74,8 +74,15 @@ from geo_app.web.access import (
 )
 from geo_app.web.errors import ApiError
 from geo_app.web.flashing import flash_outcome
+from geo_app.web.submissions import (
+    ALREADY_SENT,
+    AlreadySubmitted,
+    claim_request,
+    offer_submission_field,
+)
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
+offer_submission_field(bp)  # a visit is recorded once, however often its form is sent
 
 #: Who may change the roster (within the buildings they see); 业主代表 read it and record visits.
 ROSTER_EDITORS = (ADMIN, GRID_LEADER, STEWARD, BUILDING_MEMBER)
@@ -469,6 +476,10 @@ def visit_form(building_id: str, household_id: str) -> ResponseReturnValue:
     form = request.form
 
     def record(db: Any, household: Household) -> str:
+        try:
+            claim_request(db)
+        except AlreadySubmitted:  # nothing written: the first one recorded the visit
+            return ALREADY_SENT
         record_visit(
             db, household,
             visited_on=parse_day(form.get("visited_on") or _today().isoformat(),

@@ -9,7 +9,7 @@ modules, in one transaction with its audit entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -74,16 +75,41 @@ from geo_app.web.access import (
     staffed_station_ids,
     visible_volunteer_ids,
 )
+from geo_app.web.counter_openapi import CHECK_IN, REDEEM
 from geo_app.web.errors import ApiError
+from geo_app.web.openapi import documented
+from geo_app.web.submissions import (
+    ALREADY_SENT,
+    AlreadySubmitted,
+    claim_request,
+    offer_submission_field,
+)
 from geo_app.web.views.activities import activities_map, activity_view
 
 bp = Blueprint("organise", __name__)
+offer_submission_field(bp)  # forms that move points, goods or sign-ups are sent once
 
 STAFF = ORGANISING_ROLES
 #: Goods movements entered at the counter by hand: a 兑换 is only ever recorded by a
 #: redemption, which takes the points in the same transaction.
 HAND_MOVEMENTS = {k: label for k, (label, _) in GOODS_MOVEMENTS.items() if k != "redeemed"}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+#: The activity form's fields as the organiser sees them (messages name these, the JSON
+#: "parameter" keeps the code).
+ACTIVITY_FIELDS = {
+    "title": "名称",
+    "kind": "类型",
+    "topic": "讲题",
+    "place_kind": "地点类型",
+    "place_ref": "服务站 / 广场 / 楼栋编号",
+    "place_name": "地图选点名称",
+    "starts_at": "开始时间",
+    "minutes": "时长（分钟）",
+    "capacity": "名额",
+    "points_per_hour": "每小时积分",
+    "points_per_attendance": "每次参加积分",
+    "description": "说明",
+}
 
 
 def _actor() -> str:
@@ -115,10 +141,13 @@ def _activity(db: Session, activity_id: int) -> Activity:
 
 
 def _local(value: str, parameter: str) -> datetime:
+    """A form's local date and time (``<input type="datetime-local">``) in the community's
+    time zone; the refusal names the field by its label in :data:`ACTIVITY_FIELDS`."""
     try:
         moment = datetime.strptime(value.strip(), DATETIME_FORMAT)
     except ValueError:
-        msg = f"{parameter} 应为 年-月-日T时:分，如 2026-12-06T09:30，收到 {value!r}"
+        label = ACTIVITY_FIELDS.get(parameter, parameter)
+        msg = f"{label}应为 年-月-日 时:分，如 2026-12-06 09:30，收到 {value!r}"
         raise VolunteeringError(msg, parameter=parameter) from None
     return moment.replace(tzinfo=community_timezone())
 
@@ -140,6 +169,12 @@ def _refused(exc: VolunteeringError, endpoint: str, **values: Any) -> Response:
 @require_roles(*STAFF)
 def index() -> str:
     """活动组织：我发布的活动与发布新活动。"""
+    return _index_page()
+
+
+def _index_page(typed: Mapping[str, str] | None = None) -> str:
+    """The organiser's page; ``typed``: the activity form's values to show again after a
+    refusal."""
     community = get_community()
     with get_store().read() as db:
         mine = [activity_view(a) for a in _my_activities(db)]
@@ -152,19 +187,21 @@ def index() -> str:
         stations=_station_names(),
         squares=list(squares_of(community)),
         default_start=(now() + timedelta(days=7)).strftime("%Y-%m-%dT09:00"),
+        typed=typed or {},
     )
 
 
 @bp.post("/organise/activities")
 @require_roles(*STAFF)
-def create() -> Response:
-    """发布活动或宣讲。"""
+def create() -> ResponseReturnValue:
+    """发布活动或宣讲；未发布时带着填写的内容回到表单（400），不必重填。"""
     form = request.form
     try:
         place = resolve_place(get_community(), form)
         starts = _local(form.get("starts_at", ""), "starts_at")
-        ends = starts + timedelta(minutes=int(form.get("minutes", "120") or 120))
+        ends = starts + timedelta(minutes=_minutes(form.get("minutes", "")))
         with get_store().write() as db:
+            claim_request(db)
             activity = create_activity(
                 db,
                 title=form.get("title", ""),
@@ -181,11 +218,21 @@ def create() -> Response:
                 description=form.get("description", ""),
             )
             activity_id = activity.id
-    except ValueError:
-        return _refused(VolunteeringError("时长须为分钟数"), "organise.index")
+    except AlreadySubmitted:
+        return _done(ALREADY_SENT, "organise.index")
     except VolunteeringError as exc:
-        return _refused(exc, "organise.index")
+        flash(f"未发布：{exc}", "error")
+        return _index_page(form), 400
     return _done("已发布活动", "organise.activity_page", activity_id=activity_id)
+
+
+def _minutes(text: str) -> int:
+    """The activity form's 时长（分钟）: blank is the default 120 minutes."""
+    text = text.strip() or "120"
+    if not (text.isascii() and text.isdigit()):
+        msg = f"{ACTIVITY_FIELDS['minutes']}须为整数，收到 {text!r}"
+        raise VolunteeringError(msg, parameter="minutes")
+    return int(text)
 
 
 @bp.get("/organise/activities/<int:activity_id>")
@@ -243,6 +290,7 @@ def _scan(activity_id: int, raw: str, method: str) -> tuple[bool, bool, str]:
     moment = now()
     try:
         with get_store().write() as db:
+            claim_request(db)
             _activity(db, activity_id)
             result = check_in(db, activity_id, raw, method=method, actor=_actor(), now=moment)
     except ScanRefused as exc:
@@ -258,13 +306,17 @@ def _scan(activity_id: int, raw: str, method: str) -> tuple[bool, bool, str]:
 @require_roles(*STAFF)
 def scan(activity_id: int) -> Response:
     """扫志愿者卡二维码或输入卡号签到。"""
-    ok, _, message = _scan(activity_id, request.form.get("card", ""), "card")
+    try:
+        ok, _, message = _scan(activity_id, request.form.get("card", ""), "card")
+    except AlreadySubmitted:
+        ok, message = True, ALREADY_SENT
     flash(message, "ok" if ok else "error")
     return redirect(url_for("organise.activity_page", activity_id=activity_id))
 
 
 @bp.post("/api/activities/<int:activity_id>/checkins")
 @require_roles(*STAFF)
+@documented(CHECK_IN)
 def scan_json(activity_id: int) -> tuple[Response, int]:
     """JSON {card} → 201 签到成功 / 200 重复；409 签不到（原因），均记录。"""
     data = request.get_json(silent=True)
@@ -281,8 +333,11 @@ def _on_activity(activity_id: int, change: Callable[[Session], str]) -> Response
     with the message it returns, or with the refusal."""
     try:
         with get_store().write() as db:
+            claim_request(db)
             _activity(db, activity_id)
             message = change(db)
+    except AlreadySubmitted:
+        message = ALREADY_SENT
     except VolunteeringError as exc:
         return _refused(exc, "organise.activity_page", activity_id=activity_id)
     return _done(message, "organise.activity_page", activity_id=activity_id)
@@ -386,6 +441,7 @@ def register() -> Response:
     form = request.form
     try:
         with get_store().write() as db:
+            claim_request(db)
             volunteer = register_volunteer(
                 db,
                 name=form.get("name", ""),
@@ -398,6 +454,8 @@ def register() -> Response:
                 pin=form.get("pin") or None,
             )
             card = volunteer.card
+    except AlreadySubmitted:
+        return _done(ALREADY_SENT, "organise.volunteers")
     except VolunteeringError as exc:
         return _refused(exc, "organise.volunteers")
     return _done(f"已登记，卡号 {card}", "organise.volunteer_page", card=card)
@@ -474,7 +532,10 @@ def reverse(entry_id: int) -> Response:
     card = request.form.get("card", "")
     try:
         with get_store().write() as db:
+            claim_request(db)
             reverse_entry(db, entry_id, actor=_actor(), reason=request.form.get("reason", ""))
+    except AlreadySubmitted:
+        return _done(ALREADY_SENT, "organise.volunteer_page", card=card)
     except VolunteeringError as exc:
         return _refused(exc, "organise.volunteer_page", card=card)
     return _done("已冲正", "organise.volunteer_page", card=card)
@@ -569,6 +630,7 @@ def _redeem(data: Any) -> dict[str, Any]:
     station = str(data.get("station", ""))
     require_station(station)
     with get_store().write() as db:
+        claim_request(db)
         result = redeem(
             db,
             card=str(data.get("card", "")),
@@ -595,6 +657,8 @@ def redeem_form() -> Response:
     """兑换：扫志愿者卡、选物品与数量，积分与库存同时扣减。"""
     try:
         done = _redeem(request.form)
+    except AlreadySubmitted:
+        return _done(ALREADY_SENT, "organise.counter")
     except VolunteeringError as exc:
         return _refused(exc, "organise.counter")
     return _done(
@@ -606,6 +670,7 @@ def redeem_form() -> Response:
 
 @bp.post("/api/redemptions")
 @require_roles(*STAFF)
+@documented(REDEEM)
 def redeem_json() -> tuple[Response, int]:
     """JSON {card, station, goods, quantity} → 201 {balance_after, stock_after}；不足时 409。"""
     data = request.get_json(silent=True)
@@ -630,6 +695,7 @@ def goods_movement() -> Response:
                 parameter="kind",
             )
         with get_store().write() as db:
+            claim_request(db)
             after = move_goods(
                 db,
                 station,
@@ -640,6 +706,8 @@ def goods_movement() -> Response:
                 known_stations=_known_stations(),
                 ref=form.get("note", "")[:64],
             )
+    except AlreadySubmitted:
+        return _done(ALREADY_SENT, "organise.counter")
     except VolunteeringError as exc:
         return _refused(exc, "organise.counter")
     return _done(f"已登记，站点现有 {after}", "organise.counter")
