@@ -20,6 +20,7 @@ from geo_app.state import cache, community
 from geo_app.state.clock import local_minute_text, local_time_text
 from geo_app.stations import levels
 from geo_app.web import access, compression, errors, route_ids, security, vendor
+from geo_app.web.submissions import submission_field
 from geo_app.web.views import (
     activities,
     admin,
@@ -103,6 +104,7 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese as text, not \u escapes
     app.add_template_filter(local_time_text, "local_time")  # stored UTC → 北京时间
     app.add_template_filter(local_minute_text, "local_minute")  # … to the minute, ISO text too
+    app.add_template_global(submission_field)  # a counter form's one-time token
     for init in INIT:
         init(app)
     for blueprint in BLUEPRINTS:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import Blueprint, current_app, g, request
+from flask import current_app, g, request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,6 @@ __all__ = [
     "HEADER",
     "AlreadySubmitted",
     "claim_request",
-    "offer_submission_field",
     "submission_field",
 ]
 
@@ -46,12 +45,6 @@ def submission_field() -> Markup:
     """The hidden input carrying a fresh one-time token (call it once in each form)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     return Markup('<input type="hidden" name="{}" value="{}">').format(FORM_FIELD, token)
-
-
-def offer_submission_field(blueprint: Blueprint) -> None:
-    """Make ``submission_field()`` available to templates once ``blueprint`` is registered
-    (each blueprint whose forms carry it says so; registering it twice changes nothing)."""
-    blueprint.add_app_template_global(submission_field, "submission_field")
 
 
 def request_token() -> tuple[str, str] | None:

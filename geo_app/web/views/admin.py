@@ -70,14 +70,12 @@ from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
     claim_request,
-    offer_submission_field,
 )
 from layers.schema import ITEM_LABELS
 
 T = TypeVar("T")
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-offer_submission_field(bp)  # stock and loan forms are sent once
 
 AUDIT_PAGE_SIZE = 100
 #: Who handles loans at a station (the steward only at their grid's stations).

@@ -78,11 +78,9 @@ from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
     claim_request,
-    offer_submission_field,
 )
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
-offer_submission_field(bp)  # a visit is recorded once, however often its form is sent
 
 #: Who may change the roster (within the buildings they see); 业主代表 read it and record visits.
 ROSTER_EDITORS = (ADMIN, GRID_LEADER, STEWARD, BUILDING_MEMBER)

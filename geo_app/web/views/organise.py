@@ -82,12 +82,10 @@ from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
     claim_request,
-    offer_submission_field,
 )
 from geo_app.web.views.activities import activities_map, activity_view
 
 bp = Blueprint("organise", __name__)
-offer_submission_field(bp)  # forms that move points, goods or sign-ups are sent once
 
 STAFF = ORGANISING_ROLES
 #: Goods movements entered at the counter by hand: a 兑换 is only ever recorded by a
