@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from support.accounts import ACCOUNTS, add_accounts, csrf_token_of, logged_in, token_in
 from support.apps import make_grid_app
+from support.counters import volunteer_with_points
 
 from geo_app.config import BUNDLED_DATA_DIR
 from geo_app.stations.levels import get_stock_levels
 from geo_app.store import get_store
-from geo_app.volunteering.goods import add_goods, goods_levels, move_goods
-from geo_app.volunteering.ledger import balance_of, post_entry
-from geo_app.volunteering.registry import get_volunteer, register_volunteer
+from geo_app.volunteering.goods import goods_levels, move_goods
+from geo_app.volunteering.ledger import balance_of
+from geo_app.volunteering.registry import get_volunteer
 
 NOW = datetime(2026, 11, 27, 14, 3, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -27,12 +28,7 @@ NOW = datetime(2026, 11, 27, 14, 3, tzinfo=ZoneInfo("Asia/Shanghai"))
 def app(tmp_path_factory):
     app = make_grid_app(tmp_path_factory.mktemp("qa_staff"), CLOCK=lambda: NOW)
     with app.app_context(), get_store().write() as db:
-        volunteer = register_volunteer(db, name="赵一鸣", phone="13900000001", building_id="FG-1",
-                                       known_buildings={"FG-1"}, actor="t")
-        add_goods(db, goods_id="dish_soap", name="洗洁精", unit="瓶", points=20, actor="t")
-        move_goods(db, "S-1", "dish_soap", kind="received", quantity=3, actor="t",
-                   known_stations=("S-1", "S-2"))
-        post_entry(db, volunteer, kind="earn", points=30, actor="t", reason="测试", ref="t")
+        volunteer_with_points(db, points=30, bottles=3)
     add_accounts(app)
     return app
 

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from support.accounts import add_accounts, logged_in
 from support.apps import make_grid_app
+from support.counters import volunteer_with_points
 
 from geo_app.state.community import get_community
 from geo_app.store import get_store
@@ -25,10 +26,10 @@ from geo_app.store.models import AuditEntry, Household, Loan, Visit
 from geo_app.store.sample import facts_from_layer, seed_people
 from geo_app.store.stock import stock_levels
 from geo_app.store.submissions import AlreadySubmitted, Submission, SubmissionError, claim
-from geo_app.volunteering.goods import add_goods, goods_levels, move_goods
-from geo_app.volunteering.ledger import balance_of, post_entry
+from geo_app.volunteering.goods import goods_levels
+from geo_app.volunteering.ledger import balance_of
 from geo_app.volunteering.models import Redemption
-from geo_app.volunteering.registry import get_volunteer, register_volunteer
+from geo_app.volunteering.registry import get_volunteer
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 27, 14, 3, tzinfo=TZ)
@@ -44,12 +45,7 @@ def app(tmp_path_factory):
                         LOGIN_RATE_LIMIT_PER_IP="1000 per minute")
     add_accounts(app)
     with app.app_context(), get_store().write() as db:
-        volunteer = register_volunteer(db, name="赵一鸣", phone="13900000001", building_id="FG-1",
-                                       known_buildings={"FG-1"}, actor="t")
-        add_goods(db, goods_id="dish_soap", name="洗洁精", unit="瓶", points=20, actor="t")
-        move_goods(db, "S-1", "dish_soap", kind="received", quantity=5, actor="t",
-                   known_stations=("S-1", "S-2"))
-        post_entry(db, volunteer, kind="earn", points=100, actor="t", reason="测试", ref="t")
+        volunteer_with_points(db, points=100, bottles=5)
         seed_people(db, facts_from_layer(get_community().buildings), actor="t")
     return app
 
