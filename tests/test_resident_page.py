@@ -130,6 +130,12 @@ def test_refused_geolocation_explains_and_a_map_tap_still_answers(
     assert page.locator("[data-testid=result]").count() == 0
     # a tap in the middle of the map: the answer comes from there
     name = page.locator("[data-testid=resident-map]").get_attribute("data-map-name")
+    # measured once the map's opening fit has finished (a moving map moves the tapped point)
+    page.wait_for_function(
+        """name => { const m = window[name];
+                     return !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress); }""",
+        arg=name, timeout=ANSWER_TIMEOUT_MS,
+    )
     x, y, tapped, metres_per_px = page.evaluate(
         """name => {
             const map = window[name];
