@@ -227,11 +227,11 @@ def site_popup(number: int, site: Mapping[str, Any], threshold_m: float) -> str:
     ]
     if gain:
         lines.append(escape(
-            f"新增 {threshold_m:g} 米步行范围内：{gain.get('buildings', 0)} 栋楼、"
-            f"{gain.get('households', 0)} 户、{gain.get('residents', 0)} 人"
+            f"新增 {threshold_m:g} 米步行范围内：{gain.get('buildings', 0):,} 栋楼、"
+            f"{gain.get('households', 0):,} 户、{gain.get('residents', 0):,} 人"
         ))
         for grid in gain.get("by_grid", []):
-            lines.append(escape(f"· {grid['name']}：{grid['residents']} 人"))
+            lines.append(escape(f"· {grid['name']}：{grid['residents']:,} 人"))
     return '<div class="site-popup">' + "<br>".join(str(line) for line in lines) + "</div>"
 
 
