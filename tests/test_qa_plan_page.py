@@ -46,3 +46,19 @@ def test_counts_have_thousands_separators(reader) -> None:
     printed = reader.get("/planner/print?threshold=500&k=2").get_data(as_text=True)
     assert re.search(rf"（[\d,]+/{residents:,} 人）", printed)
     assert str(residents) not in printed
+
+
+def test_what_the_layers_lack_is_said_on_the_page_and_print(reader) -> None:
+    """The sample has no 洗染店 and no 托育服务: every grid reads 0% for them, which the
+    page must explain (the JSON's ``notes``) rather than leave the planner guessing."""
+    from layers.schema import POI_CATEGORIES
+
+    present = {f["properties"]["category"] for f in _layer("pois")}
+    absent = [c for c in POI_CATEGORIES if c not in present]
+    assert absent  # the sample lacks some categories
+    html = reader.get("/planner?threshold=500&k=2").get_data(as_text=True)
+    notes = _section(html, "planner-notes")
+    for category in absent:
+        assert category in notes
+    printed = reader.get("/planner/print?threshold=500&k=2").get_data(as_text=True)
+    assert all(category in printed for category in absent)
