@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+import geo_app
 from geo_app.config import BUNDLED_DATA_DIR
 
 
@@ -62,3 +64,26 @@ def test_what_the_layers_lack_is_said_on_the_page_and_print(reader) -> None:
         assert category in notes
     printed = reader.get("/planner/print?threshold=500&k=2").get_data(as_text=True)
     assert all(category in printed for category in absent)
+
+
+def test_legend_explains_every_mark_of_the_map(reader) -> None:
+    """The existing stations were red and orange circles with no legend entry (the same red as
+    "超出" buildings); the purple minimum-cover sites and the dashed 15-minute outlines were
+    explained nowhere either."""
+    from layers.schema import STATION_KINDS
+
+    html = reader.get("/planner?threshold=500&k=2").get_data(as_text=True)
+    start = html.index('data-testid="planner-legend"')
+    legend = html[start:html.index("</p>", start)]
+    kinds = {f["properties"]["kind"] for f in _layer("stations")}
+    for kind in kinds:
+        assert STATION_KINDS[kind] in legend
+    for words in ("全覆盖最少站点", "15 分钟步行范围", "您试算的站点", "网格底色"):
+        assert words in legend
+    colours = re.findall(r"--swatch: (#[0-9a-f]{6})", legend)
+    assert len(colours) >= 9
+    script = html[html.index("</main>"):]  # the map's script comes after the content
+    drawn = script + (Path(geo_app.__file__).parent / "static" / "planner.js").read_text(
+        encoding="utf-8")
+    for colour in colours:  # each swatch is a colour the map (or the what-if script) draws
+        assert colour.lower() in drawn.lower(), colour

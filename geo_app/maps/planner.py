@@ -31,6 +31,25 @@ MAXIMAL_SITE, COVERING_SITE, WHATIF_SITE = "#1565c0", "#6a1b9a", "#00838f"
 LEVEL_COLOURS = {"short": "#c62828", "near": "#ef6c00", "met": "#2e7d32", "none": "#9e9e9e"}
 LEVEL_WORDS = {"short": "未达目标", "near": "接近目标", "met": "达到目标", "none": "无居民"}
 DEFAULT_SPEED_KMH = 4.0  # the default pace, for "约 N 分钟"
+#: The isochrones' outline (each station's 15-minute walk).
+ISOCHRONE_LINE = "#0277bd"
+
+
+def legend_entries(threshold_m: float) -> list[tuple[str, str, str]]:
+    """The map's legend as (shape, colour, words): every mark the planner map draws, in the
+    colours it draws them (``shape`` is a CSS class: square, dot, diamond, outline)."""
+    limit = f"{threshold_m:g} 米"
+    return [
+        ("square", COVERED, f"楼栋：{limit}步行范围内"),
+        ("square", BUFFER_ONLY, "楼栋：超出，但按直线距离会误算为已覆盖"),
+        ("square", UNCOVERED, f"楼栋：超出 {limit}"),
+        ("dot", UNCOVERED, STATION_KINDS["party_service_station"]),
+        ("dot", BUFFER_ONLY, STATION_KINDS["rest_post"]),
+        ("diamond", MAXIMAL_SITE, "建议新增站点（编号同下表）"),
+        ("diamond", COVERING_SITE, "全覆盖最少站点（在图层按钮中打开）"),
+        ("diamond", WHATIF_SITE, "您试算的站点"),
+        ("outline", ISOCHRONE_LINE, "各站点 15 分钟步行范围（虚线）"),
+    ]
 
 
 def target_level(share: float | None, targets: Sequence[float]) -> str:
@@ -196,7 +215,7 @@ def _add_isochrones(m: folium.Map, isochrones: Sequence[tuple[str, Isochrone]]) 
             continue
         folium.GeoJson(
             mapping(shape.polygon),
-            style_function=lambda f: {"color": "#0277bd", "weight": 1, "fillColor": "#4fc3f7",
+            style_function=lambda f: {"color": ISOCHRONE_LINE, "weight": 1, "fillColor": "#4fc3f7",
                                       "fillOpacity": 0.06, "dashArray": "4 3"},
             tooltip=str(
                 escape(f"{station_id}：{shape.minutes:g} 分钟步行（{shape.reach_m:,.0f} 米）")

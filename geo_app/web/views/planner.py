@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from geo_app.auth.limits import count_new_report
 from geo_app.maps.base import render_map_parts
-from geo_app.maps.planner import build_planner_map, print_map_svg, target_level
+from geo_app.maps.planner import build_planner_map, legend_entries, print_map_svg, target_level
 from geo_app.planning import published
 from geo_app.planning.chart import coverage_chart
 from geo_app.planning.export import (
@@ -158,6 +158,7 @@ def page() -> str:
         basic_categories=BASIC_CATEGORIES,
         station_kinds=STATION_KINDS,
         item_labels=ITEM_LABELS,
+        legend=legend_entries(report.threshold_m),
         seconds=time.perf_counter() - started,
     )
 
