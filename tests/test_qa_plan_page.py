@@ -87,3 +87,12 @@ def test_legend_explains_every_mark_of_the_map(reader) -> None:
         encoding="utf-8")
     for colour in colours:  # each swatch is a colour the map (or the what-if script) draws
         assert colour.lower() in drawn.lower(), colour
+
+
+def test_station_walk_areas_are_named_not_coded(reader) -> None:
+    """The 15-minute outlines' tooltips read "PS-01：15 分钟步行" — a code a planner never sees
+    elsewhere; they name the station."""
+    html = reader.get("/planner?threshold=500&k=2").get_data(as_text=True)
+    for station in (f["properties"] for f in _layer("stations")):
+        assert f"{station['id']}：15 分钟步行" not in html
+        assert f"{station['name']}：15 分钟步行" in html

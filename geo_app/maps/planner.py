@@ -101,7 +101,7 @@ def build_planner_map(
     _add_paths(m, community)
     _add_building_coverage(m, community, report)
     _add_missing_categories(m, community, report)
-    _add_isochrones(m, isochrones)
+    _add_isochrones(m, community, isochrones)
     _add_stations(m, community)
     _add_sites(m, report, sites, covering_sites)
     folium.LayerControl(collapsed=True).add_to(m)
@@ -208,7 +208,12 @@ def _add_missing_categories(m: folium.Map, community: Community, report: Planner
     ).add_to(m)
 
 
-def _add_isochrones(m: folium.Map, isochrones: Sequence[tuple[str, Isochrone]]) -> None:
+def _add_isochrones(
+    m: folium.Map, community: Community, isochrones: Sequence[tuple[str, Isochrone]]
+) -> None:
+    stations = community.stations
+    names = {sid: f"{STATION_KINDS.get(kind, kind)} {name}" for sid, kind, name
+             in zip(stations["id"], stations["kind"], stations["name"], strict=True)}
     group = folium.FeatureGroup(name="各站点 15 分钟步行范围", show=True)
     for station_id, shape in isochrones:
         if shape.polygon.is_empty:
@@ -218,7 +223,8 @@ def _add_isochrones(m: folium.Map, isochrones: Sequence[tuple[str, Isochrone]]) 
             style_function=lambda f: {"color": ISOCHRONE_LINE, "weight": 1, "fillColor": "#4fc3f7",
                                       "fillOpacity": 0.06, "dashArray": "4 3"},
             tooltip=str(
-                escape(f"{station_id}：{shape.minutes:g} 分钟步行（{shape.reach_m:,.0f} 米）")
+                escape(f"{names.get(station_id, station_id)}：{shape.minutes:g} 分钟步行"
+                       f"（{shape.reach_m:,.0f} 米）")
             ),
         ).add_to(group)
     group.add_to(m)
