@@ -212,8 +212,7 @@ def _add_isochrones(
     m: folium.Map, community: Community, isochrones: Sequence[tuple[str, Isochrone]]
 ) -> None:
     stations = community.stations
-    names = {sid: f"{STATION_KINDS.get(kind, kind)} {name}" for sid, kind, name
-             in zip(stations["id"], stations["kind"], stations["name"], strict=True)}
+    names = dict(zip(stations["id"], stations["name"], strict=True))
     group = folium.FeatureGroup(name="各站点 15 分钟步行范围", show=True)
     for station_id, shape in isochrones:
         if shape.polygon.is_empty:
