@@ -96,3 +96,25 @@ def test_station_walk_areas_are_named_not_coded(reader) -> None:
     for station in (f["properties"] for f in _layer("stations")):
         assert f"{station['id']}：15 分钟步行" not in html
         assert f"{station['name']}：15 分钟步行" in html
+
+
+def test_circle_table_shows_what_the_grades_count(reader) -> None:
+    """提升型 needs 养老服务 and 托育服务, 品质型 four 品质提升类 — rows the table left out, so a
+    planner could not see why no grid rose above 基础型. The 全社区 column comes first (it was
+    the last, off the right edge at 1280 px on the sample)."""
+    from layers.schema import BASIC_CATEGORIES, QUALITY_CATEGORIES
+
+    html = reader.get("/planner?threshold=500&k=2").get_data(as_text=True)
+    table = _section(html, "circle-table")
+    head = table[table.index("<thead>"):table.index("</thead>")]
+    names = re.findall(r"<th[^>]*>([^<]+)</th>", head)
+    grids = [f["properties"]["name"] for f in _layer("grids")]
+    assert names == ["业态", "全社区", *grids]
+    rows = re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", table, flags=re.S)
+    assert [name for name, _ in rows] == [*BASIC_CATEGORIES, *QUALITY_CATEGORIES]
+    circle = reader.get("/planner/report.json?threshold=500&k=2").get_json()["circle"]
+    for category, cells in rows:
+        shown = re.findall(r">([\d.]+%|—)</td>", cells)
+        expected = [f"{a['category_share'][category] * 100:.1f}%"
+                    for a in [circle["community"], *circle["grids"]]]
+        assert shown == expected, category

@@ -45,7 +45,7 @@ from geo_app.stations.levels import get_stock_levels, levels_key
 from geo_app.web.access import public
 from geo_app.web.openapi import QueryParameter, parse_query
 from layers import Community
-from layers.schema import BASIC_CATEGORIES, ITEM_LABELS, STATION_KINDS
+from layers.schema import BASIC_CATEGORIES, ITEM_LABELS, QUALITY_CATEGORIES, STATION_KINDS
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
@@ -155,7 +155,8 @@ def page() -> str:
         feature_name=_feature_namer(),
         args={"threshold": f"{report.threshold_m:g}", "k": report.siting.k},
         uncovered_rows=settings.uncovered_rows,
-        basic_categories=BASIC_CATEGORIES,
+        # the grades count both classes (提升型 needs 养老服务 and 托育服务, 品质型 4 quality ones)
+        circle_categories=(("基本保障类", BASIC_CATEGORIES), ("品质提升类", QUALITY_CATEGORIES)),
         station_kinds=STATION_KINDS,
         item_labels=ITEM_LABELS,
         legend=legend_entries(report.threshold_m),
