@@ -118,3 +118,13 @@ def test_circle_table_shows_what_the_grades_count(reader) -> None:
         expected = [f"{a['category_share'][category] * 100:.1f}%"
                     for a in [circle["community"], *circle["grids"]]]
         assert shown == expected, category
+
+
+@pytest.mark.parametrize(("path", "mimetype"), [
+    ("/planner/grids.csv", "text/csv"), ("/planner/uncovered.csv", "text/csv"),
+    ("/planner/report.geojson", "application/geo+json"),
+])
+def test_downloads_declare_one_charset(reader, path, mimetype) -> None:
+    response = reader.get(f"{path}?threshold=500&k=2")
+    assert response.headers["Content-Type"] == f"{mimetype}; charset=utf-8"
+    assert response.get_data().startswith("\ufeff".encode()) == (mimetype == "text/csv")

@@ -292,6 +292,8 @@ def _name_site_features(
 
 
 def _download(text: str, mimetype: str, filename: str) -> Response:
-    response = Response(text, mimetype=f"{mimetype}; charset=utf-8")
+    # content_type, not mimetype: Flask appends its own charset to a text/* mimetype, which
+    # gave "text/csv; charset=utf-8; charset=utf-8"
+    response = Response(text, content_type=f"{mimetype}; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
