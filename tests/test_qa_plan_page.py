@@ -128,3 +128,17 @@ def test_downloads_declare_one_charset(reader, path, mimetype) -> None:
     response = reader.get(f"{path}?threshold=500&k=2")
     assert response.headers["Content-Type"] == f"{mimetype}; charset=utf-8"
     assert response.get_data().startswith("\ufeff".encode()) == (mimetype == "text/csv")
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("threshold=49", "步行距离（threshold）应在 50–5000 米之间"),
+    ("threshold=abc", "步行距离（threshold）应为以米计的数值"),
+    ("k=0", "建议新增站点数（k）应在 1–50 之间"),
+    ("k=2.5", "建议新增站点数（k）应为整数"),
+])
+def test_a_bad_parameter_is_named_in_the_forms_words(reader, query, words) -> None:
+    """The error read "threshold 应在 50–5000 米之间": the form says 步行距离, not threshold."""
+    page = reader.get(f"/planner?{query}")
+    assert page.status_code == 400 and words in page.get_data(as_text=True)
+    body = reader.get(f"/planner/report.json?{query}").get_json()
+    assert words in body["error"] and body["parameter"] in query

@@ -70,10 +70,10 @@ def _parameters() -> tuple[float, int]:
     raw_threshold = request.args.get("threshold", "").strip()
     raw_k = request.args.get("k", "").strip()
     threshold = (
-        validate_threshold(raw_threshold) if raw_threshold
+        validate_threshold(raw_threshold, label="步行距离") if raw_threshold
         else float(current_app.config["DEFAULT_THRESHOLD_M"])
     )
-    k = validate_k(raw_k) if raw_k else settings.siting_k
+    k = validate_k(raw_k, label="建议新增站点数") if raw_k else settings.siting_k
     return normalised_threshold(threshold), k
 
 
