@@ -142,3 +142,10 @@ def test_a_bad_parameter_is_named_in_the_forms_words(reader, query, words) -> No
     assert page.status_code == 400 and words in page.get_data(as_text=True)
     body = reader.get(f"/planner/report.json?{query}").get_json()
     assert words in body["error"] and body["parameter"] in query
+
+
+def test_printed_grid_table_ends_with_the_community_total(reader) -> None:
+    residents, _ = _totals()
+    printed = reader.get("/planner/print?threshold=500&k=2").get_data(as_text=True)
+    total = printed.split('<tr class="total">')[1].split("</tr>")[0]
+    assert "全社区" in total and re.search(rf"<td>[\d,]+/{residents:,}</td>", total)
