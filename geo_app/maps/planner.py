@@ -31,6 +31,25 @@ MAXIMAL_SITE, COVERING_SITE, WHATIF_SITE = "#1565c0", "#6a1b9a", "#00838f"
 LEVEL_COLOURS = {"short": "#c62828", "near": "#ef6c00", "met": "#2e7d32", "none": "#9e9e9e"}
 LEVEL_WORDS = {"short": "未达目标", "near": "接近目标", "met": "达到目标", "none": "无居民"}
 DEFAULT_SPEED_KMH = 4.0  # the default pace, for "约 N 分钟"
+#: The isochrones' outline (each station's 15-minute walk).
+ISOCHRONE_LINE = "#0277bd"
+
+
+def legend_entries(threshold_m: float) -> list[tuple[str, str, str]]:
+    """The map's legend as (shape, colour, words): every mark the planner map draws, in the
+    colours it draws them (``shape`` is a CSS class: square, dot, diamond, outline)."""
+    limit = f"{threshold_m:g} 米"
+    return [
+        ("square", COVERED, f"楼栋：{limit}步行范围内"),
+        ("square", BUFFER_ONLY, "楼栋：超出，但按直线距离会误算为已覆盖"),
+        ("square", UNCOVERED, f"楼栋：超出 {limit}"),
+        ("dot", UNCOVERED, STATION_KINDS["party_service_station"]),
+        ("dot", BUFFER_ONLY, STATION_KINDS["rest_post"]),
+        ("diamond", MAXIMAL_SITE, "建议新增站点（编号同下表）"),
+        ("diamond", COVERING_SITE, "全覆盖最少站点（在图层按钮中打开）"),
+        ("diamond", WHATIF_SITE, "您试算的站点"),
+        ("outline", ISOCHRONE_LINE, "各站点 15 分钟步行范围（虚线）"),
+    ]
 
 
 def target_level(share: float | None, targets: Sequence[float]) -> str:
@@ -82,7 +101,7 @@ def build_planner_map(
     _add_paths(m, community)
     _add_building_coverage(m, community, report)
     _add_missing_categories(m, community, report)
-    _add_isochrones(m, isochrones)
+    _add_isochrones(m, community, isochrones)
     _add_stations(m, community)
     _add_sites(m, report, sites, covering_sites)
     folium.LayerControl(collapsed=True).add_to(m)
@@ -189,17 +208,22 @@ def _add_missing_categories(m: folium.Map, community: Community, report: Planner
     ).add_to(m)
 
 
-def _add_isochrones(m: folium.Map, isochrones: Sequence[tuple[str, Isochrone]]) -> None:
+def _add_isochrones(
+    m: folium.Map, community: Community, isochrones: Sequence[tuple[str, Isochrone]]
+) -> None:
+    stations = community.stations
+    names = dict(zip(stations["id"], stations["name"], strict=True))
     group = folium.FeatureGroup(name="各站点 15 分钟步行范围", show=True)
     for station_id, shape in isochrones:
         if shape.polygon.is_empty:
             continue
         folium.GeoJson(
             mapping(shape.polygon),
-            style_function=lambda f: {"color": "#0277bd", "weight": 1, "fillColor": "#4fc3f7",
+            style_function=lambda f: {"color": ISOCHRONE_LINE, "weight": 1, "fillColor": "#4fc3f7",
                                       "fillOpacity": 0.06, "dashArray": "4 3"},
             tooltip=str(
-                escape(f"{station_id}：{shape.minutes:g} 分钟步行（{shape.reach_m:,.0f} 米）")
+                escape(f"{names.get(station_id, station_id)}：{shape.minutes:g} 分钟步行"
+                       f"（{shape.reach_m:,.0f} 米）")
             ),
         ).add_to(group)
     group.add_to(m)
@@ -227,11 +251,11 @@ def site_popup(number: int, site: Mapping[str, Any], threshold_m: float) -> str:
     ]
     if gain:
         lines.append(escape(
-            f"新增 {threshold_m:g} 米步行范围内：{gain.get('buildings', 0)} 栋楼、"
-            f"{gain.get('households', 0)} 户、{gain.get('residents', 0)} 人"
+            f"新增 {threshold_m:g} 米步行范围内：{gain.get('buildings', 0):,} 栋楼、"
+            f"{gain.get('households', 0):,} 户、{gain.get('residents', 0):,} 人"
         ))
         for grid in gain.get("by_grid", []):
-            lines.append(escape(f"· {grid['name']}：{grid['residents']} 人"))
+            lines.append(escape(f"· {grid['name']}：{grid['residents']:,} 人"))
     return '<div class="site-popup">' + "<br>".join(str(line) for line in lines) + "</div>"
 
 

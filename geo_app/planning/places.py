@@ -84,8 +84,9 @@ class PlaceNamer:
         self._compound_names = [str(n) for n in compounds.get("name", [])]
         grids = community.grids.to_crs(crs)
         self._grid_geoms = grids.geometry.to_numpy()
+        # a grid without a 小区 reads NaN in a GeoDataFrame column: no 小区, not "nan"
         self._grid_rows = [
-            (str(g), str(n), str(c) if c else None)
+            (str(g), str(n), str(c) if isinstance(c, str) and c.strip() else None)
             for g, n, c in zip(grids["id"], grids["name"],
                                grids["compound"] if "compound" in grids.columns
                                else [None] * len(grids), strict=True)

@@ -280,7 +280,8 @@ def layer_notes(community: Community) -> tuple[str, ...]:
     categories = set(community.pois["category"])
     missing = [c for c in POI_CATEGORIES if c not in categories]
     if missing:
-        notes.append(f"没有以下类别的便民设施，任何楼栋都按步行不可达计：{'、'.join(missing)}。")
+        notes.append("图层中没有以下类别的便民设施，各楼栋这几类都算作 15 分钟内走不到"
+                     f"（覆盖 0%）：{'、'.join(missing)}。")
     occupied = set(buildings["grid_id"])
     empty = [f"{gid}（{name}）" for gid, name in zip(grids["id"], grids["name"], strict=True)
              if gid not in occupied]

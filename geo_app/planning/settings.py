@@ -117,15 +117,16 @@ def grade_rules(raw: Sequence[Mapping[str, Any]]) -> tuple[GradeRule, ...]:
 N = TypeVar("N", int, float)
 
 
-def validate_threshold(value: Any, *, parameter: str = "threshold") -> float:
-    """A walking threshold in metres, between 50 and 5,000."""
+def validate_threshold(value: Any, *, parameter: str = "threshold", label: str = "") -> float:
+    """A walking threshold in metres, between 50 and 5,000 (``label``: the words a page's
+    form shows for it, named in the message before the parameter)."""
     return _in_range(float, value, parameter, MIN_THRESHOLD_M, MAX_THRESHOLD_M,
-                     kind="以米计的数值", unit=" 米")
+                     kind="以米计的数值", unit=" 米", label=label)
 
 
-def validate_k(value: Any, *, parameter: str = "k") -> int:
-    """How many new sites to propose: an integer from 1 to 50."""
-    return _in_range(_whole, value, parameter, 1, MAX_K, kind="整数")
+def validate_k(value: Any, *, parameter: str = "k", label: str = "") -> int:
+    """How many new sites to propose: an integer from 1 to 50 (``label`` as above)."""
+    return _in_range(_whole, value, parameter, 1, MAX_K, kind="整数", label=label)
 
 
 def _whole(value: Any) -> int:
@@ -138,17 +139,18 @@ def _whole(value: Any) -> int:
 
 def _in_range(
     parse: Callable[[Any], N], value: Any, parameter: str, low: float, high: float, *,
-    kind: str, unit: str = " ",
+    kind: str, unit: str = " ", label: str = "",
 ) -> N:
     """``parse(value)`` if it lies in ``[low, high]``; otherwise a BadParameterError that says
-    what was expected (``kind``) and what came."""
+    what was expected (``kind``) and what came, naming ``label（parameter）`` when labelled."""
+    name = f"{label}（{parameter}）" if label else f"{parameter} "
     try:
         number = parse(value)
     except (TypeError, ValueError):
-        msg = f"{parameter} 应为{kind}，实际为 {value!r}"
+        msg = f"{name}应为{kind}，实际为 {value!r}"
         raise BadParameterError(msg, parameter=parameter) from None
     if not low <= number <= high:
-        msg = f"{parameter} 应在 {low:g}–{high:g}{unit}之间，实际为 {value!r}"
+        msg = f"{name}应在 {low:g}–{high:g}{unit}之间，实际为 {value!r}"
         raise BadParameterError(msg, parameter=parameter)
     return number
 

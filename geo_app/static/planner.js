@@ -25,6 +25,8 @@
 
   function field(name) { return result.querySelector('[data-field="' + name + '"]'); }
   function pct(share) { return share === null ? "—" : (share * 100).toFixed(1) + "%"; }
+  // counts with thousands separators, as the page writes them ("25,596")
+  function n(count) { return count === null ? "—" : Number(count).toLocaleString("zh-CN"); }
   function level(share) {
     var t = config.targets;
     if (share === null) { return "none"; }
@@ -65,13 +67,14 @@
     var afterNode = field("after");
     afterNode.textContent = pct(after.residents_share);
     afterNode.className = "level-" + level(after.residents_share);
-    field("gain").textContent = "新增 " + answer.threshold_m + " 米步行范围内：" + gain.buildings +
-      " 栋楼、" + gain.households + " 户、" + gain.residents + " 人";
+    field("gain").textContent = "新增 " + answer.threshold_m + " 米步行范围内：" +
+      n(gain.buildings) + " 栋楼、" + n(gain.households) + " 户、" + n(gain.residents) + " 人";
     var list = field("by-grid");
     list.replaceChildren();
     gain.by_grid.forEach(function (grid) {
       var item = document.createElement("li");
-      item.textContent = grid.name + "：" + grid.residents + " 人（" + grid.buildings + " 栋楼）";
+      item.textContent = grid.name + "：" + n(grid.residents) + " 人（" + n(grid.buildings) +
+        " 栋楼）";
       list.appendChild(item);
     });
     var failed = answer.rules.filter(function (rule) { return !rule.passed; });

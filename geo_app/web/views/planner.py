@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from geo_app.auth.limits import count_new_report
 from geo_app.maps.base import render_map_parts
-from geo_app.maps.planner import build_planner_map, print_map_svg, target_level
+from geo_app.maps.planner import build_planner_map, legend_entries, print_map_svg, target_level
 from geo_app.planning import published
 from geo_app.planning.chart import coverage_chart
 from geo_app.planning.export import (
@@ -45,7 +45,7 @@ from geo_app.stations.levels import get_stock_levels, levels_key
 from geo_app.web.access import public
 from geo_app.web.openapi import QueryParameter, parse_query
 from layers import Community
-from layers.schema import BASIC_CATEGORIES, ITEM_LABELS, STATION_KINDS
+from layers.schema import BASIC_CATEGORIES, ITEM_LABELS, QUALITY_CATEGORIES, STATION_KINDS
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
@@ -70,10 +70,10 @@ def _parameters() -> tuple[float, int]:
     raw_threshold = request.args.get("threshold", "").strip()
     raw_k = request.args.get("k", "").strip()
     threshold = (
-        validate_threshold(raw_threshold) if raw_threshold
+        validate_threshold(raw_threshold, label="步行距离") if raw_threshold
         else float(current_app.config["DEFAULT_THRESHOLD_M"])
     )
-    k = validate_k(raw_k) if raw_k else settings.siting_k
+    k = validate_k(raw_k, label="建议新增站点数") if raw_k else settings.siting_k
     return normalised_threshold(threshold), k
 
 
@@ -155,9 +155,11 @@ def page() -> str:
         feature_name=_feature_namer(),
         args={"threshold": f"{report.threshold_m:g}", "k": report.siting.k},
         uncovered_rows=settings.uncovered_rows,
-        basic_categories=BASIC_CATEGORIES,
+        # the grades count both classes (提升型 needs 养老服务 and 托育服务, 品质型 4 quality ones)
+        circle_categories=(("基本保障类", BASIC_CATEGORIES), ("品质提升类", QUALITY_CATEGORIES)),
         station_kinds=STATION_KINDS,
         item_labels=ITEM_LABELS,
+        legend=legend_entries(report.threshold_m),
         seconds=time.perf_counter() - started,
     )
 
@@ -290,6 +292,8 @@ def _name_site_features(
 
 
 def _download(text: str, mimetype: str, filename: str) -> Response:
-    response = Response(text, mimetype=f"{mimetype}; charset=utf-8")
+    # content_type, not mimetype: Flask appends its own charset to a text/* mimetype, which
+    # gave "text/csv; charset=utf-8; charset=utf-8"
+    response = Response(text, content_type=f"{mimetype}; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
