@@ -213,3 +213,15 @@ def test_every_bad_setting_is_named_at_once(app_factory):
         "配置项有误：未知底图 'gaode'：可选 none、osm、tianditu"
         "（高德等 GCJ-02 底图需先转换坐标，不提供）",
     ]
+
+
+def test_a_bad_setting_page_leads_back_to_the_planners_last_page(client):
+    came_from = "http://localhost/planner?threshold=800&k=3"
+    refused = client.get("/planner?threshold=49", headers={"Referer": came_from})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert '<a href="/planner?threshold=800&amp;k=3" data-testid="back">返回上一页</a>' in page
+    elsewhere = client.get("/planner?threshold=49", headers={"Referer": "https://evil.example/x"})
+    assert 'data-testid="back"' not in elsewhere.get_data(as_text=True)
+    typed = client.get("/planner?threshold=49")
+    assert 'data-testid="back"' not in typed.get_data(as_text=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -108,11 +109,22 @@ def error_response(
         response = jsonify(error=text, parameter=parameter, **extra)
     else:
         response = current_app.make_response(
-            render_template("error.html", status=status, title=title, message=text)
+            render_template("error.html", status=status, title=title, message=text,
+                            back=_back_within_site())
         )
     response.status_code = status
     response.headers.update(headers or {})
     return response
+
+
+def _back_within_site() -> str | None:
+    """The page of this site the visitor came from (path and query), for a "返回上一页" link
+    that keeps their settings (a planner's threshold and k); None from elsewhere or nowhere."""
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc != request.host or not came_from.path.startswith("/"):
+        return None
+    back = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return None if back == request.full_path.rstrip("?") else back
 
 
 def _http_error(error: HTTPException) -> Response:
