@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from support.refusals import assert_refused
 
 from geo_app.cli import main
 from geo_app.config import BUNDLED_DATA_DIR
@@ -18,15 +19,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, list(args), env=env)
 
 
-def assert_refused(result: Result, *words: str, code: int = 1) -> str:
-    """The refusal's text (stdout and stderr): exit ``code``, no traceback, every word in it."""
-    text = result.output + result.stderr
-    assert result.exit_code == code, text
-    assert result.exception is None or isinstance(result.exception, SystemExit), text
-    assert "Traceback" not in text
-    for word in words:
-        assert word in text
-    return text
 
 
 @pytest.mark.parametrize(

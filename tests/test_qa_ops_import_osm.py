@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from support.geo import lonlat
+from support.refusals import assert_refused
 
 from geo_app.cli import main
 
@@ -38,12 +39,6 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(main, ["import", "osm", *args])
 
 
-def assert_refused(result: Result, *words: str) -> None:
-    text = result.output + result.stderr
-    assert result.exit_code == 1, text
-    assert result.exception is None or isinstance(result.exception, SystemExit), text
-    for word in words:
-        assert word in text
 
 
 def test_a_bbox_outside_the_extract_is_refused_and_nothing_written(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from openpyxl import load_workbook
+from support.refusals import assert_refused
 
 from geo_app.cli import main
 from geo_app.imports.roster import HEADERS
@@ -19,12 +20,6 @@ def run(app, *args: str) -> Result:
     return app.test_cli_runner().invoke(main, ["import", "roster", *args])
 
 
-def assert_refused(result: Result, *words: str) -> None:
-    text = result.output + result.stderr
-    assert result.exit_code == 1, text
-    assert result.exception is None or isinstance(result.exception, SystemExit), text
-    for word in words:
-        assert word in text
 
 
 def test_the_template_is_written_from_the_command_line(app, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from support.refusals import assert_refused
 
 from geo_app.cli import main
 from geo_app.config import BUNDLED_DATA_DIR
@@ -19,13 +20,6 @@ BUILDINGS = str(BUNDLED_DATA_DIR / "buildings.geojson")
 STATIONS = str(BUNDLED_DATA_DIR / "stations.geojson")
 
 
-def assert_refused(result: Result, *words: str, code: int = 1) -> None:
-    """Exit ``code``, no traceback, every word in the refusal."""
-    text = result.output + result.stderr
-    assert result.exit_code == code, text
-    assert "Traceback" not in text
-    for word in words:
-        assert word in text
 
 
 def walk(*args: str) -> Result:
