@@ -106,9 +106,9 @@ def test_csv_tables_and_progress_on_stderr() -> None:
     ("args", "message"),
     [
         (["--threshold", "20"], "--threshold 应在 50–5000 米之间"),
-        (["--threshold", "abc"], "'abc' is not a valid float"),
+        (["--threshold", "abc"], "'abc' 不是有效的数值"),
         (["--k", "0"], "--k 应在 1–50 之间"),
-        (["--format", "xml"], "'xml' is not one of"),
+        (["--format", "xml"], "'xml' 不是可选值"),
     ],
 )
 def test_bad_options_are_refused_with_the_reason(args: list[str], message: str) -> None:

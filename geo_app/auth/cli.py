@@ -46,19 +46,29 @@ def user() -> None:
 @click.option("--display-name", default="", help="显示姓名")
 def add(username: str, role: str, grid_id: str | None, buildings: str, display_name: str) -> None:
     """创建账号 USERNAME（密码从终端输入，或管道输入的第一行）。"""
-    from geo_app.store.accounts import create_account
+    from geo_app.store.accounts import check_assignment, create_account, find_account
 
     app = _app()
-    password = read_password()
+    building_ids = [b.strip() for b in buildings.split(",") if b.strip()]
     with app.app_context():
         grids, known = _layer_assignment_context()
+        # what can be refused without the password is refused before it is typed (twice)
+        try:
+            check_assignment(role, grid_id, building_ids, building_grids=grids,
+                             known_grids=known)
+        except StoreError as exc:
+            refuse(f"未创建账号：{exc}")
+        with get_store().read() as db:
+            if find_account(db, username) is not None:
+                refuse(f"未创建账号：用户名 {username} 已存在")
+    password = read_password()
+    with app.app_context():
         try:
             with get_store().write() as db:
                 create_account(
                     db, username=username, password=password, role=role, grid_id=grid_id,
-                    building_ids=[b.strip() for b in buildings.split(",") if b.strip()],
-                    display_name=display_name, building_grids=grids, known_grids=known,
-                    actor=_actor(),
+                    building_ids=building_ids, display_name=display_name,
+                    building_grids=grids, known_grids=known, actor=_actor(),
                 )
         except StoreError as exc:
             refuse(f"未创建账号：{exc}")
@@ -71,7 +81,10 @@ def list_users() -> None:
     from geo_app.store.accounts import list_accounts
 
     with _app().app_context(), get_store().read() as db:
-        for a in list_accounts(db):
+        accounts = list_accounts(db)
+        if not accounts:
+            click.echo("尚无账号。先创建社区管理员：geo-app user add admin --role admin")
+        for a in accounts:
             state = "" if a.active else "（已停用）"
             where = a.grid_id or "-"
             click.echo(f"{a.username}\t{a.role}\t{where}\t{','.join(a.building_ids)}{state}")
@@ -84,6 +97,9 @@ def passwd(username: str) -> None:
     from geo_app.store.accounts import find_account, set_password
 
     app = _app()
+    with app.app_context(), get_store().read() as db:
+        if find_account(db, username) is None:  # before the password is typed
+            refuse(f"账号 {username} 不存在")
     password = read_password()
     with app.app_context():
         try:

@@ -122,8 +122,14 @@ def layer_command(
 @import_group.command("roster")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--apply", "apply_changes", is_flag=True, help="写入数据库（缺省只检查，不写入）")
-def roster_command(file: str, apply_changes: bool) -> None:
-    """导入住户台账（.xlsx 或 .csv）；缺省只检查并列出问题，--apply 时全部写入或全部不写。"""
+@click.option("--template", is_flag=True,
+              help="不导入：把空白的台账模板（.xlsx，含下拉选项与填写说明）写到 FILE")
+def roster_command(file: str, apply_changes: bool, template: bool) -> None:
+    """导入住户台账（.xlsx 或 .csv）；缺省只检查并列出问题，--apply 时全部写入或全部不写；
+    --template 写出空白模板。"""
+    if template:
+        write_template(Path(file))
+        return
     from geo_app.imports.roster import apply_roster, read_roster
     from geo_app.state.command import command_actor, command_app
     from geo_app.state.community import get_community
@@ -141,6 +147,8 @@ def roster_command(file: str, apply_changes: bool) -> None:
         summary = f"{file}：{roster.rows} 行，{len(roster.households)} 户，{roster.people} 人"
         if roster.problems:
             refuse(f"{summary}；共 {len(roster.problems)} 个问题，未写入。")
+        if not roster.rows:  # the blank template, or a header only
+            refuse(f"{summary}；表头下没有任何住户行，未写入。")
         if not apply_changes:
             click.echo(f"{summary}；检查通过。加 --apply 写入。")
             return
@@ -150,3 +158,17 @@ def roster_command(file: str, apply_changes: bool) -> None:
         f"{summary}；已写入：新增 {outcome.added} 户、更新 {outcome.updated} 户、"
         f"未变 {outcome.unchanged} 户。"
     )
+
+
+def write_template(path: Path) -> None:
+    """Write the roster template to ``path`` (a new .xlsx file; an existing file is kept)."""
+    from geo_app.imports.atomic import write_atomically
+    from geo_app.imports.roster_template import template_bytes
+
+    if path.suffix.lower() != ".xlsx":
+        refuse(f"未写入模板：{path} 应以 .xlsx 结尾")
+    if path.exists():
+        refuse(f"未写入模板：{path} 已存在（不覆盖已有的台账）")
+    data = template_bytes()
+    write_atomically(path, lambda fh: fh.write(data))
+    click.echo(f"已写入台账模板 {path}：填好后运行 geo-app import roster {path} 检查。")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from geo_app.formats.csv_text import csv_text
 from geo_app.imports.atomic import write_atomically
@@ -64,13 +65,16 @@ def to_layer_frame(
 ) -> tuple[gpd.GeoDataFrame, dict[str, str], list[str]]:
     """The source frame as the layer's fields; the columns used and notes on what was made up."""
     columns = match_columns(schema, [c for c in frame.columns if c != frame.geometry.name], mapping)
-    data: dict[str, list[object]] = {}
+    data: dict[str, pd.Series] = {}
     notes: list[str] = []
     for spec in schema.fields:
         if spec.name in columns:
-            data[spec.name] = [coerce(spec, v) for v in frame[columns[spec.name]].tolist()]
+            # object dtype: a column of integers with one empty cell must stay integers (a
+            # list of ints and None would become float64, and every value "72.0")
+            values = [coerce(spec, v) for v in frame[columns[spec.name]].tolist()]
+            data[spec.name] = pd.Series(values, dtype=object)
     if "id" not in columns and "id" in {f.name for f in schema.fields}:
-        data["id"] = [f"{schema.name}-{i + 1:04d}" for i in range(len(frame))]
+        data["id"] = pd.Series([f"{schema.name}-{i + 1:04d}" for i in range(len(frame))])
         notes.append(f"源文件没有编号列，已按顺序编号 {schema.name}-0001 …")
     geoms = np.asarray(frame.geometry.values, dtype=object)
     if schema.geometry_types == ("Point",):
@@ -117,6 +121,9 @@ def import_layer(
     pairs = parse_mapping(mapping, schema)
     source = Path(path)
     frame = read_vector(source, crs=crs)
+    if frame.empty:  # would replace the layer in ``out`` with nothing
+        msg = f"{source}：没有任何要素，未写入（{out} 中的 {schema.name} 图层保持不变）"
+        raise ImportInputError(msg, parameter="FILE")
     layer_frame, columns, notes = to_layer_frame(frame, schema, pairs)
     text = feature_collection(schema, layer_frame)
     check = check_layers(out, {schema.name: text})

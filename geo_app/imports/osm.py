@@ -157,7 +157,12 @@ def parse_bbox(text: str) -> BaseGeometry:
     except ValueError as exc:
         msg = f"--bbox {text!r} 应为 西,南,东,北 四个经纬度数值"
         raise ImportInputError(msg, parameter="--bbox") from exc
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+    if not all(-180 <= lon <= 180 for lon in (west, east)) or not all(
+        -90 <= lat <= 90 for lat in (south, north)
+    ):
+        msg = f"--bbox {text!r}：经度应在 -180–180°、纬度应在 -90–90° 之间（顺序为 西,南,东,北）"
+        raise ImportInputError(msg, parameter="--bbox")
+    if not (west < east and south < north):
         msg = f"--bbox {text!r}：应为 西 < 东、南 < 北 的经纬度范围"
         raise ImportInputError(msg, parameter="--bbox")
     return shapely.box(west, south, east, north)
@@ -636,6 +641,8 @@ def import_osm(
         result=result,
         say=say,
     )  # the extract is freed here: only the frames are kept
+    if frames["paths"].empty:
+        raise _nothing_walkable(extract_path, boundary=boundary, bbox=bbox)
     say("生成 GeoJSON …")
     texts = {}
     for name in list(frames):
@@ -651,6 +658,21 @@ def import_osm(
     if not result.issues:
         result.written = write_layers(out, texts)
     return result
+
+
+def _nothing_walkable(
+    extract_path: str | Path, *, boundary: str | Path | None, bbox: str | None
+) -> ImportInputError:
+    """The refusal of an area without one walkable way: nothing would be left to walk on."""
+    if bbox is not None:
+        parameter, hint = f"--bbox {bbox}", "（范围与提取文件重叠吗？顺序为 西,南,东,北）"
+    elif boundary is not None:
+        parameter, hint = f"--boundary {boundary}", "（边界与提取文件重叠吗？）"
+    else:
+        parameter, hint = "EXTRACT", ""
+    where = f"{parameter} 范围内" if hint else ""
+    msg = f"{extract_path}：{where}没有可步行的道路，未写入任何文件{hint}"
+    return ImportInputError(msg, parameter=parameter.split(" ")[0])
 
 
 def _layer_frames(

@@ -204,11 +204,21 @@ def _processor(path: Path) -> osmium.FileProcessor:
     )
 
 
+#: The endings of the extract files libosmium reads (PBF, XML, compressed XML, O5M, OPL).
+EXTRACT_SUFFIXES = (".pbf", ".osm", ".osm.bz2", ".osm.gz", ".o5m", ".opl")
+
+
 def read_extract(path: str | Path, *, progress: Callable[[int], None] | None = None) -> OsmExtract:
     """Stream ``path`` once and keep the ways, nodes and areas the layers are made from."""
     path = Path(path)
     if not path.is_file():
         msg = f"{path}：文件不存在"
+        raise ImportInputError(msg, parameter="EXTRACT")
+    if not path.name.lower().endswith(EXTRACT_SUFFIXES):
+        msg = (
+            f"{path}：不是 OpenStreetMap 提取文件（应为 .osm.pbf 或 .osm，"
+            f"实际扩展名为 {''.join(path.suffixes) or '无'}）"
+        )
         raise ImportInputError(msg, parameter="EXTRACT")
     highways, fences = _WayCollector(with_refs=True), _WayCollector(with_refs=False)
     barrier_nodes: dict[int, OsmNode] = {}
@@ -248,7 +258,7 @@ def read_extract(path: str | Path, *, progress: Callable[[int], None] | None = N
                 area_tags.append(tags)
                 area_wkb.append(wkb)
     except RuntimeError as exc:
-        msg = f"{path}：无法读取 OpenStreetMap 数据（{exc}）"
+        msg = f"{path}：无法读取 OpenStreetMap 数据，文件不完整或已损坏（{exc}）"
         raise ImportInputError(msg, parameter="EXTRACT") from exc
     geometries = shapely.from_wkb(np.asarray(area_wkb, dtype=object)) if area_wkb else None
     return OsmExtract(

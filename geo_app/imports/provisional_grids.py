@@ -177,6 +177,8 @@ def _split(
 
 def _members(labels: np.ndarray) -> dict[int, list[int]]:
     """Label → the positions carrying it, in increasing order."""
+    if not len(labels):  # no buildings at all (np.split would still give one empty chunk)
+        return {}
     order = np.argsort(labels, kind="stable")
     values, starts = np.unique(labels[order], return_index=True)
     return {

@@ -30,6 +30,8 @@ LON_HEADERS = ("lon", "lng", "long", "longitude", "经度", "x")
 LAT_HEADERS = ("lat", "latitude", "纬度", "y")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 _MOJIBAKE_ENCODINGS = ("utf-8", "gb18030")
+#: What an operator can give instead of a file GDAL does not know.
+KNOWN_FORMATS = "可用 GeoPackage、Shapefile、GeoJSON、KML 或带经纬度列的 CSV"
 
 
 def read_vector(path: str | Path, *, crs: str | None = None) -> gpd.GeoDataFrame:
@@ -49,7 +51,9 @@ def _read_gdal(path: Path) -> gpd.GeoDataFrame:
         layers = [name for name, _ in pyogrio.list_layers(path)]
         frames = [pyogrio.read_dataframe(path, layer=name) for name in layers]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        msg = f"{path}：无法读取（{exc}）"
+        unknown = "not recognized as" in str(exc)  # GDAL has no driver for it
+        reason = f"不是可识别的 GIS 文件（{KNOWN_FORMATS}）" if unknown else f"无法读取（{exc}）"
+        msg = f"{path}：{reason}"
         raise ImportInputError(msg, parameter="FILE") from exc
     if not frames:
         msg = f"{path}：文件中没有图层"

@@ -156,12 +156,20 @@ def _header_map(row: list[Any]) -> dict[str, int]:
 def _sheets(path: Path) -> Iterator[tuple[str | None, list[list[Any]]]]:
     """(sheet name or ``None`` for a CSV, rows as lists of cell values)."""
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".csv", ".txt") and not path.is_file():
+        msg = f"{path}：文件不存在"
+        raise ImportInputError(msg, parameter="FILE")
     if suffix in (".xlsx", ".xlsm"):
+        from zipfile import BadZipFile
+
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
+        except BadZipFile as exc:  # an .xlsx is a zip archive; this one is not
+            msg = f"{path}：不是有效的 Excel 文件（.xlsx），可能已损坏或只是改了扩展名"
+            raise ImportInputError(msg, parameter="FILE") from exc
         except (InvalidFileException, OSError, KeyError, ValueError) as exc:
             msg = f"{path}：无法读取 Excel 文件（{exc}）"
             raise ImportInputError(msg, parameter="FILE") from exc

@@ -62,6 +62,7 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
     from geo_app.planning.report import planner_report
     from geo_app.planning.siting import read_candidates
     from geo_app.walking import prepare_community
+    from geo_app.walking.errors import WalkError
     from layers import LayerValidationError, load_community
 
     settings = settings_from_config(DEFAULTS)
@@ -70,14 +71,20 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
         try:
             community = load_community(data_dir)
         except LayerValidationError as exc:
+            bar.close()  # the refusal on a line of its own, not after the bar
             refuse(f"图层校验未通过：\n{exc}")
         bar.set_postfix_str("读取图层")
         bar.update()
         try:
             candidate_points = read_candidates(candidates) if candidates else None
         except CandidateFileError as exc:
+            bar.close()
             raise click.BadParameter(str(exc), param_hint="--candidates") from None
-        network = prepare_community(community)  # fenced by compounds, as in the web app
+        try:
+            network = prepare_community(community)  # fenced by compounds, as in the web app
+        except WalkError as exc:
+            bar.close()
+            refuse(f"{data_dir} 的步行路网无法使用：{exc}")
         bar.set_postfix_str("构建步行路网")
         bar.update()
 

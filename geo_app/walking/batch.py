@@ -55,8 +55,12 @@ def _metres(distance: float) -> str:
 
 def read_point_layer(path: str | Path, *, name: str) -> PointLayer:
     """Read a GeoJSON layer: ids from each feature's ``id`` property (else its index) and points
-    (a Point as is, a polygon's entrance or centroid)."""
+    (a Point as is, a polygon's entrance or centroid). A file without features is refused:
+    there would be nothing to walk from, or nowhere to walk to."""
     frame = read_geojson(path, name=f"{name} ")
+    if frame.empty:
+        msg = f"{name} 文件 {path} 中没有任何要素"
+        raise NetworkInputError(msg)
     try:
         lonlat = feature_points(frame)
     except NetworkInputError as exc:

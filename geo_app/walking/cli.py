@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from geo_app.cli import Metres, refuse
 from geo_app.walking.attachment import MAX_ATTACH_M
 from geo_app.walking.batch import nearest_table, read_point_layer
 from geo_app.walking.errors import NetworkInputError, WalkError
 from geo_app.walking.fences import FenceInput, fence_polygons
-from geo_app.walking.graph import build_network
+from geo_app.walking.graph import WalkNetwork, build_network
 from geo_app.walking.io import read_geojson
 from geo_app.walking.prepared import prepare
 
@@ -27,8 +28,8 @@ def walk() -> None:
 
 #: A GeoJSON file to read.
 GEOJSON_FILE = click.Path(dir_okay=False)
-#: A distance option in metres (positive).
-METRES = click.FloatRange(min=0, min_open=True)
+#: A distance option in metres (positive and finite).
+METRES = Metres(positive=True)
 
 
 @walk.command("nearest")
@@ -56,11 +57,13 @@ def nearest_command(
     output: str | None,
 ) -> None:
     """每个起点沿路网步行到最近目标：输出 origin_id,target_id,distance_m（按起点输入顺序）。"""
+    if output is not None:
+        check_writable(output)  # before the work, not after it
     try:
         origins = read_point_layer(origins_path, name="--origins")
         targets = read_point_layer(targets_path, name="--targets")
         fences = () if fences_path is None else read_fences(fences_path)
-        prepared = prepare(build_network(network_path), fences=fences)
+        prepared = prepare(read_network(network_path), fences=fences)
         with tqdm(
             total=len(origins.ids),
             unit="点",
@@ -78,12 +81,20 @@ def nearest_command(
                 progress=bar.update,
             )
     except WalkError as exc:
-        raise click.ClickException(str(exc)) from exc
+        refuse(f"未计算：{exc}")
+    if table.targets_too_far == len(targets.ids):
+        refuse(
+            f"未计算：--targets 文件 {targets_path} 的 {len(targets.ids)} 个目标"
+            f"都距路网超过 {max_attach:g} 米（--max-attach），没有可到达的目标。"
+        )
     if output is None:
         table.write_csv(sys.stdout)
     else:
-        with Path(output).open("w", encoding="utf-8", newline="") as out:
-            table.write_csv(out)
+        try:
+            with Path(output).open("w", encoding="utf-8", newline="") as out:
+                table.write_csv(out)
+        except OSError as exc:
+            refuse(f"无法写入 -o 文件 {output}：{exc.strerror or exc}")
     found = len(table.origin_ids) - table.origins_too_far - table.unreachable
     click.echo(f"{len(table.origin_ids)} 个起点，{found} 个找到最近目标。", err=True)
     if table.origins_too_far:
@@ -101,6 +112,24 @@ def nearest_command(
         click.echo(
             f"{table.targets_too_far} 个目标距路网超过 {max_attach:g} 米，已忽略。", err=True
         )
+
+
+def check_writable(output: str) -> None:
+    """Refuse an output file whose folder does not exist, before any work is done."""
+    folder = Path(output).resolve().parent
+    if not folder.is_dir():
+        refuse(f"无法写入 -o 文件 {output}：目录 {folder} 不存在")
+
+
+def read_network(path: str) -> WalkNetwork:
+    """The walking network of the file ``path``; errors name the option and the file."""
+    try:
+        return build_network(path)
+    except NetworkInputError as exc:
+        if path in str(exc):
+            raise
+        msg = f"--network 文件 {path}：{exc}"
+        raise NetworkInputError(msg) from exc
 
 
 def read_fences(path: str) -> FenceInput:
