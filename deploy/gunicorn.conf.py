@@ -23,12 +23,24 @@ Settings from the environment: ``GEO_APP_BIND`` (default ``127.0.0.1:5000``),
 from __future__ import annotations
 
 import os
+import sys
+
+
+def _count(name: str, default: int) -> int:
+    """A positive whole number from the environment; otherwise a Chinese refusal, exit 1."""
+    text = os.environ.get(name, str(default)).strip()
+    if not text.isdigit() or int(text) < 1:
+        print(f"配置有误，服务未启动。\n配置项有误：{name} 应为正整数，实际为 {text!r}",
+              file=sys.stderr)
+        raise SystemExit(1)
+    return int(text)
+
 
 wsgi_app = "geo_app.server.wsgi:app"
 bind = os.environ.get("GEO_APP_BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("GEO_APP_WORKERS", "2"))
+workers = _count("GEO_APP_WORKERS", 2)
 worker_class = "gthread"
-threads = int(os.environ.get("GEO_APP_THREADS", "4"))
+threads = _count("GEO_APP_THREADS", 4)
 preload_app = True
 keepalive = 5
 timeout = 60

@@ -12,6 +12,7 @@ from flask import Flask
 
 from geo_app import auth, store
 from geo_app.auth import views as auth_views
+from geo_app.cli import startup_refusal
 from geo_app.config import DEFAULTS
 from geo_app.maps.base import BasemapConfigError, basemap_layers
 from geo_app.planning.errors import BadParameterError
@@ -38,7 +39,6 @@ from geo_app.web.views import (
 
 # (aliased: the name ``geo_app.governance`` belongs to the 微协商 package)
 from geo_app.web.views import governance as governance_pages
-from layers import LayerValidationError
 
 #: Extensions in the order they must be installed: the layers and the store first (the stock
 #: levels read both), then accounts, whose ``before_request`` sets ``g.user`` before access
@@ -137,14 +137,15 @@ def check_settings(config: Mapping[str, Any]) -> None:
 
 
 def create_app_or_exit(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """:func:`create_app` for a server process: invalid layers or settings print every problem
-    in Chinese and exit with status 1, so the server never starts to answer errors."""
+    """:func:`create_app` for a server process: invalid layers, settings or database address
+    print every problem in Chinese and exit with status 1 (the server never starts to answer
+    errors)."""
     try:
         return create_app(overrides=overrides)
-    except LayerValidationError as exc:
-        refusal = f"图层校验未通过，服务未启动。\n{exc}"
-    except SettingsError as exc:
-        refusal = f"配置有误，服务未启动。\n{exc}"
+    except Exception as exc:
+        refusal = startup_refusal(exc, outcome="服务未启动")
+        if refusal is None:
+            raise
     print(refusal, file=sys.stderr)
     raise SystemExit(1)
 

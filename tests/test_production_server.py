@@ -167,6 +167,23 @@ def test_bad_settings_stop_the_server_before_it_answers(tmp_path, servers, sampl
     assert "Booting worker" not in output and "Traceback" not in output
 
 
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"GEO_APP_WORKERS": "abc"}, "配置项有误：GEO_APP_WORKERS 应为正整数，实际为 'abc'"),
+        ({"GEO_APP_DATABASE_URL": "foo://x"}, "配置项有误：DATABASE_URL 无法使用"),
+    ],
+)
+def test_a_bad_server_setting_or_database_address_stops_the_server(
+    tmp_path, servers, sample, env, words
+):
+    server = servers(tmp_path, data_dir=sample, database_url=fresh_database_url(tmp_path), **env)
+    assert server.process.wait(timeout=START_TIMEOUT_S) == 1
+    output = server.output()
+    assert "配置有误，服务未启动。" in output and words in output
+    assert "Traceback" not in output and "Booting worker" not in output
+
+
 def test_hup_reloads_gracefully_and_picks_up_new_layers(tmp_path, servers, sample):
     server = servers(
         tmp_path, data_dir=sample, database_url=fresh_database_url(tmp_path), workers=2
