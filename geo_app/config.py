@@ -1,12 +1,18 @@
-"""Every default of the service, each written once.
+"""Every default of the service, each written once, and where their overrides come from.
 
 Override in ``instance/config.py``, by ``GEO_APP_*`` environment variables
 (``GEO_APP_DATA_DIR=...``) or with the test's mapping. Modules read ``app.config``; the walking
 engine's own defaults (attach limit, pace) are the engine's constants, named here once.
+:func:`configured` reads the overrides without Flask, so that the web app and a command such as
+``geo-app coverage`` (which never loads Flask) see the same settings.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +223,45 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 30.0,  # ended after this long without a request
     "SESSION_ABSOLUTE_HOURS": 12.0,  # ended this long after login, however busy
 }
+
+#: The environment's prefix for settings: ``GEO_APP_DATA_DIR`` sets ``DATA_DIR``.
+ENV_PREFIX = "GEO_APP_"
+
+
+def instance_dir() -> Path:
+    """The instance folder (``config.py``, the secret key, the SQLite store), where Flask would
+    put it: beside the package when run from a checkout (``instance/``), under the environment's
+    ``var/`` when installed into one."""
+    package_parent = Path(__file__).resolve().parent.parent
+    prefix = Path(sys.prefix).resolve()
+    if package_parent.is_relative_to(prefix):
+        return prefix / "var" / "geo_app-instance"
+    return package_parent / "instance"
+
+
+def configured(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """:data:`DEFAULTS`, then ``instance/config.py``'s upper-case names, then ``GEO_APP_*``
+    (each value read as JSON when it is JSON, else as text), as Flask's ``from_pyfile`` and
+    ``from_prefixed_env`` would apply them."""
+    settings = dict(DEFAULTS)
+    settings.update(_instance_file(instance_dir() / "config.py"))
+    environ = os.environ if environ is None else environ
+    for key in sorted(environ):
+        if key.startswith(ENV_PREFIX):
+            settings[key.removeprefix(ENV_PREFIX)] = _env_value(environ[key])
+    return settings
+
+
+def _instance_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    namespace: dict[str, Any] = {"__file__": str(path)}
+    exec(compile(path.read_bytes(), str(path), "exec"), namespace)  # the operator's own file
+    return {key: value for key, value in namespace.items() if key.isupper()}
+
+
+def _env_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -12,13 +12,14 @@ from flask import Flask
 
 from geo_app import auth, store
 from geo_app.auth import views as auth_views
-from geo_app.cli import startup_refusal
-from geo_app.config import DEFAULTS
+from geo_app.config import DEFAULTS, configured, instance_dir
 from geo_app.maps.base import BasemapConfigError, basemap_layers
 from geo_app.planning.errors import BadParameterError
-from geo_app.planning.settings import settings_from_config
+from geo_app.planning.published import coverage_targets
+from geo_app.planning.settings import settings_from_config, validate_threshold
 from geo_app.state import cache, community
 from geo_app.state.clock import local_minute_text, local_time_text
+from geo_app.state.refusals import startup_refusal
 from geo_app.stations import levels
 from geo_app.web import access, compression, errors, route_ids, security, vendor
 from geo_app.web.submissions import submission_field
@@ -89,12 +90,11 @@ def create_app(
     ``geo-app serve --data``): flags refine the configuration, they never replace it. A
     ``test_config`` replaces the instance file and the environment (tests only).
     """
-    app = Flask("geo_app", instance_relative_config=True)  # templates, static, instance/
-    app.config.from_mapping(DEFAULTS)
+    app = Flask("geo_app", instance_path=str(instance_dir()), instance_relative_config=True)
     if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-        app.config.from_prefixed_env("GEO_APP")
+        app.config.from_mapping(configured())  # as every command reads them
     else:
+        app.config.from_mapping(DEFAULTS)
         app.config.from_mapping(test_config)
     app.config.from_mapping(overrides or {})
     check_settings(app.config)
@@ -124,6 +124,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
     """
     checks = (
         lambda: settings_from_config(config),
+        lambda: coverage_targets(config["COVERAGE_TARGETS"]),
+        lambda: validate_threshold(config["DEFAULT_THRESHOLD_M"], parameter="DEFAULT_THRESHOLD_M"),
         lambda: basemap_layers(config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"]),
     )
     problems = []

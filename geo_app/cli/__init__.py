@@ -10,6 +10,7 @@ from typing import NoReturn
 import click
 
 from geo_app.cli.chinese import speak_chinese
+from geo_app.state.refusals import startup_refusal
 from layers import validate_directory
 from layers.validate import BOUNDARY_MARGIN_M
 
@@ -59,24 +60,6 @@ class Metres(click.ParamType):
             wanted = "正数" if self.positive else "不小于 0 的数"
             self.fail(f"应为{wanted}（米），实际为 {value}", param, ctx)
         return number
-
-
-def startup_refusal(exc: BaseException, *, outcome: str = "未执行") -> str | None:
-    """The Chinese refusal for a command or server whose app could not start (bad layers,
-    settings or database address), else ``None``; ``outcome`` says what did not happen. Only
-    modules already loaded are asked: an exception of a module never imported cannot be the
-    one raised (and ``geo-app coverage`` stays free of Flask and SQLAlchemy)."""
-    from layers import LayerValidationError
-
-    if isinstance(exc, LayerValidationError):
-        return f"图层校验未通过，{outcome}。\n{exc}"
-    factory = sys.modules.get("geo_app.factory")
-    if factory is not None and isinstance(exc, factory.SettingsError):
-        return f"配置有误，{outcome}。\n{exc}"
-    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.ArgumentError):
-        return f"配置有误，{outcome}。\n配置项有误：DATABASE_URL 无法使用（{exc}）"
-    return None
 
 
 class AreaGroup(click.Group):

@@ -8,7 +8,7 @@ import click
 import orjson
 
 from geo_app.cli import refuse
-from geo_app.config import BUNDLED_DATA_DIR, DEFAULTS
+from geo_app.config import configured
 from geo_app.planning.errors import BadParameterError, CandidateFileError
 from geo_app.planning.export import (
     GRID_COLUMNS,
@@ -24,14 +24,18 @@ from geo_app.planning.settings import (
 )
 
 
-def _threshold(ctx: click.Context, param: click.Parameter, value: float) -> float:
+def _threshold(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is None:  # the configured default
+        return None
     try:
         return validate_threshold(value, parameter="--threshold")
     except BadParameterError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
-def _k(ctx: click.Context, param: click.Parameter, value: int) -> int:
+def _k(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is None:  # the configured default
+        return None
     try:
         return validate_k(value, parameter="--k")
     except BadParameterError as exc:
@@ -40,19 +44,19 @@ def _k(ctx: click.Context, param: click.Parameter, value: int) -> int:
 
 @click.command()
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False),
-              default=str(BUNDLED_DATA_DIR), show_default="自带样例", help="图层目录")
-@click.option("--threshold", type=float, default=DEFAULTS["DEFAULT_THRESHOLD_M"],
-              show_default=True, callback=_threshold, help="步行距离阈值（米）")
-@click.option("--k", "k", type=int, default=DEFAULTS["SITING_K"], show_default=True,
-              callback=_k, help="最大覆盖选址的新增站点数")
+              help="图层目录（默认：配置的 DATA_DIR，与服务相同；未配置时为自带样例）")
+@click.option("--threshold", type=float, callback=_threshold,
+              help="步行距离阈值（米；默认：配置的 DEFAULT_THRESHOLD_M，500）")
+@click.option("--k", "k", type=int, callback=_k,
+              help="最大覆盖选址的新增站点数（默认：配置的 SITING_K，5）")
 @click.option("--candidates", type=click.Path(exists=True, dir_okay=False),
               help="候选站址 GeoJSON（点）；默认取社区内路网交叉口")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
               show_default=True, help="输出格式")
 @click.option("--table", type=click.Choice(["grids", "uncovered"]), default="grids",
               show_default=True, help="CSV 输出哪张表：分网格覆盖或未覆盖楼栋")
-def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fmt: str,
-             table: str) -> None:
+def coverage(data_dir: str | None, threshold: float | None, k: int | None,
+             candidates: str | None, fmt: str, table: str) -> None:
     """党群服务站步行覆盖报告（附直线缓冲区对照、应设尽设检查、15 分钟生活圈与选址）。"""
     from tqdm import tqdm
 
@@ -65,7 +69,17 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
     from geo_app.walking.errors import WalkError
     from layers import LayerValidationError, load_community
 
-    settings = settings_from_config(DEFAULTS)
+    config = configured()  # instance/config.py and GEO_APP_*, as the service reads them
+    try:
+        settings = settings_from_config(config)
+        targets = coverage_targets(config["COVERAGE_TARGETS"])
+        if threshold is None:
+            threshold = validate_threshold(config["DEFAULT_THRESHOLD_M"],
+                                           parameter="DEFAULT_THRESHOLD_M")
+    except BadParameterError as exc:
+        refuse(f"配置有误，未执行。\n配置项有误：{exc}")
+    data_dir = data_dir or str(config["DATA_DIR"])
+    k = settings.siting_k if k is None else k
     with tqdm(total=measure_step_count() + 3, desc="覆盖分析", unit="步", file=sys.stderr,
               leave=False) as bar:
         try:
@@ -103,7 +117,7 @@ def coverage(data_dir: str, threshold: float, k: int, candidates: str | None, fm
     if fmt == "json":
         namer = PlaceNamer(community, crs=network.crs)
         named = name_sites(report, community, namer)
-        data = report_data(report, named, coverage_targets(DEFAULTS["COVERAGE_TARGETS"]))
+        data = report_data(report, named, targets)
         # orjson: the district-scale report (tens of thousands of rows) in a tenth of the time
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     elif table == "grids":
