@@ -294,7 +294,7 @@ def check_references(
             value = feature.properties.get(spec.name)
             if value is None or str(value) in allowed:
                 continue
-            label = "或".join(targets)
+            label = " 或 ".join(targets)
             issues.append(
                 LayerIssue(
                     filename,

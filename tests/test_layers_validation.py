@@ -132,6 +132,13 @@ BAD_INPUTS = [
         id="unknown-grid",
     ),
     pytest.param(
+        "grids",
+        _set(["features", 0, "properties", "parent"], "340121"),
+        [f"{{f}}: 要素 #0 (id={WEST}): 字段 parent: "
+         "引用了不存在的 boundary 或 grids 编号 '340121'"],
+        id="unknown-parent",
+    ),
+    pytest.param(
         "buildings",
         lambda doc: doc["features"][0]["properties"].pop("households") and None,
         ["{f}: 要素 #0 (id=B1): 字段 households: 缺少必填字段"],

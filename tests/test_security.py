@@ -268,6 +268,14 @@ def test_common_and_guessable_passwords_are_refused_in_chinese(password, reason)
     assert caught.value.parameter == "password"
 
 
+def test_a_guessable_password_without_a_named_pattern_is_said_once():
+    """zxcvbn names no pattern for some weak passwords: the message said 「容易被猜到」 twice."""
+    with pytest.raises(AccountError) as caught:
+        check_password_strength("xx7788yy", personal=())
+    assert str(caught.value).startswith("密码太容易被猜到：请用几个不常见的词语")
+    assert str(caught.value).count("容易被猜到") == 1
+
+
 def test_a_long_uncommon_password_passes():
     check_password_strength("Marble-Otter-Quietly-77", personal=("leader1",))
 

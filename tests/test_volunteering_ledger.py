@@ -429,4 +429,4 @@ def test_reconciliation_catches_a_hand_corrupted_balance_and_stock(store):
         problems = reconcile(db)
     assert len(problems) == 2  # the balance and the stock (the entries themselves agree)
     assert f"志愿者 {a}：余额 1000 分，但积分记录合计 40 分（差 +960）" in problems
-    assert "站点 PS-01 的 dish_soap：库存 99，但出入库记录合计 5（差 +94）" in problems
+    assert "站点 PS-01 的 洗洁精（dish_soap）：库存 99，但出入库记录合计 5（差 +94）" in problems

@@ -75,9 +75,10 @@ def check_password_strength(password: str, *, personal: Iterable[str] = ()) -> N
     result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=words)
     if result["score"] < MIN_PASSWORD_SCORE:
         warning = result["feedback"]["warning"]
-        reason = PASSWORD_WARNINGS.get(warning, "容易被猜到")
+        reason = PASSWORD_WARNINGS.get(warning)  # zxcvbn says why only for some patterns
+        why = f"（{reason}）" if reason else ""
         msg = (
-            f"密码太容易被猜到（{reason}）：请用几个不常见的词语组成的较长密码，"
+            f"密码太容易被猜到{why}：请用几个不常见的词语组成的较长密码，"
             "不要用用户名、姓名、常见密码、键盘顺序或重复字符"
         )
         raise AccountError(msg, parameter="password")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo_app.volunteering.models import (
+    Goods,
     GoodsMovement,
     GoodsStock,
     PointsBalance,
@@ -69,12 +70,14 @@ def reconcile(session: Session) -> list[str]:
             select(GoodsStock.station_id, GoodsStock.goods_id, GoodsStock.count)
         )
     }
+    names = {goods_id: name for goods_id, name in session.execute(select(Goods.id, Goods.name))}
     for station, goods in sorted(set(moved) | set(stock)):
         expected = moved.get((station, goods), 0)
         actual = stock.get((station, goods), 0)
         if expected != actual:
             problems.append(
-                f"站点 {station} 的 {goods}：库存 {actual}，但出入库记录合计 {expected}"
+                f"站点 {station} 的 {names.get(goods, goods)}（{goods}）：库存 {actual}，"
+                f"但出入库记录合计 {expected}"
                 f"（差 {actual - expected:+d}）"
             )
     return problems
