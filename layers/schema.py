@@ -121,6 +121,8 @@ class LayerSchema:
     fields: tuple[Field, ...] = field(default_factory=tuple)
     #: An optional layer may be absent (it then loads empty); a present one is validated.
     optional: bool = False
+    #: Why the layer may not be empty, when it may not (the service cannot work without it).
+    needed_for: str | None = None
 
     @property
     def filename(self) -> str:
@@ -138,6 +140,7 @@ BOUNDARY = LayerSchema(
     "社区边界",
     ("Polygon", "MultiPolygon"),
     (Field("id", "str", label="社区代码"), _NAME),
+    needed_for="网格、楼栋与地图都以社区边界为准",
 )
 
 GRIDS = LayerSchema(
@@ -212,6 +215,7 @@ PATHS = LayerSchema(
         Field("kind", "str", label="类型", choices=tuple(PATH_KINDS)),
         Field("name", "str", required=False, label="名称"),
     ),
+    needed_for="所有步行距离都沿路网计算",
 )
 
 POIS = LayerSchema(

@@ -106,6 +106,9 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
     if not isinstance(raw_features, list):
         issues.append(LayerIssue(filename, "缺少 features 数组", field="features"))
         return ParsedLayer(schema, [], issues)
+    if not raw_features and schema.needed_for:
+        reason = f"{schema.label}图层没有任何要素：{schema.needed_for}，至少需要一个"
+        issues.append(LayerIssue(filename, reason, field="features"))
 
     # Pass 1, per feature in Python: structure and properties. A geometry of plain structure
     # (Point, LineString or Polygon of [lon, lat] pairs) is kept for the array checks of pass 2;

@@ -317,3 +317,16 @@ def test_array_checked_and_feature_checked_geometries_keep_feature_order(layer_d
         f"{f}: 要素 #6 (id=B6): 字段 geometry: 坐标 [31.957, 117.262] 的纬度超出 ±90°，"
         "疑似经纬度颠倒（GeoJSON 顺序为 [经度, 纬度]）",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("paths", "步行路网图层没有任何要素：所有步行距离都沿路网计算，至少需要一个"),
+        ("boundary", "社区边界图层没有任何要素：网格、楼栋与地图都以社区边界为准，至少需要一个"),
+    ],
+)
+def test_a_layer_the_service_cannot_work_without_may_not_be_empty(layer_dir, name, words):
+    path = _break(layer_dir, name, lambda doc: {**doc, "features": []})
+    messages = [str(issue) for issue in validate_directory(layer_dir)]
+    assert f"{path}: 字段 features: {words}" in messages

@@ -26,7 +26,9 @@ def test_layers_without_any_path_are_refused_naming_the_folder(tmp_path: Path) -
     result = CliRunner().invoke(main, ["coverage", "--data", str(data), "--format", "csv"])
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert f"{data} 的步行路网无法使用：路网中没有任何线段" in result.stderr
+    # refused by the layers' validation, as the service refuses to start on them
+    assert (f"{data / 'paths.geojson'}: 字段 features: 步行路网图层没有任何要素："
+            "所有步行距离都沿路网计算，至少需要一个") in result.stderr
     assert result.stdout == ""
 
 
