@@ -19,6 +19,7 @@ from support.apps import make_test_config
 
 from geo_app import create_app
 from geo_app.config import BUNDLED_DATA_DIR
+from geo_app.factory import SettingsError
 from geo_app.planning.measure import measure_distances
 from geo_app.planning.places import PlaceNamer
 from geo_app.planning.report import PARTY, coverage_at
@@ -204,10 +205,8 @@ def test_targets_are_configurable(tmp_path):
     app = create_app(make_test_config(tmp_path, COVERAGE_TARGETS=[0.1, 0.15]))
     html = app.test_client().get("/planner?threshold=500&k=2").get_data(as_text=True)
     assert 'class="card level-met" data-testid="coverage-card"' in html
-    bad = create_app(make_test_config(tmp_path / "b", COVERAGE_TARGETS=[0.9, 0.5]))
-    response = bad.test_client().get("/planner/report.json")
-    assert response.status_code == 400
-    assert response.get_json()["parameter"] == "COVERAGE_TARGETS"
+    with pytest.raises(SettingsError, match=r"配置项有误：COVERAGE_TARGETS 应为 0–1 之间"):
+        create_app(make_test_config(tmp_path / "b", COVERAGE_TARGETS=[0.9, 0.5]))
 
 
 def test_print_page_has_the_whole_analysis(client):
