@@ -39,6 +39,8 @@ def open_map(offline_page, live_server, width=375, height=667):
     page = session.page
     page.goto(f"{live_server}/map")
     page.wait_for_function("() => window.communityMap && document.querySelector('.grid-label')")
+    # measured once the page's own fit has finished (mid-animation, spans and labels move)
+    page.wait_for_function("() => !window.communityMap.map._animatingZoom")
     return session, page
 
 
@@ -66,8 +68,6 @@ def test_the_community_fills_a_phone_and_grid_labels_do_not_overlap(
     # zoomed in: building numbers and road names, still without overlaps
     inside = community.buildings[community.buildings["id"] == "FG-03"].geometry.iloc[0]
     point = inside.representative_point()
-    # the page's own fit may still be animating (Leaflet would finish it over our view)
-    page.wait_for_function("() => !window.communityMap.map._animatingZoom")
     page.evaluate(
         "([lat, lon]) => { const c = window.communityMap; c.map.setView([lat, lon], 17,"
         " {animate: false}); c.declutter(); }",
