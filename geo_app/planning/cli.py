@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 import orjson
@@ -24,30 +26,27 @@ from geo_app.planning.settings import (
 )
 
 
-def _threshold(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is None:  # the configured default
-        return None
-    try:
-        return validate_threshold(value, parameter="--threshold")
-    except BadParameterError as exc:
-        raise click.BadParameter(str(exc)) from None
+def _checked(validate: Callable[..., Any], option: str) -> Callable[..., Any]:
+    """A click callback checking an option with the planner's own check (``None``: the
+    configured default, filled in later)."""
 
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return validate(value, parameter=option)
+        except BadParameterError as exc:
+            raise click.BadParameter(str(exc)) from None
 
-def _k(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    if value is None:  # the configured default
-        return None
-    try:
-        return validate_k(value, parameter="--k")
-    except BadParameterError as exc:
-        raise click.BadParameter(str(exc)) from None
+    return callback
 
 
 @click.command()
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False),
               help="图层目录（默认：配置的 DATA_DIR，与服务相同；未配置时为自带样例）")
-@click.option("--threshold", type=float, callback=_threshold,
+@click.option("--threshold", type=float, callback=_checked(validate_threshold, "--threshold"),
               help="步行距离阈值（米；默认：配置的 DEFAULT_THRESHOLD_M，500）")
-@click.option("--k", "k", type=int, callback=_k,
+@click.option("--k", "k", type=int, callback=_checked(validate_k, "--k"),
               help="最大覆盖选址的新增站点数（默认：配置的 SITING_K，5）")
 @click.option("--candidates", type=click.Path(exists=True, dir_okay=False),
               help="候选站址 GeoJSON（点）；默认取社区内路网交叉口")
