@@ -18,9 +18,9 @@ is made: a repeat comes within seconds or minutes (a double tap, a client's retr
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, DateTime, String, delete, select
+from sqlalchemy import DateTime, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -109,8 +109,9 @@ def _insert_new(session: Session, row: dict[str, Any]) -> bool:
     """Insert ``row`` unless its key exists; whether it was inserted."""
     insert = DIALECT_INSERTS.get(session.get_bind().dialect.name)
     if insert is not None:
-        result = session.execute(insert(Submission).values(row).on_conflict_do_nothing())
-        return cast(CursorResult[Any], result).rowcount == 1
+        # RETURNING, not rowcount: psycopg reports -1 rows for an INSERT … ON CONFLICT
+        statement = insert(Submission).values(row).on_conflict_do_nothing()
+        return session.execute(statement.returning(Submission.token)).first() is not None
     try:  # another database: its unique key refuses the second row
         with session.begin_nested():
             session.add(Submission(**row))
