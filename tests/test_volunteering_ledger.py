@@ -149,7 +149,7 @@ def test_cancelling_once_the_activity_has_started_is_refused(store):
                        now=START - timedelta(minutes=1))
     # checked in early (check-in opens an hour before): held, so no cancelling either
     _check_in(store, activity, a, now=START - timedelta(minutes=30))
-    with pytest.raises(ConflictError, match="已开始"), store.write() as db:
+    with pytest.raises(ConflictError, match="已举办，不能再取消报名"), store.write() as db:
         cancel_sign_up(db, activity, get_volunteer(db, c), actor="test",
                        now=START - timedelta(minutes=20))
     with store.read() as db:

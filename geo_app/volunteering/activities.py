@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from geo_app.state.clock import now as clock_now
 from geo_app.store import audit
 from geo_app.volunteering.checks import check_kind, required_text
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
@@ -198,16 +197,23 @@ def _waitlist_position(session: Session, activity_id: int, signup: SignUp) -> in
     )
 
 
+def signup_closed(activity: Activity, now: datetime) -> str | None:
+    """Why ``activity`` takes no sign-up at ``now`` (cancelled, started, held), else None."""
+    if activity.status == "cancelled":
+        return "已取消"
+    if activity.status == "held":
+        return "已举办"
+    return "已开始" if as_utc(activity.starts_at) <= now.astimezone(UTC) else None
+
+
 def sign_up(
     session: Session, activity_id: int, volunteer: Volunteer, *, actor: str, now: datetime
 ) -> SignUpResult:
     """A place if one is free, else the end of the waitlist; a repeat is reported, not doubled."""
     activity = _locked_activity(session, activity_id)
-    if activity.status == "cancelled":
-        msg = f"活动「{activity.title}」已取消"
-        raise ConflictError(msg, parameter="activity")
-    if as_utc(activity.starts_at) <= now.astimezone(UTC):
-        msg = f"活动「{activity.title}」已开始，不能再报名"
+    closed = signup_closed(activity, now)
+    if closed is not None:
+        msg = f"活动「{activity.title}」{closed}，不能再报名"
         raise ConflictError(msg, parameter="activity")
     existing = session.scalars(
         select(SignUp).where(SignUp.activity_id == activity_id, SignUp.volunteer_id == volunteer.id)
@@ -244,19 +250,18 @@ def cancel_sign_up(
     volunteer: Volunteer,
     *,
     actor: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Volunteer | None:
     """Cancel the volunteer's sign-up; a freed place goes to the first on the waitlist
     (returned), else the confirmed count drops.
 
-    Refused once the activity has started (or been held): its confirmed count is what took
-    place. ``now``: the current time, the app's clock (:func:`geo_app.state.clock.now`) when
-    not given.
+    Refused once the activity has started or been held: its confirmed count is what took
+    place (a cancelled activity's sign-ups may still be withdrawn).
     """
     activity = _locked_activity(session, activity_id)
-    moment = (now if now is not None else clock_now()).astimezone(UTC)
-    if activity.status == "held" or as_utc(activity.starts_at) <= moment:
-        msg = f"活动「{activity.title}」已开始，不能再取消报名"
+    closed = signup_closed(activity, now)
+    if closed in ("已开始", "已举办"):
+        msg = f"活动「{activity.title}」{closed}，不能再取消报名"
         raise ConflictError(msg, parameter="activity")
     signup = session.scalars(
         select(SignUp).where(

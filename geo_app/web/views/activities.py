@@ -36,11 +36,11 @@ from geo_app.volunteering.activities import (
     PLACE_KINDS,
     STATUS_LABELS,
     ScanRefused,
-    as_utc,
     cancel_sign_up,
     check_in,
     log_scan_failure,
     sign_up,
+    signup_closed,
 )
 from geo_app.volunteering.errors import NotFoundError, VolunteeringError
 from geo_app.volunteering.goods import catalogue, goods_levels
@@ -172,14 +172,12 @@ def detail(activity_id: int) -> str:
 
 
 def _signup_closed(activity: Activity) -> str | None:
-    """Why the activity takes no sign-up any more (as ``sign_up`` refuses), or None: the page
-    then offers no form to fill in for nothing."""
-    if activity.status == "cancelled":
-        return "本活动已取消，不再接受报名。"
-    if as_utc(activity.starts_at) <= now():
-        held = "已举办" if activity.status == "held" else "已开始"
-        return f"本活动{held}，报名已截止。"
-    return None
+    """Why the activity takes no sign-up any more (the rule ``sign_up`` refuses by), or None:
+    the page then offers no form to fill in for nothing."""
+    closed = signup_closed(activity, now())
+    if closed is None:
+        return None
+    return "本活动已取消，不再接受报名。" if closed == "已取消" else f"本活动{closed}，报名已截止。"
 
 
 def _count_pin_attempt(form: Any) -> None:
@@ -233,7 +231,7 @@ def cancel(activity_id: int) -> Response:
     """取消报名。"""
 
     def leave(db: Any, volunteer: Volunteer) -> str:
-        cancel_sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}")
+        cancel_sign_up(db, activity_id, volunteer, actor=f"volunteer:{volunteer.card}", now=now())
         return "已取消报名"
 
     return _volunteer_change(activity_id, leave)
