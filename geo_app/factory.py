@@ -16,7 +16,7 @@ from geo_app.config import DEFAULTS, configured, instance_dir
 from geo_app.maps.base import BasemapConfigError, basemap_layers
 from geo_app.planning.errors import BadParameterError
 from geo_app.planning.published import coverage_targets
-from geo_app.planning.settings import settings_from_config, validate_threshold
+from geo_app.planning.settings import positive_int, settings_from_config, validate_threshold
 from geo_app.state import cache, community
 from geo_app.state.clock import local_minute_text, local_time_text
 from geo_app.state.refusals import startup_refusal
@@ -126,6 +126,7 @@ def check_settings(config: Mapping[str, Any]) -> None:
         lambda: settings_from_config(config),
         lambda: coverage_targets(config["COVERAGE_TARGETS"]),
         lambda: validate_threshold(config["DEFAULT_THRESHOLD_M"], parameter="DEFAULT_THRESHOLD_M"),
+        lambda: positive_int(config["ROSTER_PAGE_ROWS"], "ROSTER_PAGE_ROWS"),
         lambda: basemap_layers(config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"]),
     )
     problems = []

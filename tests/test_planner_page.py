@@ -196,6 +196,7 @@ def test_a_district_map_is_drawn_on_a_canvas_and_a_community_map_in_svg(
         ({"CIRCLE_AREA_SHARE": 2}, "CIRCLE_AREA_SHARE 应在 0–1 之间，实际为 2"),
         ({"BASEMAP": "gaode"}, "未知底图 'gaode'"),
         ({"CIRCLE_GRADES": [{"groups": []}]}, "CIRCLE_GRADES 应为等级规则列表"),
+        ({"ROSTER_PAGE_ROWS": 0}, "ROSTER_PAGE_ROWS 应为正整数，实际为 0"),
         ({"BASEMAP": "tianditu", "TIANDITU_KEY": ""}, "BASEMAP=tianditu 需要配置 TIANDITU_KEY"),
     ],
 )

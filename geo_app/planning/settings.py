@@ -92,7 +92,7 @@ def settings_from_config(config: Mapping[str, Any]) -> PlanningSettings:
         siting_k=validate_k(get("SITING_K"), parameter="SITING_K"),
         siting_time_limit_s=_positive(get("SITING_TIME_LIMIT_S"), "SITING_TIME_LIMIT_S"),
         max_attach_m=_positive(get("MAX_ATTACH_M"), "MAX_ATTACH_M"),
-        uncovered_rows=_positive_int(get("PLANNER_UNCOVERED_ROWS"), "PLANNER_UNCOVERED_ROWS"),
+        uncovered_rows=positive_int(get("PLANNER_UNCOVERED_ROWS"), "PLANNER_UNCOVERED_ROWS"),
     )
 
 
@@ -172,7 +172,8 @@ def _station_kinds(value: Any) -> tuple[str, ...]:
     return kinds
 
 
-def _positive_int(value: Any, parameter: str) -> int:
+def positive_int(value: Any, parameter: str) -> int:
+    """A setting that counts something (rows, pages): a whole number of at least 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         msg = f"{parameter} 应为正整数，实际为 {value!r}"
         raise BadParameterError(msg, parameter=parameter)
