@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 from zxcvbn import zxcvbn
 
 from geo_app.store import audit
-from geo_app.store.errors import AccountError, AssignmentError
+from geo_app.store.errors import AccountError, AssignmentError, require_known
 from geo_app.store.hashing import check_secret, hash_secret
-from geo_app.store.models import Account, AccountBuilding
+from geo_app.store.models import Account, AccountBuilding, fields_of
 from geo_app.store.roles import (
     BUILDING_ROLES,
     GRID_ROLES,
@@ -109,9 +109,7 @@ def check_assignment(
     if role in GRID_ROLES and not grid_id:
         msg = f"{label}必须属于一个网格"
         raise AssignmentError(msg, parameter="grid")
-    if grid_id not in known_grids:
-        msg = f"网格 {grid_id!r} 不存在"
-        raise AssignmentError(msg, parameter="grid")
+    require_known(grid_id, known_grids, what="网格", parameter="grid", error=AssignmentError)
     if role in WHOLE_GRID_ROLES and building_ids:
         msg = f"{label}负责整个网格，不单独分配楼栋"
         raise AssignmentError(msg, parameter="buildings")
@@ -131,13 +129,7 @@ def check_assignment(
 
 def describe(account: Account) -> dict[str, Any]:
     """An account's assignment as the audit log records it (never the password hash)."""
-    return {
-        "username": account.username,
-        "role": account.role,
-        "grid_id": account.grid_id,
-        "building_ids": account.building_ids,
-        "active": account.active,
-    }
+    return fields_of(account, ("username", "role", "grid_id", "building_ids", "active"))
 
 
 def find_account(session: Session, username: str) -> Account | None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
-from geo_app.store.errors import AssignmentError
+from geo_app.store.errors import AssignmentError, require_known
 from geo_app.store.models import Account, AccountBuilding, BuildingGrid
 from geo_app.store.roles import ROLE_LABELS
 
@@ -39,12 +39,9 @@ def assign_building(
     Refused while a 楼栋党员 or 业主代表 of the old grid still looks after the building, since
     their buildings must lie in their grid.
     """
-    if building_id not in layer_grids:
-        msg = f"楼栋 {building_id!r} 不存在"
-        raise AssignmentError(msg, parameter="building")
-    if grid_id not in known_grids:
-        msg = f"网格 {grid_id!r} 不存在"
-        raise AssignmentError(msg, parameter="grid")
+    require_known(building_id, layer_grids, what="楼栋", parameter="building",
+                  error=AssignmentError)
+    require_known(grid_id, known_grids, what="网格", parameter="grid", error=AssignmentError)
     row = session.get(BuildingGrid, building_id)
     before = row.grid_id if row is not None else layer_grids[building_id]
     if before == grid_id:

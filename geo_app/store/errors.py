@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 
 class StoreError(Exception):
     """Base class of the store's errors; ``parameter`` names the offending input, if any.
@@ -38,3 +40,13 @@ class AssignmentError(StoreError):
 
 class StockError(StoreError):
     """A stock movement is impossible (unknown station or item, count would go negative)."""
+
+
+def require_known(
+    value: str | None, known: Collection[str | None], *, what: str, parameter: str,
+    error: type[StoreError],
+) -> None:
+    """``error`` "{what} 'value' 不存在" naming ``parameter``, unless ``value`` is in ``known``."""
+    if value not in known:
+        msg = f"{what} {value!r} 不存在"
+        raise error(msg, parameter=parameter)

@@ -41,6 +41,11 @@ class Base(DeclarativeBase):
     """Declarative base of every table of the store."""
 
 
+def fields_of(row: Base, names: tuple[str, ...]) -> dict[str, Any]:
+    """``row``'s attributes ``names`` as a dict, in that order (for JSON answers and audit)."""
+    return {name: getattr(row, name) for name in names}
+
+
 class Account(Base):
     """A person who logs in: a role and an assignment (a grid, a set of buildings)."""
 
@@ -173,6 +178,10 @@ class Resident(Base):
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
     moved_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     household: Mapped[Household] = relationship(back_populates="members")
+
+
+#: What a person's record says of them wherever it is shown or audited (with :func:`fields_of`).
+PERSON_DETAILS = ("name", "gender", "birth_year", "relation", "party_member", "phone")
 
 
 class BuildingContact(Base):

@@ -15,7 +15,7 @@ from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
 from geo_app.formats.csv_text import csv_text
-from geo_app.store.models import Household
+from geo_app.store.models import PERSON_DETAILS, Household, fields_of
 from geo_app.store.people import (
     ATTENTION_TAGS,
     contacts_of,
@@ -77,21 +77,10 @@ def building_rows(
 
 def household_record(household: Household) -> dict[str, Any]:
     return {
-        "id": household.id,
-        "unit": household.unit,
-        "room": household.room,
+        **fields_of(household, ("id", "unit", "room")),
         "tags": list(household.tags or []),
         "members": [
-            {
-                "id": m.id,
-                "name": m.name,
-                "gender": m.gender,
-                "birth_year": m.birth_year,
-                "relation": m.relation,
-                "party_member": m.party_member,
-                "phone": m.phone,
-            }
-            for m in living_members(household)
+            {"id": m.id, **fields_of(m, PERSON_DETAILS)} for m in living_members(household)
         ],
     }
 
@@ -114,8 +103,7 @@ def building_records(
     for row in rows:
         record = asdict(row)
         record["contacts"] = {
-            role: {"name": r.name, "gender": r.gender, "birth_year": r.birth_year,
-                   "phone": r.phone}
+            role: fields_of(r, ("name", "gender", "birth_year", "phone"))
             for role, r in contacts[row.id].items()
         }
         record["household_list"] = [household_record(h) for h in households[row.id]]

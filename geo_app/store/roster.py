@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from geo_app.store import audit
 from geo_app.store.errors import StoreError
-from geo_app.store.models import Household, Resident
+from geo_app.store.models import PERSON_DETAILS, Household, Resident, fields_of
 from geo_app.store.people import ATTENTION_TAGS
 
 ROOM_PATTERN = re.compile(r"^[0-9A-Za-z-]{1,16}$")
@@ -70,9 +70,7 @@ def check_tags(tags: Iterable[str]) -> list[str]:
 def describe_household(household: Household) -> dict[str, Any]:
     """What the audit log records of a household."""
     return {
-        "building_id": household.building_id,
-        "unit": household.unit,
-        "room": household.room,
+        **fields_of(household, ("building_id", "unit", "room")),
         "tags": list(household.tags or []),
         "moved_out": household.moved_out_at is not None,
     }
@@ -82,12 +80,7 @@ def describe_person(person: Resident) -> dict[str, Any]:
     """What the audit log records of a person (with their household, for the sentence)."""
     return {
         "household_id": person.household_id,
-        "name": person.name,
-        "gender": person.gender,
-        "birth_year": person.birth_year,
-        "relation": person.relation,
-        "party_member": person.party_member,
-        "phone": person.phone,
+        **fields_of(person, PERSON_DETAILS),
         "moved_out": person.moved_out_at is not None,
     }
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
-from geo_app.store.errors import StockError
+from geo_app.store.errors import StockError, require_known
 from geo_app.store.models import MAX_STOCK_COUNT, StationStock
 from geo_app.store.upsert import insert_missing
 from layers.schema import ITEM_LABELS
@@ -194,9 +194,7 @@ def move_stock(
     actor: str,
 ) -> tuple[int, int]:
     """Apply one movement (借出/归还/补货) atomically with its audit entry; (before, after)."""
-    if station_id not in known_stations:
-        msg = f"站点 {station_id!r} 不存在"
-        raise StockError(msg, parameter="station")
+    require_known(station_id, known_stations, what="站点", parameter="station", error=StockError)
     if item not in ITEM_LABELS:
         msg = f"未知物资 {item!r}"
         raise StockError(msg, parameter="item")

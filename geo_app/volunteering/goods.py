@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
+from geo_app.store.errors import require_known
 from geo_app.volunteering.checks import check_kind
 from geo_app.volunteering.counters import append_movement, move_counter
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
@@ -72,12 +73,6 @@ def _goods(session: Session, goods_id: str) -> Goods:
     return goods
 
 
-def _check_station(station_id: str, known_stations: Collection[str]) -> None:
-    if station_id not in known_stations:
-        msg = f"站点 {station_id!r} 不存在"
-        raise NotFoundError(msg, parameter="station")
-
-
 def move_goods(
     session: Session,
     station_id: str,
@@ -91,7 +86,8 @@ def move_goods(
     at: datetime | None = None,
 ) -> int:
     """One movement at a station (audited); returns the count after it."""
-    _check_station(station_id, known_stations)
+    require_known(station_id, known_stations, what="站点", parameter="station",
+                  error=NotFoundError)
     goods = _goods(session, goods_id)
     check_kind(kind, GOODS_MOVEMENTS, label="物品操作")
     label, sign = GOODS_MOVEMENTS[kind]
@@ -154,7 +150,8 @@ def redeem(
     Raises :class:`ConflictError` (409) when the points or the station's stock fall short.
     """
     volunteer = get_volunteer(session, card)
-    _check_station(station_id, known_stations)
+    require_known(station_id, known_stations, what="站点", parameter="station",
+                  error=NotFoundError)
     goods = _goods(session, goods_id)
     amount = _quantity(quantity, high=MAX_REDEEM_QUANTITY)
     cost = goods.points * amount

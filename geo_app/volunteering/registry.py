@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
+from geo_app.store.errors import require_known
 from geo_app.store.hashing import check_secret, hash_secret
 from geo_app.store.upsert import insert_missing
 from geo_app.volunteering.checks import check_kind, required_text
@@ -92,9 +93,9 @@ def _validated(
         msg = f"电话 {phone!r} 不是有效的手机号或座机号"
         raise VolunteeringError(msg, parameter="phone")
     building = (building_id or "").strip() or None
-    if building is not None and building not in known_buildings:
-        msg = f"楼栋 {building!r} 不存在"
-        raise VolunteeringError(msg, parameter="building")
+    if building is not None:
+        require_known(building, known_buildings, what="楼栋", parameter="building",
+                      error=VolunteeringError)
     skill_list = [s.strip() for s in skills if s.strip()]
     if len(skill_list) > MAX_SKILLS or any(len(s) > 16 for s in skill_list):
         msg = f"特长最多 {MAX_SKILLS} 项，每项不超过 16 个字"
