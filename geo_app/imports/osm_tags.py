@@ -16,7 +16,7 @@ industrial land and without shop/office/amenity tags), 0 for others;
 ``units = ceil(households ÷ (levels × FLATS_PER_FLOOR_PER_UNIT))``. Levels come from
 ``building:levels``, else ``height ÷ METRES_PER_LEVEL``, else 1.
 
-POIs: :data:`POI_TAGS`, first match wins, to the categories of ``layers/schema.py``.
+POIs: :data:`POI_CATEGORY_TAGS`, first match wins, to the categories of ``layers/schema.py``.
 """
 
 from __future__ import annotations
@@ -63,42 +63,16 @@ FOOT_ALLOWED = frozenset({"yes", "designated", "permissive", "official"})
 NO_ACCESS = frozenset({"no", "private"})
 SIDEWALK_PRESENT = frozenset({"both", "left", "right", "yes"})
 
-#: Barrier nodes a walker passes (unless locked or closed by access tags).
-PASSABLE_BARRIERS = frozenset(
-    {
-        "gate",
-        "entrance",
-        "lift_gate",
-        "swing_gate",
-        "sliding_gate",
-        "wicket_gate",
-        "kissing_gate",
-        "bollard",
-        "stile",
-        "turnstile",
-        "full-height_turnstile",
-        "cycle_barrier",
-        "chain",
-        "height_restrictor",
-        "toll_booth",
-        "border_control",
-        "bump_gate",
-    }
-)
 #: Barrier nodes that are gates of a gated 小区.
-GATE_BARRIERS = frozenset(
-    {
-        "gate",
-        "entrance",
-        "lift_gate",
-        "swing_gate",
-        "sliding_gate",
-        "wicket_gate",
-        "turnstile",
-        "full-height_turnstile",
-        "kissing_gate",
-    }
-)
+GATE_BARRIERS = frozenset({
+    "gate", "entrance", "lift_gate", "swing_gate", "sliding_gate", "wicket_gate", "kissing_gate",
+    "turnstile", "full-height_turnstile",
+})
+#: Barrier nodes a walker passes (unless locked or closed by access tags): every gate, and these.
+PASSABLE_BARRIERS = GATE_BARRIERS | {
+    "bollard", "stile", "cycle_barrier", "chain", "height_restrictor", "toll_booth",
+    "border_control", "bump_gate",
+}
 #: Barrier ways that enclose a gated 小区.
 FENCE_BARRIERS = frozenset({"wall", "fence"})
 
@@ -134,51 +108,52 @@ RESIDENTIAL_BUILDINGS = frozenset(
     }
 )
 
-#: (key, value or None for any value, extra tag condition or None) → category.
-POI_TAGS: tuple[tuple[str, str | None, tuple[str, str] | None, str], ...] = (
-    ("shop", "convenience", None, "便利店"),
-    ("shop", "supermarket", None, "综合超市"),
-    ("amenity", "marketplace", None, "菜市场"),
-    ("shop", "greengrocer", None, "生鲜超市/菜店"),
-    ("shop", "butcher", None, "生鲜超市/菜店"),
-    ("shop", "seafood", None, "生鲜超市/菜店"),
-    ("amenity", "fast_food", ("cuisine", "breakfast"), "早餐店"),
-    ("shop", "bakery", None, "早餐店"),
-    ("shop", "laundry", None, "洗染店"),
-    ("shop", "dry_cleaning", None, "洗染店"),
-    ("shop", "hairdresser", None, "美容美发店"),
-    ("shop", "beauty", None, "美容美发店"),
-    ("shop", "copyshop", None, "照相文印店"),
-    ("shop", "photo", None, "照相文印店"),
-    ("office", "housekeeping", None, "家政服务点"),
-    ("shop", "repair", None, "维修点"),
-    ("shop", "shoe_repair", None, "维修点"),
-    ("craft", "shoemaker", None, "维修点"),
-    ("craft", "key_cutter", None, "维修点"),
-    ("craft", "electronics_repair", None, "维修点"),
-    ("amenity", "pharmacy", None, "药店"),
-    ("amenity", "post_office", None, "邮政快递综合服务点"),
-    ("amenity", "parcel_locker", None, "邮政快递综合服务点"),
-    ("leisure", "fitness_centre", None, "健身场所"),
-    ("leisure", "fitness_station", None, "健身场所"),
-    ("leisure", "sports_centre", None, "健身场所"),
-    ("shop", "books", None, "书店"),
-    ("amenity", "cafe", None, "茶饮咖啡"),
-    ("shop", "tea", None, "茶饮咖啡"),
-    ("shop", "coffee", None, "茶饮咖啡"),
-    ("amenity", "social_facility", ("social_facility:for", "senior"), "养老服务"),
-    ("amenity", "nursing_home", None, "养老服务"),
-    ("amenity", "childcare", None, "托育服务"),
-    ("amenity", "canteen", None, "社区食堂"),
-    ("amenity", "kindergarten", None, "幼儿园"),
-    ("amenity", "clinic", None, "社区卫生服务站"),
-    ("amenity", "doctors", None, "社区卫生服务站"),
-    ("healthcare", "clinic", None, "社区卫生服务站"),
-    ("amenity", "community_centre", None, "社区服务站"),
-    ("amenity", "social_centre", None, "社区服务站"),
-    ("amenity", "waste_disposal", None, "垃圾收集点"),
-    ("amenity", "recycling", None, "垃圾收集点"),
-    ("highway", "bus_stop", None, "公交站"),
+#: Category → the OSM tags that make an object one, ``key=value``, with ``&key=value`` for an
+#: extra tag it must also have. Categories and their tags are rules in this order: the first
+#: that matches an object wins.
+POI_CATEGORY_TAGS: dict[str, tuple[str, ...]] = {
+    "便利店": ("shop=convenience",),
+    "综合超市": ("shop=supermarket",),
+    "菜市场": ("amenity=marketplace",),
+    "生鲜超市/菜店": ("shop=greengrocer", "shop=butcher", "shop=seafood"),
+    "早餐店": ("amenity=fast_food&cuisine=breakfast", "shop=bakery"),
+    "洗染店": ("shop=laundry", "shop=dry_cleaning"),
+    "美容美发店": ("shop=hairdresser", "shop=beauty"),
+    "照相文印店": ("shop=copyshop", "shop=photo"),
+    "家政服务点": ("office=housekeeping",),
+    "维修点": ("shop=repair", "shop=shoe_repair", "craft=shoemaker", "craft=key_cutter",
+              "craft=electronics_repair"),
+    "药店": ("amenity=pharmacy",),
+    "邮政快递综合服务点": ("amenity=post_office", "amenity=parcel_locker"),
+    "健身场所": ("leisure=fitness_centre", "leisure=fitness_station", "leisure=sports_centre"),
+    "书店": ("shop=books",),
+    "茶饮咖啡": ("amenity=cafe", "shop=tea", "shop=coffee"),
+    "养老服务": ("amenity=social_facility&social_facility:for=senior", "amenity=nursing_home"),
+    "托育服务": ("amenity=childcare",),
+    "社区食堂": ("amenity=canteen",),
+    "幼儿园": ("amenity=kindergarten",),
+    "社区卫生服务站": ("amenity=clinic", "amenity=doctors", "healthcare=clinic"),
+    "社区服务站": ("amenity=community_centre", "amenity=social_centre"),
+    "垃圾收集点": ("amenity=waste_disposal", "amenity=recycling"),
+    "公交站": ("highway=bus_stop",),
+}
+
+
+def _poi_rule(expression: str, category: str) -> tuple[str, str, tuple[str, str] | None, str]:
+    main, _, extra = expression.partition("&")
+    key, value = main.split("=")
+    condition = None
+    if extra:
+        extra_key, extra_value = extra.split("=")
+        condition = (extra_key, extra_value)
+    return key, value, condition, category
+
+
+#: :data:`POI_CATEGORY_TAGS` as rules (key, value, extra tag or None, category), in order.
+POI_TAGS: tuple[tuple[str, str | None, tuple[str, str] | None, str], ...] = tuple(
+    _poi_rule(expression, category)
+    for category, expressions in POI_CATEGORY_TAGS.items()
+    for expression in expressions
 )
 #: Keys any POI rule looks at (a reader's filter).
 POI_KEYS = frozenset(key for key, _, _, _ in POI_TAGS)
