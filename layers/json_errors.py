@@ -98,7 +98,8 @@ def undecodable_reason(exc: UnicodeDecodeError) -> str:
 
 
 def invalid_json_message(exc: ValueError, *, subject: str = "") -> str:
-    """One line for text :func:`json.loads` refused: ``{subject}不是有效的 JSON（第 L 行第 C 列）：…``.
+    """One line for text :func:`json.loads` refused:
+    ``{subject}不是有效的 JSON（第 L 行第 C 列）：…``.
 
     Covers syntax (:class:`json.JSONDecodeError`), bytes that are not UTF-8 and integers past
     Python's digit limit; any other ``ValueError`` (e.g. a refused ``NaN``) says its own words.
