@@ -21,6 +21,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from layers.errors import LayerIssue
+from layers.json_errors import invalid_json_message
 from layers.schema import ITEM_LABELS, WEEKDAYS, Field, LayerSchema
 
 #: ``crs`` members accepted as WGS84 lon/lat (CGCS2000 agrees to centimetres here).
@@ -88,9 +89,7 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
     try:
         doc = _loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = (f"（第 {exc.lineno} 行第 {exc.colno} 列）"
-                 if isinstance(exc, json.JSONDecodeError) else "")
-        issues.append(LayerIssue(filename, f"不是有效的 JSON{where}：{exc}"))
+        issues.append(LayerIssue(filename, invalid_json_message(exc)))
         return ParsedLayer(schema, [], issues)
     except (RecursionError, ValueError) as exc:  # 100,000 nested "[", a 5,000-digit number
         issues.append(LayerIssue(filename, unreadable_json_reason(exc)))

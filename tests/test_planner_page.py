@@ -71,7 +71,7 @@ def test_grid_csv_download(reader) -> None:
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [r["网格编码"] for r in rows] == [f"{GRID}0{n}" for n in range(1, 7)] + ["community"]
+    assert [r["网格编码"] for r in rows] == [f"{GRID}0{n}" for n in range(1, 7)] + [""]
     assert rows[0]["网格"] == "第一网格（风格城市）" and rows[-1]["网格"] == "全社区"
     total = rows[-1]
     assert int(total["楼栋数"]) == sum(int(r["楼栋数"]) for r in rows[:-1])

@@ -8,6 +8,10 @@ twice) or, when piped, from the first line of standard input.
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +20,9 @@ from geo_app.state.command import command_actor as _actor
 from geo_app.state.command import command_app as _app
 from geo_app.store import StoreError, get_store
 from geo_app.store.roles import ROLES
+
+if TYPE_CHECKING:
+    from geo_app.store.sample import BuildingFacts
 
 
 def read_password() -> str:
@@ -113,40 +120,72 @@ def passwd(username: str) -> None:
     click.echo(f"已重设 {username} 的密码。")
 
 
+def _say(message: str) -> None:
+    """A progress line on stderr, as ``import osm`` and ``coverage`` report theirs."""
+    click.echo(message, err=True)
+
+
+@contextmanager
+def _step(number: int, total: int, label: str) -> Iterator[None]:
+    """``[n/total] label …`` before a step of a long command, its time after it."""
+    _say(f"[{number}/{total}] {label} …")
+    started = time.perf_counter()
+    yield
+    _say(f"      用时 {time.perf_counter() - started:.1f} 秒")
+
+
+def _seed_people(buildings: list[BuildingFacts]) -> int:
+    from geo_app.store.sample import seed_people
+
+    with get_store().write() as db:
+        return seed_people(db, buildings, actor=_actor())
+
+
+def _people_message(filled: int) -> str:
+    return f"已为 {filled} 栋楼生成示例住户。" if filled else "所有楼栋已有住户台账，未作改动。"
+
+
 @click.command("seed-people")
 def seed_people_command() -> None:
     """为尚无住户台账的楼栋生成示例住户（虚构姓名，可重复运行）。"""
     from geo_app.state.community import get_community
-    from geo_app.store.sample import facts_from_layer, seed_people
+    from geo_app.store.sample import facts_from_layer
 
     with _app().app_context():
-        facts = facts_from_layer(get_community().buildings)
-        with get_store().write() as db:
-            filled = seed_people(db, facts, actor=_actor())
-    message = f"已为 {filled} 栋楼生成示例住户。" if filled else "所有楼栋已有住户台账，未作改动。"
-    click.echo(message)
+        filled = _seed_people(facts_from_layer(get_community().buildings))
+    click.echo(_people_message(filled))
 
 
 @click.command("seed-sample")
-@click.pass_context
-def seed_sample_command(ctx: click.Context) -> None:
+def seed_sample_command() -> None:
     """生成完整的示例数据：住户台账（同 seed-people）、风格城市的微协商（走访、座谈、社情民意、
-    治理项目），以及志愿者、队伍、活动、积分与兑换记录。可重复运行。"""
+    治理项目），以及志愿者、队伍、活动、积分与兑换记录。可重复运行。进度写到标准错误。"""
     from geo_app.state.community import get_community
+    from geo_app.store.sample import facts_from_layer
     from geo_app.volunteering.sample import facts_from_community, seed_volunteering
     from geo_app.web.governance_support import seed_sample
 
-    ctx.invoke(seed_people_command)
-    with _app().app_context():
-        views = seed_sample()  # 微协商: visits, meetings, views and items of 风格城市
-        with get_store().write() as db:
-            held = seed_volunteering(db, facts_from_community(get_community()))
-    if views is not None:
-        click.echo(
-            f"已生成风格城市微协商示例：{views.visits} 次走访、{views.meetings} 次座谈、"
-            f"{views.views} 条社情民意、{views.items} 个治理项目。"
-        )
-    if held:
-        click.echo(f"已生成示例志愿者、队伍与 {held} 场已举办的活动（含积分与兑换记录）。")
+    steps = 4
+    with _step(1, steps, "读取配置、图层与数据库"):
+        app = _app()
+        with app.app_context():
+            community = get_community()
+    _say(f"      {len(community.buildings)} 栋楼、{len(community.grids)} 个网格、"
+         f"{len(community.stations)} 个服务站")
+    with app.app_context():
+        with _step(2, steps, "生成示例住户台账（尚无台账的楼栋）"):
+            filled = _seed_people(facts_from_layer(community.buildings))
+        click.echo(_people_message(filled))
+        with _step(3, steps, "生成风格城市微协商示例（走访、座谈、社情民意、治理项目）"):
+            views = seed_sample()
+        if views is not None:
+            click.echo(
+                f"已生成风格城市微协商示例：{views.visits} 次走访、{views.meetings} 次座谈、"
+                f"{views.views} 条社情民意、{views.items} 个治理项目。"
+            )
+        with _step(4, steps, "生成志愿者、队伍、活动、积分与兑换记录"), get_store().write() as db:
+            held = seed_volunteering(db, facts_from_community(community))
+        if held:
+            click.echo(f"已生成示例志愿者、队伍与 {held} 场已举办的活动（含积分与兑换记录）。")
     if views is None and not held:
         click.echo("示例的微协商、志愿者与积分数据已存在，未作改动。")

@@ -23,7 +23,7 @@ from geo_app.imports.atomic import write_atomically
 from geo_app.imports.columns import coerce, match_columns, parse_mapping
 from geo_app.imports.errors import ImportInputError
 from geo_app.imports.layerset import check_layers, feature_collection, write_layers
-from geo_app.imports.reading import WGS84, read_vector
+from geo_app.imports.reading import WGS84, read_vector_file
 from layers.errors import LayerIssue
 from layers.schema import SCHEMA_BY_NAME, LayerSchema
 
@@ -120,14 +120,17 @@ def import_layer(
     schema = layer_schema(as_layer)
     pairs = parse_mapping(mapping, schema)
     source = Path(path)
-    frame = read_vector(source, crs=crs)
+    read = read_vector_file(source, crs=crs)
+    frame = read.frame
     if frame.empty:  # would replace the layer in ``out`` with nothing
         msg = f"{source}：没有任何要素，未写入（{out} 中的 {schema.name} 图层保持不变）"
         raise ImportInputError(msg, parameter="FILE")
     layer_frame, columns, notes = to_layer_frame(frame, schema, pairs)
     text = feature_collection(schema, layer_frame)
     check = check_layers(out, {schema.name: text})
-    result = LayerImport(schema, source, len(frame), columns, check.issues, [*notes, *check.notes])
+    result = LayerImport(
+        schema, source, len(frame), columns, check.issues, [*read.notes, *notes, *check.notes]
+    )
     if report is not None:
         write_report(report, check.issues, source=source)
     if not check.issues:

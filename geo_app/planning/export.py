@@ -23,7 +23,8 @@ FIGURE_COLUMNS = ("buildings", "buildings_covered", "households", "households_co
 def grid_rows(coverage: CoverageReport) -> list[dict[str, object]]:
     """One row per grid and one for the whole community: walk and buffer figures side by side."""
     rows = [_grid_row(g.grid_id, g.name, g.network, g.buffer) for g in coverage.grids]
-    rows.append(_grid_row("community", "全社区", coverage.network, coverage.buffer))
+    # the total row: no code (a planner in Excel reads 全社区, an English code among grid codes)
+    rows.append(_grid_row("", "全社区", coverage.network, coverage.buffer))
     return rows
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from geo_app.config import DEFAULTS
+from geo_app.formats.numbers import number_text
 from geo_app.planning.errors import BadParameterError
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
@@ -145,7 +146,7 @@ def _in_range(
     what was expected (``kind``) and what came, naming ``label（parameter）`` when labelled."""
     name = f"{label}（{parameter}）" if label else f"{parameter} "
     try:
-        number = parse(value)
+        number = parse(number_text(value) if isinstance(value, str) else value)
     except (TypeError, ValueError):
         msg = f"{name}应为{kind}，实际为 {value!r}"
         raise BadParameterError(msg, parameter=parameter) from None

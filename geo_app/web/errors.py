@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from geo_app.planning.errors import BadParameterError
 from geo_app.store.errors import StoreError
+from layers.json_errors import invalid_json_message
 
 API_PREFIXES = ("/api/", "/admin/api/")
 #: Downloads (the planner's report and tables) answer errors in JSON too.
@@ -77,7 +78,7 @@ def json_object_body(*, parameter: str = "body") -> dict[str, Any]:
     except RecursionError:
         raise ApiError(parameter, "请求体嵌套过深，不是有效的请求") from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity, huge ints
-        raise ApiError(parameter, f"请求体不是有效的 JSON：{exc}") from None
+        raise ApiError(parameter, invalid_json_message(exc, subject="请求体")) from None
     if not isinstance(data, dict):
         raise ApiError(parameter, "请求体须为 JSON 对象")
     return data

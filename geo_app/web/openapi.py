@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, request
 
+from geo_app.formats.numbers import number_text
 from geo_app.web.errors import ApiError
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
@@ -186,8 +187,9 @@ def _coerce(parameter: QueryParameter, raw: str) -> Any:
     if kind == "string":
         return _checked(parameter, raw)
     value: float | int
+    text = number_text(raw)
     try:
-        value = int(raw) if kind == "integer" else float(raw)
+        value = int(text) if kind == "integer" else float(text)
     except ValueError:
         expected = "整数" if kind == "integer" else "数字"
         msg = f"参数 {parameter.name} 应为{expected}，实际为 {raw!r}"
