@@ -149,7 +149,8 @@ def test_candidates_are_read_from_a_planners_geojson(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"not json", "无法读取为 GeoJSON"),
+        (b"not json", "无法读取为 GeoJSON，不是有效的 JSON（第 1 行第 1 列）：缺少值"),
+        (b'{"type": "FeatureCollection",}', "第 1 行第 30 列）：多余的逗号"),
         (b'{"type": "FeatureCollection", "features": []}', "至少含一个要素"),
         (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": '
          b'{"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}]}', "第 1 个要素应为经纬度点"),

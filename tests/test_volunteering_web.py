@@ -188,3 +188,22 @@ def test_check_in_by_the_volunteer_from_the_activity_qr(app):
     assert "签到成功" in client.get(url).get_data(as_text=True)
     with app.app_context(), get_store().read() as db:
         assert check_in(db, activity_id, "JN00002", method="self", actor="x", now=NOW).repeat
+
+
+def test_report_and_reach_periods_name_the_bad_parameter_and_read_full_width(app):
+    organiser = _client(app, "organiser1")
+    plain = organiser.get("/organise/report.json?year=2026&month=12")
+    wide = organiser.get("/organise/report.json?year=２０２６&month=１２")
+    assert plain.status_code == wide.status_code == 200 and plain.json == wide.json
+    for query, parameter in (("year=1999", "year"), ("month=13", "month"), ("year=abc", "year"),
+                             ("month=0&year=2026", "month")):
+        answer = organiser.get(f"/organise/report.json?{query}")
+        assert answer.status_code == 400, query
+        assert answer.json["parameter"] == parameter, query
+    # the clock says 2026-12-01: the default quarter is the fourth; a full-width ４ is the same
+    assert "2026 年第 4 季度" in organiser.get("/organise/reach").get_data(as_text=True)
+    assert "2026 年第 4 季度" in organiser.get("/organise/reach?quarter=４").get_data(as_text=True)
+    assert "2025 年第 1 季度" in organiser.get(
+        "/organise/reach?year=2025&quarter=1").get_data(as_text=True)
+    refused = organiser.get("/organise/reach?quarter=5")
+    assert refused.status_code == 400 and "quarter" in refused.get_data(as_text=True)

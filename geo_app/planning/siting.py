@@ -25,6 +25,7 @@ import shapely
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from geo_app.planning.errors import CandidateFileError
+from layers.json_errors import invalid_json_message
 
 #: scipy.optimize.milp status codes.
 MILP_OPTIMAL = 0
@@ -487,9 +488,13 @@ def read_candidates(source: str | Path | bytes) -> np.ndarray:
     name = "候选点 GeoJSON" if isinstance(source, bytes) else str(source)
     try:
         raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as exc:
+        msg = f"{name}：无法读取（{exc.strerror or exc}）"
+        raise CandidateFileError(msg) from None
+    try:
         data = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        msg = f"{name}：无法读取为 GeoJSON（{exc}）"
+    except ValueError as exc:
+        msg = f"{name}：无法读取为 GeoJSON，{invalid_json_message(exc)}"
         raise CandidateFileError(msg) from None
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list) or not features:

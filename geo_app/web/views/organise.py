@@ -77,7 +77,7 @@ from geo_app.web.access import (
 )
 from geo_app.web.counter_openapi import CHECK_IN, REDEEM
 from geo_app.web.errors import ApiError
-from geo_app.web.openapi import documented
+from geo_app.web.openapi import QueryParameter, documented, parse_query
 from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
@@ -714,17 +714,19 @@ def goods_movement() -> Response:
 # ---------------------------------------------------------------- report and reach
 
 
+#: The report's and the reach page's period (a missing one means this year, all the year, this
+#: quarter): full-width digits and each parameter's own range are checked by ``parse_query``.
+YEAR = QueryParameter("year", "年份（缺省为今年）",
+                      {"type": "integer", "minimum": 2000, "maximum": 2100})
+MONTH = QueryParameter("month", "月份（缺省为全年）",
+                       {"type": "integer", "minimum": 1, "maximum": 12})
+QUARTER = QueryParameter("quarter", "季度（缺省为本季度）",
+                         {"type": "integer", "minimum": 1, "maximum": 4})
+
+
 def _period() -> Period:
-    today = now()
-    try:
-        year = int(request.args.get("year", today.year))
-        month_text = request.args.get("month", "").strip()
-        month = int(month_text) if month_text else None
-    except ValueError:
-        raise ApiError("year", "year 与 month 须为整数") from None
-    if not 2000 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
-        raise ApiError("month", "年份应在 2000–2100 之间，月份应在 1–12 之间")
-    return Period(year, month)
+    query = parse_query((YEAR, MONTH))
+    return Period(query["year"] or now().year, query["month"])
 
 
 def _report() -> tuple[Period, dict[str, Any]]:
@@ -784,13 +786,9 @@ REPORT_LABELS = {
 
 def _quarter_bounds() -> tuple[datetime, datetime, str]:
     today = now()
-    try:
-        year = int(request.args.get("year", today.year))
-        quarter = int(request.args.get("quarter", (today.month - 1) // 3 + 1))
-    except ValueError:
-        raise ApiError("quarter", "year 与 quarter 须为整数") from None
-    if not 1 <= quarter <= 4 or not 2000 <= year <= 2100:
-        raise ApiError("quarter", "季度应为 1–4")
+    query = parse_query((YEAR, QUARTER))
+    year = query["year"] or today.year
+    quarter = query["quarter"] or (today.month - 1) // 3 + 1
     tz = community_timezone()
     start = datetime(year, 3 * quarter - 2, 1, tzinfo=tz)
     end = datetime(year + (quarter == 4), (3 * quarter) % 12 + 1, 1, tzinfo=tz)
