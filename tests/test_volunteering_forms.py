@@ -129,7 +129,10 @@ def test_a_refused_activity_comes_back_with_everything_typed(app, organiser):
 
 @pytest.mark.parametrize(
     ("field", "value", "label"),
-    [("starts_at", "12/06/2026 9:30", "开始时间"), ("minutes", "一个半小时", "时长（分钟）")],
+    [("starts_at", "12/06/2026 9:30", "开始时间"), ("minutes", "一个半小时", "时长（分钟）"),
+     # past a day: refused by the form, not by an overflowing date (it was a 500)
+     ("minutes", "99999999999", "时长（分钟）"), ("minutes", "1441", "时长（分钟）"),
+     ("minutes", "0", "时长（分钟）"), ("capacity", "三十", "名额")],
 )
 def test_form_errors_name_the_field_by_its_label(app, organiser, field, value, label):
     answer = organiser.post("/organise/activities",
@@ -171,3 +174,15 @@ def test_the_top_bar_names_the_role_in_one_pair_of_brackets(app, username, page,
     body = logged_in(app, username).get(page).get_data(as_text=True)
     who = re.search(r'data-testid="current-user">([^<]*)<', body)
     assert who is not None and who.group(1) == shown
+
+
+def test_the_activity_form_reads_full_width_numbers(app, organiser):
+    done = organiser.post("/organise/activities",
+                          data={**FORM, "place_ref": "S-1", "title": "全角数字的活动",
+                                "minutes": "９０", "capacity": "３０"})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    activity_id = int(done.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context(), get_store().read() as db:
+        activity = db.get(Activity, activity_id)
+        assert activity.capacity == 30
+        assert activity.ends_at - activity.starts_at == timedelta(minutes=90)

@@ -22,7 +22,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
-from geo_app.volunteering.checks import check_kind, required_text
+from geo_app.volunteering.checks import check_kind, required_text, whole_in_range
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.ledger import earned_between, post_entry
 from geo_app.volunteering.models import (
@@ -62,6 +62,8 @@ MAX_CAPACITY = 2000
 MAX_RATE = 100
 MAX_BENEFICIARIES = 100_000
 #: A check-in is accepted from this long before the start to this long after the end.
+#: An activity lasts at most a day, and so does one volunteer's service at it.
+MINUTES_PER_DAY = 24 * 60
 CHECKIN_OPENS_BEFORE = timedelta(hours=1)
 CHECKIN_CLOSES_AFTER = timedelta(hours=2)
 
@@ -80,20 +82,6 @@ class Place:
     name: str
     lon: float
     lat: float
-
-
-def _bounded_int(value: object, parameter: str, label: str, low: int, high: int) -> int:
-    if isinstance(value, bool):
-        value = str(value)
-    try:
-        number = int(str(value).strip()) if not isinstance(value, int) else value
-    except ValueError:
-        msg = f"{label}须为整数，收到 {value!r}"
-        raise VolunteeringError(msg, parameter=parameter) from None
-    if not low <= number <= high:
-        msg = f"{label}应在 {low}–{high} 之间，收到 {number}"
-        raise VolunteeringError(msg, parameter=parameter)
-    return number
 
 
 def create_activity(
@@ -128,7 +116,7 @@ def create_activity(
     if ends_at <= starts_at:
         msg = "结束时间须晚于开始时间"
         raise VolunteeringError(msg, parameter="ends_at")
-    if ends_at - starts_at > timedelta(hours=24):
+    if ends_at - starts_at > timedelta(minutes=MINUTES_PER_DAY):
         msg = "一次活动不超过 24 小时"
         raise VolunteeringError(msg, parameter="ends_at")
     if len(description) > 2000:
@@ -145,11 +133,13 @@ def create_activity(
         lat=place.lat,
         starts_at=starts_at.astimezone(UTC),
         ends_at=ends_at.astimezone(UTC),
-        capacity=_bounded_int(capacity, "capacity", "名额", 1, MAX_CAPACITY),
-        points_per_hour=_bounded_int(points_per_hour, "points_per_hour", "每小时积分", 0, MAX_RATE),
-        points_per_attendance=_bounded_int(
-            points_per_attendance, "points_per_attendance", "每次参加积分", 0, MAX_RATE
-        ),
+        capacity=whole_in_range(capacity, low=1, high=MAX_CAPACITY, label="名额",
+                                parameter="capacity"),
+        points_per_hour=whole_in_range(points_per_hour, low=0, high=MAX_RATE,
+                                       label="每小时积分", parameter="points_per_hour"),
+        points_per_attendance=whole_in_range(points_per_attendance, low=0, high=MAX_RATE,
+                                             label="每次参加积分",
+                                             parameter="points_per_attendance"),
         audience=list(audience),
         organiser=organiser,
         description=description.strip(),
@@ -417,9 +407,8 @@ def confirm_hours(
     credited: dict[str, int] = {}
     for raw_card, raw_minutes in minutes_by_card.items():
         card = normalise_card(raw_card)
-        minutes = _bounded_int(
-            raw_minutes, f"minutes[{card}]", f"{card} 的服务时长（分钟）", 1, 1440
-        )
+        minutes = whole_in_range(raw_minutes, low=1, high=MINUTES_PER_DAY,
+                                 label=f"{card} 的服务时长（分钟）", parameter=f"minutes[{card}]")
         volunteer = get_volunteer(session, card)
         attended = session.scalar(
             select(CheckIn.id).where(
@@ -476,7 +465,8 @@ def confirm_hours(
 def record_beneficiaries(session: Session, activity_id: int, count: object, *, actor: str) -> None:
     """How many residents the activity served (the report's 受益群众)."""
     activity = _locked_activity(session, activity_id)
-    number = _bounded_int(count, "beneficiaries", "受益人数", 0, MAX_BENEFICIARIES)
+    number = whole_in_range(count, low=0, high=MAX_BENEFICIARIES, label="受益人数",
+                            parameter="beneficiaries")
     before = activity.beneficiaries
     activity.beneficiaries = number
     if number > 0 and activity.status == "planned":

@@ -1,9 +1,11 @@
-"""Checks every volunteering form shares: a required short text, a kind from a fixed list."""
+"""Checks every volunteering form shares: a required short text, a kind from a fixed list, a
+whole number in a range."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from geo_app.formats.numbers import whole_number
 from geo_app.volunteering.errors import VolunteeringError
 
 
@@ -24,3 +26,9 @@ def check_kind(
         choices = "、".join(kinds if shown is None else shown)
         msg = f"未知{label} {kind!r}（可选：{choices}）"
         raise VolunteeringError(msg, parameter="kind")
+
+
+def whole_in_range(value: object, *, low: int, high: int, label: str, parameter: str) -> int:
+    """A whole number in ``[low, high]`` as typed (full-width digits too); else refused."""
+    return whole_number(value, low=low, high=high, label=label, parameter=parameter,
+                        error=VolunteeringError)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from geo_app.store import audit
 from geo_app.store.errors import require_known
-from geo_app.volunteering.checks import check_kind
+from geo_app.volunteering.checks import check_kind, whole_in_range
 from geo_app.volunteering.counters import append_movement, move_counter
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.ledger import post_entry
@@ -35,16 +35,7 @@ MAX_REDEEM_QUANTITY = 20
 
 
 def _quantity(value: object, *, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(str(value).strip())
-        except ValueError:
-            msg = f"数量须为正整数，收到 {value!r}"
-            raise VolunteeringError(msg, parameter="quantity") from None
-    if not 1 <= value <= high:
-        msg = f"数量应在 1–{high} 之间，收到 {value}"
-        raise VolunteeringError(msg, parameter="quantity")
-    return value
+    return whole_in_range(value, low=1, high=high, label="数量", parameter="quantity")
 
 
 def add_goods(

@@ -40,6 +40,7 @@ from geo_app.store.models import Household
 from geo_app.store.roles import ADMIN, ORGANISING_ROLES
 from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
+    MINUTES_PER_DAY,
     PLACE_KINDS,
     SIGNUP_LABELS,
     TALK_TOPICS,
@@ -53,6 +54,7 @@ from geo_app.volunteering.activities import (
     record_beneficiaries,
     sign_up,
 )
+from geo_app.volunteering.checks import whole_in_range
 from geo_app.volunteering.errors import VolunteeringError
 from geo_app.volunteering.goods import GOODS_MOVEMENTS, catalogue, goods_levels, move_goods, redeem
 from geo_app.volunteering.ledger import ENTRY_KINDS, balance_of, entries_of, reverse_entry
@@ -225,12 +227,9 @@ def create() -> ResponseReturnValue:
 
 
 def _minutes(text: str) -> int:
-    """The activity form's 时长（分钟）: blank is the default 120 minutes."""
-    text = text.strip() or "120"
-    if not (text.isascii() and text.isdigit()):
-        msg = f"{ACTIVITY_FIELDS['minutes']}须为整数，收到 {text!r}"
-        raise VolunteeringError(msg, parameter="minutes")
-    return int(text)
+    """The activity form's 时长（分钟）: blank is the default 120 minutes, at most a day."""
+    return whole_in_range(text.strip() or "120", low=1, high=MINUTES_PER_DAY,
+                          label=ACTIVITY_FIELDS["minutes"], parameter="minutes")
 
 
 @bp.get("/organise/activities/<int:activity_id>")
