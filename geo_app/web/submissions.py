@@ -151,6 +151,6 @@ def answered(session: Session, body: dict[str, Any], *, status: int = 200) -> An
     claimed = session.info.pop(_CLAIM_INFO, None)
     if claimed is not None:
         actor, token = claimed
-        text = current_app.json.response(body).get_data(as_text=True)  # as Flask sends it
+        text = current_app.make_response(body).get_data(as_text=True)  # as Flask sends it
         record_answer(session, token, actor=actor, status=status, body=text)
     return body, status
