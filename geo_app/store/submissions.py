@@ -11,6 +11,15 @@ back whole and the counter moves once. Two claims racing are ordered by the data
 INSERT waits on the first one's uncommitted key, then inserts nothing once it commits (or
 inserts, if the first rolled back: a refused change never uses up its token).
 
+An API call's claim also carries its request's ``fingerprint`` (method, path and the SHA-256 of
+its body), and the call records its answer (status and JSON body) with :func:`record_answer`
+in the same transaction, before the commit: the claim, the change and the answer commit
+together or not at all. A repeat with the same fingerprint then raises :class:`AlreadyAnswered`
+carrying that answer, to be sent again as it was (Stripe's and the draft's replay); one with
+another fingerprint raises :class:`KeyReused` (422: the key was used for a different request).
+A claim without a fingerprint (a form's token) or without an answer stays a plain
+:class:`AlreadySubmitted`.
+
 Claims older than ``keep`` (config ``SUBMISSION_KEEP_DAYS``) are deleted whenever a new one
 is made: a repeat comes within seconds or minutes (a double tap, a client's retry), not days.
 """
@@ -18,9 +27,9 @@ is made: a repeat comes within seconds or minutes (a double tap, a client's retr
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import DateTime, String, delete, select
+from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -30,10 +39,13 @@ from geo_app.store.upsert import DIALECT_INSERTS
 
 #: Longest token accepted (a form's token is 32 characters; a UUID key 36, 38 quoted).
 MAX_TOKEN_LENGTH = 128
+#: A request's fingerprint: the hexadecimal SHA-256 of its method, path and body digest.
+FINGERPRINT_LENGTH = 64
 
 
 class Submission(Base):
-    """A claimed one-time token: who sent it, for which action, and when it was first made."""
+    """A claimed one-time token: who sent it, for which action, and when it was first made;
+    for an API call also its request's fingerprint and the answer it was given (JSON text)."""
 
     __tablename__ = "submissions"
 
@@ -41,6 +53,9 @@ class Submission(Base):
     token: Mapped[str] = mapped_column(String(MAX_TOKEN_LENGTH), primary_key=True)
     action: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(FINGERPRINT_LENGTH))
+    answer_status: Mapped[int | None] = mapped_column(Integer)
+    answer_body: Mapped[str | None] = mapped_column(Text)
 
 
 class SubmissionError(StoreError):
@@ -55,6 +70,27 @@ class AlreadySubmitted(Conflict):
         super().__init__(message, parameter=parameter)
         self.first_at = first_at
         self.action = action
+
+
+class AlreadyAnswered(AlreadySubmitted):
+    """The same request was made before with this token and answered ``answer_status`` with
+    the JSON text ``answer_body``: send that again, nothing changed this time (unreplayed, it
+    is still the 409 of :class:`AlreadySubmitted`)."""
+
+    def __init__(
+        self, message: str, *, parameter: str, first_at: datetime, action: str,
+        answer_status: int, answer_body: str,
+    ) -> None:
+        super().__init__(message, parameter=parameter, first_at=first_at, action=action)
+        self.answer_status = answer_status
+        self.answer_body = answer_body
+
+
+class KeyReused(StoreError):
+    """The token was claimed before by a different request (another path or body): 422,
+    nothing changed."""
+
+    status = 422
 
 
 def check_token(token: str, *, parameter: str) -> str:
@@ -78,31 +114,73 @@ def claim(
     now: datetime,
     keep: timedelta,
     parameter: str = "submission",
+    fingerprint: str | None = None,
 ) -> None:
     """Claim ``token`` for ``actor`` in ``session``'s write transaction (before the change it
-    guards); :class:`AlreadySubmitted` if it was claimed before, nothing written.
+    guards); nothing is written when it was claimed before, and then it raises
+    :class:`KeyReused` if the first claim's ``fingerprint`` differs from this one,
+    :class:`AlreadyAnswered` if it is the same and its answer was recorded
+    (:func:`record_answer`), :class:`AlreadySubmitted` otherwise.
 
     ``now`` (aware) is stored as the claim's time; claims older than ``keep`` are deleted.
+    ``fingerprint`` (API calls only) identifies the request; forms leave it ``None``.
     """
     token = check_token(token, parameter=parameter)
     moment = now.astimezone(UTC)
-    row = {"actor": actor, "token": token, "action": action[:64], "created_at": moment}
+    row = {"actor": actor, "token": token, "action": action[:64], "created_at": moment,
+           "fingerprint": fingerprint}
     if not _insert_new(session, row):
-        first = session.execute(
-            select(Submission.created_at, Submission.action).where(
-                Submission.actor == actor, Submission.token == token
-            )
-        ).one()
-        first_at = first.created_at.replace(tzinfo=first.created_at.tzinfo or UTC)
-        when = first_at.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M:%S")
-        what = "" if first.action == row["action"] else "；它用于另一项操作，每个新请求须用新的值"
-        msg = f"这个请求已处理过（{parameter} 首次提交于 {when}），这次没有重复记录{what}"
-        raise AlreadySubmitted(msg, parameter=parameter, first_at=first_at, action=first.action)
+        _refuse_repeat(session, row, now=now, parameter=parameter)
     session.execute(
         delete(Submission)
         .where(Submission.created_at < moment - keep)
         .execution_options(synchronize_session=False)
     )
+
+
+def _refuse_repeat(
+    session: Session, row: dict[str, Any], *, now: datetime, parameter: str
+) -> NoReturn:
+    """Raise what a repeat of the claim ``row`` is, after reading the first claim."""
+    first = session.execute(
+        select(Submission).where(
+            Submission.actor == row["actor"], Submission.token == row["token"]
+        )
+    ).scalar_one()
+    first_at = first.created_at.replace(tzinfo=first.created_at.tzinfo or UTC)
+    when = first_at.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M:%S")
+    fingerprint = row["fingerprint"]
+    if fingerprint is not None and first.fingerprint not in (None, fingerprint):
+        msg = (
+            f"{parameter} {row['token']!r} 已于 {when} 用于另一个请求（接口地址或请求体不同），"
+            "这次没有处理；每个新请求须用新的值，超时重试时须原样重发第一次的请求"
+        )
+        raise KeyReused(msg, parameter=parameter)
+    what = "" if first.action == row["action"] else "；它用于另一项操作，每个新请求须用新的值"
+    msg = f"这个请求已处理过（{parameter} 首次提交于 {when}），这次没有重复记录{what}"
+    if fingerprint is not None and first.answer_status is not None:
+        raise AlreadyAnswered(
+            msg, parameter=parameter, first_at=first_at, action=first.action,
+            answer_status=first.answer_status, answer_body=first.answer_body or "",
+        )
+    raise AlreadySubmitted(msg, parameter=parameter, first_at=first_at, action=first.action)
+
+
+def record_answer(
+    session: Session, token: str, *, actor: str, status: int, body: str
+) -> None:
+    """Store the answer (HTTP ``status``, JSON text ``body``) of the call that claimed
+    ``token`` for ``actor`` in ``session``'s transaction, before it commits."""
+    stored = session.execute(
+        update(Submission)
+        .where(Submission.actor == actor, Submission.token == token)
+        .values(answer_status=status, answer_body=body)
+        .returning(Submission.token)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if stored is None:
+        msg = f"令牌 {token!r} 未在本事务中登记，无法记下它的回答"
+        raise RuntimeError(msg)
 
 
 def _insert_new(session: Session, row: dict[str, Any]) -> bool:

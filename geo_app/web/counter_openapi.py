@@ -2,8 +2,10 @@
 
 Each moves a counter or a ledger and honours an optional ``Idempotency-Key`` header
 (:mod:`geo_app.web.submissions`): a client retrying after a timeout sends the same key and the
-movement is recorded once. The views (:mod:`geo_app.web.views.admin`,
-:mod:`geo_app.web.views.organise`) carry these with :func:`geo_app.web.openapi.documented`.
+movement is recorded once, and the retry gets the first answer again (same status and JSON,
+with ``Idempotent-Replayed: true``); the key sent with a different request is a 422. The views
+(:mod:`geo_app.web.views.admin`, :mod:`geo_app.web.views.organise`) carry these with
+:func:`geo_app.web.openapi.documented`.
 """
 
 from __future__ import annotations

@@ -108,7 +108,8 @@ class Operation:
 
     ``roles`` empty means public; otherwise the logged-in roles allowed (session cookie, and
     on POST the ``X-CSRFToken`` header). ``schemas`` are component schemas it refers to.
-    ``idempotent``: it honours an optional ``Idempotency-Key`` header (a repeat is a 409).
+    ``idempotent``: it honours an optional ``Idempotency-Key`` header (a repeat of the same
+    request gets its first answer again, :mod:`geo_app.web.submissions`).
     """
 
     operation_id: str
@@ -619,9 +620,12 @@ IDEMPOTENCY_HEADER: dict[str, Any] = {
     "required": False,
     "description": "可选的幂等键（IETF draft-ietf-httpapi-idempotency-key-header）：客户端为每个"
     "新请求生成一个唯一值（如 UUID；1–128 个可见 ASCII 字符，可按草案加双引号），超时重试时原样"
-    "再发。同一账号的同一个值只处理一次：重复的请求不改动任何数据，返回 409 "
-    "{error: \"这个请求已处理过……\", parameter: \"Idempotency-Key\"}，不重放第一次的回答"
-    "（结果请用查询接口核对）。不带此头的请求照常处理，但不防重复。",
+    "再发。同一账号的同一个值只处理一次：第一次成功的回答（状态码与 JSON）与改动在同一事务中"
+    "记下，之后同一账号以同一个值重发同一请求（方法、路径与请求体逐字节相同）时不改动任何数据，"
+    "原样返回第一次的状态码与回答，并带响应头 Idempotent-Replayed: true；同一个值用于另一个请求"
+    "（路径或请求体不同）时返回 422 {error, parameter: \"Idempotency-Key\"}，不作处理。第一次"
+    "被拒绝（400/404/409）时什么也不记，改正后可用同一个值重试。记下的值保留若干天（服务端"
+    "设置 SUBMISSION_KEEP_DAYS）。不带此头的请求照常处理，但不防重复。",
     "schema": {"type": "string", "minLength": 1, "maxLength": 130},
     "example": "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"",
 }

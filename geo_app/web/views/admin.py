@@ -8,7 +8,6 @@ by the admin and by the 红色小管家 of the station's grid
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any, TypeVar
 
 from flask import (
@@ -69,6 +68,8 @@ from geo_app.web.openapi import documented
 from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
+    Answer,
+    answered,
     claim_request,
 )
 from layers.schema import ITEM_LABELS
@@ -280,19 +281,22 @@ def assign_building(building_id: str) -> ResponseReturnValue:
     return redirect(url_for("admin.buildings"))
 
 
-def _movement(data: Any) -> tuple[int, int]:
-    """Apply the movement described by ``data`` (form or JSON); (before, after)."""
+def _movement(data: Any) -> Answer:
+    """Apply the movement described by ``data`` (form or JSON); the API's answer
+    ({station, item, before, after}, 200)."""
     quantity = parse_quantity(data.get("quantity"))
     station_id, item = str(data.get("station", "")), str(data.get("item", ""))
     with get_store().write() as db:
         claim_request(db)
-        return move_stock(
+        before, after = move_stock(
             db, station_id, item,
             movement=str(data.get("movement", "")),
             quantity=quantity,
             known_stations=set(get_community().stations["id"]),
             actor=g.user.username,
         )
+        return answered(db, {"station": station_id, "item": item, "before": before,
+                             "after": after})
 
 
 @bp.get("/stock")
@@ -314,25 +318,23 @@ def stock() -> str:
 def move() -> ResponseReturnValue:
     """登记一次借出、归还或补货。"""
     try:
-        before, after = _movement(request.form)
+        moved, _ = _movement(request.form)
     except AlreadySubmitted:
         flash(ALREADY_SENT, "ok")
     except StoreError as exc:
         flash(f"未保存：{exc}", "error")
     else:
         flash(f"已登记：{request.form['station']} {ITEM_LABELS[request.form['item']]} "
-              f"{before} → {after}", "ok")
+              f"{moved['before']} → {moved['after']}", "ok")
     return redirect(url_for("admin.stock"))
 
 
 @bp.post("/api/stock")
 @require_roles(ADMIN)
 @documented(MOVE_STOCK)
-def move_json() -> tuple[dict[str, Any], int]:
+def move_json() -> Answer:
     """JSON: {station, item, movement, quantity} → {before, after}（需 X-CSRFToken 头）。"""
-    data = json_object_body()
-    before, after = _movement(data)
-    return {"station": data["station"], "item": data["item"], "before": before, "after": after}, 200
+    return _movement(json_object_body())
 
 
 # ---- loans ------------------------------------------------------------------------------
@@ -342,8 +344,9 @@ def move_json() -> tuple[dict[str, Any], int]:
 LOAN_TEXT_FIELDS = {"borrower_name": "借用人姓名", "borrower_phone": "联系电话", "due": "应还日期"}
 
 
-def _lend(data: Any) -> tuple[int, date, int]:
-    """Lend from form or JSON ``data`` at a station the caller staffs; (id, due, stock after)."""
+def _lend(data: Any) -> Answer:
+    """Lend from form or JSON ``data`` at a station the caller staffs; the API's answer
+    ({id, due, stock_after}, 201)."""
     station_id, item = str(data.get("station") or ""), str(data.get("item") or "")
     for name, label in LOAN_TEXT_FIELDS.items():
         value = data.get(name)
@@ -365,20 +368,23 @@ def _lend(data: Any) -> tuple[int, date, int]:
             borrower_phone=data.get("borrower_phone"), due=due, now=moment,
             known_stations=set(get_community().stations["id"]), actor=g.user.username,
         )
-        return loan.id, loan.due, after
+        return answered(db, {"id": loan.id, "due": loan.due.isoformat(), "stock_after": after},
+                        status=201)
 
 
-def _return(loan_id: int) -> int:
-    """Close loan ``loan_id`` (a station the caller staffs); the count on the shelf after."""
+def _return(loan_id: int) -> Answer:
+    """Close loan ``loan_id`` (a station the caller staffs); the API's answer
+    ({id, stock_after}, 200)."""
     try:
         with get_store().write() as db:
             claim_request(db)
             loan = get_loan(db, loan_id)
             require_station(loan.station_id, parameter="loan")
-            return return_loan(
+            after = return_loan(
                 db, loan, now=now(), known_stations=set(get_community().stations["id"]),
                 actor=g.user.username,
             )
+            return answered(db, {"id": loan_id, "stock_after": after})
     except LoanNotFoundError as exc:
         raise ApiError("loan", str(exc), status=404) from None
     except LoanClosedError as exc:
@@ -430,7 +436,7 @@ def _loans_page(typed: Mapping[str, str] | None = None) -> str:
 def lend_form() -> ResponseReturnValue:
     """登记一次借出（表单）；未借出时带着填写的内容回到表单（400），不必重填。"""
     try:
-        loan_id, due, after = _lend(request.form)
+        lent, _ = _lend(request.form)
     except AlreadySubmitted:
         flash(ALREADY_SENT, "ok")
     except (StoreError, ApiError) as exc:
@@ -438,8 +444,8 @@ def lend_form() -> ResponseReturnValue:
         return _loans_page(request.form), 400
     else:
         item = ITEM_LABELS[request.form["item"]]
-        flash(f"已借出 {item}（借用记录 {loan_id}），应还日期 {due.isoformat()}，"
-              f"架上还剩 {after}", "ok")
+        flash(f"已借出 {item}（借用记录 {lent['id']}），应还日期 {lent['due']}，"
+              f"架上还剩 {lent['stock_after']}", "ok")
     return redirect(url_for("admin.loans"))
 
 
@@ -448,34 +454,33 @@ def lend_form() -> ResponseReturnValue:
 def return_form(loan_id: int) -> ResponseReturnValue:
     """登记一次归还（表单）。"""
     try:
-        after = _return(loan_id)
+        returned, _ = _return(loan_id)
     except AlreadySubmitted:
         flash(ALREADY_SENT, "ok")
     except ApiError as exc:
         flash(f"未登记：{exc.message}", "error")
     else:
-        flash(f"借用记录 {loan_id} 已归还，架上现有 {after}", "ok")
+        flash(f"借用记录 {loan_id} 已归还，架上现有 {returned['stock_after']}", "ok")
     return redirect(url_for("admin.loans"))
 
 
 @bp.post("/api/loans")
 @require_roles(*LOAN_STAFF)
 @documented(LEND)
-def lend_json() -> tuple[dict[str, Any], int]:
+def lend_json() -> Answer:
     """JSON：{station, item, borrower_name, borrower_phone, due} → 201 {id, due, stock_after}。"""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError("body", "请求体须为 JSON 对象")
-    loan_id, due, after = _lend(data)
-    return {"id": loan_id, "due": due.isoformat(), "stock_after": after}, 201
+    return _lend(data)
 
 
 @bp.post("/api/loans/<int:loan_id>/return")
 @require_roles(*LOAN_STAFF)
 @documented(RETURN_LOAN)
-def return_json(loan_id: int) -> dict[str, Any]:
+def return_json(loan_id: int) -> Answer:
     """JSON：归还 → 200 {id, stock_after}；已归还的再次归还 → 409。"""
-    return {"id": loan_id, "stock_after": _return(loan_id)}
+    return _return(loan_id)
 
 
 @bp.get("/api/loans")

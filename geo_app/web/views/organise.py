@@ -83,6 +83,8 @@ from geo_app.web.openapi import QueryParameter, documented, parse_query
 from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
+    Answer,
+    answered,
     claim_request,
 )
 from geo_app.web.views.activities import activities_map, activity_view
@@ -281,22 +283,25 @@ def activity_page(activity_id: int) -> str:
     )
 
 
-def _scan(activity_id: int, raw: str, method: str) -> tuple[bool, bool, str]:
-    """(checked in or already, a repeat scan, message); a refused scan is logged with its
-    reason."""
+def _scan(activity_id: int, raw: str, method: str) -> tuple[str, Answer | None]:
+    """(message, the API's answer ({message, repeat}, 201 or 200 for a repeat scan)); a
+    refused scan has no answer and is logged with its reason."""
     moment = now()
     try:
         with get_store().write() as db:
             claim_request(db)
             _activity(db, activity_id)
             result = check_in(db, activity_id, raw, method=method, actor=_actor(), now=moment)
+            name = f"{result.volunteer.name}（{result.volunteer.card}）"
+            message = (f"{name} 已签到过（重复扫码，不重复计）" if result.repeat
+                       else f"{name} 签到成功")
+            answer = answered(db, {"message": message, "repeat": result.repeat},
+                              status=200 if result.repeat else 201)
     except ScanRefused as exc:
         with get_store().write() as db:
             log_scan_failure(db, activity_id, raw, str(exc), actor=_actor(), now=moment)
-        return False, False, str(exc)
-    name = f"{result.volunteer.name}（{result.volunteer.card}）"
-    message = f"{name} 已签到过（重复扫码，不重复计）" if result.repeat else f"{name} 签到成功"
-    return True, result.repeat, message
+        return str(exc), None
+    return message, answer
 
 
 @bp.post("/organise/activities/<int:activity_id>/scan")
@@ -304,7 +309,8 @@ def _scan(activity_id: int, raw: str, method: str) -> tuple[bool, bool, str]:
 def scan(activity_id: int) -> Response:
     """扫志愿者卡二维码或输入卡号签到。"""
     try:
-        ok, _, message = _scan(activity_id, request.form.get("card", ""), "card")
+        message, answer = _scan(activity_id, request.form.get("card", ""), "card")
+        ok = answer is not None
     except AlreadySubmitted:
         ok, message = True, ALREADY_SENT
     flash(message, "ok" if ok else "error")
@@ -314,15 +320,15 @@ def scan(activity_id: int) -> Response:
 @bp.post("/api/activities/<int:activity_id>/checkins")
 @require_roles(*STAFF)
 @documented(CHECK_IN)
-def scan_json(activity_id: int) -> tuple[Response, int]:
+def scan_json(activity_id: int) -> Answer:
     """JSON {card} → 201 签到成功 / 200 重复；409 签不到（原因），均记录。"""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("card"), str):
         raise ApiError("card", "请求体须为 JSON 对象 {card: 卡号}")
-    ok, repeat, message = _scan(activity_id, data["card"], "card")
-    if not ok:
+    message, answer = _scan(activity_id, data["card"], "card")
+    if answer is None:
         raise ApiError("card", message, status=409)
-    return jsonify(message=message, repeat=repeat), 200 if repeat else 201
+    return answer
 
 
 def _on_activity(activity_id: int, change: Callable[[Session], str]) -> Response:
@@ -623,7 +629,8 @@ def _nearest_goods_station(
     }
 
 
-def _redeem(data: Any) -> dict[str, Any]:
+def _redeem(data: Any) -> Answer:
+    """Redeem as form or JSON ``data`` asks; the API's answer (the redemption, 201)."""
     station = str(data.get("station", ""))
     require_station(station)
     with get_store().write() as db:
@@ -637,15 +644,15 @@ def _redeem(data: Any) -> dict[str, Any]:
             actor=_actor(),
             known_stations=_known_stations(),
         )
-    return {
-        "id": result.redemption_id,
-        "card": result.card,
-        "goods": result.goods,
-        "quantity": result.quantity,
-        "points": result.points,
-        "balance_after": result.balance_after,
-        "stock_after": result.stock_after,
-    }
+        return answered(db, {
+            "id": result.redemption_id,
+            "card": result.card,
+            "goods": result.goods,
+            "quantity": result.quantity,
+            "points": result.points,
+            "balance_after": result.balance_after,
+            "stock_after": result.stock_after,
+        }, status=201)
 
 
 @bp.post("/organise/redeem")
@@ -653,7 +660,7 @@ def _redeem(data: Any) -> dict[str, Any]:
 def redeem_form() -> Response:
     """兑换：扫志愿者卡、选物品与数量，积分与库存同时扣减。"""
     try:
-        done = _redeem(request.form)
+        done, _ = _redeem(request.form)
     except AlreadySubmitted:
         return _done(ALREADY_SENT, "organise.counter")
     except VolunteeringError as exc:
@@ -668,12 +675,12 @@ def redeem_form() -> Response:
 @bp.post("/api/redemptions")
 @require_roles(*STAFF)
 @documented(REDEEM)
-def redeem_json() -> tuple[Response, int]:
+def redeem_json() -> Answer:
     """JSON {card, station, goods, quantity} → 201 {balance_after, stock_after}；不足时 409。"""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError("body", "请求体须为 JSON 对象 {card, station, goods, quantity}")
-    return jsonify(_redeem(data)), 201
+    return _redeem(data)
 
 
 @bp.post("/organise/goods")
