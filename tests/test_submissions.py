@@ -421,6 +421,8 @@ def test_the_openapi_document_describes_the_header(app):
         text = headers["Idempotency-Key"]["description"]
         assert "Idempotent-Replayed: true" in text and "422" in text, path
         assert "409" in operation["responses"], path
+        reused = operation["responses"]["422"]["$ref"].rsplit("/", 1)[1]
+        assert "Idempotency-Key" in document["components"]["responses"][reused]["description"]
 
 
 # ---------------------------------------------------------------- the store's answers

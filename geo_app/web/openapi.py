@@ -327,7 +327,7 @@ def _operation_doc(operation: Operation) -> dict[str, Any]:
         "405": {"$ref": "#/components/responses/MethodNotAllowed"},
     }
     statuses = set(operation.errors) | ({401, 403} if operation.roles else set())
-    statuses |= {409} if operation.idempotent else set()
+    statuses |= {409, 422} if operation.idempotent else set()
     for status in sorted(statuses):
         responses[str(status)] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
     doc: dict[str, Any] = {
@@ -587,6 +587,7 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     405: ("MethodNotAllowed", "不支持该请求方式"),
     409: ("Conflict", "当前状态不允许此操作（如非法的状态流转），未作任何改动"),
     413: ("TooLarge", "上传的文件太大"),
+    422: ("KeyReused", "同一个 Idempotency-Key 已用于另一个请求（路径或请求体不同），未作处理"),
     429: ("TooManyRequests", "提交太频繁（按网络地址或按设备计），请稍后再试"),
 }
 RESPONSES: dict[str, Any] = {
