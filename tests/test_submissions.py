@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 from support.accounts import add_accounts, logged_in
+from support.activities import signed_up_activity
 from support.apps import make_grid_app
 from support.counters import volunteer_with_points
 from support.database import fresh_database_url
@@ -38,7 +39,6 @@ from geo_app.store.submissions import (
     claim,
     record_answer,
 )
-from geo_app.volunteering.activities import Place, create_activity, sign_up
 from geo_app.volunteering.goods import goods_levels
 from geo_app.volunteering.ledger import balance_of
 from geo_app.volunteering.models import CheckIn, Redemption
@@ -368,16 +368,10 @@ def test_loan_and_return_apis_replay_their_answers(app, steward):
 
 def test_a_check_in_replays_its_201_while_a_new_scan_is_the_200_repeat(app, steward):
     with app.app_context(), get_store().write() as db:
-        activity = create_activity(
-            db, title="楼道清洁", kind="service", topic=None,
-            place=Place("station", "S-1", "S-1 服务站", 117.261, 31.9615),
-            starts_at=NOW - timedelta(minutes=10), ends_at=NOW + timedelta(hours=1),
-            capacity=5, points_per_hour=10, points_per_attendance=0, audience=[],
-            organiser="steward1",
+        activity_id = signed_up_activity(
+            db, card="JN00001", starts_at=NOW - timedelta(minutes=10),
+            ends_at=NOW + timedelta(hours=1), signed_up_at=NOW - timedelta(days=1),
         )
-        sign_up(db, activity.id, get_volunteer(db, "JN00001"), actor="t",
-                now=NOW - timedelta(days=1))
-        activity_id = activity.id
     url = f"/api/activities/{activity_id}/checkins"
     key = {"Idempotency-Key": "scan-1"}
     first = steward.post(url, json={"card": "JN00001"}, headers=key)

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from support.accounts import add_accounts, login
+from support.activities import signed_up_activity
 from support.apps import make_grid_app
 
 from geo_app.store import get_store
-from geo_app.volunteering.activities import Place, check_in, confirm_hours, create_activity, sign_up
+from geo_app.volunteering.activities import Place, check_in, confirm_hours
 from geo_app.volunteering.goods import add_goods, move_goods
 from geo_app.volunteering.ledger import post_entry
 from geo_app.volunteering.registry import get_volunteer, register_volunteer, set_pin
@@ -109,15 +110,13 @@ def test_volunteers_are_seen_only_in_scope(app):
 
 def test_an_organiser_sees_the_volunteers_of_their_own_activity(app):
     with app.app_context(), get_store().write() as db:
-        activity = create_activity(
-            db, title="法律服务讲座", kind="talk", topic="法律服务",
+        activity_id = signed_up_activity(
+            db, card="JN00002", title="法律服务讲座", kind="talk", topic="法律服务",
             place=Place("station", "S-2", "和园歇歇角", 117.263, 31.9615),
             starts_at=NOW + timedelta(days=3), ends_at=NOW + timedelta(days=3, hours=2),
-            capacity=5, points_per_hour=5, points_per_attendance=5, audience=[],
+            signed_up_at=NOW, points_per_hour=5, points_per_attendance=5,
             organiser="organiser1",
         )
-        sign_up(db, activity.id, get_volunteer(db, "JN00002"), actor="t", now=NOW)
-        activity_id = activity.id
     organiser = _client(app, "organiser1")
     assert {v["card"] for v in organiser.get("/api/volunteers").json} == {"JN00002"}
     page = organiser.get(f"/organise/activities/{activity_id}").get_data(as_text=True)
@@ -146,16 +145,12 @@ def test_a_volunteer_reads_their_own_points_with_their_pin(app):
 
 def test_check_in_json_is_idempotent_and_says_why_it_fails(app):
     with app.app_context(), get_store().write() as db:
-        activity = create_activity(
-            db, title="环境卫生整治", kind="service", topic=None,
+        activity_id = signed_up_activity(
+            db, card="JN00001", title="环境卫生整治",
             place=Place("square", None, "风格城市广场议事角", 117.261, 31.9605),
             starts_at=NOW - timedelta(minutes=30), ends_at=NOW + timedelta(hours=1),
-            capacity=5, points_per_hour=10, points_per_attendance=0, audience=[],
-            organiser="steward1",
+            signed_up_at=NOW - timedelta(days=1),
         )
-        sign_up(db, activity.id, get_volunteer(db, "JN00001"), actor="t",
-                now=NOW - timedelta(days=1))
-        activity_id = activity.id
     steward = _client(app, "steward1")
     url = f"/api/activities/{activity_id}/checkins"
     assert steward.post(url, json={"card": "JN00001"}).status_code == 201
@@ -173,15 +168,12 @@ def test_check_in_json_is_idempotent_and_says_why_it_fails(app):
 
 def test_check_in_by_the_volunteer_from_the_activity_qr(app):
     with app.app_context(), get_store().write() as db:
-        activity = create_activity(
-            db, title="亲子手工课", kind="service", topic=None,
+        activity_id = signed_up_activity(
+            db, card="JN00002", title="亲子手工课",
             place=Place("station", "S-1", "风格城市党群服务站", 117.261, 31.9615),
-            starts_at=NOW, ends_at=NOW + timedelta(hours=1), capacity=5, points_per_hour=0,
-            points_per_attendance=5, audience=[], organiser="admin",
+            starts_at=NOW, ends_at=NOW + timedelta(hours=1), signed_up_at=NOW - timedelta(days=1),
+            points_per_hour=0, points_per_attendance=5, organiser="admin",
         )
-        sign_up(db, activity.id, get_volunteer(db, "JN00002"), actor="t",
-                now=NOW - timedelta(days=1))
-        activity_id = activity.id
     client = _client(app)
     url = f"/activities/{activity_id}/checkin"
     client.post(url, data={"card": "JN00002", "pin": "246810"})
