@@ -107,8 +107,10 @@ def build_planner_map(
     m = bounded_map(bounds, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key,
                     prefer_canvas=len(community.buildings) >= CANVAS_FROM_BUILDINGS)
     _add_grid_shading(m, community, report, targets)
-    slots = {key: folium.FeatureGroup(name=title, show=show).add_to(m)
+    slots = {key: folium.FeatureGroup(name=title, show=show)
              for key, title, show in data_layer_titles()}
+    for group in slots.values():
+        group.add_to(m)
     stations = _add_stations(m, community)
     _add_sites(m, report, sites, covering_sites)
     folium.LayerControl(collapsed=True).add_to(m)

@@ -201,7 +201,8 @@ def map_layers() -> Response:
     response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = "no-cache"  # revalidated: the ETag answers 304
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304 with no body when the ETag matches
+    return response
 
 
 def _grid_names() -> dict[str, str]:
