@@ -9,6 +9,7 @@ import time
 
 import pytest
 from support.calls import count_calls
+from support.planner_page import map_script
 
 from geo_app.factory import SettingsError
 from geo_app.planning.service import current_report
@@ -136,7 +137,7 @@ def test_planner_page_offline_in_chromium(live_server, offline_page, tmp_path, w
     view = offline_page(width=width, height=height)
     page = view.page
     page.goto(f"{live_server}/planner?threshold=500&k=2")
-    page.wait_for_selector(".leaflet-container .leaflet-interactive", timeout=15_000)
+    page.wait_for_selector("[data-layers-state=ready] .leaflet-interactive", timeout=15_000)
     for testid in ("planner-map", "grid-table", "coverage-chart"):
         assert page.get_by_test_id(testid).is_visible()
     page.get_by_test_id("grid-table").scroll_into_view_if_needed()
@@ -181,12 +182,10 @@ def test_a_district_map_is_drawn_on_a_canvas_and_a_community_map_in_svg(
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from bench_scale import generate
 
-    html = reader.get("/planner?threshold=500&k=2").get_data(as_text=True)
-    assert '"preferCanvas": false' in html
+    assert '"preferCanvas": false' in map_script(reader, "/planner?threshold=500&k=2")
     assert generate(32, tmp_path)["buildings"] == 6_144 > CANVAS_FROM_BUILDINGS
-    big = app_factory(DATA_DIR=str(tmp_path)).test_client().get("/planner?threshold=500&k=2")
-    assert big.status_code == 200
-    assert '"preferCanvas": true' in big.get_data(as_text=True)
+    big = app_factory(DATA_DIR=str(tmp_path)).test_client()
+    assert '"preferCanvas": true' in map_script(big, "/planner?threshold=500&k=2")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support.planner_page import layer_data, map_script
 
 import geo_app
 from geo_app.config import BUNDLED_DATA_DIR
@@ -82,9 +83,10 @@ def test_legend_explains_every_mark_of_the_map(reader) -> None:
         assert words in legend
     colours = re.findall(r"--swatch: (#[0-9a-f]{6})", legend)
     assert len(colours) >= 9
-    script = html[html.index("</main>"):]  # the map's script comes after the content
-    drawn = script + (Path(geo_app.__file__).parent / "static" / "planner.js").read_text(
-        encoding="utf-8")
+    page = "/planner?threshold=500&k=2"  # the map's script and data layers, and the what-if
+    drawn = (map_script(reader, page) + json.dumps(layer_data(reader, page))
+             + (Path(geo_app.__file__).parent / "static" / "planner.js").read_text(
+                 encoding="utf-8"))
     for colour in colours:  # each swatch is a colour the map (or the what-if script) draws
         assert colour.lower() in drawn.lower(), colour
 
@@ -92,10 +94,13 @@ def test_legend_explains_every_mark_of_the_map(reader) -> None:
 def test_station_walk_areas_are_named_not_coded(reader) -> None:
     """The 15-minute outlines' tooltips read "PS-01：15 分钟步行" — a code a planner never sees
     elsewhere; they name the station."""
-    html = reader.get("/planner?threshold=500&k=2").get_data(as_text=True)
+    data = layer_data(reader, "/planner?threshold=500&k=2")
+    outlines = next(layer for layer in data["layers"] if layer["key"] == "isochrones")
+    tooltips = " ".join("".join(data["texts"][part] if isinstance(part, int) else part
+                                for part in label) for label in outlines["labels"])
     for station in (f["properties"] for f in _layer("stations")):
-        assert f"{station['id']}：15 分钟步行" not in html
-        assert f"{station['name']}：15 分钟步行" in html
+        assert f"{station['id']}：15 分钟步行" not in tooltips
+        assert f"{station['name']}：15 分钟步行" in tooltips
 
 
 def test_circle_table_shows_what_the_grades_count(reader) -> None:

@@ -4,22 +4,31 @@ Words a 社区 planner uses ("500 米（约 8 分钟）步行范围内", "超出
 against the configured targets (short red, near orange, met green). Every tooltip's and
 popup's text is escaped here: Leaflet inserts it as HTML. :func:`print_map_svg` draws the same
 community as an SVG for the one-page printed report.
+
+The big layers (walking paths, every building twice: coverage and 生活圈 gaps, the
+isochrones) are not written into the map's script: at 24,576 buildings they made 14 of the
+page's 15 MB. :func:`planner_layer_data` sends them as data (coordinates as small integer
+steps, a style table, label text shared between features) which ``static/map_layers.js``
+draws into the empty groups :func:`build_planner_map` leaves in the layer control, in the
+same order and colours (``benchmarks/bench_planner_page.py`` measures both).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import folium
 import numpy as np
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 from markupsafe import Markup, escape
 from pyproj import CRS
 from shapely.geometry import mapping
 
-from geo_app.maps.base import HtmlPopup, bounded_map, fit_to
+from geo_app.maps.base import PAGE_DECIMALS, HtmlPopup, bounded_map, delta_shapes, fit_to, rounded
 from geo_app.planning.report import PlannerReport
 from geo_app.walking import Isochrone
 from layers import Community
@@ -80,7 +89,6 @@ CANVAS_FROM_BUILDINGS = 2_000
 def build_planner_map(
     community: Community,
     report: PlannerReport,
-    isochrones: Sequence[tuple[str, Isochrone]],
     *,
     sites: Sequence[Mapping[str, Any]] | None = None,
     covering_sites: Sequence[Mapping[str, Any]] | None = None,
@@ -92,21 +100,172 @@ def build_planner_map(
 
     ``sites`` and ``covering_sites`` are the proposed sites with ``near`` and ``gain`` (see
     :func:`geo_app.planning.whatif.site_summaries`); without them the report's bare sites are
-    drawn.
+    drawn. The layers of :data:`DATA_LAYERS` are left empty here, for
+    :func:`planner_layer_data` to fill in the browser.
     """
     bounds = community.boundary.total_bounds
     m = bounded_map(bounds, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key,
                     prefer_canvas=len(community.buildings) >= CANVAS_FROM_BUILDINGS)
     _add_grid_shading(m, community, report, targets)
-    _add_paths(m, community)
-    _add_building_coverage(m, community, report)
-    _add_missing_categories(m, community, report)
-    _add_isochrones(m, community, isochrones)
-    _add_stations(m, community)
+    slots = {key: folium.FeatureGroup(name=title, show=show)
+             for key, title, show in data_layer_titles()}
+    for group in slots.values():
+        group.add_to(m)
+    stations = _add_stations(m, community)
     _add_sites(m, report, sites, covering_sites)
     folium.LayerControl(collapsed=True).add_to(m)
+    DataLayerSlots(slots, front=[stations]).add_to(m)
     fit_to(m, bounds)
     return m
+
+
+#: The layers sent as data, bottom to top (all above the grid shading, below the stations).
+DATA_LAYERS = ("paths", "buildings", "missing", "isochrones")
+
+
+def data_layer_titles() -> list[tuple[str, str, bool]]:
+    """(key, name in the layer control, shown at first) of each of :data:`DATA_LAYERS`."""
+    return [
+        ("paths", "步行路网", True),
+        ("buildings", "楼栋：步行范围内 / 按直线会误算 / 超出范围", True),
+        ("missing", "15 分钟生活圈缺项（基本保障类）", False),
+        ("isochrones", "各站点 15 分钟步行范围", True),
+    ]
+
+
+class DataLayerSlots(MacroElement):
+    """Names, for ``static/map_layers.js``, the map's groups that data layers fill
+    (``map.dataLayers``) and the groups to keep on top of them (``map.frontLayers``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.dataLayers = {
+          {%- for key, group in this.slots.items() %}
+          {{ key | tojson }}: {{ group.get_name() }},
+          {%- endfor %}
+        };
+        {{ this._parent.get_name() }}.frontLayers = [
+          {%- for group in this.front %}{{ group.get_name() }}, {% endfor %}];
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, slots: Mapping[str, folium.FeatureGroup], *,
+                 front: Sequence[folium.FeatureGroup]) -> None:
+        super().__init__()
+        self._name = "DataLayerSlots"
+        self.slots = dict(slots)
+        self.front = list(front)
+
+
+class _TextTable:
+    """Label text shared between features: each distinct text once, features by index."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        if text not in self._index:
+            self._index[text] = len(self.texts)
+            self.texts.append(text)
+        return self._index[text]
+
+
+#: The paths' and isochrones' styles (one each); buildings are styled by coverage.
+PATH_STYLE = {"color": "#757575", "weight": 1.5, "opacity": 0.8}
+ISOCHRONE_STYLE = {"color": ISOCHRONE_LINE, "weight": 1, "fillColor": "#4fc3f7",
+                   "fillOpacity": 0.06, "dashArray": "4 3"}
+BUILDING_CLASSES = (COVERED, BUFFER_ONLY, UNCOVERED)
+
+
+def planner_layer_data(
+    community: Community, report: PlannerReport, isochrones: Sequence[tuple[str, Isochrone]]
+) -> dict[str, Any]:
+    """The :data:`DATA_LAYERS` of the planner map as JSON-ready data.
+
+    ``origin`` and ``decimals`` decode the shapes (:func:`~geo_app.maps.base.delta_shapes`).
+    Each layer has ``shapes`` (or ``rows`` into the ``of`` layer's shapes: the 生活圈 gaps
+    reuse the building outlines), ``styles`` (Leaflet path options) with ``style`` (each
+    feature's index, absent when one style fits all) and ``labels``: each feature's tooltip
+    as parts to join, a string or an index into ``texts``. Text is plain (the page sets it as
+    ``textContent``).
+    """
+    west, south = community.boundary.total_bounds[:2]
+    scale = 10 ** PAGE_DECIMALS
+    origin = (round(west * scale), round(south * scale))
+    text = _TextTable()
+
+    def shapes(geometries: Any) -> list[list[Any]]:
+        return delta_shapes(list(geometries), origin=origin)
+
+    layers = [
+        {"key": "paths", "shapes": shapes(community.paths.geometry), "styles": [PATH_STYLE],
+         "interactive": False},
+        _building_layer(community, report, text, shapes(community.buildings.geometry)),
+        _missing_layer(community, report, text),
+        _isochrone_layer(community, isochrones, shapes),
+    ]
+    return {"decimals": PAGE_DECIMALS, "origin": origin, "texts": text.texts,
+            "layers": layers}
+
+
+def _building_layer(community: Community, report: PlannerReport, text: _TextTable,
+                    shapes: list[list[Any]]) -> dict[str, Any]:
+    uncovered = {b.building_id: b for b in report.stations.uncovered}
+    buffer_only = {b.building_id for b in report.stations.buffer_only}
+    limit = f"{report.threshold_m:,.0f} 米"
+    style, labels = [], []
+    for bid, name in zip(community.buildings["id"], community.buildings["name"], strict=True):
+        if bid not in uncovered:
+            colour, words = COVERED, f"：在党群服务站 {limit}步行范围内"
+        else:
+            row = uncovered[bid]
+            walk = ("路网上走不到任何党群服务站" if row.distance_m is None
+                    else f"步行 {row.distance_m:,.0f} 米")
+            line = f"直线 {row.buffer_distance_m:,.0f} 米" if row.buffer_distance_m else ""
+            if bid in buffer_only:
+                colour, words = BUFFER_ONLY, (f"：超出 {limit}（{walk}），"
+                                              f"按直线距离会误算为已覆盖（{line}）")
+            else:
+                colour, words = UNCOVERED, f"：超出 {limit}，{walk}"
+        style.append(BUILDING_CLASSES.index(colour))
+        labels.append([str(name), text(words)])
+    styles = [{"color": "#424242", "weight": 1, "fillColor": colour, "fillOpacity": 0.8}
+              for colour in BUILDING_CLASSES]
+    return {"key": "buildings", "shapes": shapes, "styles": styles, "style": style,
+            "labels": labels, "interactive": True}
+
+
+def _missing_layer(community: Community, report: PlannerReport,
+                   text: _TextTable) -> dict[str, Any]:
+    circle = report.circle
+    rows, counts, labels = [], [], []
+    for row, (name, missing) in enumerate(zip(community.buildings["name"],
+                                              circle.missing_basic(), strict=True)):
+        if missing:
+            rows.append(row)
+            counts.append(len(missing))
+            grade = circle.building_grades[row]
+            labels.append([str(name), text(f"（{grade}）15 分钟步行到不了：{'、'.join(missing)}")])
+    most = max(counts, default=1)
+    styles = [{"color": "#4a148c", "weight": 1, "fillColor": "#8e24aa",
+               "fillOpacity": 0.2 + 0.7 * count / most} for count in range(1, most + 1)]
+    return {"key": "missing", "of": "buildings", "rows": rows, "styles": styles,
+            "style": [count - 1 for count in counts], "labels": labels, "interactive": True}
+
+
+def _isochrone_layer(community: Community, isochrones: Sequence[tuple[str, Isochrone]],
+                     shapes: Callable[[Any], list[list[Any]]]) -> dict[str, Any]:
+    stations = community.stations
+    names = dict(zip(stations["id"], stations["name"], strict=True))
+    drawn = [(station_id, shape) for station_id, shape in isochrones
+             if not shape.polygon.is_empty]
+    labels = [[f"{names.get(station_id, station_id)}：{shape.minutes:g} 分钟步行"
+               f"（{shape.reach_m:,.0f} 米）"] for station_id, shape in drawn]
+    return {"key": "isochrones", "shapes": shapes(shape.polygon for _, shape in drawn),
+            "styles": [ISOCHRONE_STYLE], "labels": labels, "interactive": True}
 
 
 def _collection(features: Sequence[Mapping[str, object]]) -> dict[str, object]:
@@ -119,11 +278,14 @@ def _add_grid_shading(
     figures = {g.grid_id: g for g in report.stations.grids}
     within = walk_words(report.threshold_m)
     features = []
-    for grid_id, name, outline in zip(community.grids["id"], community.grids["name"],
-                                      community.grids.geometry, strict=True):
+    for number, (grid_id, name, outline) in enumerate(zip(
+        community.grids["id"], community.grids["name"], community.grids.geometry, strict=True,
+    )):
         grid = figures[grid_id]
         walk, line = grid.network.residents_share, grid.buffer.residents_share
-        features.append({"type": "Feature", "geometry": mapping(outline), "properties": {
+        # the id keys folium's style switch (else it keys it on the long label)
+        features.append({"type": "Feature", "id": number,
+                         "geometry": mapping(rounded(outline)), "properties": {
             "label": str(
                 escape(f"{name}：{_percent(walk)} 的居民在 {within}步行范围内，"
                        f"{LEVEL_WORDS[target_level(walk, targets)]}"
@@ -140,96 +302,7 @@ def _add_grid_shading(
     ).add_to(m)
 
 
-def _add_paths(m: folium.Map, community: Community) -> None:
-    features = [{"type": "Feature", "geometry": mapping(line), "properties": {}}
-                for line in community.paths.geometry]
-    folium.GeoJson(
-        _collection(features),
-        name="步行路网",
-        style_function=lambda f: {"color": "#757575", "weight": 1.5, "opacity": 0.8},
-        interactive=False,
-    ).add_to(m)
-
-
-def _add_building_coverage(m: folium.Map, community: Community, report: PlannerReport) -> None:
-    uncovered = {b.building_id: b for b in report.stations.uncovered}
-    buffer_only = {b.building_id for b in report.stations.buffer_only}
-    limit = f"{report.threshold_m:,.0f} 米"
-    features = []
-    for bid, name, footprint in zip(community.buildings["id"], community.buildings["name"],
-                                    community.buildings.geometry, strict=True):
-        if bid not in uncovered:
-            colour, label = COVERED, f"{name}：在党群服务站 {limit}步行范围内"
-        else:
-            row = uncovered[bid]
-            walk = ("路网上走不到任何党群服务站" if row.distance_m is None
-                    else f"步行 {row.distance_m:,.0f} 米")
-            line = f"直线 {row.buffer_distance_m:,.0f} 米" if row.buffer_distance_m else ""
-            if bid in buffer_only:
-                colour, label = BUFFER_ONLY, (f"{name}：超出 {limit}（{walk}），"
-                                              f"按直线距离会误算为已覆盖（{line}）")
-            else:
-                colour, label = UNCOVERED, f"{name}：超出 {limit}，{walk}"
-        features.append({"type": "Feature", "geometry": mapping(footprint),
-                         "properties": {"label": str(escape(label)), "fill": colour}})
-    folium.GeoJson(
-        _collection(features),
-        name="楼栋：步行范围内 / 按直线会误算 / 超出范围",
-        style_function=lambda f: {"color": "#424242", "weight": 1, "fillColor":
-                                  f["properties"]["fill"], "fillOpacity": 0.8},
-        tooltip=folium.GeoJsonTooltip(["label"], labels=False),
-    ).add_to(m)
-
-
-def _add_missing_categories(m: folium.Map, community: Community, report: PlannerReport) -> None:
-    circle = report.circle
-    features: list[dict[str, Any]] = []
-    for row, (name, footprint, missing) in enumerate(zip(
-        community.buildings["name"], community.buildings.geometry, circle.missing_basic(),
-        strict=True,
-    )):
-        if not missing:
-            continue
-        grade = circle.building_grades[row]
-        features.append({"type": "Feature", "geometry": mapping(footprint), "properties": {
-            "label": str(escape(f"{name}（{grade}）15 分钟步行到不了：{'、'.join(missing)}")),
-            "count": len(missing),
-        }})
-    if not features:
-        return
-    most = max(f["properties"]["count"] for f in features)
-    folium.GeoJson(
-        _collection(features),
-        name="15 分钟生活圈缺项（基本保障类）",
-        show=False,
-        style_function=lambda f: {"color": "#4a148c", "weight": 1, "fillColor": "#8e24aa",
-                                  "fillOpacity": 0.2 + 0.7 * f["properties"]["count"] / most},
-        tooltip=folium.GeoJsonTooltip(["label"], labels=False),
-    ).add_to(m)
-
-
-def _add_isochrones(
-    m: folium.Map, community: Community, isochrones: Sequence[tuple[str, Isochrone]]
-) -> None:
-    stations = community.stations
-    names = dict(zip(stations["id"], stations["name"], strict=True))
-    group = folium.FeatureGroup(name="各站点 15 分钟步行范围", show=True)
-    for station_id, shape in isochrones:
-        if shape.polygon.is_empty:
-            continue
-        folium.GeoJson(
-            mapping(shape.polygon),
-            style_function=lambda f: {"color": ISOCHRONE_LINE, "weight": 1, "fillColor": "#4fc3f7",
-                                      "fillOpacity": 0.06, "dashArray": "4 3"},
-            tooltip=str(
-                escape(f"{names.get(station_id, station_id)}：{shape.minutes:g} 分钟步行"
-                       f"（{shape.reach_m:,.0f} 米）")
-            ),
-        ).add_to(group)
-    group.add_to(m)
-
-
-def _add_stations(m: folium.Map, community: Community) -> None:
+def _add_stations(m: folium.Map, community: Community) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="现有站点")
     for name, kind, point in zip(community.stations["name"], community.stations["kind"],
                                  community.stations.geometry, strict=True):
@@ -239,6 +312,7 @@ def _add_stations(m: folium.Map, community: Community) -> None:
             fill_opacity=1, tooltip=str(escape(f"{STATION_KINDS[kind]}：{name}")),
         ).add_to(group)
     group.add_to(m)
+    return group
 
 
 def site_popup(number: int, site: Mapping[str, Any], threshold_m: float) -> str:

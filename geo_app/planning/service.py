@@ -1,9 +1,9 @@
 """The planners' report inside the running app: computed once per community and parameters.
 
 Distances are measured once per loaded :class:`~layers.Community` (a reload starts afresh);
-reports are kept per (threshold, k, settings, stock) for the page and its downloads, and so is
-the page's rendered map of each, in the app's bounded per-community cache
-(:mod:`geo_app.state.cache`).
+reports are kept per (threshold, k, settings, stock) for the page and its downloads, and so are
+the page's rendered map of each and the map's data layers (as the bytes sent), in the app's
+bounded per-community cache (:mod:`geo_app.state.cache`).
 """
 
 from __future__ import annotations
@@ -71,6 +71,12 @@ def current_map_parts(
     """The planner page's map of ``report``, rendered once per report and map options."""
     key = ("planning.map", _report_key(report.threshold_m, report.siting.k), options)
     return per_community(key, lambda community: render())
+
+
+def current_map_layers(report: PlannerReport, build: Callable[[], bytes]) -> bytes:
+    """The planner map's data layers of ``report`` as sent (JSON bytes), built once per report."""
+    key = ("planning.map_layers", _report_key(report.threshold_m, report.siting.k))
+    return per_community(key, lambda community: build())
 
 
 def current_isochrones() -> list[tuple[str, Isochrone]]:

@@ -4,6 +4,10 @@ Aggregate planning data only (no personal data), so every view is public. Propos
 named (:mod:`geo_app.planning.places`) and carry what each adds; a planner tries a station of
 their own with ``/planner/whatif.json`` (:mod:`geo_app.planning.whatif`), computed once per
 (rounded) point in the per-community cache.
+
+The page carries no map data: its map script (``/planner/map.js``) and the map's big layers
+(``/planner/layers.json``, drawn by ``static/map_layers.js``) are separate, cacheable answers
+of the same report.
 """
 
 from __future__ import annotations
@@ -13,11 +17,18 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from geo_app.auth.limits import count_new_report
-from geo_app.maps.base import render_map_parts
-from geo_app.maps.planner import build_planner_map, legend_entries, print_map_svg, target_level
+from geo_app.maps.base import MapParts, render_map_parts
+from geo_app.maps.delivery import external_script_parts, map_script_response
+from geo_app.maps.planner import (
+    build_planner_map,
+    legend_entries,
+    planner_layer_data,
+    print_map_svg,
+    target_level,
+)
 from geo_app.planning import published
 from geo_app.planning.chart import coverage_chart
 from geo_app.planning.export import (
@@ -33,6 +44,7 @@ from geo_app.planning.report import PARTY, PlannerReport
 from geo_app.planning.service import (
     current_distances,
     current_isochrones,
+    current_map_layers,
     current_map_parts,
     current_report,
     current_settings,
@@ -126,21 +138,7 @@ def page() -> str:
     started = time.perf_counter()
     settings = current_settings()
     report = _report()
-    config = current_app.config
-    sites = _named_sites(report)
-    map_parts = current_map_parts(
-        report,
-        (request.script_root, config["BASEMAP"], config["TIANDITU_KEY"]),
-        lambda: render_map_parts(
-            build_planner_map(
-                get_community(), report, current_isochrones(),
-                sites=sites[("maximal_covering", _shown(report, "maximal_covering"))],
-                covering_sites=sites[("set_covering", _shown(report, "set_covering"))],
-                targets=coverage_targets(),
-                basemap=config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"],
-            )
-        ),
-    )
+    map_parts = _map_parts(report)
     chart = coverage_chart(report.curve, marks=settings.thresholds_m, current=report.threshold_m)
     return render_template(
         "planner.html",
@@ -160,8 +158,51 @@ def page() -> str:
         station_kinds=STATION_KINDS,
         item_labels=ITEM_LABELS,
         legend=legend_entries(report.threshold_m),
+        layers_url=url_for(".map_layers", threshold=f"{report.threshold_m:g}", k=report.siting.k),
         seconds=time.perf_counter() - started,
     )
+
+
+def _map_parts(report: PlannerReport) -> MapParts:
+    """The page's map of ``report`` (no inline script: its script is ``/planner/map.js``)."""
+    config = current_app.config
+    sites = _named_sites(report)
+    return current_map_parts(
+        report,
+        (request.script_root, config["BASEMAP"], config["TIANDITU_KEY"]),
+        lambda: external_script_parts(render_map_parts(
+            build_planner_map(
+                get_community(), report,
+                sites=sites[("maximal_covering", _shown(report, "maximal_covering"))],
+                covering_sites=sites[("set_covering", _shown(report, "set_covering"))],
+                targets=coverage_targets(),
+                basemap=config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"],
+            )
+        )),
+    )
+
+
+@bp.get("/map.js")
+@public
+def map_script() -> Response:
+    """规划地图的脚本（与页面分开提供：页面没有内联脚本）。"""
+    return map_script_response(_map_parts(_report()))
+
+
+@bp.get("/layers.json")
+@public
+def map_layers() -> Response:
+    """规划地图的大图层（路网、楼栋覆盖、生活圈缺项、各站点步行范围），由 map_layers.js 绘制。"""
+    report = _report()
+    body = current_map_layers(report, lambda: json.dumps(
+        planner_layer_data(get_community(), report, current_isochrones()),
+        ensure_ascii=False, separators=(",", ":"),
+    ).encode("utf-8"))
+    response = Response(body, mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"  # revalidated: the ETag answers 304
+    response.add_etag()
+    response.make_conditional(request)  # 304 with no body when the ETag matches
+    return response
 
 
 def _grid_names() -> dict[str, str]:
