@@ -169,6 +169,8 @@ def test_layer_text_never_runs_as_script_on_any_map(offline_page, payload_server
     page.goto(base + path.replace("{grid}", quote(grid_id, safe="")))
     map_name = page.locator("[data-map-name]").first.get_attribute("data-map-name")
     page.wait_for_function(f"() => window['{map_name}'] !== undefined")
+    if page.locator("[data-layers-state]").count():  # the planner draws its big layers later
+        page.wait_for_selector("[data-layers-state=ready]", timeout=20_000)
     if path == "/":  # the building search lists layer names too
         page.fill("[data-testid=search-input]", "风格城市")
         page.wait_for_selector("[data-testid=place]", timeout=10_000)
