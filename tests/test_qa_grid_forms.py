@@ -1,6 +1,7 @@
 """Grid QA with the staff forms of 微协商, as a grid leader fills them in: a meeting refused
-for one field keeps what was typed, a list of people typed on one line is read as names, and a
-year typed wrong is a Chinese message (not a 500)."""
+for one field keeps what was typed, a list of people typed on one line is read as names, a
+year typed wrong is a Chinese message (not a 500), and a view can be marked a duplicate of
+any view of the grid by its number (not only of the ones within 50 m)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import re
 import pytest
 from sqlalchemy import select
 from support.accounts import logged_in
-from support.governance import IN_JN01, governance_app
+from support.governance import IN_FG1, IN_JN01, governance_app, make_view
 
 from geo_app.store import get_store
-from geo_app.store.governance_models import Meeting
+from geo_app.store.governance_models import Meeting, View
 
 MINUTES = "居民反映晾衣难，议定在 3 栋北侧空地增设晾衣架，物业下周报价。" * 20
 MEETING = {"kind": "meeting", "held_at": "2025-06-01T19:00", "topic": "晾衣架议事",
@@ -69,3 +70,18 @@ def test_a_meeting_year_typed_wrong_is_a_chinese_message(app, held_at):
         "lon": IN_JN01[0], "lat": IN_JN01[1]})
     assert api.status_code == 400 and api.get_json()["parameter"] == "held_at"
 
+
+def test_a_view_is_marked_a_duplicate_of_any_view_by_its_number(app):
+    """The form offered only the views within 50 m and "（其他，填编号）" with nowhere to
+    type the number: an older view across the grid could not be named as the original."""
+    original, _ = make_view(app, point=IN_FG1, category="greening")
+    repeat, _ = make_view(app, point=IN_JN01, category="greening")  # ~110 m away
+    leader = logged_in(app, "leader1")
+    form = leader.get(f"/staff/views/{repeat}").get_data(as_text=True)
+    assert 'name="duplicate_other"' in form
+    response = leader.post(f"/staff/views/{repeat}/transition", data={
+        "to": "duplicate", "duplicate_other": f"#{original}", "note": "同一处绿地"})
+    assert response.status_code == 303
+    with app.app_context(), get_store().read() as db:
+        view = db.get(View, repeat)
+        assert (view.state, view.duplicate_of_id) == ("duplicate", original)

@@ -333,7 +333,9 @@ def staff_view(view_id: int) -> str:
 @require_roles(*STAFF)
 def staff_transition(view_id: int) -> ResponseReturnValue:
     form = request.form
-    duplicate = form.get("duplicate_of", "").strip()
+    # 重复: the number typed (any view of the grid) wins over the nearby one picked.
+    duplicate = (form.get("duplicate_other", "").strip().lstrip("#")
+                 or form.get("duplicate_of", "").strip())
     step = view_service.Step(
         to=form.get("to", "").strip(), note=form.get("note", ""),
         assignee=form.get("assignee") or None, grid_id=form.get("grid_id") or None,
