@@ -7,6 +7,7 @@ governance item (linked to the meeting and to the views it names) or moves an ex
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,8 @@ PLACE_CHARS = (1, 100)
 MINUTES_MAX_CHARS = 5000
 ATTENDEE_MAX_CHARS = 32
 MAX_ATTENDEES = 100
+#: Meetings before this year are typos (the year 0001 cannot even be turned into UTC).
+EARLIEST_YEAR = 2000
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,15 @@ class MeetingInput:
     attendees: Sequence[str] = field(default_factory=tuple)
     minutes: str = ""
     view_ids: Sequence[int] = field(default_factory=tuple)
+
+
+#: What people put between names when they type a list on one line: 、 ， , ； ; or a new line.
+NAME_SEPARATORS = re.compile(r"[\n\r、，,；;]+")
+
+
+def split_names(text: str) -> list[str]:
+    """The names in ``text`` as typed in a form ("张三、李四" or one a line), blanks dropped."""
+    return [n.strip() for n in NAME_SEPARATORS.split(text) if n.strip()]
 
 
 def _attendees(names: Sequence[str]) -> list[str]:
@@ -70,6 +82,9 @@ def create_meeting(
         raise GovernanceError(msg, parameter="place_name")
     if len(data.minutes) > MINUTES_MAX_CHARS:
         raise GovernanceError(f"minutes（纪要）最多 {MINUTES_MAX_CHARS} 个字", parameter="minutes")
+    if data.held_at.year < EARLIEST_YEAR:  # a typo such as 0001: no meeting, and no UTC for it
+        msg = f"held_at（时间）{data.held_at.isoformat()[:10]} 早于 {EARLIEST_YEAR} 年，请核对"
+        raise GovernanceError(msg, parameter="held_at")
     views = grid_view_ids(session, grid_id, data.view_ids)
     meeting = Meeting(
         grid_id=grid_id, kind=data.kind, held_at=as_utc(data.held_at), topic=topic,

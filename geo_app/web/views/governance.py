@@ -10,6 +10,7 @@ Forms post with their CSRF token and call the same functions as the JSON API.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from geo_app.governance import items as item_service
 from geo_app.governance import lifecycle
@@ -43,6 +45,7 @@ from geo_app.governance.meetings import (
     create_meeting,
     get_meeting,
     grid_meetings,
+    split_names,
 )
 from geo_app.governance.photos import photo_path
 from geo_app.governance.reports import monthly_report, months_with_views, report_csv
@@ -330,7 +333,9 @@ def staff_view(view_id: int) -> str:
 @require_roles(*STAFF)
 def staff_transition(view_id: int) -> ResponseReturnValue:
     form = request.form
-    duplicate = form.get("duplicate_of", "").strip()
+    # 重复: the number typed (any view of the grid) wins over the nearby one picked.
+    duplicate = (form.get("duplicate_other", "").strip().lstrip("#")
+                 or form.get("duplicate_of", "").strip())
     step = view_service.Step(
         to=form.get("to", "").strip(), note=form.get("note", ""),
         assignee=form.get("assignee") or None, grid_id=form.get("grid_id") or None,
@@ -398,6 +403,11 @@ def _open_views(db: Any, grid_ids: list[str]) -> list[View]:
 @require_roles(*STAFF)
 def staff_meetings() -> str:
     """走访与座谈：记录（地点、时间、议题、参会人、纪要、所议意见）。"""
+    return _meetings_page()
+
+
+def _meetings_page(form: Mapping[str, Any] | None = None) -> str:
+    """The meetings page; after a refused record, its form still holds what was typed."""
     grids = _grid_filter()
     with get_store().read() as db:
         meetings = [meeting_json(m) for m in grid_meetings(db, grids)]
@@ -409,6 +419,7 @@ def staff_meetings() -> str:
         "gov_meetings.html", meetings=meetings, views=views, people=people,
         places=_place_choices(grids), kinds=MEETING_KINDS, grids=grids,
         grid_names=support.grid_names(), now=now().strftime("%Y-%m-%dT%H:%M"),
+        form=form or MultiDict(),
     )
 
 
@@ -421,7 +432,7 @@ def staff_create_meeting() -> ResponseReturnValue:
         place = next((p for p in _place_choices([grid]) if p["key"] == form.get("place")), None)
         if place is None:
             raise ApiError("place", "请选择会议地点")
-        attendees = form.getlist("attendee") + form.get("others", "").splitlines()
+        attendees = form.getlist("attendee") + split_names(form.get("others", ""))
         data = MeetingInput(
             kind=form.get("kind", ""),
             held_at=support.parse_moment(form.get("held_at", ""), parameter="held_at",
@@ -432,9 +443,9 @@ def staff_create_meeting() -> ResponseReturnValue:
         )
         with get_store().write() as db:
             meeting = create_meeting(db, data, grid_id=grid, actor=g.user.username)
-    except (GovernanceError, ApiError) as exc:
+    except (GovernanceError, ApiError) as exc:  # shown above the form, nothing typed lost
         flash(getattr(exc, "message", None) or str(exc), "error")
-        return redirect(url_for("governance.staff_meetings"), code=303)
+        return _meetings_page(form), 400
     flash("已记录。", "ok")
     return redirect(url_for("governance.staff_meeting", meeting_id=meeting.id), code=303)
 

@@ -1,0 +1,87 @@
+"""Grid QA with the staff forms of 微协商, as a grid leader fills them in: a meeting refused
+for one field keeps what was typed, a list of people typed on one line is read as names, a
+year typed wrong is a Chinese message (not a 500), and a view can be marked a duplicate of
+any view of the grid by its number (not only of the ones within 50 m)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+from support.accounts import logged_in
+from support.governance import IN_FG1, IN_JN01, governance_app, make_view
+
+from geo_app.store import get_store
+from geo_app.store.governance_models import Meeting, View
+
+MINUTES = "居民反映晾衣难，议定在 3 栋北侧空地增设晾衣架，物业下周报价。" * 20
+MEETING = {"kind": "meeting", "held_at": "2025-06-01T19:00", "topic": "晾衣架议事",
+           "place": "station:S-1", "attendee": ["leader1"], "minutes": MINUTES}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return governance_app(tmp_path_factory.mktemp("qa_grid_forms"))
+
+
+def _meetings(app) -> list[Meeting]:
+    with app.app_context(), get_store().read() as db:
+        return list(db.scalars(select(Meeting)))
+
+
+def test_a_refused_meeting_keeps_the_minutes_and_says_why(app):
+    """A second line of names typed as one (> 32 characters) sent the leader back to an empty
+    form: five thousand characters of minutes gone."""
+    before = len(_meetings(app))
+    others = "物业公司张经理/居民代表李阿姨/业委会主任王大爷/楼栋长赵师傅/居民刘女士"
+    response = logged_in(app, "leader1").post("/staff/meetings", data={**MEETING,
+                                                                        "others": others})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "太长（每人最多 32 个字）" in page  # the reason, on the page with the form
+    assert MINUTES in page and others in page and 'value="晾衣架议事"' in page
+    assert re.search(r'value="station:S-1"\s+selected', page)
+    assert re.search(r'name="attendee" value="leader1"\s+checked', page)
+    assert 'value="2025-06-01T19:00"' in page
+    assert len(_meetings(app)) == before  # nothing recorded
+
+
+def test_people_typed_on_one_line_are_read_as_names(app):
+    """"物业公司张经理、居民代表李阿姨，王五" was recorded as one attendee of that name."""
+    others = "物业公司张经理、居民代表李阿姨，王五\n赵六; 钱七"
+    response = logged_in(app, "leader1").post("/staff/meetings", data={
+        **MEETING, "topic": "顿号分隔的参会人", "others": others})
+    assert response.status_code == 303
+    meeting = next(m for m in _meetings(app) if m.topic == "顿号分隔的参会人")
+    assert meeting.attendees == ["leader1", "物业公司张经理", "居民代表李阿姨", "王五", "赵六",
+                                 "钱七"]
+
+
+@pytest.mark.parametrize("held_at", ["0001-01-01T00:00", "0999-12-31T23:59"])
+def test_a_meeting_year_typed_wrong_is_a_chinese_message(app, held_at):
+    """The year 0001 (a slip on a phone's date wheel) was a 500: no UTC before year 1."""
+    page = logged_in(app, "leader1").post("/staff/meetings",
+                                          data={**MEETING, "held_at": held_at})
+    assert page.status_code == 400
+    assert "早于 2000 年，请核对" in page.get_data(as_text=True)
+    api = logged_in(app, "leader1").post("/api/meetings", json={
+        "kind": "visit", "held_at": held_at, "topic": "入户走访", "place_name": "3栋",
+        "lon": IN_JN01[0], "lat": IN_JN01[1]})
+    assert api.status_code == 400 and api.get_json()["parameter"] == "held_at"
+
+
+def test_a_view_is_marked_a_duplicate_of_any_view_by_its_number(app):
+    """The form offered only the views within 50 m and "（其他，填编号）" with nowhere to
+    type the number: an older view across the grid could not be named as the original."""
+    original, _ = make_view(app, point=IN_FG1, category="greening")
+    repeat, _ = make_view(app, point=IN_JN01, category="greening")  # ~110 m away
+    leader = logged_in(app, "leader1")
+    form = leader.get(f"/staff/views/{repeat}").get_data(as_text=True)
+    assert 'name="duplicate_other"' in form
+    response = leader.post(f"/staff/views/{repeat}/transition", data={
+        "to": "duplicate", "duplicate_other": f"#{original}", "note": "同一处绿地"})
+    assert response.status_code == 303
+    with app.app_context(), get_store().read() as db:
+        view = db.get(View, repeat)
+        assert (view.state, view.duplicate_of_id) == ("duplicate", original)
