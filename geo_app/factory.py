@@ -21,7 +21,7 @@ from geo_app.state import cache, community
 from geo_app.state.clock import local_minute_text, local_time_text
 from geo_app.state.refusals import startup_refusal
 from geo_app.stations import levels
-from geo_app.web import access, compression, errors, route_ids, security, vendor
+from geo_app.web import access, compression, errors, nul_text, route_ids, security, vendor
 from geo_app.web.submissions import submission_field
 from geo_app.web.views import (
     activities,
@@ -55,6 +55,7 @@ INIT = (
     auth.init_app,
     access.init_app,
     auth.init_csrf,
+    nul_text.init_app,  # NUL in any field is a 400 naming it (PostgreSQL cannot store it)
     security.init_app,  # CSP with a nonce per request, nosniff, no framing, no-store
 )
 

@@ -244,9 +244,13 @@ def test_crafted_queries_return_only_the_callers_own_buildings(clients):
     assert {b["id"] for b in listed["buildings"]} == {"FG-1", "FG-2", "FG-3"}
     csv_text = client.get("/grid/JN-01/export.csv?grid_id=JN-02").get_data(as_text=True)
     assert "HY-" not in csv_text
-    for crafted in ["/api/buildings/HY-1%00", "/api/buildings/hy-1", "/api/buildings/HY-1 ",
+    for crafted in ["/api/buildings/hy-1", "/api/buildings/HY-1 ",
                     "/grid/buildings/..%2FHY-1", "/grid/JN-02%20"]:
         assert client.get(crafted).status_code in (403, 404), crafted
+    # NUL is refused alike for the caller's own building and another grid's (nothing told)
+    other, own = client.get("/api/buildings/HY-1%00"), client.get("/api/buildings/FG-1%00")
+    assert other.status_code == own.status_code == 400 and other.json == own.json
+    assert other.json["parameter"] == "building_id"
 
 
 def test_public_routes_carry_no_personal_data(app, personal_data):
