@@ -287,3 +287,12 @@ def test_moving_a_building_to_another_grid_moves_its_visibility(grid_app_factory
     assert (mine1, mine2) == ({"FG-1", "FG-2"}, {"FG-3", "HY-1", "HY-2"})
     assert leader1.get("/api/buildings/FG-3").status_code == 404
     assert leader2.get("/api/buildings/FG-3").get_json()["grid_id"] == "JN-02"
+
+
+def test_an_api_404_says_whether_the_route_or_the_object_is_missing(clients):
+    other_grid = clients["leader1"].get("/api/buildings/HY-1")
+    assert other_grid.status_code == 404
+    assert "没有这个接口" not in other_grid.json["error"]
+    assert "不在您的负责范围内" in other_grid.json["error"]
+    no_route = clients["leader1"].get("/api/no-such-route")
+    assert no_route.status_code == 404 and "没有这个接口" in no_route.json["error"]

@@ -14,7 +14,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -128,12 +128,20 @@ def _back_within_site() -> str | None:
     return None if back == request.full_path.rstrip("?") else back
 
 
+def _not_found_in_api() -> str:
+    """A JSON 404: no such route, or a route whose object is missing (or out of scope)."""
+    if request.url_rule is None:
+        return f"没有这个接口：{request.path}（接口列表见 /api/openapi.json）"
+    scope = "，或不在您的负责范围内" if getattr(g, "user", None) is not None else ""
+    return f"没有找到 {request.path} 所指的对象（编号不存在{scope}）"
+
+
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
     headers: dict[str, str] = {}
     message = None
     if status == 404 and wants_json():
-        message = f"没有这个接口：{request.path}（接口列表见 /api/openapi.json）"
+        message = _not_found_in_api()
     elif isinstance(error, MethodNotAllowed):
         allowed = sorted(error.valid_methods or ())
         headers["Allow"] = ", ".join(allowed)
