@@ -85,3 +85,43 @@ def test_a_view_is_marked_a_duplicate_of_any_view_by_its_number(app):
     with app.app_context(), get_store().read() as db:
         view = db.get(View, repeat)
         assert (view.state, view.duplicate_of_id) == ("duplicate", original)
+
+
+def _meeting_id(app, leader) -> int:
+    done = leader.post("/staff/meetings", data={**MEETING, "topic": "决定表单的会议"})
+    assert done.status_code == 303
+    return int(done.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_a_refused_decision_keeps_what_was_typed_and_says_which_field(app):
+    """A decision without its 资金来源 sent the leader back to an empty form ("需要填写
+    budget_source"): title, owner and note typed again."""
+    leader = logged_in(app, "leader1")
+    meeting_id = _meeting_id(app, leader)
+    typed = {"item_id": "", "title": "3 栋北侧增设晾衣架", "category": "environment",
+             "owner": "物业服务中心", "budget_source": "", "status": "in_progress",
+             "progress": "30", "note": "物业下周报价 <先询价>"}
+    refused = leader.post(f"/staff/meetings/{meeting_id}/decision", data=typed)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "新建项目需要填写资金来源（budget_source）" in page
+    assert 'value="3 栋北侧增设晾衣架"' in page and 'value="物业服务中心"' in page
+    assert 'value="30"' in page and "物业下周报价 &lt;先询价&gt;</textarea>" in page
+    assert re.search(r'value="in_progress"\s+selected', page)
+    assert re.search(r'value="environment"\s+selected', page)
+    assert not re.search(r'name="published" value="1"\s+checked', page)  # left unticked
+
+
+@pytest.mark.parametrize(("progress", "words"), [("三成", "进度（%）须为整数"),
+                                                 ("130", "进度（%）应在 0–100 之间")])
+def test_a_progress_that_is_not_a_percentage_is_refused_not_ignored(app, progress, words):
+    leader = logged_in(app, "leader1")
+    meeting_id = _meeting_id(app, leader)
+    refused = leader.post(f"/staff/meetings/{meeting_id}/decision", data={
+        "title": "楼道灯更换", "category": "environment", "owner": "物业",
+        "budget_source": "社区党建项目", "progress": progress, "published": "1"})
+    assert refused.status_code == 400 and words in refused.get_data(as_text=True)
+    full_width = leader.post(f"/staff/meetings/{meeting_id}/decision", data={
+        "title": "楼道灯更换", "category": "environment", "owner": "物业",
+        "budget_source": "社区党建项目", "progress": "２０", "published": "1"})
+    assert full_width.status_code == 303

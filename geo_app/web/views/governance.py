@@ -32,6 +32,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from geo_app.formats.numbers import whole_number
 from geo_app.governance import items as item_service
 from geo_app.governance import lifecycle
 from geo_app.governance import views as view_service
@@ -58,6 +59,7 @@ from geo_app.web import governance_support as support
 from geo_app.web.access import public, require_grid, require_roles
 from geo_app.web.device import set_device_cookie
 from geo_app.web.errors import ApiError
+from geo_app.web.route_ids import MAX_ROW_ID
 from geo_app.web.views.governance_api import (
     apply_step,
     caller_grid,
@@ -454,6 +456,11 @@ def staff_create_meeting() -> ResponseReturnValue:
 @require_roles(*STAFF)
 def staff_meeting(meeting_id: int) -> str:
     """一次会议：纪要、所议意见，以及会议决定（新建或推进治理项目）。"""
+    return _meeting_page(meeting_id)
+
+
+def _meeting_page(meeting_id: int, form: Mapping[str, Any] | None = None) -> str:
+    """A meeting's page; after a refused decision, its form still holds what was typed."""
     with get_store().read() as db:
         meeting = get_meeting(db, meeting_id, g.user)
         record = meeting_json(meeting)
@@ -468,37 +475,44 @@ def staff_meeting(meeting_id: int) -> str:
     return render_template(
         "gov_meeting.html", meeting=record, taken=taken, items=grid_items, decided=decided,
         categories=support.category_labels(), statuses=item_service.ITEM_STATUSES,
-        budgets=current_app.config["ITEM_BUDGET_SOURCES"],
+        budgets=current_app.config["ITEM_BUDGET_SOURCES"], form=form or MultiDict(),
     )
 
 
-def _form_int(name: str) -> int | None:
-    raw = request.form.get(name, "").strip()
-    return int(raw) if raw.lstrip("-").isdigit() else None
+def _form_int(name: str, *, label: str, high: int) -> int | None:
+    """The form's whole number ``name`` in 0–``high`` (full-width digits too); None if blank."""
+    raw = request.form.get(name, "")
+    if not raw.strip():
+        return None
+    return whole_number(raw, low=0, high=high, label=label, parameter=name,
+                        error=GovernanceError)
 
 
 @bp.post("/staff/meetings/<int:meeting_id>/decision")
 @require_roles(*STAFF)
 def staff_decision(meeting_id: int) -> ResponseReturnValue:
     form = request.form
-    args = {
-        "item_id": _form_int("item_id"), "title": form.get("title", "").strip() or None,
-        "category": form.get("category") or None, "owner": form.get("owner", "").strip() or None,
-        "budget_source": form.get("budget_source") or None,
-        "status": form.get("status") or None, "progress": _form_int("progress"),
-        "published": form.get("published") == "1", "note": form.get("note", ""),
-        "description": form.get("description", ""),
-        "view_ids": [int(v) for v in form.getlist("view_ids") if v.isdigit()],
-    }
     with get_store().read() as db:
         get_meeting(db, meeting_id, g.user)
     try:
+        args = {
+            "item_id": _form_int("item_id", label="推进的项目", high=MAX_ROW_ID),
+            "title": form.get("title", "").strip() or None,
+            "category": form.get("category") or None,
+            "owner": form.get("owner", "").strip() or None,
+            "budget_source": form.get("budget_source") or None,
+            "status": form.get("status") or None,
+            "progress": _form_int("progress", label="进度（%）", high=100),
+            "published": form.get("published") == "1", "note": form.get("note", ""),
+            "description": form.get("description", ""),
+            "view_ids": [int(v) for v in form.getlist("view_ids") if v.isdigit()],
+        }
         row, _ = decide(meeting_id, args)
     except (NotFoundError, RoleRefusedError):
         raise
-    except (GovernanceError, ApiError) as exc:
+    except (GovernanceError, ApiError) as exc:  # shown above the form, nothing typed lost
         flash(getattr(exc, "message", None) or str(exc), "error")
-        return redirect(url_for("governance.staff_meeting", meeting_id=meeting_id), code=303)
+        return _meeting_page(meeting_id, form), 400
     flash(f"已记入治理项目「{row['title']}」。", "ok")
     return redirect(url_for("governance.staff_item", item_id=row["id"]), code=303)
 
@@ -528,11 +542,12 @@ def staff_item(item_id: int) -> str:
 @require_roles(*STAFF)
 def staff_update_item(item_id: int) -> ResponseReturnValue:
     form = request.form
-    change = item_service.ItemUpdate(
-        status=form.get("status") or None, progress=_form_int("progress"),
-        published=form.get("published") == "1", note=form.get("note", ""),
-    )
     try:
+        change = item_service.ItemUpdate(
+            status=form.get("status") or None,
+            progress=_form_int("progress", label="进度（%）", high=100),
+            published=form.get("published") == "1", note=form.get("note", ""),
+        )
         with get_store().write() as db:
             item_service.update_item(db, item_id, change, caller=g.user, at=now())
     except (NotFoundError, RoleRefusedError):

@@ -651,6 +651,11 @@ def create_meeting_api() -> tuple[Response, int]:
         return jsonify(meeting_json(meeting)), 201
 
 
+#: What a new item needs, by its field and the form's label of it.
+NEW_ITEM_FIELDS = {"title": "项目名称", "category": "类别", "owner": "责任人或单位",
+                   "budget_source": "资金来源"}
+
+
 def decide(meeting_id: int, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """A meeting's decision: a new item (201) or an existing one moved on (200)."""
     moment = now()
@@ -665,9 +670,9 @@ def decide(meeting_id: int, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
             updated = item_service.update_item(db, args["item_id"], change, caller=g.user,
                                                at=moment, meeting_id=meeting.id)
             return item_json(db, updated, with_timeline=True), 200
-        for required in ("title", "category", "owner", "budget_source"):
+        for required, label in NEW_ITEM_FIELDS.items():
             if not args.get(required):
-                raise ApiError(required, f"新建项目需要填写 {required}")
+                raise ApiError(required, f"新建项目需要填写{label}（{required}）")
         lon, lat = args.get("lon"), args.get("lat")
         data = item_service.ItemInput(
             title=args["title"], category=args["category"], owner=args["owner"],
