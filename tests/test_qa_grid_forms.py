@@ -125,3 +125,10 @@ def test_a_progress_that_is_not_a_percentage_is_refused_not_ignored(app, progres
         "title": "楼道灯更换", "category": "environment", "owner": "物业",
         "budget_source": "社区党建项目", "progress": "２０", "published": "1"})
     assert full_width.status_code == 303
+
+
+def test_the_staff_view_page_names_the_grid(app):
+    view_id, _ = make_view(app, point=IN_JN01)
+    page = logged_in(app, "leader1").get(f"/staff/views/{view_id}").get_data(as_text=True)
+    shown = re.search(r'data-testid="view-grid">([^<]*)<', page)
+    assert shown is not None and shown.group(1) == "风格城市网格"  # grids layer, JN-01

@@ -323,10 +323,11 @@ def staff_view(view_id: int) -> str:
     page = _map_base(grid_ids=[record["grid_id"]])
     page["layers"].append(_points([record], name="意见位置", colour="#c62828", tooltip="text"))
     page["center"] = [record["lat"], record["lon"]]
-    grids = {k: v for k, v in support.grid_names().items() if k != record["grid_id"]}
+    names = support.grid_names()
+    grids = {k: v for k, v in names.items() if k != record["grid_id"]}
     return render_template(
         "gov_staff_view.html", view=record, log=log, forms=forms, candidates=candidates,
-        other_grids=grids, page=page,
+        other_grids=grids, page=page, grid_name=names.get(record["grid_id"], record["grid_id"]),
         building_name=support.places().building_names.get(record["building_id"] or "", ""),
     )
 
