@@ -64,7 +64,9 @@ def post_worker_init(worker) -> None:
     """Before a worker accepts connections: every thread of its pool answers one query."""
     from geo_app.server.warm import warm_thread_pool
 
-    warm_thread_pool(worker.wsgi, worker.tpool, worker.cfg.threads)
+    statuses = warm_thread_pool(worker.wsgi, worker.tpool, worker.cfg.threads)
+    worker.log.info("工作进程 %s 已预热 %d 个线程：/api/nearest %s", worker.pid, len(statuses),
+                    " ".join(map(str, statuses)))
 
 
 def post_fork(server, worker) -> None:  # noqa: ARG001 - gunicorn's hook signature

@@ -236,9 +236,11 @@ def test_term_finishes_requests_in_flight_and_exits_cleanly(tmp_path, servers, s
         server.get("/api/stations", timeout=2)
 
 
-def test_keep_alive_is_honest_and_nearest_is_fast_from_the_start(tmp_path, servers, sample):
+def test_keep_alive_is_honest_and_every_thread_is_warm_before_it_serves(tmp_path, servers,
+                                                                        sample):
     server = servers(
-        tmp_path, data_dir=sample, database_url=fresh_database_url(tmp_path)
+        tmp_path, data_dir=sample, database_url=fresh_database_url(tmp_path), workers=2,
+        GEO_APP_THREADS="3",
     ).wait_ready()
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     for _ in range(3):  # one connection, three requests: never closed without saying so
@@ -248,18 +250,18 @@ def test_keep_alive_is_honest_and_nearest_is_fast_from_the_start(tmp_path, serve
         assert response.status == 200
         assert response.getheader("Connection", "keep-alive").lower() != "close"
     connection.close()
-    # Sequential requests, a new connection each: p95 under 20 ms (issue 10, item 17). The
-    # master built the graph and index before forking and every worker thread answered one
-    # query before the worker took connections (geo_app/server/warm.py).
-    timings = []
-    for i in range(60):
-        lon, lat = 117.2560 + (i % 10) * 0.0009, 31.9575 + (i // 10) * 0.0008
-        started = time.perf_counter()
-        status, _ = server.get(f"/api/nearest?lon={lon:.6f}&lat={lat:.6f}")
-        timings.append(time.perf_counter() - started)
-        assert status == 200
-    timings.sort()
-    assert timings[int(0.95 * len(timings)) - 1] < 0.020, [round(t * 1000) for t in timings]
+    # No visitor pays the first query's costs (the graph and index, pyproj's per-thread
+    # set-up): the master answered one before forking, and every thread of every worker one
+    # before its worker took connections (geo_app/server/warm.py). The 20 ms p95 itself is
+    # measured by benchmarks/bench_api.py, not by a timed test.
+    pattern = re.compile(r"工作进程 (\d+) 已预热 (\d+) 个线程：/api/nearest ([\d ]+)")
+    deadline = time.monotonic() + START_TIMEOUT_S  # a worker still warming takes no connection
+    while len(warmed := pattern.findall(server.output())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "预热完成：/api/nearest 200" in server.output()
+    assert {int(pid) for pid, _, _ in warmed} == server.workers()
+    for _, threads, statuses in warmed:
+        assert statuses.split() == ["200"] * int(threads) and int(threads) == 3
 
 
 # --- item 20: two worker processes share limits and revocation ----------------------------
