@@ -294,8 +294,12 @@
     head.appendChild(node("span", "kind kind-" + result.kind, result.kind_label));
     head.appendChild(node("strong", "name", result.name));
     pick.appendChild(head);
-    pick.appendChild(node("span", "walk",
-      formatDistance(result.distance_m) + " · 步行约 " + Math.max(1, Math.round(result.minutes)) + " 分钟"));
+    // distance and time each stay whole; the line breaks between them when the type is large
+    var walk = node("span", "walk");
+    walk.appendChild(node("span", "walk-part", formatDistance(result.distance_m)));
+    walk.appendChild(document.createTextNode(" · "));
+    walk.appendChild(node("span", "walk-part", "步行约 " + Math.max(1, Math.round(result.minutes)) + " 分钟"));
+    pick.appendChild(walk);
     pick.addEventListener("click", function () { choose(index, true); });
     card.appendChild(pick);
     var info = node("div", "info");

@@ -1,0 +1,65 @@
+"""Second QA pass as a resident on a small Android phone (360×640) and a desktop (1280×800).
+
+From a building's QR code the answer's lines must stay readable: the walk (distance and
+minutes) never slides under the 电话 / 去这里 buttons, in 长者模式's large type on a phone nor
+in the desktop's 400 px column (where the phone number is written out), and the desktop shows
+the station's whole name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+MONDAY_10 = datetime(2025, 6, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+TIMEOUT_MS = 10_000
+
+#: For each answer line: the walk's box, the buttons' box, and whether the name is cut.
+RESULT_BOXES_JS = """
+() => [...document.querySelectorAll("[data-testid=result]")].map((card) => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+  const name = card.querySelector(".name");
+  return {walk: box(card.querySelector(".walk")), actions: box(card.querySelector(".actions")),
+          nameCut: name.scrollWidth > name.clientWidth,
+          walkText: card.querySelector(".walk").textContent};
+})
+"""
+
+
+@pytest.fixture
+def base(live_app, live_server, monkeypatch) -> str:
+    monkeypatch.setitem(live_app.config, "CLOCK", lambda: MONDAY_10)
+    return live_server
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["left"] < b["right"] and b["left"] < a["right"]
+            and a["top"] < b["bottom"] and b["top"] < a["bottom"])
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "elderly"),
+    [(360, 640, True), (375, 667, False), (1280, 800, False), (1280, 800, True)],
+)
+def test_the_walk_is_never_under_the_buttons(offline_page, base, width, height, elderly):
+    session = offline_page(width, height)
+    page = session.page
+    if elderly:
+        page.add_init_script("localStorage.setItem('jinning.elderlyMode', '1')")
+    page.goto(f"{base}/?b=FG-03&item=umbrella")
+    page.wait_for_selector("[data-testid=result]", timeout=TIMEOUT_MS)
+    cards = page.evaluate(RESULT_BOXES_JS)
+    assert len(cards) == 3
+    for card in cards:
+        # the walk is read whole: distance, then the minutes at the chosen pace
+        assert "米" in card["walkText"] or "公里" in card["walkText"]
+        assert "步行约" in card["walkText"] and card["walkText"].endswith("分钟")
+        assert not _overlap(card["walk"], card["actions"]), card
+    if width >= 900:
+        # the 400 px column: 风格城市党群服务站 was cut to 「风格…」 by the written-out phone number
+        assert not any(card["nameCut"] for card in cards), cards
+    assert session.errors == []
+
