@@ -3,7 +3,7 @@
 From a building's QR code the answer's lines must stay readable: the walk (distance and
 minutes) never slides under the 电话 / 去这里 buttons, in 长者模式's large type on a phone nor
 in the desktop's 400 px column (where the phone number is written out), and the desktop shows
-the station's whole name.
+the station's whole name. An item chosen by the link is scrolled into view in the row of needs.
 """
 
 from __future__ import annotations
@@ -63,3 +63,17 @@ def test_the_walk_is_never_under_the_buttons(offline_page, base, width, height, 
         assert not any(card["nameCut"] for card in cards), cards
     assert session.errors == []
 
+
+def test_a_deep_linked_item_is_shown_chosen_on_a_small_phone(offline_page, base):
+    session = offline_page(360, 640)
+    page = session.page
+    page.goto(f"{base}/?b=FG-03&item=sewing_kit")
+    page.wait_for_selector("[data-testid=result]", timeout=TIMEOUT_MS)
+    button = page.locator("[data-testid=item-sewing_kit]")
+    assert button.get_attribute("aria-pressed") == "true"
+    box = button.bounding_box()
+    assert box is not None
+    # wholly on the 360 px screen (it was at x ≈ 330–400, past the edge of the scrolling row)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    assert page.evaluate("window.scrollY") == 0
+    assert session.errors == []

@@ -484,7 +484,17 @@
   }
   window.resident = { state: state, layers: layers, map: map };
 
+  /* A deep link's item (/?b=…&item=sewing_kit) may sit past the phone's edge in the scrolling
+   * row of needs: bring the chosen button into view, so the resident sees what is asked. */
+  function showChosenNeed() {
+    var bar = document.querySelector(".needs");
+    var chosen = bar.querySelector("[aria-pressed=true]");
+    if (!chosen || bar.scrollWidth <= bar.clientWidth) { return; }
+    bar.scrollLeft = chosen.offsetLeft - bar.offsetLeft - (bar.clientWidth - chosen.offsetWidth) / 2;
+  }
+
   setElderly(readElderly(), false);
+  showChosenNeed();
   el.emergency.hidden = state.item !== "first_aid_kit";
   if (config.start) {
     setOrigin(config.start.lon, config.start.lat, config.start.label, config.start.building);
