@@ -8,6 +8,7 @@ logins); nothing here shows anyone else's personal data.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -33,9 +34,12 @@ from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
+    CHECKIN_CLOSES_AFTER,
+    CHECKIN_OPENS_BEFORE,
     PLACE_KINDS,
     STATUS_LABELS,
     ScanRefused,
+    as_utc,
     cancel_sign_up,
     check_in,
     log_scan_failure,
@@ -237,15 +241,39 @@ def cancel(activity_id: int) -> Response:
     return _volunteer_change(activity_id, leave)
 
 
+def checkin_window(activity: Activity, moment: datetime) -> dict[str, Any]:
+    """When self check-in is open (the window ``check_in`` enforces), in 北京时间, and where
+    ``moment`` falls: ``early``, ``open``, ``over`` or ``cancelled`` (with a sentence)."""
+    tz = community_timezone()
+    opens = as_utc(activity.starts_at) - CHECKIN_OPENS_BEFORE
+    closes = as_utc(activity.ends_at) + CHECKIN_CLOSES_AFTER
+    opens_text, closes_text = local_text(opens, tz), local_text(closes, tz)
+    if closes_text[:10] == opens_text[:10]:
+        closes_text = closes_text[11:]
+    at = moment.astimezone(UTC)
+    if activity.status == "cancelled":
+        state, note = "cancelled", "本活动已取消，无需签到。"
+    elif at < opens:
+        state, note = "early", f"还没到签到时间，{opens_text} 起可以签到。"
+    elif at > closes:
+        state, note = "over", "签到已结束。"
+    else:
+        state, note = "open", "现在可以签到。"
+    return {"text": f"{opens_text} 至 {closes_text}", "state": state, "note": note}
+
+
 @bp.route("/activities/<int:activity_id>/checkin", methods=["GET", "POST"])
 @public
 def self_check_in(activity_id: int) -> ResponseReturnValue:
-    """现场签到：扫活动二维码后输入卡号和查询密码。"""
+    """现场签到：扫活动二维码后输入卡号和查询密码（签到时间写在页面上）。"""
     with get_store().read() as db:
-        activity = activity_view(_activity_or_404(db, activity_id))
+        record = _activity_or_404(db, activity_id)
+        activity = activity_view(record)
+        window = checkin_window(record, now())
     if request.method == "POST":
         card = normalise_card(request.form.get("card", ""))
         _count_pin_attempt(request.form)
+        signed = False
         try:
             with get_store().write() as db:
                 volunteer = _volunteer_by_pin(db, request.form)
@@ -258,14 +286,17 @@ def self_check_in(activity_id: int) -> ResponseReturnValue:
                     now=now(),
                 )
             flash("您已签到过，无需重复签到" if result.repeat else "签到成功", "ok")
+            signed = True
         except ScanRefused as exc:
             with get_store().write() as db:
                 log_scan_failure(db, activity_id, card, str(exc), actor="self", now=now())
             flash(f"签到未成功：{exc}", "error")
         except VolunteeringError as exc:
             flash(f"签到未成功：{exc}", "error")
-        return redirect(url_for("activities.self_check_in", activity_id=activity_id))
-    return render_template("activity_checkin.html", activity=activity)
+        kept = None if signed else card[:20] or None  # keep the card typed (never the PIN)
+        return redirect(url_for("activities.self_check_in", activity_id=activity_id, card=kept))
+    return render_template("activity_checkin.html", activity=activity, window=window,
+                           card=normalise_card(request.args.get("card", ""))[:20])
 
 
 @bp.route("/me", methods=["GET", "POST"])
