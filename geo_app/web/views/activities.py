@@ -31,6 +31,8 @@ from geo_app.maps.activities import ActivityPin, build_activities_map
 from geo_app.maps.base import MapParts, render_map_parts
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
+from geo_app.stations.goods import GoodsPlace, goods_places
+from geo_app.stations.places import current_place_index
 from geo_app.store import get_store
 from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
@@ -299,6 +301,41 @@ def self_check_in(activity_id: int) -> ResponseReturnValue:
                            card=normalise_card(request.args.get("card", ""))[:20])
 
 
+def _entrance(building_id: str | None) -> tuple[float, float] | None:
+    """The entrance (WGS84) of the volunteer's building, to walk from; None if not known."""
+    for place in current_place_index().places:
+        if place.kind == "building" and place.id == building_id:
+            return place.lon, place.lat
+    return None
+
+
+def goods_for(db: Any, volunteer: Volunteer, balance: int) -> list[dict[str, Any]]:
+    """What the volunteer can get with ``balance`` points, each good with how many that buys
+    (or how many points are missing) and where to get it (:mod:`geo_app.stations.goods`)."""
+    goods = catalogue(db)
+    where = goods_places(
+        [g.id for g in goods], goods_levels(db), origin=_entrance(volunteer.building_id),
+        moment=now().astimezone(community_timezone()),
+    )
+    return [
+        {
+            "name": g.name,
+            "unit": g.unit,
+            "points": g.points,
+            "affordable": balance // g.points if g.points > 0 else 0,
+            "missing": max(0, g.points - balance),
+            "where": where.get(g.id, []),
+        }
+        for g in goods
+    ]
+
+
+def place_text(place: GoodsPlace, unit: str) -> str:
+    """One station line: name, walk (when known), today's hours and stock."""
+    walk = f" · {place.walk[0]} 米，步行约 {place.walk[1]} 分钟" if place.walk else ""
+    return f"{place.name}{walk} · {place.hours_today} · 现有 {place.stock} {unit}"
+
+
 @bp.route("/me", methods=["GET", "POST"])
 @public
 def my_points() -> ResponseReturnValue:
@@ -328,10 +365,14 @@ def my_points() -> ResponseReturnValue:
             )
         )
         tz = community_timezone()
+        balance = balance_of(db, volunteer.id)
         me = {
             "card": volunteer.card,
             "name": volunteer.name,
-            "balance": balance_of(db, volunteer.id),
+            "balance": balance,
+            "goods": goods_for(db, volunteer, balance),
+            "from_home": volunteer.building_id is not None
+            and _entrance(volunteer.building_id) is not None,
             "hours": round(int(minutes or 0) / 60, 1),
             "teams": [t.name for t in teams_of(db, volunteer)],
             "entries": [
@@ -345,7 +386,9 @@ def my_points() -> ResponseReturnValue:
                 for e in entries_of(db, volunteer.id, limit=100)
             ],
         }
-    response = current_app.make_response(render_template("my_points.html", me=me))
+    response = current_app.make_response(
+        render_template("my_points.html", me=me, place_text=place_text)
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
