@@ -294,8 +294,12 @@
     head.appendChild(node("span", "kind kind-" + result.kind, result.kind_label));
     head.appendChild(node("strong", "name", result.name));
     pick.appendChild(head);
-    pick.appendChild(node("span", "walk",
-      formatDistance(result.distance_m) + " · 步行约 " + Math.max(1, Math.round(result.minutes)) + " 分钟"));
+    // distance and time each stay whole; the line breaks between them when the type is large
+    var walk = node("span", "walk");
+    walk.appendChild(node("span", "walk-part", formatDistance(result.distance_m)));
+    walk.appendChild(document.createTextNode(" · "));
+    walk.appendChild(node("span", "walk-part", "步行约 " + Math.max(1, Math.round(result.minutes)) + " 分钟"));
+    pick.appendChild(walk);
     pick.addEventListener("click", function () { choose(index, true); });
     card.appendChild(pick);
     var info = node("div", "info");
@@ -480,7 +484,17 @@
   }
   window.resident = { state: state, layers: layers, map: map };
 
+  /* A deep link's item (/?b=…&item=sewing_kit) may sit past the phone's edge in the scrolling
+   * row of needs: bring the chosen button into view, so the resident sees what is asked. */
+  function showChosenNeed() {
+    var bar = document.querySelector(".needs");
+    var chosen = bar.querySelector("[aria-pressed=true]");
+    if (!chosen || bar.scrollWidth <= bar.clientWidth) { return; }
+    bar.scrollLeft = chosen.offsetLeft - bar.offsetLeft - (bar.clientWidth - chosen.offsetWidth) / 2;
+  }
+
   setElderly(readElderly(), false);
+  showChosenNeed();
   el.emergency.hidden = state.item !== "first_aid_kit";
   if (config.start) {
     setOrigin(config.start.lon, config.start.lat, config.start.label, config.start.building);

@@ -8,6 +8,7 @@ logins); nothing here shows anyone else's personal data.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -30,12 +31,17 @@ from geo_app.maps.activities import ActivityPin, build_activities_map
 from geo_app.maps.base import MapParts, render_map_parts
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
+from geo_app.stations.goods import GoodsPlace, goods_places
+from geo_app.stations.places import current_place_index
 from geo_app.store import get_store
 from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
+    CHECKIN_CLOSES_AFTER,
+    CHECKIN_OPENS_BEFORE,
     PLACE_KINDS,
     STATUS_LABELS,
     ScanRefused,
+    as_utc,
     cancel_sign_up,
     check_in,
     log_scan_failure,
@@ -237,15 +243,39 @@ def cancel(activity_id: int) -> Response:
     return _volunteer_change(activity_id, leave)
 
 
+def checkin_window(activity: Activity, moment: datetime) -> dict[str, Any]:
+    """When self check-in is open (the window ``check_in`` enforces), in 北京时间, and where
+    ``moment`` falls: ``early``, ``open``, ``over`` or ``cancelled`` (with a sentence)."""
+    tz = community_timezone()
+    opens = as_utc(activity.starts_at) - CHECKIN_OPENS_BEFORE
+    closes = as_utc(activity.ends_at) + CHECKIN_CLOSES_AFTER
+    opens_text, closes_text = local_text(opens, tz), local_text(closes, tz)
+    if closes_text[:10] == opens_text[:10]:
+        closes_text = closes_text[11:]
+    at = moment.astimezone(UTC)
+    if activity.status == "cancelled":
+        state, note = "cancelled", "本活动已取消，无需签到。"
+    elif at < opens:
+        state, note = "early", f"还没到签到时间，{opens_text} 起可以签到。"
+    elif at > closes:
+        state, note = "over", "签到已结束。"
+    else:
+        state, note = "open", "现在可以签到。"
+    return {"text": f"{opens_text} 至 {closes_text}", "state": state, "note": note}
+
+
 @bp.route("/activities/<int:activity_id>/checkin", methods=["GET", "POST"])
 @public
 def self_check_in(activity_id: int) -> ResponseReturnValue:
-    """现场签到：扫活动二维码后输入卡号和查询密码。"""
+    """现场签到：扫活动二维码后输入卡号和查询密码（签到时间写在页面上）。"""
     with get_store().read() as db:
-        activity = activity_view(_activity_or_404(db, activity_id))
+        record = _activity_or_404(db, activity_id)
+        activity = activity_view(record)
+        window = checkin_window(record, now())
     if request.method == "POST":
         card = normalise_card(request.form.get("card", ""))
         _count_pin_attempt(request.form)
+        signed = False
         try:
             with get_store().write() as db:
                 volunteer = _volunteer_by_pin(db, request.form)
@@ -258,14 +288,52 @@ def self_check_in(activity_id: int) -> ResponseReturnValue:
                     now=now(),
                 )
             flash("您已签到过，无需重复签到" if result.repeat else "签到成功", "ok")
+            signed = True
         except ScanRefused as exc:
             with get_store().write() as db:
                 log_scan_failure(db, activity_id, card, str(exc), actor="self", now=now())
             flash(f"签到未成功：{exc}", "error")
         except VolunteeringError as exc:
             flash(f"签到未成功：{exc}", "error")
-        return redirect(url_for("activities.self_check_in", activity_id=activity_id))
-    return render_template("activity_checkin.html", activity=activity)
+        kept = None if signed else card[:20] or None  # keep the card typed (never the PIN)
+        return redirect(url_for("activities.self_check_in", activity_id=activity_id, card=kept))
+    return render_template("activity_checkin.html", activity=activity, window=window,
+                           card=normalise_card(request.args.get("card", ""))[:20])
+
+
+def _entrance(building_id: str | None) -> tuple[float, float] | None:
+    """The entrance (WGS84) of the volunteer's building, to walk from; None if not known."""
+    for place in current_place_index().places:
+        if place.kind == "building" and place.id == building_id:
+            return place.lon, place.lat
+    return None
+
+
+def goods_for(db: Any, volunteer: Volunteer, balance: int) -> list[dict[str, Any]]:
+    """What the volunteer can get with ``balance`` points, each good with how many that buys
+    (or how many points are missing) and where to get it (:mod:`geo_app.stations.goods`)."""
+    goods = catalogue(db)
+    where = goods_places(
+        [g.id for g in goods], goods_levels(db), origin=_entrance(volunteer.building_id),
+        moment=now().astimezone(community_timezone()),
+    )
+    return [
+        {
+            "name": g.name,
+            "unit": g.unit,
+            "points": g.points,
+            "affordable": balance // g.points if g.points > 0 else 0,
+            "missing": max(0, g.points - balance),
+            "where": where.get(g.id, []),
+        }
+        for g in goods
+    ]
+
+
+def place_text(place: GoodsPlace, unit: str) -> str:
+    """One station line: name, walk (when known), today's hours and stock."""
+    walk = f" · {place.walk[0]} 米，步行约 {place.walk[1]} 分钟" if place.walk else ""
+    return f"{place.name}{walk} · {place.hours_today} · 现有 {place.stock} {unit}"
 
 
 @bp.route("/me", methods=["GET", "POST"])
@@ -297,10 +365,14 @@ def my_points() -> ResponseReturnValue:
             )
         )
         tz = community_timezone()
+        balance = balance_of(db, volunteer.id)
         me = {
             "card": volunteer.card,
             "name": volunteer.name,
-            "balance": balance_of(db, volunteer.id),
+            "balance": balance,
+            "goods": goods_for(db, volunteer, balance),
+            "from_home": volunteer.building_id is not None
+            and _entrance(volunteer.building_id) is not None,
             "hours": round(int(minutes or 0) / 60, 1),
             "teams": [t.name for t in teams_of(db, volunteer)],
             "entries": [
@@ -314,7 +386,9 @@ def my_points() -> ResponseReturnValue:
                 for e in entries_of(db, volunteer.id, limit=100)
             ],
         }
-    response = current_app.make_response(render_template("my_points.html", me=me))
+    response = current_app.make_response(
+        render_template("my_points.html", me=me, place_text=place_text)
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
