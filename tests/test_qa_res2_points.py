@@ -13,9 +13,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.accounts import PASSWORD, ensure_account, logged_in
 from support.oracle import reference_walk_m
 from support.resident_layout import BUILDINGS, STATIONS, layout_lines_xy
 
+from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.volunteering.goods import add_goods, move_goods
 from geo_app.volunteering.ledger import post_entry
@@ -102,3 +104,22 @@ def test_a_volunteer_with_no_building_sees_every_station_that_has_it(app):
                             "风格城市党群服务站 · 今天 08:00-18:00 · 现有 5 包"]
     assert goods["洗洁精"] == ["还差 20 分", "北街党群服务站 · 今天 14:00-18:00 · 现有 2 瓶"]
 
+
+
+def test_the_counter_names_the_same_nearest_station_with_its_walk(app):
+    """The station counter's 查找 (organise.counter) and /me answer from one function."""
+    with app.app_context(), get_store().write() as db:
+        ensure_account(db, get_community(), username="admin", password=PASSWORD, role="admin")
+    admin = logged_in(app, "admin")
+    walk = reference_walk_m(layout_lines_xy(), ENTRANCE_3, STATION_XY["PS-B"])
+    page = admin.get("/organise/redeem?card=JN00001&goods=dish_soap").get_data(as_text=True)
+    line = re.search(r'data-testid="nearest-goods">(.*?)</p>', page, re.S).group(1)
+    found = re.fullmatch(r"离该志愿者住处最近且有货的站点：北街党群服务站，步行 (\d+) 米"
+                         r"（约 (\d+) 分钟），现有 2；今天 14:00-18:00。", line)
+    assert found, line
+    assert abs(int(found.group(1)) - walk) <= 1
+    assert int(found.group(2)) == max(1, round(walk / SPEED_M_PER_MIN))
+    none = admin.get("/organise/redeem?card=JN00001&goods=laundry").get_data(as_text=True)
+    assert "暂时没有站点有货" in none
+    homeless = admin.get("/organise/redeem?card=JN00002&goods=tissue").get_data(as_text=True)
+    assert 'data-testid="nearest-goods"' not in homeless  # no building: nowhere to walk from

@@ -16,6 +16,7 @@ from flask import current_app
 
 from geo_app.stations.finder import StationIndex, current_station_index
 from geo_app.stations.hours import today_text
+from geo_app.stations.places import current_place_index
 from geo_app.volunteering.reach import nearest_goods_station
 
 
@@ -28,6 +29,14 @@ class GoodsPlace:
     stock: int
     hours_today: str
     walk: tuple[int, int] | None = None
+
+
+def building_entrance(building_id: str | None) -> tuple[float, float] | None:
+    """The entrance (WGS84 lon, lat) of a building, to walk from; None if not known."""
+    for place in current_place_index().places:
+        if place.kind == "building" and place.id == building_id:
+            return place.lon, place.lat
+    return None
 
 
 def _place(

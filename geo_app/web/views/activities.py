@@ -31,8 +31,7 @@ from geo_app.maps.activities import ActivityPin, build_activities_map
 from geo_app.maps.base import MapParts, render_map_parts
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
-from geo_app.stations.goods import GoodsPlace, goods_places
-from geo_app.stations.places import current_place_index
+from geo_app.stations.goods import GoodsPlace, building_entrance, goods_places
 from geo_app.store import get_store
 from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
@@ -301,20 +300,12 @@ def self_check_in(activity_id: int) -> ResponseReturnValue:
                            card=normalise_card(request.args.get("card", ""))[:20])
 
 
-def _entrance(building_id: str | None) -> tuple[float, float] | None:
-    """The entrance (WGS84) of the volunteer's building, to walk from; None if not known."""
-    for place in current_place_index().places:
-        if place.kind == "building" and place.id == building_id:
-            return place.lon, place.lat
-    return None
-
-
 def goods_for(db: Any, volunteer: Volunteer, balance: int) -> list[dict[str, Any]]:
     """What the volunteer can get with ``balance`` points, each good with how many that buys
     (or how many points are missing) and where to get it (:mod:`geo_app.stations.goods`)."""
     goods = catalogue(db)
     where = goods_places(
-        [g.id for g in goods], goods_levels(db), origin=_entrance(volunteer.building_id),
+        [g.id for g in goods], goods_levels(db), origin=building_entrance(volunteer.building_id),
         moment=now().astimezone(community_timezone()),
     )
     return [
@@ -372,7 +363,7 @@ def my_points() -> ResponseReturnValue:
             "balance": balance,
             "goods": goods_for(db, volunteer, balance),
             "from_home": volunteer.building_id is not None
-            and _entrance(volunteer.building_id) is not None,
+            and building_entrance(volunteer.building_id) is not None,
             "hours": round(int(minutes or 0) / 60, 1),
             "teams": [t.name for t in teams_of(db, volunteer)],
             "entries": [

@@ -34,7 +34,7 @@ from geo_app.formats.csv_text import csv_text
 from geo_app.state.cache import per_community
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community, get_state
-from geo_app.stations.finder import current_station_index
+from geo_app.stations.goods import building_entrance, goods_places
 from geo_app.store import get_store
 from geo_app.store.models import Household
 from geo_app.store.roles import ADMIN, ORGANISING_ROLES
@@ -60,7 +60,7 @@ from geo_app.volunteering.goods import GOODS_MOVEMENTS, catalogue, goods_levels,
 from geo_app.volunteering.ledger import ENTRY_KINDS, balance_of, entries_of, reverse_entry
 from geo_app.volunteering.models import Activity, ScanFailure, ServiceHours, Volunteer
 from geo_app.volunteering.places import resolve_place, squares_of
-from geo_app.volunteering.reach import activity_reach, nearest_goods_station
+from geo_app.volunteering.reach import activity_reach
 from geo_app.volunteering.registry import (
     get_volunteer,
     register_volunteer,
@@ -68,7 +68,6 @@ from geo_app.volunteering.registry import (
     teams_of,
 )
 from geo_app.volunteering.report import Period, community_report, local_text
-from geo_app.walking import feature_points
 from geo_app.web.access import (
     require_activity,
     require_roles,
@@ -597,36 +596,15 @@ def counter() -> str:
 def _nearest_goods_station(
     card: str, goods_id: str, stock: dict[str, int]
 ) -> dict[str, Any] | None:
-    """The nearest station on foot from the volunteer's building that stocks the good."""
-    community = get_community()
+    """The nearest station on foot from the volunteer's building that stocks the good
+    (``{"place": None}`` when none has it); None when the volunteer's building is not known."""
     with get_store().read() as db:
-        volunteer = _visible_volunteer(db, card)
-        building = volunteer.building_id
-    if building is None:
+        origin = building_entrance(_visible_volunteer(db, card).building_id)
+    if origin is None:
         return None
-    rows = community.buildings[community.buildings["id"] == building]
-    if rows.empty:
-        return None
-    lon, lat = feature_points(rows)[0]
-    index = current_station_index()
-    config = current_app.config
-    found = nearest_goods_station(
-        index.network,
-        index.targets,
-        [s.station_id for s in index.stations],
-        (lon, lat),
-        stock=stock,
-        speed_kmh=float(config["WALK_SPEED_KMH"]),
-        max_attach_m=float(config["MAX_ATTACH_M"]),
-    )
-    if found is None:
-        return {"station": None}
-    return {
-        "station": _station_names()[found.station_id],
-        "distance_m": round(found.distance_m),
-        "minutes": round(found.minutes),
-        "stock": found.stock,
-    }
+    moment = now().astimezone(community_timezone())
+    found = goods_places([goods_id], {goods_id: stock}, origin=origin, moment=moment)[goods_id]
+    return {"place": found[0] if found else None}
 
 
 def _redeem(data: Any) -> Answer:
