@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from flask import Flask, request
 
 from geo_app.formats.numbers import number_text
-from geo_app.web.errors import ApiError
+from geo_app.web.errors import ApiError, json_object_body
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
 View = TypeVar("View", bound=Callable[..., object])
@@ -246,9 +246,7 @@ def parse_body(body: RequestBody) -> dict[str, Any]:
     Optional fields missing or ``null`` get their schema's default (``None`` if it has none);
     strings are stripped; an array's items are checked against the schema's ``items``.
     """
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(None, "请求体应为 JSON 对象（Content-Type: application/json）")
+    data = json_object_body()
     known = [f.name for f in body.fields]
     for name in data:
         _require_known(name, known, word="字段")

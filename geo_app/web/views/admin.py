@@ -469,10 +469,7 @@ def return_form(loan_id: int) -> ResponseReturnValue:
 @documented(LEND)
 def lend_json() -> Answer:
     """JSON：{station, item, borrower_name, borrower_phone, due} → 201 {id, due, stock_after}。"""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("body", "请求体须为 JSON 对象")
-    return _lend(data)
+    return _lend(json_object_body())
 
 
 @bp.post("/api/loans/<int:loan_id>/return")

@@ -22,7 +22,7 @@ from geo_app.state.cache import per_community
 from geo_app.state.community import get_community
 from geo_app.store.roles import ADMIN
 from geo_app.web.access import require_roles
-from geo_app.web.errors import ApiError
+from geo_app.web.errors import ApiError, json_object_body
 from layers import SCHEMA_BY_NAME, Community
 from layers.editing import EDITABLE_FIELDS, POINT_LAYERS, EditResult, LayerEditError
 from layers.schema import (
@@ -177,7 +177,7 @@ def history_json() -> dict[str, Any]:
 def create_json(layer: str) -> tuple[dict[str, Any], int]:
     """JSON {properties, lon, lat} → the new station or POI (201); 400 with the validator's
     message when the layer set would not validate."""
-    body = _body()
+    body = json_object_body()
     position = _position(body, required=True)
     assert position is not None
     result = _api_save(lambda editor, moment: editor.create(
@@ -189,7 +189,7 @@ def create_json(layer: str) -> tuple[dict[str, Any], int]:
 @require_roles(ADMIN)
 def update_json(layer: str, feature_id: str) -> dict[str, Any]:
     """JSON {properties?, lon?, lat?} → the changed feature: new attributes and/or moved."""
-    body = _body()
+    body = json_object_body()
     position = _position(body, required=False)
     properties = _properties(body)
     if position is None and not properties:
@@ -231,13 +231,6 @@ def _answer(result: EditResult) -> dict[str, Any]:
         "after": result.after,
         "kept": result.kept.name if result.kept else None,
     }
-
-
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("body", "请求体须为 JSON 对象（Content-Type: application/json）")
-    return data
 
 
 def _properties(body: dict[str, Any]) -> dict[str, Any]:

@@ -77,7 +77,7 @@ from geo_app.web.access import (
     visible_volunteer_ids,
 )
 from geo_app.web.counter_openapi import CHECK_IN, REDEEM
-from geo_app.web.errors import ApiError
+from geo_app.web.errors import ApiError, json_object_body
 from geo_app.web.openapi import QueryParameter, documented, parse_query
 from geo_app.web.submissions import (
     ALREADY_SENT,
@@ -321,8 +321,8 @@ def scan(activity_id: int) -> Response:
 @documented(CHECK_IN)
 def scan_json(activity_id: int) -> Answer:
     """JSON {card} → 201 签到成功 / 200 重复；409 签不到（原因），均记录。"""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("card"), str):
+    data = json_object_body()
+    if not isinstance(data.get("card"), str):
         raise ApiError("card", "请求体须为 JSON 对象 {card: 卡号}")
     message, answer = _scan(activity_id, data["card"], "card")
     if answer is None:
@@ -655,10 +655,7 @@ def redeem_form() -> Response:
 @documented(REDEEM)
 def redeem_json() -> Answer:
     """JSON {card, station, goods, quantity} → 201 {balance_after, stock_after}；不足时 409。"""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("body", "请求体须为 JSON 对象 {card, station, goods, quantity}")
-    return _redeem(data)
+    return _redeem(json_object_body())
 
 
 @bp.post("/organise/goods")
