@@ -224,3 +224,20 @@ def test_building_roles_see_published_views_of_their_buildings_without_contact(t
     listed = logged_in(app, "member1").get("/api/my/views").get_json()
     assert [v["id"] for v in listed["views"]] == [published]
     assert listed["views"][0]["contact"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"phone": "abc"}, "电话（phone）的格式不对：'abc'"),
+        ({"text": "短"}, "内容（text）太短（至少 5 个字符）"),
+        ({"name": "名" * 21}, "称呼（name）太长（最多 20 个字符）"),
+        ({"category": "parking"}, "类别（category）的取值 'parking' 无效"),
+        ({"text": 12345}, "内容（text）应为字符串"),
+    ],
+)
+def test_a_residents_mistake_is_named_by_the_forms_word(app, change, words):
+    """/views/new shows these messages to residents: the field by its label, not only its
+    API name ("参数 phone 的格式不对" read as English to a resident)."""
+    answer = app.test_client().post("/api/views", json={**GOOD, **change})
+    assert answer.status_code == 400 and answer.json["error"].startswith(words), answer.json

@@ -33,7 +33,8 @@ class QueryParameter:
     """One query parameter: its JSON Schema (type, range, enum, default) and a description.
 
     ``choice_labels`` gives the label of each enum value for error messages; ``range_hint``
-    is added to the out-of-range message (e.g. "are lon and lat swapped?").
+    is added to the out-of-range message (e.g. "are lon and lat swapped?"); ``label`` names
+    it in messages as a form does (电话（phone）), else it is 参数 phone / 字段 phone.
     """
 
     name: str
@@ -48,6 +49,8 @@ class QueryParameter:
     dynamic: Callable[[], tuple[dict[str, Any], dict[str, str]]] | None = field(
         default=None, compare=False
     )
+    #: The form's word for it (电话), said before the name in messages: 电话（phone）…
+    label: str = ""
 
     def resolved(self) -> tuple[dict[str, Any], dict[str, str]]:
         """The schema and choice labels in force now (static ones merged with ``dynamic``)."""
@@ -193,36 +196,46 @@ def _coerce(parameter: QueryParameter, raw: str) -> Any:
         value = int(text) if kind == "integer" else float(text)
     except ValueError:
         expected = "整数" if kind == "integer" else "数字"
-        msg = f"参数 {parameter.name} 应为{expected}，实际为 {raw!r}"
+        msg = f"{_named(parameter, '参数')}应为{expected}，实际为 {raw!r}"
         raise ApiError(parameter.name, msg) from None
     return _checked(parameter, value, raw=raw)
 
 
-def _checked(parameter: QueryParameter, value: Any, *, raw: str | None = None) -> Any:
+def _named(parameter: QueryParameter, word: str) -> str:
+    """How messages name ``parameter``: ``电话（phone）`` when labelled, else ``参数 phone ``."""
+    if parameter.label:
+        return f"{parameter.label}（{parameter.name}）"
+    return f"{word} {parameter.name} "
+
+
+def _checked(
+    parameter: QueryParameter, value: Any, *, raw: str | None = None, word: str = "参数"
+) -> Any:
     """``value`` (already of the schema's type) if the schema's limits allow it."""
     schema, labels = parameter.resolved()
     name = parameter.name
+    named = _named(parameter, word)
     shown = raw if raw is not None else value
     if schema["type"] == "string":
         if "enum" in schema and value not in schema["enum"]:
             choices = "、".join(f"{c}（{labels[c]}）" if c in labels else c for c in schema["enum"])
-            raise ApiError(name, f"参数 {name} 的取值 {value!r} 无效，可选：{choices}")
+            raise ApiError(name, f"{named}的取值 {value!r} 无效，可选：{choices}")
         if len(value) > schema.get("maxLength", math.inf):
-            raise ApiError(name, f"参数 {name} 太长（最多 {schema['maxLength']} 个字符）")
+            raise ApiError(name, f"{named}太长（最多 {schema['maxLength']} 个字符）")
         if len(value) < schema.get("minLength", 0):
-            raise ApiError(name, f"参数 {name} 太短（至少 {schema['minLength']} 个字符）")
+            raise ApiError(name, f"{named}太短（至少 {schema['minLength']} 个字符）")
         if "pattern" in schema and not re.search(schema["pattern"], value):
-            raise ApiError(name, f"参数 {name} 的格式不对：{value!r}（{parameter.description}）")
+            raise ApiError(name, f"{named}的格式不对：{value!r}（{parameter.description}）")
         return value
     if schema["type"] == "boolean":
         return value
     if not math.isfinite(value):
-        raise ApiError(name, f"参数 {name} 应为有限的数字，实际为 {shown!r}")
+        raise ApiError(name, f"{named}应为有限的数字，实际为 {shown!r}")
     low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
     if not low <= value <= high:
         raise ApiError(
             name,
-            f"参数 {name} 超出范围：应在 {low:g} 至 {high:g} 之间，"
+            f"{named}超出范围：应在 {low:g} 至 {high:g} 之间，"
             f"实际为 {shown}{parameter.range_hint}",
         )
     return value
@@ -262,14 +275,15 @@ def _json_value(parameter: QueryParameter, value: Any) -> Any:
     schema, _ = parameter.resolved()
     kind = schema["type"]
     if (isinstance(value, bool) and kind != "boolean") or not isinstance(value, _JSON_TYPES[kind]):
-        msg = f"字段 {parameter.name} 应为{_TYPE_NAMES[kind]}，实际为 {value!r}"
+        msg = f"{_named(parameter, '字段')}应为{_TYPE_NAMES[kind]}，实际为 {value!r}"
         raise ApiError(parameter.name, msg)
     if kind == "array":
         item = QueryParameter(parameter.name, parameter.description, schema["items"])
         if len(value) > schema.get("maxItems", math.inf):
-            raise ApiError(parameter.name, f"字段 {parameter.name} 最多 {schema['maxItems']} 项")
+            msg = f"{_named(parameter, '字段')}最多 {schema['maxItems']} 项"
+            raise ApiError(parameter.name, msg)
         return [_json_value(item, v) for v in value]
-    return _checked(parameter, value)
+    return _checked(parameter, value, word="字段")
 
 
 def build_document(app: Flask) -> dict[str, Any]:

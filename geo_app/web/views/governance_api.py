@@ -79,16 +79,19 @@ def _enum_text(labels: dict[str, str]) -> str:
 CATEGORY = QueryParameter(
     "category", "意见类别代码（可配置 VIEW_CATEGORIES），如 environment=环境卫生",
     {"type": "string"}, required=True, example="greening", dynamic=_category_schema,
+    label="类别",
 )
 VIEW_LON = replace(LON, example=117.2535)
 VIEW_LAT = replace(LAT, example=31.9615)
 TEXT = QueryParameter("text", "反映的内容（纯文本，显示时按文本处理）", {"type": "string"},
-                      required=True, example="3栋东侧绿地被毁种菜", dynamic=_text_schema)
+                      required=True, example="3栋东侧绿地被毁种菜", dynamic=_text_schema,
+                      label="内容")
 NAME = QueryParameter("name", "称呼（选填，不公开，仅本网格网格员可见）", {"type": "string"},
-                      example="王女士", dynamic=_name_schema)
+                      example="王女士", dynamic=_name_schema, label="称呼")
 PHONE = QueryParameter(
     "phone", "联系电话（选填，不公开）：11 位手机号或 0551-66128801 这样的座机号",
     {"type": "string", "pattern": view_service.PHONE_PATTERN}, example="13800001234",
+    label="电话",
 )
 BUILDING = QueryParameter("building_id", "所在楼栋编号（选填；选了楼栋即按楼栋所属网格分派）",
                           {"type": "string", "maxLength": 64}, example="FG-01")
@@ -103,7 +106,8 @@ TO_GRID = QueryParameter("grid_id", "转办：接收网格的编码", {"type": "
 DUPLICATE_OF = QueryParameter("duplicate_of", "标为重复：原意见的编号",
                               {"type": "integer", "minimum": 1})
 RATING = QueryParameter("rating", "满意度 1（很不满意）至 5（很满意）",
-                        {"type": "integer", "minimum": 1, "maximum": 5}, required=True, example=5)
+                        {"type": "integer", "minimum": 1, "maximum": 5}, required=True, example=5,
+                        label="满意度")
 STATE_FILTER = QueryParameter("state", "只看某一状态：" + _enum_text(lifecycle.STATES),
                               {"type": "string", "enum": list(lifecycle.STATES)},
                               choice_labels=lifecycle.STATES)
