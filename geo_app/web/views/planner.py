@@ -174,7 +174,6 @@ def _map_parts(report: PlannerReport) -> MapParts:
             build_planner_map(
                 get_community(), report,
                 sites=sites[("maximal_covering", _shown(report, "maximal_covering"))],
-                covering_sites=sites[("set_covering", _shown(report, "set_covering"))],
                 targets=coverage_targets(),
                 basemap=config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"],
             )
@@ -194,8 +193,10 @@ def map_script() -> Response:
 def map_layers() -> Response:
     """规划地图的大图层（路网、楼栋覆盖、生活圈缺项、各站点步行范围），由 map_layers.js 绘制。"""
     report = _report()
+    covering = _named_sites(report)[("set_covering", _shown(report, "set_covering"))]
     body = current_map_layers(report, lambda: json.dumps(
-        planner_layer_data(get_community(), report, current_isochrones()),
+        planner_layer_data(get_community(), report, current_isochrones(),
+                           covering_sites=covering),
         ensure_ascii=False, separators=(",", ":"),
     ).encode("utf-8"))
     response = Response(body, mimetype="application/json")
