@@ -228,13 +228,35 @@ def _feature_namer() -> Callable[[str, str], str]:
     return name
 
 
+#: What one A4 sheet holds besides the map and the key figures: grid rows and listed sites
+#: (measured in Chromium's print layout; tests/test_qa_plan2_print.py prints 64 grids, k = 50).
+PRINT_GRID_ROWS = 10
+PRINT_SITES = 6
+
+
+def _printed_grids(data: dict[str, Any]) -> tuple[list[tuple[dict[str, Any], Any]], int]:
+    """The grid rows of the printed sheet with their 生活圈 figures, and how many are left out:
+    every grid when they fit, else the :data:`PRINT_GRID_ROWS` with the lowest share of
+    residents within reach (the ones a meeting talks about), lowest first."""
+    rows = list(zip(data["grids"], data["circle"]["grids"], strict=True))
+    if len(rows) <= PRINT_GRID_ROWS:
+        return rows, 0
+
+    def share(row: tuple[dict[str, Any], Any]) -> float:
+        value = row[0]["network"]["residents_share"]
+        return 2.0 if value is None or value != value else float(value)  # no residents: last
+
+    return sorted(rows, key=share)[:PRINT_GRID_ROWS], len(rows) - PRINT_GRID_ROWS
+
+
 @bp.get("/print")
 @public
 def print_page() -> str:
-    """一页 A4 打印版：全部结论、地图与建议站点，供社区开会用。"""
+    """一页 A4 打印版：全部结论、地图与建议站点，供社区开会用（网格多时列覆盖率最低的几个）。"""
     report = _report()
     data = report_data(report)
     sites = data["siting"]["maximal_covering"]["exact"]["sites"]
+    grid_rows, more_grids = _printed_grids(data)
     svg = per_community(
         ("planning.print_map", report.threshold_m, report.siting.k, current_settings(),
          coverage_targets()),
@@ -245,6 +267,8 @@ def print_page() -> str:
     )
     return render_template(
         "planner_print.html", data=data, report=report, svg=svg, settings=current_settings(),
+        grid_rows=grid_rows, more_grids=more_grids, sites=sites[:PRINT_SITES],
+        more_sites=max(len(sites) - PRINT_SITES, 0),
         targets=coverage_targets(), grid_names=_grid_names(), feature_name=_feature_namer(),
         level=lambda share: target_level(share, coverage_targets()),
         args={"threshold": f"{report.threshold_m:g}", "k": report.siting.k},
