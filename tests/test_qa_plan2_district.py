@@ -1,5 +1,6 @@
-"""QA pass 2 (planners): the printed report is the one A4 page its link promises, also for a
-district with many grids and many proposed sites (64 grids printed on 3 pages before)."""
+"""QA pass 2 (planners) with many grids: the printed report is the one A4 page its link
+promises (64 grids printed on 3 pages before), and the wide 15-minute table keeps its row
+names in view while it scrolls sideways."""
 
 from __future__ import annotations
 
@@ -63,3 +64,39 @@ def test_a_community_with_few_grids_prints_all_of_them(live_server, browser) -> 
     assert page.locator("table tbody tr").count() == 7  # 6 grids and 全社区
     assert page.get_by_test_id("print-more-grids").count() == 0
     page.close()
+
+
+#: After scrolling the 15-minute table to its right end: each body row's name (the category,
+#: or the group's) when it shows, uncovered, at the table's left edge, else null.
+LEFT_EDGE = """() => {
+  const wrap = document.querySelector('[data-testid=circle-table]').parentElement;
+  wrap.scrollLeft = wrap.scrollWidth;
+  const view = wrap.getBoundingClientRect();
+  return [[wrap.scrollWidth, wrap.clientWidth], [...wrap.querySelectorAll('tbody tr')]
+    .map((row) => {
+      const name = row.querySelector('th span') || row.firstElementChild;
+      const box = name.getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + 4, box.top + box.height / 2);
+      const atEdge = box.left >= view.left - 0.5 && box.left < view.left + 20;
+      return atEdge && name.contains(hit) ? name.textContent.trim() : null;
+    })];
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (375, 667)])
+def test_the_wide_circle_table_keeps_its_row_names_in_view(
+    district_server, offline_page, width, height
+) -> None:
+    """With 16 grids (64 in a district) the table is wider than the page: scrolled to the
+    right its rows were rows of bare percentages, the categories scrolled out of view."""
+    view = offline_page(width=width, height=height)
+    page = view.page
+    page.goto(f"{district_server}/planner?threshold=500&k=2")
+    page.get_by_test_id("circle-table").scroll_into_view_if_needed()
+    widths, edge = page.evaluate(LEFT_EDGE)
+    heads = page.locator("[data-testid=circle-table] tbody tr > :first-child").all_inner_texts()
+    assert widths[0] > widths[1] + 150, widths  # scrolls further than the name column
+    assert len(edge) == len(heads) > 20
+    assert edge == [text.strip() for text in heads]  # 基本保障类, 便利店, …, 等级
+    assert edge[0] == "基本保障类" and edge[-1] == "等级"
+    assert view.errors == []
