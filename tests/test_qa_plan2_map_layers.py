@@ -119,3 +119,14 @@ def test_the_covering_sites_show_as_numbered_diamonds_with_text_popups(
     assert sites[0]["near"] in popup.inner_text()
     assert popup.locator("*").count() == popup.locator("b, span, br").count()  # text only
     assert view.blocked == [] and view.errors == []
+
+
+def test_a_repeat_visit_revalidates_the_map_script(reader) -> None:
+    """The map script was sent whole on every visit (no ETag), while layers.json got a 304."""
+    html = reader.get(PAGE).get_data(as_text=True)
+    url = re.search(r'<script src="([^"]*/planner/map\.js[^"]*)"', html).group(1)
+    first = reader.get(url.replace("&amp;", "&"))
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
+    again = reader.get(url.replace("&amp;", "&"),
+                       headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""

@@ -185,7 +185,10 @@ def _map_parts(report: PlannerReport) -> MapParts:
 @public
 def map_script() -> Response:
     """规划地图的脚本（与页面分开提供：页面没有内联脚本）。"""
-    return map_script_response(_map_parts(_report()))
+    response = map_script_response(_map_parts(_report()))
+    response.add_etag()  # revalidated (no-cache): a repeat visit is answered 304, no body
+    response.make_conditional(request)
+    return response
 
 
 @bp.get("/layers.json")
