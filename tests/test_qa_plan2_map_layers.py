@@ -130,3 +130,15 @@ def test_a_repeat_visit_revalidates_the_map_script(reader) -> None:
     again = reader.get(url.replace("&amp;", "&"),
                        headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_a_community_needing_no_more_sites_still_gets_its_layers(grid_app_factory) -> None:
+    """Where the existing stations already reach every coverable building the set-covering
+    answer has no site: layers.json was a 500 (shapely cannot make points of nothing)."""
+    client = grid_app_factory(accounts=None).test_client()
+    report = client.get("/planner/report.json?threshold=500&k=2").get_json()
+    covering = report["siting"]["set_covering"]
+    assert covering[covering["shown"]]["sites"] == []
+    layer = next(spec for spec in layer_data(client, PAGE)["layers"]
+                 if spec["key"] == "covering")
+    assert layer["shapes"] == layer["labels"] == layer["popups"] == []

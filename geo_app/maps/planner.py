@@ -296,7 +296,8 @@ def _covering_layer(report: PlannerReport, named: Sequence[Mapping[str, Any]] | 
     diamonds with the popups and tooltips the map's own proposed sites have."""
     siting = report.siting
     chosen = list(named or siting.sites(siting.shown_covering))
-    points = shapely.points([(float(s["lon"]), float(s["lat"])) for s in chosen])
+    points = shapely.points(np.array([(s["lon"], s["lat"]) for s in chosen],
+                                     dtype=float).reshape(-1, 2))  # none: every one covered
     return {"key": "covering", "shapes": shapes(points),
             "marker": {"className": "site-diamond", "color": COVERING_SITE, "numbered": True},
             "labels": [[site_tooltip(number, site)] for number, site in enumerate(chosen, 1)],
