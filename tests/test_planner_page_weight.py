@@ -101,7 +101,7 @@ def test_the_gaps_layer_reuses_the_building_outlines(district_client) -> None:
     data = layer_data(district_client, PAGE)
     layers = {layer["key"]: layer for layer in data["layers"]}
     assert [layer["key"] for layer in data["layers"]] == ["paths", "buildings", "missing",
-                                                          "isochrones"]
+                                                          "isochrones", "covering"]
     missing = layers["missing"]
     assert missing["of"] == "buildings" and "shapes" not in missing
     assert len(missing["rows"]) == len(missing["labels"]) == len(missing["style"])

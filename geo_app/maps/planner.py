@@ -91,51 +91,63 @@ def build_planner_map(
     report: PlannerReport,
     *,
     sites: Sequence[Mapping[str, Any]] | None = None,
-    covering_sites: Sequence[Mapping[str, Any]] | None = None,
     targets: Sequence[float] = (0.85, 0.99),
     basemap: str = "none",
     tianditu_key: str = "",
 ) -> folium.Map:
     """A Folium map of the report, one toggleable layer per theme.
 
-    ``sites`` and ``covering_sites`` are the proposed sites with ``near`` and ``gain`` (see
+    ``sites`` are the proposed sites with ``near`` and ``gain`` (see
     :func:`geo_app.planning.whatif.site_summaries`); without them the report's bare sites are
-    drawn. The layers of :data:`DATA_LAYERS` are left empty here, for
-    :func:`planner_layer_data` to fill in the browser.
+    drawn. The layers of :data:`DATA_LAYERS` (the fewest sites covering all among them) are
+    left empty here, for :func:`planner_layer_data` to fill in the browser.
     """
     bounds = community.boundary.total_bounds
     m = bounded_map(bounds, zoom_start=15, basemap=basemap, tianditu_key=tianditu_key,
                     prefer_canvas=len(community.buildings) >= CANVAS_FROM_BUILDINGS)
-    _add_grid_shading(m, community, report, targets)
+    shading = _add_grid_shading(m, community, report, targets)
     slots = {key: folium.FeatureGroup(name=title, show=show)
-             for key, title, show in data_layer_titles()}
-    for group in slots.values():
-        group.add_to(m)
+             for key, title, show in data_layer_titles(report)}
+    for key in SHAPE_LAYERS:
+        slots[key].add_to(m)
     stations = _add_stations(m, community)
-    _add_sites(m, report, sites, covering_sites)
+    proposed = _add_sites(m, report, sites)
+    slots["covering"].add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    DataLayerSlots(slots, front=[stations]).add_to(m)
+    order = [shading, *(slots[key] for key in SHAPE_LAYERS), stations, proposed,
+             slots["covering"]]
+    DataLayerSlots(slots, front=[stations], order=order).add_to(m)
     fit_to(m, bounds)
     return m
 
 
-#: The layers sent as data, bottom to top (all above the grid shading, below the stations).
-DATA_LAYERS = ("paths", "buildings", "missing", "isochrones")
+#: The shape layers sent as data, bottom to top (above the grid shading, below the stations).
+SHAPE_LAYERS = ("paths", "buildings", "missing", "isochrones")
+#: Every layer sent as data: the shapes, then the markers of the fewest sites covering all.
+DATA_LAYERS = (*SHAPE_LAYERS, "covering")
 
 
-def data_layer_titles() -> list[tuple[str, str, bool]]:
+def data_layer_titles(report: PlannerReport) -> list[tuple[str, str, bool]]:
     """(key, name in the layer control, shown at first) of each of :data:`DATA_LAYERS`."""
     return [
         ("paths", "步行路网", True),
         ("buildings", "楼栋：步行范围内 / 按直线会误算 / 超出范围", True),
         ("missing", "15 分钟生活圈缺项（基本保障类）", False),
         ("isochrones", "各站点 15 分钟步行范围", True),
+        ("covering", COVERING_TITLE, False),
     ]
+
+
+#: The layer control's name of the set-covering sites (hidden at first: many at district scale).
+COVERING_TITLE = "建议新增站点（让所有楼栋都在范围内的最少站点）"
 
 
 class DataLayerSlots(MacroElement):
     """Names, for ``static/map_layers.js``, the map's groups that data layers fill
-    (``map.dataLayers``) and the groups to keep on top of them (``map.frontLayers``)."""
+    (``map.dataLayers``), the groups to keep on top of them (``map.frontLayers``) and every
+    overlay bottom to top (``map.layerOrder``: a layer turned back on in the layer control
+    would otherwise be drawn over the ones meant to be above it, e.g. buildings over the
+    stations)."""
 
     _template = Template(
         """
@@ -147,16 +159,19 @@ class DataLayerSlots(MacroElement):
         };
         {{ this._parent.get_name() }}.frontLayers = [
           {%- for group in this.front %}{{ group.get_name() }}, {% endfor %}];
+        {{ this._parent.get_name() }}.layerOrder = [
+          {%- for layer in this.order %}{{ layer.get_name() }}, {% endfor %}];
         {% endmacro %}
         """
     )
 
     def __init__(self, slots: Mapping[str, folium.FeatureGroup], *,
-                 front: Sequence[folium.FeatureGroup]) -> None:
+                 front: Sequence[folium.FeatureGroup], order: Sequence[Any]) -> None:
         super().__init__()
         self._name = "DataLayerSlots"
         self.slots = dict(slots)
         self.front = list(front)
+        self.order = list(order)
 
 
 class _TextTable:
@@ -181,7 +196,11 @@ BUILDING_CLASSES = (COVERED, BUFFER_ONLY, UNCOVERED)
 
 
 def planner_layer_data(
-    community: Community, report: PlannerReport, isochrones: Sequence[tuple[str, Isochrone]]
+    community: Community,
+    report: PlannerReport,
+    isochrones: Sequence[tuple[str, Isochrone]],
+    *,
+    covering_sites: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The :data:`DATA_LAYERS` of the planner map as JSON-ready data.
 
@@ -190,7 +209,9 @@ def planner_layer_data(
     reuse the building outlines), ``styles`` (Leaflet path options) with ``style`` (each
     feature's index, absent when one style fits all) and ``labels``: each feature's tooltip
     as parts to join, a string or an index into ``texts``. Text is plain (the page sets it as
-    ``textContent``).
+    ``textContent``). The ``covering`` layer is markers: ``shapes`` are points, ``marker``
+    the numbered diamond's class and colour, ``popups`` each marker's lines of text (the
+    first in bold); ``covering_sites`` are the named set-covering sites (else the report's).
     """
     west, south = community.boundary.total_bounds[:2]
     scale = 10 ** PAGE_DECIMALS
@@ -206,6 +227,7 @@ def planner_layer_data(
         _building_layer(community, report, text, shapes(community.buildings.geometry)),
         _missing_layer(community, report, text),
         _isochrone_layer(community, isochrones, shapes),
+        _covering_layer(report, covering_sites, shapes),
     ]
     return {"decimals": PAGE_DECIMALS, "origin": origin, "texts": text.texts,
             "layers": layers}
@@ -268,13 +290,29 @@ def _isochrone_layer(community: Community, isochrones: Sequence[tuple[str, Isoch
             "styles": [ISOCHRONE_STYLE], "labels": labels, "interactive": True}
 
 
+def _covering_layer(report: PlannerReport, named: Sequence[Mapping[str, Any]] | None,
+                    shapes: Callable[[Any], list[list[Any]]]) -> dict[str, Any]:
+    """The fewest sites that bring every coverable building within reach, as numbered
+    diamonds with the popups and tooltips the map's own proposed sites have."""
+    siting = report.siting
+    chosen = list(named or siting.sites(siting.shown_covering))
+    points = shapely.points(np.array([(s["lon"], s["lat"]) for s in chosen],
+                                     dtype=float).reshape(-1, 2))  # none: every one covered
+    return {"key": "covering", "shapes": shapes(points),
+            "marker": {"className": "site-diamond", "color": COVERING_SITE, "numbered": True},
+            "labels": [[site_tooltip(number, site)] for number, site in enumerate(chosen, 1)],
+            "popups": [site_lines(number, site, siting.threshold_m)
+                       for number, site in enumerate(chosen, 1)],
+            "interactive": True}
+
+
 def _collection(features: Sequence[Mapping[str, object]]) -> dict[str, object]:
     return {"type": "FeatureCollection", "features": features}
 
 
 def _add_grid_shading(
     m: folium.Map, community: Community, report: PlannerReport, targets: Sequence[float]
-) -> None:
+) -> folium.GeoJson:
     figures = {g.grid_id: g for g in report.stations.grids}
     within = walk_words(report.threshold_m)
     features = []
@@ -293,13 +331,15 @@ def _add_grid_shading(
             ),
             "fill": coverage_colour(walk, targets),
         }})
-    folium.GeoJson(
+    shading = folium.GeoJson(
         _collection(features),
         name=f"各网格：{report.threshold_m:g} 米步行范围内的居民比例",
         style_function=lambda f: {"color": "#37474f", "weight": 2, "fillColor":
                                   f["properties"]["fill"], "fillOpacity": 0.25},
         tooltip=folium.GeoJsonTooltip(["label"], labels=False),
-    ).add_to(m)
+    )
+    shading.add_to(m)
+    return shading
 
 
 def _add_stations(m: folium.Map, community: Community) -> folium.FeatureGroup:
@@ -315,50 +355,54 @@ def _add_stations(m: folium.Map, community: Community) -> folium.FeatureGroup:
     return group
 
 
-def site_popup(number: int, site: Mapping[str, Any], threshold_m: float) -> str:
-    """A proposed site's popup: where it is, its coordinates and what it adds (escaped)."""
+def site_lines(number: int, site: Mapping[str, Any], threshold_m: float) -> list[str]:
+    """A proposed site's popup as lines of plain text: its number, where it is, its
+    coordinates and what it adds."""
     gain = site.get("gain") or {}
     lines = [
-        f"<b>建议新增 #{number}</b>",
-        escape(site.get("near") or "（未命名位置）"),
+        f"建议新增 #{number}",
+        site.get("near") or "（未命名位置）",
         f"经纬度 {float(site['lon']):.6f}, {float(site['lat']):.6f}",
     ]
     if gain:
-        lines.append(escape(
+        lines.append(
             f"新增 {threshold_m:g} 米步行范围内：{gain.get('buildings', 0):,} 栋楼、"
             f"{gain.get('households', 0):,} 户、{gain.get('residents', 0):,} 人"
-        ))
-        for grid in gain.get("by_grid", []):
-            lines.append(escape(f"· {grid['name']}：{grid['residents']:,} 人"))
-    return '<div class="site-popup">' + "<br>".join(str(line) for line in lines) + "</div>"
+        )
+        lines.extend(f"· {grid['name']}：{grid['residents']:,} 人"
+                     for grid in gain.get("by_grid", []))
+    return lines
+
+
+def site_tooltip(number: int, site: Mapping[str, Any]) -> str:
+    """A proposed site's tooltip (plain text)."""
+    return f"建议新增 #{number}：{site.get('near') or ''}"
+
+
+def site_popup(number: int, site: Mapping[str, Any], threshold_m: float) -> str:
+    """A proposed site's popup as markup (:func:`site_lines`, escaped, the number bold)."""
+    title, *rest = (str(escape(line)) for line in site_lines(number, site, threshold_m))
+    return '<div class="site-popup">' + "<br>".join([f"<b>{title}</b>", *rest]) + "</div>"
 
 
 def _add_sites(
-    m: folium.Map,
-    report: PlannerReport,
-    sites: Sequence[Mapping[str, Any]] | None,
-    covering_sites: Sequence[Mapping[str, Any]] | None,
-) -> None:
+    m: folium.Map, report: PlannerReport, sites: Sequence[Mapping[str, Any]] | None
+) -> folium.FeatureGroup:
+    """The proposed sites (shown at first; few: k of them) as numbered diamonds."""
     siting = report.siting
-    layers = (
-        (sites or siting.sites(siting.shown_maximal), MAXIMAL_SITE,
-         f"建议新增站点（{siting.k} 处，覆盖居民最多）", True),
-        (covering_sites or siting.sites(siting.shown_covering), COVERING_SITE,
-         "建议新增站点（让所有楼栋都在范围内的最少站点）", False),
-    )
-    for chosen, colour, title, show in layers:
-        group = folium.FeatureGroup(name=title, show=show)
-        for number, site in enumerate(chosen, start=1):
-            popup = site_popup(number, site, siting.threshold_m)
-            folium.Marker(
-                [site["lat"], site["lon"]],
-                icon=folium.DivIcon(
-                    html=f'<div class="site-diamond" style="background:{colour}">{number}</div>',
-                    icon_size=(22, 22), icon_anchor=(11, 11), class_name="site-icon",
-                ),
-                tooltip=str(escape(f"建议新增 #{number}：{site.get('near') or ''}")),
-            ).add_child(HtmlPopup(popup)).add_to(group)
-        group.add_to(m)
+    group = folium.FeatureGroup(name=f"建议新增站点（{siting.k} 处，覆盖居民最多）", show=True)
+    for number, site in enumerate(sites or siting.sites(siting.shown_maximal), start=1):
+        popup = site_popup(number, site, siting.threshold_m)
+        folium.Marker(
+            [site["lat"], site["lon"]],
+            icon=folium.DivIcon(
+                html=f'<div class="site-diamond" style="background:{MAXIMAL_SITE}">{number}</div>',
+                icon_size=(22, 22), icon_anchor=(11, 11), class_name="site-icon",
+            ),
+            tooltip=str(escape(site_tooltip(number, site))),
+        ).add_child(HtmlPopup(popup)).add_to(group)
+    group.add_to(m)
+    return group
 
 
 def _percent(share: float | None) -> str:

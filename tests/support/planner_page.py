@@ -29,3 +29,15 @@ def layer_data(client: Any, page_url: str) -> dict[str, Any]:
     answer = client.get(_attribute(html, r'data-layers-url="([^"]+)"'))
     assert answer.status_code == 200
     return json.loads(answer.get_data())
+
+
+def synthetic_district(blocks: int, folder: Any) -> dict[str, int]:
+    """The benchmarks' ``blocks`` × ``blocks`` synthetic community (6 buildings a block, a
+    grid every 4 × 4 blocks) written to ``folder``; its layers' feature counts."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_scale import generate
+
+    return generate(blocks, Path(folder))

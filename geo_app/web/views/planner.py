@@ -174,7 +174,6 @@ def _map_parts(report: PlannerReport) -> MapParts:
             build_planner_map(
                 get_community(), report,
                 sites=sites[("maximal_covering", _shown(report, "maximal_covering"))],
-                covering_sites=sites[("set_covering", _shown(report, "set_covering"))],
                 targets=coverage_targets(),
                 basemap=config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"],
             )
@@ -186,7 +185,10 @@ def _map_parts(report: PlannerReport) -> MapParts:
 @public
 def map_script() -> Response:
     """规划地图的脚本（与页面分开提供：页面没有内联脚本）。"""
-    return map_script_response(_map_parts(_report()))
+    response = map_script_response(_map_parts(_report()))
+    response.add_etag()  # revalidated (no-cache): a repeat visit is answered 304, no body
+    response.make_conditional(request)
+    return response
 
 
 @bp.get("/layers.json")
@@ -194,8 +196,10 @@ def map_script() -> Response:
 def map_layers() -> Response:
     """规划地图的大图层（路网、楼栋覆盖、生活圈缺项、各站点步行范围），由 map_layers.js 绘制。"""
     report = _report()
+    covering = _named_sites(report)[("set_covering", _shown(report, "set_covering"))]
     body = current_map_layers(report, lambda: json.dumps(
-        planner_layer_data(get_community(), report, current_isochrones()),
+        planner_layer_data(get_community(), report, current_isochrones(),
+                           covering_sites=covering),
         ensure_ascii=False, separators=(",", ":"),
     ).encode("utf-8"))
     response = Response(body, mimetype="application/json")
@@ -227,13 +231,35 @@ def _feature_namer() -> Callable[[str, str], str]:
     return name
 
 
+#: What one A4 sheet holds besides the map and the key figures: grid rows and listed sites
+#: (measured in Chromium's print layout; tests/test_qa_plan2_print.py prints 64 grids, k = 50).
+PRINT_GRID_ROWS = 10
+PRINT_SITES = 6
+
+
+def _printed_grids(data: dict[str, Any]) -> tuple[list[tuple[dict[str, Any], Any]], int]:
+    """The grid rows of the printed sheet with their 生活圈 figures, and how many are left out:
+    every grid when they fit, else the :data:`PRINT_GRID_ROWS` with the lowest share of
+    residents within reach (the ones a meeting talks about), lowest first."""
+    rows = list(zip(data["grids"], data["circle"]["grids"], strict=True))
+    if len(rows) <= PRINT_GRID_ROWS:
+        return rows, 0
+
+    def share(row: tuple[dict[str, Any], Any]) -> float:
+        value = row[0]["network"]["residents_share"]
+        return 2.0 if value is None or value != value else float(value)  # no residents: last
+
+    return sorted(rows, key=share)[:PRINT_GRID_ROWS], len(rows) - PRINT_GRID_ROWS
+
+
 @bp.get("/print")
 @public
 def print_page() -> str:
-    """一页 A4 打印版：全部结论、地图与建议站点，供社区开会用。"""
+    """一页 A4 打印版：全部结论、地图与建议站点，供社区开会用（网格多时列覆盖率最低的几个）。"""
     report = _report()
     data = report_data(report)
     sites = data["siting"]["maximal_covering"]["exact"]["sites"]
+    grid_rows, more_grids = _printed_grids(data)
     svg = per_community(
         ("planning.print_map", report.threshold_m, report.siting.k, current_settings(),
          coverage_targets()),
@@ -244,6 +270,8 @@ def print_page() -> str:
     )
     return render_template(
         "planner_print.html", data=data, report=report, svg=svg, settings=current_settings(),
+        grid_rows=grid_rows, more_grids=more_grids, sites=sites[:PRINT_SITES],
+        more_sites=max(len(sites) - PRINT_SITES, 0),
         targets=coverage_targets(), grid_names=_grid_names(), feature_name=_feature_namer(),
         level=lambda share: target_level(share, coverage_targets()),
         args={"threshold": f"{report.threshold_m:g}", "k": report.siting.k},
