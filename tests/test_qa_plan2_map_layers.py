@@ -142,3 +142,12 @@ def test_a_community_needing_no_more_sites_still_gets_its_layers(grid_app_factor
     layer = next(spec for spec in layer_data(client, PAGE)["layers"]
                  if spec["key"] == "covering")
     assert layer["shapes"] == layer["labels"] == layer["popups"] == []
+
+
+@pytest.mark.parametrize("url", ["/map/map.js", "/resident/map.js"])
+def test_every_map_script_is_revalidated_not_resent(reader, url) -> None:
+    """The community and resident map scripts are answered 304 on a repeat visit too."""
+    first = reader.get(url)
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
+    again = reader.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""

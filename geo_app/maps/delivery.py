@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from flask import Response
+from flask import Response, request
 
 from geo_app.maps.base import MapParts
 
@@ -22,8 +22,16 @@ def external_script_parts(parts: MapParts) -> MapParts:
     return replace(parts, header=_INLINE_SCRIPT.sub("", parts.header))
 
 
-def map_script_response(parts: MapParts) -> Response:
-    """The map's script as JavaScript (revalidated: it changes when the community reloads)."""
-    response = Response(parts.script, mimetype="text/javascript")
+def revalidated(body: bytes | str, mimetype: str) -> Response:
+    """``body`` to be revalidated on every visit (it changes when the community or report
+    does): an ETag, and a 304 with no body when the browser's copy is current."""
+    response = Response(body, mimetype=mimetype)
     response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    response.make_conditional(request)  # in place: 304 and no body when the ETag matches
     return response
+
+
+def map_script_response(parts: MapParts) -> Response:
+    """The map's script as JavaScript, revalidated (:func:`revalidated`)."""
+    return revalidated(parts.script, "text/javascript")

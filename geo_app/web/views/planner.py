@@ -21,7 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from geo_app.auth.limits import count_new_report
 from geo_app.maps.base import MapParts, render_map_parts
-from geo_app.maps.delivery import external_script_parts, map_script_response
+from geo_app.maps.delivery import external_script_parts, map_script_response, revalidated
 from geo_app.maps.planner import (
     build_planner_map,
     legend_entries,
@@ -185,10 +185,7 @@ def _map_parts(report: PlannerReport) -> MapParts:
 @public
 def map_script() -> Response:
     """规划地图的脚本（与页面分开提供：页面没有内联脚本）。"""
-    response = map_script_response(_map_parts(_report()))
-    response.add_etag()  # revalidated (no-cache): a repeat visit is answered 304, no body
-    response.make_conditional(request)
-    return response
+    return map_script_response(_map_parts(_report()))
 
 
 @bp.get("/layers.json")
@@ -202,11 +199,7 @@ def map_layers() -> Response:
                            covering_sites=covering),
         ensure_ascii=False, separators=(",", ":"),
     ).encode("utf-8"))
-    response = Response(body, mimetype="application/json")
-    response.headers["Cache-Control"] = "no-cache"  # revalidated: the ETag answers 304
-    response.add_etag()
-    response.make_conditional(request)  # 304 with no body when the ETag matches
-    return response
+    return revalidated(body, "application/json")
 
 
 def _grid_names() -> dict[str, str]:
