@@ -107,3 +107,30 @@ def test_the_points_record_reads_on_a_small_phone(live_app, offline_page, base):
     assert row.locator("td.points").inner_text() == "+15 分"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert session.errors == []
+
+
+TOPBAR_JS = """
+() => {
+  const bar = document.querySelector(".topbar");
+  const links = [...bar.querySelectorAll("a")];
+  const heights = links.map((a) => a.getBoundingClientRect().height);
+  bar.scrollLeft = bar.scrollWidth;
+  const last = links[links.length - 1].getBoundingClientRect();
+  const fade = parseFloat(getComputedStyle(document.documentElement).fontSize) * 1.5;
+  return {heights, scrolls: bar.scrollWidth > bar.clientWidth,
+          lastRight: last.right, clearOfFade: bar.getBoundingClientRect().right - fade,
+          masked: getComputedStyle(bar).maskImage !== "none"};
+}
+"""
+
+
+@pytest.mark.parametrize("path", ["/activities", "/items"])
+def test_the_top_bar_links_are_finger_sized_and_all_reachable(offline_page, base, path):
+    """Top links were 19 px tall on a phone, and the bar scrolled sideways with nothing to
+    say so: 反映问题 and what follows were hidden."""
+    page = offline_page(360, 640).page
+    page.goto(base + path)
+    bar = page.evaluate(TOPBAR_JS)
+    assert min(bar["heights"]) >= 40, bar
+    assert bar["scrolls"] and bar["masked"]  # more to the right, and the edge fades to say so
+    assert bar["lastRight"] <= bar["clearOfFade"] + 0.5, bar  # the last link clears the fade
