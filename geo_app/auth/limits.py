@@ -57,7 +57,7 @@ def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
     view) the Chinese error page or JSON: not a staff login form a resident never asked for."""
     headers = {"Retry-After": "60"}
     if wants_json() or request.endpoint != "auth.login":
-        return error_response(429, headers=headers)
+        return error_response(429, _wait_words(error), headers=headers)
     from geo_app.auth.forms import LoginForm
 
     return (
@@ -65,6 +65,14 @@ def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
         429,
         headers,
     )
+
+
+def _wait_words(error: RateLimitExceeded) -> str:
+    """What a person who tried too often reads: how many tries the limit allows, and when to
+    try again (a volunteer's PIN, a password)."""
+    limit = error.limit.limit
+    return (f"尝试次数过多：为防止他人猜测密码，每 {limit.get_expiry()} 秒最多尝试 "
+            f"{limit.amount} 次。请 {limit.get_expiry()} 秒后再试。")
 
 
 def count_hit(limit_setting: str, key_func: Callable[[], str]) -> None:
