@@ -87,6 +87,11 @@ def test_a_resident_may_cancel_before_the_start(app):
                                   follow_redirects=True).get_data(as_text=True)
     assert "已取消报名" in _flashes(page)
     assert _confirmed(app, later) == (0, ["cancelled"])
+    again = app.test_client().post(f"/activities/{later}/cancel",
+                                   data={"card": "JN00002", "pin": PIN},
+                                   follow_redirects=True).get_data(as_text=True)
+    (said,) = [f for f in _flashes(again) if f.startswith("未成功")]
+    assert "卡号 JN00002 没有报名活动「" in said and "无需取消" in said  # not "活动 59"
 
 
 # ---------------------------------------------------------------- the activity form

@@ -261,7 +261,7 @@ def cancel_sign_up(
         )
     ).one_or_none()
     if signup is None:
-        msg = f"{volunteer.card} 没有报名活动 {activity_id}"
+        msg = f"卡号 {volunteer.card} 没有报名活动「{activity.title}」，无需取消"
         raise NotFoundError(msg, parameter="card")
     was_confirmed = signup.status == "confirmed"
     signup.status = "cancelled"
