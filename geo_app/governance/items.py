@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from geo_app.governance.errors import GovernanceError, NotFoundError
 from geo_app.governance.reach import Reach, reach_key
-from geo_app.governance.views import Caller, as_utc, sees_grid
+from geo_app.governance.views import Caller, sees_grid
 from geo_app.store.governance_models import Item, ItemEvent, ItemView, View
+from geo_app.store.utc_time import as_utc
 
 ITEM_STATUSES: dict[str, str] = {
     "proposed": "协商中",

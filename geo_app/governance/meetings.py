@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from geo_app.governance.errors import GovernanceError, NotFoundError
 from geo_app.governance.items import grid_view_ids
-from geo_app.governance.views import Caller, as_utc, sees_grid
+from geo_app.governance.views import Caller, sees_grid
 from geo_app.store.governance_models import Meeting, MeetingView
+from geo_app.store.utc_time import as_utc
 
 MEETING_KINDS: dict[str, str] = {"meeting": "座谈/议事", "visit": "走访"}
 TOPIC_CHARS = (2, 200)

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 from geo_app.formats.csv_text import csv_text
 from geo_app.governance.lifecycle import STATES, UNANSWERED_STATES
-from geo_app.governance.views import as_utc
 from geo_app.store.governance_models import View
+from geo_app.store.utc_time import as_utc
 
 CSV_HEADER = ("网格", "月份", "类别", "收到", "结案", "逾期", "办结用时中位数（小时）",
               "满意度均值", "评价数")

@@ -16,7 +16,7 @@ import re
 import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, CursorResult, false, select, update
@@ -32,6 +32,7 @@ from geo_app.governance.errors import (
 )
 from geo_app.store.governance_models import View, ViewEvent, ViewSupport
 from geo_app.store.roles import ADMIN, BUILDING_ROLES, WHOLE_GRID_ROLES
+from geo_app.store.utc_time import as_utc
 
 #: Tracking codes: 10 characters without look-alikes (0/O, 1/I/L): about 50 bits.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -56,11 +57,6 @@ class Caller(Protocol):
     def grid_id(self) -> str | None: ...
     @property
     def building_ids(self) -> frozenset[str]: ...
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored time as an aware UTC datetime (SQLite returns naive UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def new_code() -> str:

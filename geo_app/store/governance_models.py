@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from geo_app.store.models import Base, owned_by
+from geo_app.store.utc_time import UtcDateTime
 
 
 class View(Base):
@@ -57,10 +57,10 @@ class View(Base):
     source: Mapped[str] = mapped_column(String(16), default="web")
     device_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     photo: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)
     events: Mapped[list[ViewEvent]] = relationship(
         back_populates="view", order_by="ViewEvent.id", cascade="all, delete-orphan"
@@ -74,7 +74,7 @@ class ViewEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     view_id: Mapped[int] = owned_by("gov_views", index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))
     from_state: Mapped[str | None] = mapped_column(String(16), default=None)
@@ -93,7 +93,7 @@ class ViewSupport(Base):
 
     view_id: Mapped[int] = owned_by("gov_views", primary_key=True)
     device_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ViewLink:
@@ -130,7 +130,7 @@ class Meeting(TakesUpViews, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     grid_id: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    held_at: Mapped[datetime] = mapped_column(UtcDateTime())
     topic: Mapped[str] = mapped_column(String(200))
     place_name: Mapped[str] = mapped_column(String(100))
     lon: Mapped[float] = mapped_column(Float)
@@ -177,8 +177,8 @@ class Item(TakesUpViews, Base):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("gov_meetings.id"), default=None)
     reach: Mapped[Any] = mapped_column(JSON, nullable=True, default=None)
     reach_key: Mapped[str | None] = mapped_column(String(96), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     events: Mapped[list[ItemEvent]] = relationship(
         order_by="ItemEvent.id", cascade="all, delete-orphan"
     )
@@ -199,7 +199,7 @@ class ItemEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = owned_by("gov_items", index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     progress: Mapped[int] = mapped_column(Integer)

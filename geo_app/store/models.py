@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -24,6 +23,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column, relationship
+
+from geo_app.store.utc_time import UtcDateTime
 
 
 def utc_now() -> datetime:
@@ -58,7 +59,7 @@ class Account(Base):
     grid_id: Mapped[str | None] = mapped_column(String(64), default=None)
     display_name: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     buildings: Mapped[list[AccountBuilding]] = relationship(
         back_populates="account",
         cascade="all, delete-orphan",
@@ -128,8 +129,8 @@ class LoginSession(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[int] = owned_by("accounts", index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked: Mapped[bool] = mapped_column(default=False)
 
 
@@ -156,7 +157,7 @@ class Household(Base):
     room: Mapped[str] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: When the household moved out (kept for the audit trail; ``None`` while it lives here).
-    moved_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    moved_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     members: Mapped[list[Resident]] = relationship(
         back_populates="household", cascade="all, delete-orphan", order_by="Resident.id"
     )
@@ -176,7 +177,7 @@ class Resident(Base):
     party_member: Mapped[bool] = mapped_column(default=False)
     #: Contact phone (personal data: shown only to accounts that may see the building).
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
-    moved_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    moved_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     household: Mapped[Household] = relationship(back_populates="members")
 
 
@@ -210,9 +211,9 @@ class Loan(Base):
     borrower_name: Mapped[str] = mapped_column(String(32))
     borrower_phone: Mapped[str] = mapped_column(String(20))
     lent_by: Mapped[str] = mapped_column(String(64))
-    lent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lent_at: Mapped[datetime] = mapped_column(UtcDateTime())
     due: Mapped[date] = mapped_column(Date)
-    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     returned_to: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
@@ -229,7 +230,7 @@ class Visit(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     follow_up: Mapped[bool] = mapped_column(default=False)
     visitor: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
 class AuditEntry(Base):
@@ -241,7 +242,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, index=True)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(128))

@@ -29,13 +29,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy import DateTime, Integer, String, Text, delete, select, update
+from sqlalchemy import Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from geo_app.store.errors import Conflict, StoreError
 from geo_app.store.models import Base
 from geo_app.store.upsert import DIALECT_INSERTS
+from geo_app.store.utc_time import UtcDateTime
 
 #: Longest token accepted (a form's token is 32 characters; a UUID key 36, 38 quoted).
 MAX_TOKEN_LENGTH = 128
@@ -52,7 +53,7 @@ class Submission(Base):
     actor: Mapped[str] = mapped_column(String(64), primary_key=True)
     token: Mapped[str] = mapped_column(String(MAX_TOKEN_LENGTH), primary_key=True)
     action: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     fingerprint: Mapped[str | None] = mapped_column(String(FINGERPRINT_LENGTH))
     answer_status: Mapped[int | None] = mapped_column(Integer)
     answer_body: Mapped[str | None] = mapped_column(Text)

@@ -22,6 +22,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
+from geo_app.store.utc_time import as_utc
 from geo_app.volunteering.checks import check_kind, required_text, whole_in_range
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.ledger import earned_between, post_entry
@@ -66,11 +67,6 @@ MAX_BENEFICIARIES = 100_000
 MINUTES_PER_DAY = 24 * 60
 CHECKIN_OPENS_BEFORE = timedelta(hours=1)
 CHECKIN_CLOSES_AFTER = timedelta(hours=2)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored time as an aware UTC datetime (SQLite returns naive UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from geo_app.store.models import Base, owned_by, utc_now
+from geo_app.store.utc_time import UtcDateTime
 
 
 class Team(Base):
@@ -52,7 +52,7 @@ class Volunteer(Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     alliance_unit: Mapped[str | None] = mapped_column(String(64), default=None)
     pin_hash: Mapped[str | None] = mapped_column(String(255), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     teams: Mapped[list[TeamMember]] = relationship(
         back_populates="volunteer", cascade="all, delete-orphan"
     )
@@ -87,8 +87,8 @@ class Activity(Base):
     place_name: Mapped[str] = mapped_column(String(64))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     capacity: Mapped[int] = mapped_column(Integer)
     confirmed: Mapped[int] = mapped_column(Integer, default=0)
     points_per_hour: Mapped[int] = mapped_column(Integer, default=0)
@@ -101,7 +101,7 @@ class Activity(Base):
     beneficiaries: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="planned")
     description: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
 class SignUp(Base):
@@ -114,7 +114,7 @@ class SignUp(Base):
     activity_id: Mapped[int] = owned_by("activities", index=True)
     volunteer_id: Mapped[int] = owned_by("volunteers")
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     volunteer: Mapped[Volunteer] = relationship()
 
 
@@ -129,7 +129,7 @@ class CheckIn(Base):
     volunteer_id: Mapped[int] = owned_by("volunteers")
     method: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     volunteer: Mapped[Volunteer] = relationship()
 
 
@@ -143,7 +143,7 @@ class ScanFailure(Base):
     raw: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(120))
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
 class ServiceHours(Base):
@@ -160,7 +160,7 @@ class ServiceHours(Base):
     volunteer_id: Mapped[int] = owned_by("volunteers", index=True)
     minutes: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
 class PointsBalance(Base):
@@ -190,7 +190,7 @@ class PointsEntry(Base):
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("points_entries.id"), default=None, unique=True
     )
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, index=True)
 
 
 class Goods(Base):
@@ -229,7 +229,7 @@ class GoodsMovement(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     ref: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, index=True)
 
 
 class Redemption(Base):
@@ -244,7 +244,7 @@ class Redemption(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, index=True)
 
 
 def as_dict(row: Any, *columns: str) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo_app.volunteering.activities import ACTIVITY_KINDS, PLACE_KINDS, as_utc
+from geo_app.store.utc_time import as_utc
+from geo_app.volunteering.activities import ACTIVITY_KINDS, PLACE_KINDS
 from geo_app.volunteering.models import (
     Activity,
     CheckIn,

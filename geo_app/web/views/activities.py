@@ -33,6 +33,7 @@ from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
 from geo_app.stations.goods import GoodsPlace, building_entrance, goods_places
 from geo_app.store import get_store
+from geo_app.store.utc_time import as_utc
 from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
     CHECKIN_CLOSES_AFTER,
@@ -40,7 +41,6 @@ from geo_app.volunteering.activities import (
     PLACE_KINDS,
     STATUS_LABELS,
     ScanRefused,
-    as_utc,
     cancel_sign_up,
     check_in,
     log_scan_failure,

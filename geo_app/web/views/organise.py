@@ -38,6 +38,7 @@ from geo_app.stations.goods import building_entrance, goods_places
 from geo_app.store import get_store
 from geo_app.store.models import Household
 from geo_app.store.roles import ADMIN, ORGANISING_ROLES
+from geo_app.store.utc_time import as_utc
 from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
     MINUTES_PER_DAY,
@@ -45,7 +46,6 @@ from geo_app.volunteering.activities import (
     SIGNUP_LABELS,
     TALK_TOPICS,
     ScanRefused,
-    as_utc,
     check_in,
     confirm_hours,
     create_activity,
