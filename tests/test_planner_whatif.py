@@ -260,6 +260,12 @@ def test_whatif_by_clicking_the_map_on_a_phone(live_server, offline_page, screen
     page.wait_for_function(
         "() => document.querySelector('[data-field=lonlat]').textContent.includes('117.26687')"
     )
+    # a 歇歇角 instead of a 党群服务站: the answer is asked and said for that kind
+    page.get_by_test_id("whatif-kind").select_option("rest_post")
+    page.get_by_test_id("whatif-form").locator("button").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-field=near]').textContent.startsWith('歇歇角：')"
+    )
     page.get_by_test_id("whatif").screenshot(path=str(screenshots / "whatif_375.png"))
     page.screenshot(path=str(screenshots / "planner_whatif_375.png"), full_page=True)
     assert view.blocked == [] and view.errors == []

@@ -95,7 +95,8 @@
     whatifForm.elements.lon.value = lon.toFixed(6);
     whatifForm.elements.lat.value = lat.toFixed(6);
     var url = config.whatif_url + "?lon=" + encodeURIComponent(lon) + "&lat=" +
-      encodeURIComponent(lat) + "&threshold=" + encodeURIComponent(config.threshold);
+      encodeURIComponent(lat) + "&threshold=" + encodeURIComponent(config.threshold) +
+      "&kind=" + encodeURIComponent(whatifForm.elements.kind.value);
     panel.setAttribute("aria-busy", "true");
     fetch(url, { headers: { Accept: "application/json" } })
       .then(function (response) {
