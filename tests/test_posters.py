@@ -9,6 +9,8 @@ import re
 import pytest
 import zxingcpp
 from PIL import Image
+from support.accounts import add_accounts, logged_in
+from support.apps import make_grid_app
 from support.geo import SamplePlan
 from support.oracle import reference_walk_m
 
@@ -107,3 +109,28 @@ def test_bad_ids_get_a_chinese_page_naming_them(client, url, status, words):
     assert response.status_code == status
     html = response.get_data(as_text=True)
     assert words in html and 'href="/"' in html
+
+
+def test_the_posters_index_leads_to_every_station_and_building_poster(client, sample):
+    """/posters was a 404: staff had to know each poster's address."""
+    page = client.get("/posters/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    stations = set(re.findall(r'href="/posters/station/([^"]+)"', html))
+    assert stations == set(sample.stations["id"])
+    for grid in sample.grids.itertuples():
+        block = re.search(rf'data-grid-id="{re.escape(grid.id)}">(.*?)</details>', html, re.S)
+        assert block is not None, grid.id
+        listed = set(re.findall(r'href="/posters/building/([^"]+)"', block.group(1)))
+        assert listed == set(sample.buildings.loc[sample.buildings["grid_id"] == grid.id, "id"])
+        assert f"打印本网格全部 {len(listed)} 张" in block.group(1)
+        assert f'href="/posters/grid/{grid.id}"' in block.group(1)
+    some = sorted(stations)[0]
+    assert client.get(f"/posters/station/{some}").status_code == 200
+
+
+def test_a_grid_page_links_its_buildings_posters(tmp_path):
+    app = make_grid_app(tmp_path)
+    add_accounts(app)
+    page = logged_in(app, "leader1").get("/grid/JN-01").get_data(as_text=True)
+    assert 'data-testid="posters-link"' in page and 'href="/posters/grid/JN-01"' in page

@@ -5,6 +5,7 @@ its entrance, no geolocation) and its nearest stations with the walk in minutes 
 and the elderly pace, whatever the hour (hours and phone printed beside them).
 ``/posters/station/<id>``: the station, its hours, items and phone, a QR code of ``/?s=<id>``.
 ``/posters/grid/<grid id>``: every building poster of one grid, one per printed page.
+``/posters/``: the list of them all (each grid with its buildings, each station), to print.
 
 The QR codes are drawn on the server as SVG by ``segno`` (a maintained, pure-Python QR
 encoder: no image library, no JavaScript, crisp at any print size). Posters show what the
@@ -82,6 +83,25 @@ def _building_poster(building_id: str) -> dict[str, object]:
     place = building_place(building_id)
     link = url_for("resident.home", b=place.id, _external=True)
     return {"place": place, "link": link, "qr": qr_svg(link), "walks": walks_from(place)[:3]}
+
+
+@bp.get("/")
+@public
+def index() -> str:
+    """海报目录：每个网格（整网格一次打印，或逐栋）与每个服务站的海报。"""
+    community = get_community()
+    buildings = community.buildings
+    by_grid: dict[str, list[Place]] = {}
+    grid_of = dict(zip(buildings["id"].astype(str), buildings["grid_id"].astype(str),
+                       strict=True))
+    for place in current_place_index().places:
+        if place.kind == "building" and place.id in grid_of:
+            by_grid.setdefault(grid_of[place.id], []).append(place)
+    grids = [(str(g.id), str(g.name), by_grid.get(str(g.id), []))
+             for g in community.grids.itertuples()]
+    return render_template("poster_index.html", grids=grids,
+                           stations=current_station_index().stations, kinds=STATION_KINDS,
+                           title="二维码海报")
 
 
 @bp.get("/building/<building_id>")
