@@ -11,7 +11,7 @@ import re
 from html import unescape
 
 import pytest
-from support.accounts import ACCOUNTS, csrf_token_of, logged_in
+from support.layer_editor import layer_editor_client
 
 from geo_app.store.audit_text import Names, what_happened
 from geo_app.store.models import AuditEntry
@@ -55,14 +55,7 @@ def test_an_entry_without_sentence_or_note_still_shows_what_it_is():
 
 @pytest.fixture
 def editor(grid_app_factory, tmp_path):
-    app = grid_app_factory(
-        accounts={"admin": ACCOUNTS["admin"]},
-        LAYER_HISTORY_DIR=str(tmp_path / "history"),
-        LAYER_RELOAD_STAMP=str(tmp_path / "layers.reload"),
-    )
-    client = logged_in(app, "admin")
-    client.token = csrf_token_of(client, "/admin/layers")
-    return client
+    return layer_editor_client(grid_app_factory, tmp_path)
 
 
 def _rows(client, query: str) -> list[tuple[str, str]]:
