@@ -22,9 +22,9 @@ NAMES = Names(people={}, stations={"PS-01": "风格城市党群服务站"}, buil
 @pytest.mark.parametrize(
     ("entry", "expected"),
     [
-        (AuditEntry(action="checkin", target="activity:58", note="陆** 签到",
+        (AuditEntry(action="checkin", target="activity:58", note="陆昌子 签到",
                     after={"card": "JN00089", "method": "card"}),
-         "陆** 签到（活动 58，志愿者 JN00089）"),
+         "签到（活动 58，志愿者 JN00089）"),  # the volunteer's full name is not repeated
         (AuditEntry(action="signup.confirmed", target="activity:61", note="已报名",
                     after={"card": "JN00111", "status": "confirmed"}),
          "已报名（活动 61，志愿者 JN00111）"),

@@ -51,6 +51,8 @@ LAYER_FIELDS = {
 #: What an entry's target ``<prefix>:<id>`` is, for the entries told by their own note.
 TARGET_KINDS = {"activity": "活动", "volunteer": "志愿者", "team": "队伍", "goods": "兑换物品",
                 "roster": "台账文件"}
+#: Notes that name a person in full (a check-in's "吴浩英 签到"): told without the name.
+PLAIN_NOTES = {"checkin": "签到"}
 MAX_ROWS = 5000
 
 
@@ -240,9 +242,10 @@ def _noted(e: AuditEntry, n: Names) -> str:
         if title:
             concerning += f"「{title}」"
     card = after.get("card")
-    if card and card not in e.note:
+    note = PLAIN_NOTES.get(e.action, e.note)
+    if card and card not in note:
         concerning += f"，志愿者 {card}"
-    return f"{e.note}（{concerning}）"
+    return f"{note}（{concerning}）"
 
 
 SENTENCES: dict[str, Callable[[AuditEntry, Names], str]] = {
