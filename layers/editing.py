@@ -26,13 +26,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shapely.geometry import Point
+import numpy as np
+import shapely
+from shapely.geometry import Point, shape
 
 from layers.community import validate_source
 from layers.errors import LayerError, LayerIssue
 from layers.schema import SCHEMA_BY_NAME, STATION_KINDS
 from layers.source import GeoJSONDirectory, LayerSource
-from layers.validate import parse_layer
+from layers.validate import _utm_transformer, parse_layer
 
 #: Layer → the properties an admin may change (``id`` is set once, when a feature is created).
 EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -48,6 +50,9 @@ POINT_LAYERS: tuple[str, ...] = ("stations", "pois")
 ID_PREFIXES: dict[str, str] = {"party_service_station": "PS", "rest_post": "RP", "pois": "POI"}
 #: Decimal places kept of a placed point's lon/lat (about 1 cm).
 COORDINATE_DECIMALS = 7
+#: How far a building's entrance may lie from its outline, metres (the sample's are 3 m out; a
+#: typo in a digit of lon/lat puts one hundreds of metres or kilometres away).
+ENTRANCE_MAX_M = 50.0
 #: How many issues a refusal quotes in full.
 QUOTED_ISSUES = 5
 
@@ -202,6 +207,8 @@ class LayerEditor:
             feature = _find(layer, doc, feature_id)
             before = feature_snapshot(feature)
             _apply_properties(layer, feature, properties)
+            if layer == "buildings" and properties.get("entrances"):
+                _check_entrances(feature)
             if position is not None:
                 feature["geometry"] = _point(position)
             if layer == "stations" and (position is not None or "grid_id" in properties):
@@ -371,10 +378,35 @@ def _apply_properties(layer: str, feature: dict[str, Any], changes: Mapping[str,
         if name not in allowed:
             message = f"字段 {name!r} 不能在此修改（可修改：{'、'.join(allowed)}）"
             raise LayerEditError(message, parameter=name)
+        if isinstance(value, str):
+            value = value.strip()  # "   " is no name: removed, then refused if required
         if value is None or value == "":
             feature["properties"].pop(name, None)
         else:
             feature["properties"][name] = value
+
+
+def _check_entrances(feature: dict[str, Any]) -> None:
+    """Refuse entrances farther than :data:`ENTRANCE_MAX_M` from the building's outline
+    (measured in metres in the local UTM zone); malformed ones are left to the validator."""
+    points = feature["properties"]["entrances"]
+    try:
+        outline = shape(feature["geometry"])
+        xy = np.array(points, dtype=float).reshape(-1, 2)
+    except (TypeError, ValueError, AttributeError, KeyError, shapely.errors.GEOSException):
+        return
+    to_metres = _utm_transformer(outline)
+    outline_m = shapely.transform(outline, to_metres)
+    finite = np.isfinite(xy).all(axis=1)
+    metres = np.full(len(xy), np.inf)
+    metres[finite] = shapely.distance(outline_m, shapely.points(to_metres(xy[finite])))
+    for number, (lon_lat, distance) in enumerate(zip(points, metres, strict=True), start=1):
+        if distance <= ENTRANCE_MAX_M:
+            continue
+        where = f"楼栋 {feature['properties'].get('id')} 的出入口第 {number} 个 {tuple(lon_lat)}"
+        why = (f"离楼栋 {distance:,.0f} 米（应在 {ENTRANCE_MAX_M:g} 米以内），经纬度是否有误？"
+               if np.isfinite(distance) else "不是有效的经纬度")
+        raise LayerEditError(f"{where} {why}", parameter="entrances")
 
 
 def _point(position: tuple[float, float]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from geo_app.formats.csv_text import csv_text
 from geo_app.store.models import AuditEntry
 from geo_app.store.roles import ROLE_LABELS
-from layers.schema import ITEM_LABELS
+from layers.schema import ITEM_LABELS, SCHEMA_BY_NAME
 
 #: Kind of entry (for the filter) → (label, action prefixes).
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -29,6 +29,10 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "roster": ("住户台账", ("household.", "person.", "people.")),
     "visit": ("走访", ("visit.",)),
     "building": ("楼栋划分", ("building.",)),
+    "layer": ("图层编辑", ("layer.",)),
+    "volunteering": ("志愿服务与积分", (
+        "activity.", "signup.", "checkin", "hours.", "points.", "goods.", "team.", "volunteer.",
+    )),
 }
 #: Measure words (量词) of the station items.
 ITEM_UNITS: dict[str, str] = {
@@ -37,6 +41,18 @@ ITEM_UNITS: dict[str, str] = {
     "wheelchair": "辆", "cane": "根", "phone_charging": "次",
 }
 STOCK_VERBS = {"lent": "借出", "returned": "归还", "restocked": "补货"}
+#: Short names of the fields the layer editor changes (the schema's labels explain too much).
+LAYER_FIELDS = {
+    "name": "名称", "kind": "类型", "grid_id": "所属网格", "hours": "开放时间",
+    "contact": "联系电话", "items": "物资", "address": "地址", "category": "业态类别",
+    "floors": "层数", "units": "单元数", "households": "户数", "residents": "常住人口",
+    "entrances": "出入口",
+}
+#: What an entry's target ``<prefix>:<id>`` is, for the entries told by their own note.
+TARGET_KINDS = {"activity": "活动", "volunteer": "志愿者", "team": "队伍", "goods": "兑换物品",
+                "roster": "台账文件"}
+#: Notes that name a person in full (a check-in's "吴浩英 签到"): told without the name.
+PLAIN_NOTES = {"checkin": "签到"}
 MAX_ROWS = 5000
 
 
@@ -184,6 +200,54 @@ def _people_seed(e: AuditEntry, n: Names) -> str:
             f"{data.get('households')} 户，{data.get('residents')} 人")
 
 
+def _layer_label(layer: str) -> str:
+    schema = SCHEMA_BY_NAME.get(layer)
+    return schema.label if schema is not None else layer
+
+
+def _layer(e: AuditEntry, n: Names) -> str:
+    """新增/修改 a station, POI or building, or 恢复 a layer's kept version."""
+    if e.action == "layer.restore":
+        before, after = e.before or {}, e.after or {}
+        return (f"把{_layer_label(e.target)}图层恢复为历史版本 {after['restored']}"
+                f"（{before.get('features')} → {after.get('features')} 个要素）")
+    layer, _, feature_id = e.target.partition("/")
+    old = (e.before or {}).get("properties") or {}
+    new = (e.after or {}).get("properties") or {}
+    what = f"{_layer_label(layer)} {new.get('name') or old.get('name') or ''}（{feature_id}）"
+    if e.action == "layer.create":
+        return f"新增{what}"
+    order = list(LAYER_FIELDS)
+    keys = sorted(old.keys() | new.keys(), key=lambda k: (order.index(k) if k in order else 99, k))
+    changed = [LAYER_FIELDS.get(k, k) for k in keys if old.get(k) != new.get(k)]
+    if (e.before or {}).get("coordinates") != (e.after or {}).get("coordinates"):
+        changed.append("位置")
+    return f"修改{what}：{'、'.join(changed) or '无变化'}"
+
+
+def _noted(e: AuditEntry, n: Names) -> str:
+    """An entry that says what happened in its own note (volunteering, points, goods): the
+    note, then what it concerns in words (活动 12「title」, 志愿者 JN00001, a station's name)."""
+    if not e.note:
+        raise ValueError(e.action)
+    prefix, _, ident = e.target.partition(":")
+    after = e.after or {}
+    if prefix == "station":
+        station, _, _goods = ident.partition("/")
+        concerning = n.station(station)
+    else:
+        concerning = f"{TARGET_KINDS.get(prefix, prefix)} {ident}".strip()
+        title = after.get("title") if prefix == "activity" else (
+            after.get("name") if prefix in ("team", "goods") else None)
+        if title:
+            concerning += f"「{title}」"
+    card = after.get("card")
+    note = PLAIN_NOTES.get(e.action, e.note)
+    if card and card not in note:
+        concerning += f"，志愿者 {card}"
+    return f"{note}（{concerning}）"
+
+
 SENTENCES: dict[str, Callable[[AuditEntry, Names], str]] = {
     "stock.": _stock,
     "loan.": _loan,
@@ -193,6 +257,7 @@ SENTENCES: dict[str, Callable[[AuditEntry, Names], str]] = {
     "people.seed": _people_seed,
     "visit.": _visit,
     "building.": _building,
+    "layer.": _layer,
 }
 
 
@@ -202,9 +267,12 @@ def what_happened(entry: AuditEntry, names: Names) -> str:
         if entry.action.startswith(prefix):
             try:
                 return sentence(entry, names)
-            except (AttributeError, TypeError, ValueError):  # an old entry of another shape
+            except (AttributeError, KeyError, TypeError, ValueError):  # an old entry's shape
                 break
-    return f"{entry.action} {entry.target}"
+    try:
+        return _noted(entry, names)
+    except ValueError:  # no note either: the raw action, never nothing
+        return f"{entry.action} {entry.target}"
 
 
 def sentence(entry: AuditEntry, names: Names, zone: tzinfo) -> str:

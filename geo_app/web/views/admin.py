@@ -187,8 +187,17 @@ def _on_other_account(
 @bp.post("/accounts/<int:account_id>")
 @require_roles(ADMIN)
 def update_account(account_id: int) -> ResponseReturnValue:
-    """调整一个账号的角色与分工（层级规则：楼栋须在其网格内等）。"""
+    """调整一个账号的角色与分工（层级规则：楼栋须在其网格内等）。
+
+    The admin's own row may not drop its admin role nor switch itself off: that would end
+    the session at once and leave the community without the admin who did it (the web has
+    no way back; 停用 and 重设密码 refuse the own account for the same reason).
+    """
     form = request.form
+    if account_id == g.user.id and (form.get("role") != ADMIN or form.get("active") != "on"):
+        flash("未保存：不能停用自己正在使用的账号，也不能取消自己的社区管理员角色"
+              "（会立即失去管理权限）；请由另一位社区管理员操作", "error")
+        return redirect(url_for("admin.accounts"))
     try:
         with get_store().write() as db:
             account = _account_or_flash(db, account_id)
