@@ -1,4 +1,5 @@
-"""Log in and out: a form at ``/login`` (username, password, CSRF token), ``POST /logout``."""
+"""Log in and out: a form at ``/login`` (username, password, CSRF token), ``POST /logout``;
+``/account/password`` where a logged-in person replaces their password (a one-time one first)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,11 +17,12 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
-from geo_app.auth.forms import LoginForm
+from geo_app.auth.forms import LoginForm, PasswordChangeForm
 from geo_app.auth.identity import login_user, logout_user
 from geo_app.auth.limits import count_attempt
 from geo_app.store import get_store
-from geo_app.store.accounts import authenticate
+from geo_app.store.accounts import authenticate, get_account, set_password
+from geo_app.store.errors import StoreError
 from geo_app.store.roles import ADMIN, ORGANISER, ROLES
 from geo_app.web.access import public, require_roles
 
@@ -89,3 +92,43 @@ def logout() -> Response:
     """退出登录。"""
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require_roles(*ROLES)
+def change_password() -> Response | tuple[str, int] | str:
+    """修改自己的密码：当前密码、新密码两遍；成功后其他登录一律失效，本次登录继续。"""
+    form = PasswordChangeForm()
+    if request.method == "GET":
+        return render_template("auth_password.html", form=form)
+    count_attempt(f"password|{g.user.username}")  # guessing the current password is limited
+    problem = _password_problem(form)
+    if problem is None:
+        try:
+            with get_store().write() as db:
+                account = get_account(db, g.user.id)
+                assert account is not None  # the logged-in account exists
+                set_password(db, account, form.new.data or "", actor=g.user.username)
+                role = account.role
+            login_user(account)  # set_password ended every session, this one too: a fresh one
+        except StoreError as exc:
+            problem = str(exc)
+        else:
+            flash("密码已修改，其他设备上的登录已失效。", "ok")
+            return redirect(home_for(role))
+    flash(f"未修改：{problem}", "error")
+    return render_template("auth_password.html", form=form), 400
+
+
+def _password_problem(form: PasswordChangeForm) -> str | None:
+    """Why the form cannot change the password, or None."""
+    if not form.validate_on_submit():
+        return "请填写当前密码和两遍新密码"
+    if form.new.data != form.again.data:
+        return "两次输入的新密码不一致"
+    if form.new.data == form.current.data:
+        return "新密码不能与当前密码相同"
+    with get_store().read() as db:
+        if authenticate(db, g.user.username, form.current.data or "") is None:
+            return "当前密码不正确"
+    return None
