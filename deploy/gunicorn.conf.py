@@ -11,6 +11,10 @@
   logged, the running ones kept), starts new workers, and lets the old ones finish the
   requests they hold before they exit;
 - **TERM stops cleanly**: workers finish their requests (``graceful_timeout``), then exit 0;
+- **a useful log without personal data**: the service's own lines (a live reload refused or
+  done, a schema migration, the database unreachable) go into this log with time, process and
+  level; the access log records the path but never the query string or the referrer, which
+  carry what residents typed (a roster search by name or phone, a location);
 - keep-alive connections are answered with ``Connection: keep-alive``/``close`` as HTTP says,
   and every worker thread is reused (pyproj's per-thread set-up is paid once per thread, not
   once per request as with Werkzeug's thread per request).
@@ -24,6 +28,8 @@ from __future__ import annotations
 
 import os
 import sys
+
+from geo_app.server.logs import route_app_logs
 
 
 def _count(name: str, default: int) -> int:
@@ -46,10 +52,15 @@ keepalive = 5
 timeout = 60
 graceful_timeout = 30
 accesslog = "-"
+# No query string (%(q)s, %(r)s) nor referrer (%(f)s): they carry searches by name or phone and
+# residents' locations. Method, path, status, bytes, milliseconds, browser.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'
 errorlog = "-"
 loglevel = "info"
 proc_name = "geo-app"
 control_socket_disable = True  # gunicorn 24+'s control socket: not used, not left in $HOME
+# The service's own lines into this log, from the start (the app is preloaded before any hook).
+route_app_logs()
 
 
 def when_ready(server) -> None:

@@ -10,6 +10,7 @@ from typing import NoReturn
 import click
 
 from geo_app.cli.chinese import speak_chinese
+from geo_app.server.refusal import store_refusal
 from geo_app.state.refusals import startup_refusal
 from layers import validate_directory
 from layers.validate import BOUNDARY_MARGIN_M
@@ -27,6 +28,7 @@ AREA_COMMANDS = {
     "points": "geo_app.volunteering.cli:points",
     "import": "geo_app.imports.cli:import_group",
     "reload": "geo_app.layers_edit.cli:reload_command",
+    "db": "geo_app.cli.db:db",
 }
 
 speak_chinese()  # click's usage errors and help frame in Chinese, like every refusal here
@@ -84,7 +86,7 @@ class AreaGroup(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            refusal = startup_refusal(exc)
+            refusal = startup_refusal(exc) or store_refusal(exc)
             if refusal is None:
                 raise
             refuse(refusal)

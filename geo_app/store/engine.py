@@ -8,6 +8,7 @@ either commits whole or leaves the database as it was.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo_app.config import DEFAULTS
+from geo_app.store.errors import StoreError
+
+logger = logging.getLogger(__name__)
 
 #: How long a SQLite writer waits for another one to finish, in seconds (the configured default).
 SQLITE_BUSY_TIMEOUT_S = float(DEFAULTS["DATABASE_BUSY_TIMEOUT_S"])
@@ -38,21 +42,63 @@ def make_engine(
         given = parsed.query.get("options", "")  # e.g. ?options=-csearch_path%3Dschema
         given = " ".join(given) if isinstance(given, tuple) else given
         options = f"{given} -c lock_timeout={int(busy_timeout_s * 1000)}".strip()
-        return create_engine(
+        engine = create_engine(
             url, echo=echo, pool_pre_ping=True, connect_args={"options": options}
         )
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        create_private_file(Path(parsed.database))
-    engine = create_engine(
-        url,
-        echo=echo,
-        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
-    )
-    event.listen(engine, "connect", _sqlite_on_connect)
-    event.listen(engine, "begin", _sqlite_on_begin)
+    elif parsed.get_backend_name() != "sqlite":
+        engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    else:
+        if parsed.database and parsed.database != ":memory:" and "uri" not in parsed.query:
+            create_private_file(Path(parsed.database))  # (a file: URI is opened as it is)
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    event.listen(engine, "handle_error", _unavailable_store)
     return engine
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be used right now (server down or unreachable, disk full, file
+    read-only): answered 503 in Chinese; the service recovers by itself once it is back."""
+
+    status = 503
+
+
+#: SQLite's words for a store it cannot write (lower case) → what the operator must fix.
+_SQLITE_UNWRITABLE = {
+    "database or disk is full": "服务器磁盘已满",
+    "attempt to write a readonly database": "数据库文件或其目录只读",
+    "unable to open database file": "无法打开数据库文件（目录不存在、不可写或磁盘已满）",
+    "disk i/o error": "磁盘读写出错",
+}
+
+
+def _unavailable_store(context: ExceptionContext) -> None:
+    """Turn "the database is not there" into :class:`StoreUnavailable` (a lock timeout stays
+    an ``OperationalError``: the web layer answers that one as busy). The operator's log gets
+    one line with the reason; users get a 503 saying nothing was saved."""
+    reason = unavailable_reason(context)
+    if reason is None:
+        return
+    logger.error("数据库不可用：%s（%s）", reason, str(context.original_exception).strip())
+    msg = f"数据库暂时无法使用（{reason}），这次操作未完成，请稍后再试。"
+    raise StoreUnavailable(msg) from context.sqlalchemy_exception
+
+
+def unavailable_reason(context: ExceptionContext) -> str | None:
+    """Why the database cannot be used, in Chinese, or ``None`` for any other error."""
+    if context.is_pre_ping:  # the pool's ping of a stale connection: it reconnects by itself
+        return None
+    text = str(context.original_exception).lower()
+    if context.dialect.name == "sqlite":
+        return next((why for words, why in _SQLITE_UNWRITABLE.items() if words in text), None)
+    if context.is_disconnect or context.connection is None:
+        return "无法连接数据库服务器"
+    return None
 
 
 def create_private_file(path: Path) -> None:
