@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
+from limits import parse_many
 
 from geo_app import auth, store
 from geo_app.auth import views as auth_views
@@ -123,13 +127,18 @@ def check_settings(config: Mapping[str, Any]) -> None:
     A bad value found only when a page is asked for would answer every visitor with an error
     about something only the operator can change.
     """
-    checks = (
-        lambda: settings_from_config(config),
-        lambda: coverage_targets(config["COVERAGE_TARGETS"]),
-        lambda: validate_threshold(config["DEFAULT_THRESHOLD_M"], parameter="DEFAULT_THRESHOLD_M"),
-        lambda: positive_int(config["ROSTER_PAGE_ROWS"], "ROSTER_PAGE_ROWS"),
-        lambda: basemap_layers(config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"]),
-    )
+    checks: list[Callable[[], object]] = [
+        partial(settings_from_config, config),
+        partial(coverage_targets, config["COVERAGE_TARGETS"]),
+        partial(validate_threshold, config["DEFAULT_THRESHOLD_M"],
+                parameter="DEFAULT_THRESHOLD_M"),
+        partial(basemap_layers, config["BASEMAP"], tianditu_key=config["TIANDITU_KEY"]),
+        partial(_time_zone, config["TIMEZONE"]),
+    ]
+    checks += [partial(positive_int, config[name], name) for name in COUNT_SETTINGS]
+    checks += [partial(_duration, config[name], name, zero_allowed=zero)
+               for name, zero in DURATION_SETTINGS.items()]
+    checks += [partial(_rate_limit, config[name], name) for name in RATE_LIMIT_SETTINGS]
     problems = []
     for check in checks:
         try:
@@ -138,6 +147,46 @@ def check_settings(config: Mapping[str, Any]) -> None:
             problems.append(f"配置项有误：{exc}")
     if problems:
         raise SettingsError("\n".join(problems))
+
+
+#: Settings that count something: whole numbers of at least 1.
+COUNT_SETTINGS = ("ROSTER_PAGE_ROWS", "POINTS_CAP_PER_ACTIVITY", "POINTS_CAP_PER_DAY")
+#: Settings that last a while (seconds, minutes, hours or days by their names), and whether 0
+#: is meaningful (0 s between layer checks: check on every request).
+DURATION_SETTINGS = {
+    "DATABASE_BUSY_TIMEOUT_S": False, "LAYER_CHECK_INTERVAL_S": True,
+    "SUBMISSION_KEEP_DAYS": False, "SESSION_IDLE_MINUTES": False,
+    "SESSION_ABSOLUTE_HOURS": False,
+}
+#: Settings in the rate-limit notation of ``limits`` ("5 per minute", "10 per hour;30 per day").
+RATE_LIMIT_SETTINGS = ("LOGIN_RATE_LIMIT", "LOGIN_RATE_LIMIT_PER_IP", "REPORT_BUILD_RATE_LIMIT",
+                       "VIEW_RATE_LIMIT")
+
+
+def _duration(value: Any, name: str, *, zero_allowed: bool) -> None:
+    number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else math.nan
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero_allowed):
+        least = "不小于 0 的数" if zero_allowed else "正数"
+        msg = f"{name} 应为{least}，实际为 {value!r}"
+        raise BadParameterError(msg, parameter=name)
+
+
+def _rate_limit(value: Any, name: str) -> None:
+    try:
+        parse_many(value)
+    except (TypeError, ValueError):
+        msg = (f"{name} 应写成“次数 per 时间单位”，如 '5 per minute' 或 "
+               f"'10 per hour;30 per day'，实际为 {value!r}")
+        raise BadParameterError(msg, parameter=name) from None
+
+
+def _time_zone(value: Any) -> None:
+    try:
+        ZoneInfo(value)
+    except (TypeError, ValueError, ZoneInfoNotFoundError):
+        msg = f"TIMEZONE 应为时区名称，如 'Asia/Shanghai'，实际为 {value!r}"
+        raise BadParameterError(msg, parameter="TIMEZONE") from None
 
 
 def create_app_or_exit(overrides: Mapping[str, Any] | None = None) -> Flask:

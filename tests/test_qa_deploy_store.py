@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +16,7 @@ from support.database import fresh_database_url
 
 from geo_app.cli import main
 from geo_app.store import Store
+from geo_app.store.engine import unavailable_reason
 from geo_app.store.migrate import SchemaVersionError, current_revision, upgrade
 
 UNREACHABLE_PG = "postgresql+psycopg://nobody@/nowhere?host={}"
@@ -35,6 +37,7 @@ def test_database_down_is_a_chinese_503_and_the_service_recovers(app, tmp_path):
     api = client.get("/api/goods")
     assert api.status_code == 503
     assert api.get_json()["error"].startswith("数据库暂时无法使用（无法连接数据库服务器）")
+    assert api.headers["Retry-After"] == "5"  # a client is told when to come back
     page = client.get("/activities")
     assert page.status_code == 503
     assert "数据库暂时无法使用" in page.get_data(as_text=True)
@@ -137,3 +140,19 @@ def test_a_command_with_the_database_down_says_so_in_chinese(tmp_path):
     assert "数据库无法使用，未执行。" in result.output
     assert "无法连接数据库服务器" in result.output
     assert "Traceback" not in result.output
+
+
+class _PgError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("sqlstate", "reason"), [("53100", "数据库服务器磁盘已满"),
+                                                  ("53300", "数据库服务器连接数已满"),
+                                                  ("23505", None)])
+def test_a_postgresql_server_out_of_disk_is_unavailable_not_a_500(sqlstate, reason):
+    context = SimpleNamespace(is_pre_ping=False, is_disconnect=False, connection=object(),
+                              original_exception=_PgError(sqlstate),
+                              dialect=SimpleNamespace(name="postgresql"))
+    assert unavailable_reason(context) == reason  # a unique violation stays what it is

@@ -61,6 +61,20 @@ def test_validate_accepts_a_zero_margin() -> None:
         ({"GEO_APP_DATA_DIR": "/no/such/layers"},
          ["图层校验未通过", "boundary.geojson: 文件不存在"]),
         ({"GEO_APP_DATABASE_URL": "nosuchdb://x"}, ["配置有误", "DATABASE_URL 无法使用"]),
+        # these were a traceback at start (abc), a refusal blaming the database server (-1),
+        # or silently accepted until the first visitor tripped over them
+        ({"GEO_APP_DATABASE_BUSY_TIMEOUT_S": "abc"},
+         ["配置有误", "DATABASE_BUSY_TIMEOUT_S 应为正数，实际为 'abc'"]),
+        ({"GEO_APP_DATABASE_BUSY_TIMEOUT_S": "-1"},
+         ["配置有误", "DATABASE_BUSY_TIMEOUT_S 应为正数，实际为 -1"]),
+        ({"GEO_APP_LAYER_CHECK_INTERVAL_S": "x"},
+         ["LAYER_CHECK_INTERVAL_S 应为不小于 0 的数，实际为 'x'"]),
+        ({"GEO_APP_SESSION_IDLE_MINUTES": "abc"}, ["SESSION_IDLE_MINUTES 应为正数"]),
+        ({"GEO_APP_SUBMISSION_KEEP_DAYS": "0"}, ["SUBMISSION_KEEP_DAYS 应为正数，实际为 0"]),
+        ({"GEO_APP_POINTS_CAP_PER_DAY": "abc"}, ["POINTS_CAP_PER_DAY 应为正整数，实际为 'abc'"]),
+        ({"GEO_APP_LOGIN_RATE_LIMIT": "bogus"},
+         ["LOGIN_RATE_LIMIT 应写成“次数 per 时间单位”", "实际为 'bogus'"]),
+        ({"GEO_APP_TIMEZONE": "Mars/Base"}, ["TIMEZONE 应为时区名称", "'Mars/Base'"]),
     ],
 )
 @pytest.mark.parametrize("command", [["user", "list"], ["points", "reconcile"], ["seed-people"]])

@@ -77,6 +77,14 @@ _SQLITE_UNWRITABLE = {
 }
 
 
+#: PostgreSQL's SQLSTATEs of a server that cannot write (class 53, insufficient resources).
+_PG_UNWRITABLE = {
+    "53100": "数据库服务器磁盘已满",
+    "53200": "数据库服务器内存不足",
+    "53300": "数据库服务器连接数已满",
+}
+
+
 def _unavailable_store(context: ExceptionContext) -> None:
     """Turn "the database is not there" into :class:`StoreUnavailable` (a lock timeout stays
     an ``OperationalError``: the web layer answers that one as busy). The operator's log gets
@@ -98,7 +106,7 @@ def unavailable_reason(context: ExceptionContext) -> str | None:
         return next((why for words, why in _SQLITE_UNWRITABLE.items() if words in text), None)
     if context.is_disconnect or context.connection is None:
         return "无法连接数据库服务器"
-    return None
+    return _PG_UNWRITABLE.get(getattr(context.original_exception, "sqlstate", None) or "")
 
 
 def create_private_file(path: Path) -> None:

@@ -147,7 +147,7 @@ def _http_error(error: HTTPException) -> Response:
         headers["Allow"] = ", ".join(allowed)
         message = f"{request.path} 不支持 {request.method} 请求，只支持 {'、'.join(allowed)}"
     if status >= 500:  # an unexpected failure (Flask wraps it in InternalServerError)
-        current_app.logger.error("内部错误：%s", request.full_path, exc_info=error)
+        current_app.logger.error("内部错误：%s %s", request.method, request.path, exc_info=error)
     return error_response(status, message, headers=headers)
 
 
@@ -159,8 +159,11 @@ def _api_error(error: ApiError) -> Response:
 
 
 def _typed_error(error: BadParameterError | StoreError) -> Response:
-    """A business module's refusal: its own status (400 unless it says 404 or 409)."""
-    return error_response(getattr(error, "status", 400), str(error), parameter=error.parameter)
+    """A business module's refusal: its own status (400 unless it says 404 or 409; a 503 for a
+    database that cannot be used now asks the client to come back in a little while)."""
+    status = getattr(error, "status", 400)
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)} if status == 503 else None
+    return error_response(status, str(error), parameter=error.parameter, headers=headers)
 
 
 #: SQLSTATEs of PostgreSQL's "waited too long for a lock" (lock_timeout, statement_timeout).
@@ -184,7 +187,7 @@ def _database_error(error: OperationalError) -> Response:
             503, "数据库正忙：另一项修改尚未完成，这次修改未保存，请稍后重试（查询不受影响）。",
             headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
         )
-    current_app.logger.error("数据库错误：%s", request.full_path, exc_info=error)
+    current_app.logger.error("数据库错误：%s %s", request.method, request.path, exc_info=error)
     return error_response(500)
 
 
