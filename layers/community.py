@@ -14,6 +14,7 @@ from layers.source import GeoJSONDirectory, LayerSource
 from layers.validate import (
     BOUNDARY_MARGIN_M,
     ParsedLayer,
+    check_entrances,
     check_references,
     check_within_boundary,
     parse_layer,
@@ -81,6 +82,8 @@ def validate_source(
         issues.extend(check_references(layer, known_ids, source.describe(name)))
     filenames = {name: source.describe(name) for name in parsed}
     issues.extend(check_within_boundary(parsed, filenames, margin_m=boundary_margin_m))
+    if "buildings" in parsed:
+        issues.extend(check_entrances(parsed["buildings"], filenames["buildings"]))
     return parsed, issues
 
 

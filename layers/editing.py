@@ -34,7 +34,7 @@ from layers.community import validate_source
 from layers.errors import LayerError, LayerIssue
 from layers.schema import SCHEMA_BY_NAME, STATION_KINDS
 from layers.source import GeoJSONDirectory, LayerSource
-from layers.validate import _utm_transformer, parse_layer
+from layers.validate import ENTRANCE_MAX_M, entrance_distances, parse_layer
 
 #: Layer → the properties an admin may change (``id`` is set once, when a feature is created).
 EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -50,9 +50,6 @@ POINT_LAYERS: tuple[str, ...] = ("stations", "pois")
 ID_PREFIXES: dict[str, str] = {"party_service_station": "PS", "rest_post": "RP", "pois": "POI"}
 #: Decimal places kept of a placed point's lon/lat (about 1 cm).
 COORDINATE_DECIMALS = 7
-#: How far a building's entrance may lie from its outline, metres (the sample's are 3 m out; a
-#: typo in a digit of lon/lat puts one hundreds of metres or kilometres away).
-ENTRANCE_MAX_M = 50.0
 #: How many issues a refusal quotes in full.
 QUOTED_ISSUES = 5
 
@@ -387,19 +384,15 @@ def _apply_properties(layer: str, feature: dict[str, Any], changes: Mapping[str,
 
 
 def _check_entrances(feature: dict[str, Any]) -> None:
-    """Refuse entrances farther than :data:`ENTRANCE_MAX_M` from the building's outline
-    (measured in metres in the local UTM zone); malformed ones are left to the validator."""
+    """Refuse entrances farther than :data:`ENTRANCE_MAX_M` from the building's outline, said
+    for the edited field (the validator says it for files); malformed ones are left to it."""
     points = feature["properties"]["entrances"]
     try:
         outline = shape(feature["geometry"])
         xy = np.array(points, dtype=float).reshape(-1, 2)
     except (TypeError, ValueError, AttributeError, KeyError, shapely.errors.GEOSException):
         return
-    to_metres = _utm_transformer(outline)
-    outline_m = shapely.transform(outline, to_metres)
-    finite = np.isfinite(xy).all(axis=1)
-    metres = np.full(len(xy), np.inf)
-    metres[finite] = shapely.distance(outline_m, shapely.points(to_metres(xy[finite])))
+    metres = entrance_distances([outline], xy, np.zeros(len(xy), dtype=int))
     for number, (lon_lat, distance) in enumerate(zip(points, metres, strict=True), start=1):
         if distance <= ENTRANCE_MAX_M:
             continue

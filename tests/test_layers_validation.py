@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from pyproj import Geod
+from shapely.geometry import shape
 from support.validation_layers import (
     WEST,
     layer_collection,
@@ -329,3 +331,21 @@ def test_a_layer_the_service_cannot_work_without_may_not_be_empty(layer_dir, nam
     path = _break(layer_dir, name, lambda doc: {**doc, "features": []})
     messages = [str(issue) for issue in validate_directory(layer_dir)]
     assert f"{path}: 字段 features: {words}" in messages
+
+
+def test_an_entrance_far_from_its_building_is_a_validation_issue(layer_dir):
+    """Residents of a building start walking at its entrance: one typed 0.01° off (about a
+    kilometre) passed `geo-app validate` and moved every answer for them. The distance is
+    worked out here with pyproj's geodesic (independent of the validator's UTM metres)."""
+    far = [117.2562, 31.9669]  # B1's entrance with its latitude typo'd by 0.01°
+    path = _break(layer_dir, "buildings",
+                  _set(["features", 0, "properties", "entrances"], [[117.2562, 31.9569], far]))
+    outline = shape(valid_layers()["buildings"]["features"][0]["geometry"])
+    nearest = outline.exterior.interpolate(outline.exterior.project(
+        shape({"type": "Point", "coordinates": far})))
+    metres = Geod(ellps="WGS84").inv(far[0], far[1], nearest.x, nearest.y)[2]
+    (message,) = _messages(layer_dir)
+    shown = float(message.split("离楼栋 ")[1].split(" 米")[0].replace(",", ""))
+    assert message.startswith(f"{path}: 要素 #0 (id=B1): 字段 entrances: 第 2 个出入口 "
+                              f"({far[0]}, {far[1]}) 离楼栋 ")
+    assert abs(shown - metres) <= 0.01 * metres and "应在 50 米以内" in message
