@@ -83,3 +83,10 @@ def test_commands_on_the_app_refuse_bad_settings_in_chinese(
 ) -> None:
     env = {"GEO_APP_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", **env}
     assert_refused(run(*command, env=env), *words)
+
+
+def test_db_current_refuses_a_bad_busy_timeout_in_chinese(tmp_path: Path) -> None:
+    env = {"GEO_APP_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           "GEO_APP_DATABASE_BUSY_TIMEOUT_S": "abc"}
+    assert_refused(run("db", "current", env=env),
+                   "配置有误：DATABASE_BUSY_TIMEOUT_S 应为正数，实际为 'abc'")

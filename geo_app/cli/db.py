@@ -28,7 +28,10 @@ def configured_store() -> Store:
     """The store the service would open (``DATABASE_URL``, else the instance's SQLite file)."""
     settings = configured()
     url = settings.get("DATABASE_URL") or f"sqlite:///{instance_dir() / DEFAULT_FILENAME}"
-    return Store(str(url), busy_timeout_s=float(settings["DATABASE_BUSY_TIMEOUT_S"]))
+    timeout = settings["DATABASE_BUSY_TIMEOUT_S"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        refuse(f"配置有误：DATABASE_BUSY_TIMEOUT_S 应为正数，实际为 {timeout!r}")
+    return Store(str(url), busy_timeout_s=float(timeout))
 
 
 def _shown(store: Store) -> str:
