@@ -192,6 +192,17 @@ def signup_closed(activity: Activity, now: datetime) -> str | None:
     return "已开始" if as_utc(activity.starts_at) <= now.astimezone(UTC) else None
 
 
+def checkin_window(activity: Activity) -> tuple[datetime, datetime]:
+    """When check-in at ``activity`` is open (UTC): from :data:`CHECKIN_OPENS_BEFORE` its start
+    to :data:`CHECKIN_CLOSES_AFTER` its end — what :func:`check_in` enforces and pages show."""
+    return (as_utc(activity.starts_at) - CHECKIN_OPENS_BEFORE,
+            as_utc(activity.ends_at) + CHECKIN_CLOSES_AFTER)
+
+
+def _hours(span: timedelta) -> str:
+    return f"{span.total_seconds() / 3600:g}"
+
+
 def sign_up(
     session: Session, activity_id: int, volunteer: Volunteer, *, actor: str, now: datetime
 ) -> SignUpResult:
@@ -318,10 +329,13 @@ def check_in(
     if activity.status == "cancelled":
         raise ScanRefused("活动已取消", parameter="activity")
     moment = now.astimezone(UTC)
-    if moment < as_utc(activity.starts_at) - CHECKIN_OPENS_BEFORE:
-        raise ScanRefused("还没到签到时间（开始前 1 小时起可签到）", parameter="activity")
-    if moment > as_utc(activity.ends_at) + CHECKIN_CLOSES_AFTER:
-        raise ScanRefused("签到已结束（结束后 2 小时内可签到）", parameter="activity")
+    opens, closes = checkin_window(activity)
+    if moment < opens:
+        msg = f"还没到签到时间（开始前 {_hours(CHECKIN_OPENS_BEFORE)} 小时起可签到）"
+        raise ScanRefused(msg, parameter="activity")
+    if moment > closes:
+        msg = f"签到已结束（结束后 {_hours(CHECKIN_CLOSES_AFTER)} 小时内可签到）"
+        raise ScanRefused(msg, parameter="activity")
     card = normalise_card(raw_card)
     try:
         volunteer = get_volunteer(session, card)

@@ -33,16 +33,14 @@ from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
 from geo_app.stations.goods import GoodsPlace, building_entrance, goods_places
 from geo_app.store import get_store
-from geo_app.store.utc_time import as_utc
 from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
-    CHECKIN_CLOSES_AFTER,
-    CHECKIN_OPENS_BEFORE,
     PLACE_KINDS,
     STATUS_LABELS,
     ScanRefused,
     cancel_sign_up,
     check_in,
+    checkin_window,
     log_scan_failure,
     sign_up,
     signup_closed,
@@ -242,12 +240,11 @@ def cancel(activity_id: int) -> Response:
     return _volunteer_change(activity_id, leave)
 
 
-def checkin_window(activity: Activity, moment: datetime) -> dict[str, Any]:
+def checkin_status(activity: Activity, moment: datetime) -> dict[str, Any]:
     """When self check-in is open (the window ``check_in`` enforces), in 北京时间, and where
     ``moment`` falls: ``early``, ``open``, ``over`` or ``cancelled`` (with a sentence)."""
     tz = community_timezone()
-    opens = as_utc(activity.starts_at) - CHECKIN_OPENS_BEFORE
-    closes = as_utc(activity.ends_at) + CHECKIN_CLOSES_AFTER
+    opens, closes = checkin_window(activity)
     opens_text, closes_text = local_text(opens, tz), local_text(closes, tz)
     if closes_text[:10] == opens_text[:10]:
         closes_text = closes_text[11:]
@@ -270,7 +267,7 @@ def self_check_in(activity_id: int) -> ResponseReturnValue:
     with get_store().read() as db:
         record = _activity_or_404(db, activity_id)
         activity = activity_view(record)
-        window = checkin_window(record, now())
+        window = checkin_status(record, now())
     if request.method == "POST":
         card = normalise_card(request.form.get("card", ""))
         _count_pin_attempt(request.form)
