@@ -160,6 +160,8 @@ def test_posts_need_the_csrf_token_from_the_page(tmp_path):
     client = app.test_client()
     refused = client.post("/api/views", json=GOOD)
     assert (refused.status_code, refused.get_json()["parameter"]) == (400, "csrf_token")
+    assert refused.get_json()["error"] == (  # Flask-WTF's English reason, said in Chinese
+        "页面已过期或缺少安全校验（CSRF）：请求缺少安全校验令牌，请刷新页面后重试")
     page = client.get("/views/new").get_data(as_text=True)
     token = page.split('name="csrf-token" content="')[1].split('"')[0]
     accepted = client.post("/api/views", json=GOOD, headers={"X-CSRFToken": token})

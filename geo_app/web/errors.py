@@ -191,9 +191,22 @@ def _database_error(error: OperationalError) -> Response:
     return error_response(500)
 
 
+#: Flask-WTF's reasons for a refused CSRF check (English), as a person can act on them.
+CSRF_REASONS = {
+    "The CSRF token is missing.": "请求缺少安全校验令牌",
+    "The CSRF session token is missing.": "会话中没有安全校验令牌（Cookie 可能被清除）",
+    "The CSRF token has expired.": "页面打开太久，安全校验令牌已过期",
+    "The CSRF token is invalid.": "安全校验令牌无效",
+    "The CSRF tokens do not match.": "安全校验令牌与本次会话不符",
+    "The referrer header is missing.": "请求缺少来源页（Referer）",
+    "The referrer does not match the host.": "请求的来源页不是本站",
+}
+
+
 def _csrf_error(error: CSRFError) -> Response:
+    reason = CSRF_REASONS.get(str(error.description), "安全校验未通过")
     return error_response(
-        400, f"页面已过期或缺少安全校验（CSRF），请刷新页面后重试（{error.description}）",
+        400, f"页面已过期或缺少安全校验（CSRF）：{reason}，请刷新页面后重试",
         parameter="csrf_token",
     )
 
