@@ -62,7 +62,7 @@ def _governance_objects(app) -> dict[str, dict[str, object]]:
             meeting = create_meeting(
                 db, MeetingInput(kind="meeting", held_at=datetime.now(UTC), topic="访问测试",
                                  place_name="议事角", lon=lon, lat=31.9615, view_ids=[view.id]),
-                grid_id=grid, actor="test")
+                grid_id=grid, actor="test", now=datetime.now(UTC))
             item = create_item(
                 db, ItemInput(title="访问测试项目", category="other", owner="社区",
                               budget_source="居民自筹", lon=lon, lat=31.9615,

@@ -6,6 +6,8 @@ any view of the grid by its number (not only of the ones within 50 m)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -69,6 +71,29 @@ def test_a_meeting_year_typed_wrong_is_a_chinese_message(app, held_at):
         "kind": "visit", "held_at": held_at, "topic": "入户走访", "place_name": "3栋",
         "lon": IN_JN01[0], "lat": IN_JN01[1]})
     assert api.status_code == 400 and api.get_json()["parameter"] == "held_at"
+
+
+def test_a_meeting_dated_after_today_is_refused(app, monkeypatch):
+    """A meeting typed as 2099 (or tomorrow) was recorded with its minutes and decisions as if
+    held. "Today" is the community's day: at 01:00 Beijing time on 29 November (still the
+    28th in UTC) a visit at 09:00 that morning is today, the 30th is not."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    monkeypatch.setitem(app.config, "CLOCK", lambda: datetime(2026, 11, 29, 1, 0, tzinfo=shanghai))
+    leader = logged_in(app, "leader1")
+    for held_at in ("2099-06-01T19:00", "2026-11-30T08:00"):
+        page = leader.post("/staff/meetings", data={**MEETING, "held_at": held_at,
+                                                    "topic": "未来的会议"})
+        text = page.get_data(as_text=True)
+        assert page.status_code == 400
+        assert f"时间）{held_at[:10]} 晚于今天 2026-11-29" in text and MINUTES in text
+        api = leader.post("/api/meetings", json={
+            "kind": "visit", "held_at": held_at, "topic": "入户走访", "place_name": "3栋",
+            "lon": IN_JN01[0], "lat": IN_JN01[1]})
+        assert api.status_code == 400 and api.get_json()["parameter"] == "held_at"
+    assert not [m for m in _meetings(app) if m.topic == "未来的会议"]
+    this_morning = leader.post("/staff/meetings", data={**MEETING, "held_at": "2026-11-29T09:00",
+                                                        "topic": "今天上午的走访"})
+    assert this_morning.status_code == 303
 
 
 def test_a_view_is_marked_a_duplicate_of_any_view_by_its_number(app):

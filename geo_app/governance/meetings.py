@@ -67,9 +67,13 @@ def _attendees(names: Sequence[str]) -> list[str]:
 
 
 def create_meeting(
-    session: Session, data: MeetingInput, *, grid_id: str, actor: str
+    session: Session, data: MeetingInput, *, grid_id: str, actor: str, now: datetime
 ) -> Meeting:
-    """Store a meeting of ``grid_id`` and the views (of that grid) it took up."""
+    """Store a meeting of ``grid_id`` and the views (of that grid) it took up.
+
+    It records a meeting or visit that took place: one dated after today (``now`` in the
+    meeting's own time zone) is a typo such as 2099 and is refused.
+    """
     if data.kind not in MEETING_KINDS:
         choices = "、".join(f"{k}（{v}）" for k, v in MEETING_KINDS.items())
         raise GovernanceError(f"kind 的取值 {data.kind!r} 无效，可选：{choices}", parameter="kind")
@@ -85,6 +89,11 @@ def create_meeting(
         raise GovernanceError(f"minutes（纪要）最多 {MINUTES_MAX_CHARS} 个字", parameter="minutes")
     if data.held_at.year < EARLIEST_YEAR:  # a typo such as 0001: no meeting, and no UTC for it
         msg = f"held_at（时间）{data.held_at.isoformat()[:10]} 早于 {EARLIEST_YEAR} 年，请核对"
+        raise GovernanceError(msg, parameter="held_at")
+    today = now.astimezone(data.held_at.tzinfo).date()
+    if data.held_at.date() > today:
+        msg = (f"held_at（时间）{data.held_at:%Y-%m-%d} 晚于今天 {today:%Y-%m-%d}："
+               "这里记录已经举行的走访与座谈，请核对日期")
         raise GovernanceError(msg, parameter="held_at")
     views = grid_view_ids(session, grid_id, data.view_ids)
     meeting = Meeting(

@@ -233,7 +233,7 @@ def seed_governance(
                 minutes=MINUTES[kind],
                 view_ids=occasion_views[number],
             ),
-            grid_id=grid_id, actor=actor.username,
+            grid_id=grid_id, actor=actor.username, now=at,
         )
 
     meeting_order = [i for i, (_, kind) in enumerate(occasions) if kind == "meeting"]

@@ -445,7 +445,8 @@ def staff_create_meeting() -> ResponseReturnValue:
             view_ids=[int(v) for v in form.getlist("view_ids") if v.isdigit()],
         )
         with get_store().write() as db:
-            meeting = create_meeting(db, data, grid_id=grid, actor=g.user.username)
+            meeting = create_meeting(db, data, grid_id=grid, actor=g.user.username,
+                                     now=now())
     except (GovernanceError, ApiError) as exc:  # shown above the form, nothing typed lost
         flash(getattr(exc, "message", None) or str(exc), "error")
         return _meetings_page(form), 400

@@ -343,7 +343,8 @@ MEETING_FIELDS = (
     QueryParameter("kind", "类型：" + _enum_text(MEETING_KINDS),
                    {"type": "string", "enum": list(MEETING_KINDS)}, required=True,
                    choice_labels=MEETING_KINDS),
-    QueryParameter("held_at", "时间（北京时间），如 2024-05-01T19:30",
+    QueryParameter("held_at",
+                   "时间（北京时间），如 2024-05-01T19:30；记录已举行的走访与座谈，不晚于今天",
                    {"type": "string", "maxLength": 32}, required=True),
     QueryParameter("topic", "议题", {"type": "string", "maxLength": 200}, required=True),
     QueryParameter("place_name", "地点名称，如 广场议事角、金大姐聊天室",
@@ -651,7 +652,8 @@ def create_meeting_api() -> tuple[Response, int]:
         view_ids=args["view_ids"] or [],
     )
     with get_store().write() as db:
-        meeting = create_meeting(db, data, grid_id=grid, actor=g.user.username)
+        meeting = create_meeting(db, data, grid_id=grid, actor=g.user.username,
+                                     now=now())
         return jsonify(meeting_json(meeting)), 201
 
 
