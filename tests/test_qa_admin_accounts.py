@@ -61,3 +61,26 @@ def test_the_admin_can_still_save_their_own_unchanged_row(app, admin):
         follow_redirects=True,
     )
     assert "admin 的分工没有变化" in unescape(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("username", ["张三", "leader 2", "li@jn", "x"])
+def test_a_username_is_ascii_letters_digits_and_marks(app, admin, username):
+    """The form says 字母、数字 but 张三 was accepted (Python's \\w matches any script); a
+    space, an @ or one letter stay refused."""
+    response = admin.post("/admin/accounts/new", data={
+        "csrf_token": admin.token, "username": username, "role": "grid_leader",
+        "grid": "JN-01"}, follow_redirects=True)
+    html = unescape(response.get_data(as_text=True))
+    assert ("未创建：用户名须为 2–64 个英文字母、数字、下划线、点或连字符（不能用汉字或空格）"
+            in html)
+    with app.app_context(), get_store().read() as db:
+        assert find_account(db, username) is None
+
+
+def test_a_username_with_dots_and_dashes_is_accepted(app, admin):
+    response = admin.post("/admin/accounts/new", data={
+        "csrf_token": admin.token, "username": "wang.li-2_b", "role": "grid_leader",
+        "grid": "JN-01"})
+    assert response.status_code == 200 and "一次性密码" in response.get_data(as_text=True)
+    with app.app_context(), get_store().read() as db:
+        assert find_account(db, "wang.li-2_b") is not None

@@ -55,7 +55,8 @@ PASSWORD_WARNINGS = {
     "Recent years are easy to guess.": "近年的年份很容易被猜到",
     "Dates are often easy to guess.": "日期很容易被猜到",
 }
-USERNAME_PATTERN = re.compile(r"^[\w.-]{2,64}$")
+#: What a username may be: ASCII letters and digits, ``_ . -`` (a login typed on any keyboard).
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{2,64}")
 
 
 def check_password_strength(password: str, *, personal: Iterable[str] = ()) -> None:
@@ -164,8 +165,8 @@ def create_account(
     actor: str,
 ) -> Account:
     """Create an account (audited); raise :class:`AccountError` or :class:`AssignmentError`."""
-    if not USERNAME_PATTERN.match(username):
-        msg = "用户名须为 2–64 个字母、数字、下划线、点或连字符"
+    if not USERNAME_PATTERN.fullmatch(username):
+        msg = "用户名须为 2–64 个英文字母、数字、下划线、点或连字符（不能用汉字或空格）"
         raise AccountError(msg, parameter="username")
     check_password_strength(password, personal=(username, display_name))
     buildings = sorted(set(building_ids))
