@@ -278,7 +278,7 @@ def test_moving_a_building_to_another_grid_moves_its_visibility(grid_app_factory
     app = grid_app_factory(accounts={k: ACCOUNTS[k] for k in ("leader1", "leader2", "member1")})
     with app.app_context(), get_store().write() as db:
         assign_building(db, "FG-3", "JN-02", layer_grids=GRID_OF,
-                        known_grids={"JN-01", "JN-02"}, actor="test")
+                        known_grids={"JN-01": "风格城市网格", "JN-02": "和园网格"}, actor="test")
     leader1, leader2 = app.test_client(), app.test_client()
     login(leader1, "leader1")
     login(leader2, "leader2")

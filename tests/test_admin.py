@@ -72,7 +72,7 @@ def test_the_admin_assigns_people_to_roles_and_the_log_records_it(app, admin):
     [
         (
             {"role": "building_member", "grid": "JN-01", "buildings": "HY-1"},
-            "HY-1 不在网格 JN-01 内",
+            "HY-1 不在网格 风格城市网格（JN-01）内",
         ),
         ({"role": "steward", "grid": "", "buildings": ""}, "必须属于一个网格"),
         ({"role": "king", "grid": "JN-01", "buildings": ""}, "未知角色"),

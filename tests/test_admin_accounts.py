@@ -75,7 +75,7 @@ def test_the_admin_creates_an_account_with_a_one_time_password(app, admin):
     ("form", "message"),
     [
         ({"role": "building_member", "grid": "JN-01", "buildings": "HY-1"},
-         "HY-1 不在网格 JN-01 内"),
+         "HY-1 不在网格 风格城市网格（JN-01）内"),
         ({"role": "owner_rep", "grid": "JN-02", "buildings": ""}, "至少负责一栋楼"),
         ({"role": "steward", "grid": "", "buildings": ""}, "必须属于一个网格"),
         ({"role": "grid_leader", "grid": "JN-01", "buildings": "FG-1"}, "负责整个网格"),

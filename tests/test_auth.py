@@ -174,7 +174,7 @@ def test_the_hash_method_comes_from_the_config(app):
         (["--role", "admin"], "short\n", "密码至少 8 个字符"),
         (["--role", "grid_leader"], "long-enough-secret\n", "必须属于一个网格"),
         (["--role", "owner_rep", "--grid", "JN-01", "--buildings", "HY-1"],
-         "long-enough-secret\n", "HY-1 不在网格 JN-01 内"),
+         "long-enough-secret\n", "HY-1 不在网格 风格城市网格（JN-01）内"),
     ],
 )
 def test_user_add_refuses_weak_passwords_and_broken_hierarchy(

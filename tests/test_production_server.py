@@ -308,7 +308,8 @@ def test_two_worker_processes_share_login_limits_and_session_revocation(tmp_path
                         "SECRET_KEY": "x"})
     with setup.app_context(), get_store().write() as db:
         create_account(db, username="leader1", password=PASSWORD, role="grid_leader",
-                       grid_id="JN-01", building_grids={}, known_grids={"JN-01"}, actor="test")
+                       grid_id="JN-01", building_grids={}, known_grids={"JN-01": "风格城市网格"},
+                       actor="test")
     get_store_of(setup).dispose()
     env = {"GEO_APP_LOGIN_RATE_LIMIT": "4 per minute"}
     first = servers(tmp_path, data_dir=data, database_url=url, **env)

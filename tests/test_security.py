@@ -225,7 +225,7 @@ def test_a_new_password_and_a_deactivation_end_every_session(app):
         account = find_account(db, "leader2")
         set_assignment(
             db, account, role="grid_leader", grid_id="JN-02", building_ids=[], active=False,
-            building_grids={}, known_grids={"JN-02"}, actor="test",
+            building_grids={}, known_grids={"JN-02": "和园网格"}, actor="test",
         )
         still_open = db.query(LoginSession).filter_by(account_id=account.id, revoked=False)
         assert still_open.count() == 0

@@ -129,7 +129,7 @@ def payload_server(tmp_path_factory):
         with get_store().write() as db:
             create_account(
                 db, username="admin", password=ADMIN_PASSWORD, role="admin",
-                building_grids={}, known_grids=set(), actor="test",
+                building_grids={}, known_grids={}, actor="test",
             )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

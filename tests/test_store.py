@@ -29,6 +29,7 @@ from geo_app.volunteering import models as volunteering_models
 
 REPO = Path(__file__).resolve().parent.parent
 GRIDS = {"B1": "G1", "B2": "G1", "B3": "G2"}
+GRID_NAMES = {"G1": "一号网格", "G2": "二号网格"}
 
 
 @pytest.fixture
@@ -385,13 +386,13 @@ def test_a_writer_killed_midway_leaves_the_store_as_before(store, tmp_path):
         ("steward", "G9", [], "grid", "网格 'G9' 不存在"),
         ("steward", "G1", ["B1"], "buildings", "负责整个网格"),
         ("building_member", "G1", [], "buildings", "至少负责一栋楼"),
-        ("building_member", "G1", ["B1", "B3"], "buildings", "B3 不在网格 G1 内"),
+        ("building_member", "G1", ["B1", "B3"], "buildings", "B3 不在网格 一号网格（G1）内"),
         ("owner_rep", "G2", ["B9"], "buildings", "B9 不存在"),
     ],
 )
 def test_the_hierarchy_is_enforced_at_assignment(role, grid, buildings, parameter, message):
     with pytest.raises(AssignmentError, match=message) as caught:
-        check_assignment(role, grid, buildings, building_grids=GRIDS, known_grids={"G1", "G2"})
+        check_assignment(role, grid, buildings, building_grids=GRIDS, known_grids=GRID_NAMES)
     assert caught.value.parameter == parameter
 
 
@@ -406,14 +407,14 @@ def test_the_hierarchy_is_enforced_at_assignment(role, grid, buildings, paramete
     ],
 )
 def test_valid_assignments_pass(role, grid, buildings):
-    check_assignment(role, grid, buildings, building_grids=GRIDS, known_grids={"G1", "G2"})
+    check_assignment(role, grid, buildings, building_grids=GRIDS, known_grids=GRID_NAMES)
 
 
 def _create(store: Store, username: str = "leader", password: str = "s3cret-pass!") -> None:
     with store.write() as db:
         create_account(
             db, username=username, password=password, role="grid_leader", grid_id="G1",
-            building_grids=GRIDS, known_grids={"G1", "G2"}, actor="tester",
+            building_grids=GRIDS, known_grids=GRID_NAMES, actor="tester",
         )
 
 

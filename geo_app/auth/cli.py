@@ -32,11 +32,13 @@ def read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _layer_assignment_context() -> tuple[dict[str, str], set[str]]:
+def _layer_assignment_context() -> tuple[dict[str, str], dict[str, str]]:
+    """Every building's grid, and every grid's name, as the layers say now."""
     from geo_app.state.community import get_community
     from geo_app.web.access import building_grids
 
-    return building_grids(), set(get_community().grids["id"])
+    grids = get_community().grids
+    return building_grids(), dict(zip(grids["id"], grids["name"], strict=True))
 
 
 

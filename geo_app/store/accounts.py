@@ -91,12 +91,13 @@ def check_assignment(
     building_ids: Collection[str],
     *,
     building_grids: Mapping[str, str],
-    known_grids: Collection[str],
+    known_grids: Mapping[str, str],
 ) -> None:
     """Raise :class:`AssignmentError` unless ``role`` may hold this grid and these buildings.
 
     ``building_grids`` maps every building to the grid it lies in now (layer plus
-    reassignments); ``known_grids`` are the grids of the layer.
+    reassignments); ``known_grids`` maps the grids of the layer to their names, which the
+    refusals say (the admin picks a grid by its name).
     """
     if role not in ROLES:
         msg = f"未知角色 {role!r}（可选：{'、'.join(ROLES)}）"
@@ -124,7 +125,8 @@ def check_assignment(
             raise AssignmentError(msg, parameter="buildings")
         outside = sorted(b for b in building_ids if building_grids[b] != grid_id)
         if outside:
-            msg = f"楼栋 {'、'.join(outside)} 不在网格 {grid_id} 内，{label}只能负责本网格的楼栋"
+            grid = f"{known_grids[str(grid_id)]}（{grid_id}）"  # known: checked above
+            msg = f"楼栋 {'、'.join(outside)} 不在网格 {grid}内，{label}只能负责本网格的楼栋"
             raise AssignmentError(msg, parameter="buildings")
 
 
@@ -161,7 +163,7 @@ def create_account(
     building_ids: Iterable[str] = (),
     display_name: str = "",
     building_grids: Mapping[str, str],
-    known_grids: Collection[str],
+    known_grids: Mapping[str, str],
     actor: str,
 ) -> Account:
     """Create an account (audited); raise :class:`AccountError` or :class:`AssignmentError`."""
@@ -200,7 +202,7 @@ def set_assignment(
     building_ids: Iterable[str],
     active: bool,
     building_grids: Mapping[str, str],
-    known_grids: Collection[str],
+    known_grids: Mapping[str, str],
     actor: str,
 ) -> bool:
     """Change an account's role and assignment (audited); ``False`` when nothing changed."""

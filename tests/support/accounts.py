@@ -84,7 +84,8 @@ def ensure_account(
             db, username=username, password=password, role=role, grid_id=grid_id,
             building_grids=dict(zip(layers.buildings["id"], layers.buildings["grid_id"],
                                     strict=True)),
-            known_grids=set(layers.grids["id"]), actor="test", display_name=display_name,
+            known_grids=dict(zip(layers.grids["id"], layers.grids["name"], strict=True)),
+            actor="test", display_name=display_name,
         )
 
 

@@ -16,7 +16,8 @@ from support.geojson import feature, point, polygon, write_layers
 
 LON, LAT = 117.26, 31.96
 GRID_OF = {"FG-1": "JN-01", "FG-2": "JN-01", "FG-3": "JN-01", "HY-1": "JN-02", "HY-2": "JN-02"}
-GRIDS = frozenset(GRID_OF.values())
+#: grid id → name, as the grids layer below names them
+GRIDS = {"JN-01": "风格城市网格", "JN-02": "和园网格"}
 #: id → (floors, units, households, residents)
 SIZES = {
     "FG-1": (6, 2, 24, 60),
@@ -51,10 +52,10 @@ def write_community(directory: Path) -> Path:
         "boundary": [feature(_square(LON, LAT, 0.004), id="340121400", name="金宁社区")],
         "grids": [
             feature(_square(LON, LAT, 0.002),
-                    id="JN-01", name="风格城市网格", parent="340121400", leader="张书记",
+                    id="JN-01", name=GRIDS["JN-01"], parent="340121400", leader="张书记",
                     compound="风格城市"),
             feature(_square(LON + 0.002, LAT, 0.002),
-                    id="JN-02", name="和园网格", parent="340121400", leader="李书记",
+                    id="JN-02", name=GRIDS["JN-02"], parent="340121400", leader="李书记",
                     compound="和园"),
         ],
         "buildings": buildings,
