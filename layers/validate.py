@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from layers.errors import LayerIssue
 from layers.json_errors import invalid_json_message
+from layers.quoting import quoted
 from layers.schema import ITEM_LABELS, WEEKDAYS, Field, LayerSchema
 
 #: ``crs`` members accepted as WGS84 lon/lat (CGCS2000 agrees to centimetres here).
@@ -96,7 +97,8 @@ def parse_layer(schema: LayerSchema, raw: bytes | str, filename: str) -> ParsedL
         return ParsedLayer(schema, [], issues)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         got = doc.get("type") if isinstance(doc, dict) else _type_name(doc)
-        issues.append(LayerIssue(filename, f"不是 GeoJSON FeatureCollection（type 为 {got!r}）"))
+        reason = f"不是 GeoJSON FeatureCollection（type 为 {quoted(got)}）"
+        issues.append(LayerIssue(filename, reason))
         return ParsedLayer(schema, [], issues)
     crs_issue = _check_crs(doc.get("crs"), filename)
     if crs_issue:
@@ -300,7 +302,7 @@ def check_references(
             issues.append(
                 LayerIssue(
                     filename,
-                    f"引用了不存在的 {label} 编号 {value!r}",
+                    f"引用了不存在的 {label} 编号 {quoted(value)}",
                     feature.index,
                     str(feature.properties.get("id")),
                     spec.name,
@@ -375,14 +377,14 @@ def _check_property(spec: Field, props: dict[str, Any]) -> Iterator[str]:
         return
     if spec.kind == "str":
         if not isinstance(value, str):
-            yield f"应为字符串，实际为{_type_name(value)} {value!r}"
+            yield f"应为字符串，实际为{_type_name(value)} {quoted(value)}"
         elif spec.choices and value not in spec.choices:
-            yield f"取值 {value!r} 不在允许范围内（{'、'.join(spec.choices)}）"
+            yield f"取值 {quoted(value)} 不在允许范围内（{'、'.join(spec.choices)}）"
     elif spec.kind in ("int", "number"):
         yield from _check_number(spec, value)
     elif spec.kind == "bool":
         if not isinstance(value, bool):
-            yield f"应为 true 或 false，实际为{_type_name(value)} {value!r}"
+            yield f"应为 true 或 false，实际为{_type_name(value)} {quoted(value)}"
     elif spec.kind == "items":
         yield from _check_items(value)
     elif spec.kind == "hours":
@@ -395,7 +397,7 @@ def _check_number(spec: Field, value: Any) -> Iterator[str]:
     integer = spec.kind == "int"
     ok_types = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, ok_types):
-        yield f"应为{'整数' if integer else '数值'}，实际为{_type_name(value)} {value!r}"
+        yield f"应为{'整数' if integer else '数值'}，实际为{_type_name(value)} {quoted(value)}"
         return
     if not math.isfinite(value):
         yield f"数值无效（{value}）"
@@ -410,9 +412,9 @@ def _check_items(value: Any) -> Iterator[str]:
         return
     for item, count in value.items():
         if item not in ITEM_LABELS:
-            yield f"未知物资 {item!r}（可选：{'、'.join(ITEM_LABELS)}）"
+            yield f"未知物资 {quoted(item)}（可选：{'、'.join(ITEM_LABELS)}）"
         elif isinstance(count, bool) or not isinstance(count, int):
-            yield f"物资 {item} 的数量应为整数，实际为{_type_name(count)} {count!r}"
+            yield f"物资 {item} 的数量应为整数，实际为{_type_name(count)} {quoted(count)}"
         elif count < 0:
             yield f"物资 {item} 的数量不能为负数（{count}）"
 
@@ -421,11 +423,11 @@ def _check_hours(value: Any) -> Iterator[str]:
     if value == "24h":
         return
     if not isinstance(value, dict):
-        yield f'应为 "24h" 或按星期的对象，实际为{_type_name(value)} {value!r}'
+        yield f'应为 "24h" 或按星期的对象，实际为{_type_name(value)} {quoted(value)}'
         return
     for day in value:
         if day not in WEEKDAYS:
-            yield f"未知星期 {day!r}（可选：{'、'.join(WEEKDAYS)}）"
+            yield f"未知星期 {quoted(day)}（可选：{'、'.join(WEEKDAYS)}）"
     for day in WEEKDAYS:
         spans = value.get(day)
         if spans is None or spans == "closed":
@@ -436,9 +438,9 @@ def _check_hours(value: Any) -> Iterator[str]:
         for span in spans.split(","):
             match = _INTERVAL.match(span.strip())
             if not match:
-                yield f"{day} 的时段 {span!r} 格式应为 HH:MM-HH:MM"
+                yield f"{day} 的时段 {quoted(span)} 格式应为 HH:MM-HH:MM"
             elif match.group(1, 2) >= match.group(3, 4):
-                yield f"{day} 的时段 {span!r} 结束时间早于开始时间"
+                yield f"{day} 的时段 {quoted(span)} 结束时间早于开始时间"
 
 
 def _check_points(value: Any) -> Iterator[str]:
@@ -451,7 +453,7 @@ def _check_points(value: Any) -> Iterator[str]:
             or len(point) != 2
             or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in point)
         ):
-            yield f"坐标 {point!r} 应为 [经度, 纬度]"
+            yield f"坐标 {quoted(point)} 应为 [经度, 纬度]"
             continue
         reason = _coordinate_problem(point)
         if reason:

@@ -136,7 +136,7 @@ def test_the_stock_json_api_needs_the_csrf_header(app, admin):
     assert bad.get_json()["parameter"] == "quantity"
     unknown = admin.post("/admin/api/stock", json={**body, "station": "S-9"},
                          headers={"X-CSRFToken": admin.token})
-    assert unknown.get_json() == {"error": "站点 'S-9' 不存在", "parameter": "station"}
+    assert unknown.get_json() == {"error": "站点 “S-9” 不存在", "parameter": "station"}
 
 
 def test_the_admin_reads_the_audit_log(app, admin):

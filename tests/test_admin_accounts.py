@@ -81,7 +81,7 @@ def test_the_admin_creates_an_account_with_a_one_time_password(app, admin):
         ({"role": "grid_leader", "grid": "JN-01", "buildings": "FG-1"}, "负责整个网格"),
         ({"role": "admin", "grid": "JN-01", "buildings": ""}, "不属于任何网格"),
         ({"role": "building_member", "grid": "JN-09", "buildings": "FG-1"},
-         "网格 'JN-09' 不存在"),
+         "网格 “JN-09” 不存在"),
     ],
 )
 def test_the_account_form_enforces_the_four_level_hierarchy(app, admin, form, message):

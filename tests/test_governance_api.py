@@ -231,10 +231,10 @@ def test_building_roles_see_published_views_of_their_buildings_without_contact(t
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"phone": "abc"}, "电话（phone）的格式不对：'abc'"),
+        ({"phone": "abc"}, "电话（phone）的格式不对：“abc”"),
         ({"text": "短"}, "内容（text）太短（至少 5 个字符）"),
         ({"name": "名" * 21}, "称呼（name）太长（最多 20 个字符）"),
-        ({"category": "parking"}, "类别（category）的取值 'parking' 无效"),
+        ({"category": "parking"}, "类别（category）的取值 “parking” 无效"),
         ({"text": 12345}, "内容（text）应为字符串"),
     ],
 )

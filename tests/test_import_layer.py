@@ -128,7 +128,7 @@ def test_bad_rows_reported_nothing_written(data_dir, tmp_path):
     assert (data_dir / "stations.geojson").read_bytes() == before
     target = str(data_dir / "stations.geojson")
     expected = [
-        f"{target}: 要素 #1 (id=B): 字段 kind: 取值 'kiosk' 不在允许范围内"
+        f"{target}: 要素 #1 (id=B): 字段 kind: 取值 “kiosk” 不在允许范围内"
         "（party_service_station、rest_post）",
         f"{target}: 要素 #1 (id=B): 字段 contact: 缺少必填字段",
         f"{target}: 要素 #2 (id=C): 字段 geometry: 坐标 [117.26, 131.96] 超出经纬度范围",
@@ -153,7 +153,7 @@ def test_references_checked_against_the_directory(data_dir, tmp_path):
     result = import_layer(path, as_layer="stations", out=data_dir)
     assert [str(i) for i in result.issues] == [
         f"{data_dir / 'stations.geojson'}: 要素 #0 (id=Z): 字段 grid_id: "
-        "引用了不存在的 grids 编号 'no-such-grid'"
+        "引用了不存在的 grids 编号 “no-such-grid”"
     ]
     assert result.written is None
 
@@ -181,7 +181,7 @@ def test_map_option_and_generated_ids(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "parameter", "words"),
     [
-        ({"mapping": ["nope=x"]}, "--map", "没有字段 'nope'"),
+        ({"mapping": ["nope=x"]}, "--map", "没有字段 “nope”"),
         ({"mapping": ["name"]}, "--map", "格式应为 字段=列名"),
         ({"crs": "EPSG:999999"}, "--crs", "无法识别"),
     ],

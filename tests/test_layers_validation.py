@@ -74,7 +74,7 @@ BAD_INPUTS = [
     pytest.param(
         "buildings",
         lambda doc: doc["features"][0],
-        ["{f}: 不是 GeoJSON FeatureCollection（type 为 'Feature'）"],
+        ["{f}: 不是 GeoJSON FeatureCollection（type 为 “Feature”）"],
         id="not-feature-collection",
     ),
     pytest.param(
@@ -129,14 +129,14 @@ BAD_INPUTS = [
     pytest.param(
         "buildings",
         _set([*BUILDING0, "grid_id"], "340121400001-09"),
-        ["{f}: 要素 #0 (id=B1): 字段 grid_id: 引用了不存在的 grids 编号 '340121400001-09'"],
+        ["{f}: 要素 #0 (id=B1): 字段 grid_id: 引用了不存在的 grids 编号 “340121400001-09”"],
         id="unknown-grid",
     ),
     pytest.param(
         "grids",
         _set(["features", 0, "properties", "parent"], "340121"),
         [f"{{f}}: 要素 #0 (id={WEST}): 字段 parent: "
-         "引用了不存在的 boundary 或 grids 编号 '340121'"],
+         "引用了不存在的 boundary 或 grids 编号 “340121”"],
         id="unknown-parent",
     ),
     pytest.param(
@@ -148,7 +148,7 @@ BAD_INPUTS = [
     pytest.param(
         "buildings",
         _set([*BUILDING0, "floors"], "18"),
-        ["{f}: 要素 #0 (id=B1): 字段 floors: 应为整数，实际为字符串 '18'"],
+        ["{f}: 要素 #0 (id=B1): 字段 floors: 应为整数，实际为字符串 “18”"],
         id="wrong-type",
     ),
     pytest.param(
@@ -166,7 +166,7 @@ BAD_INPUTS = [
     pytest.param(
         "stations",
         _set(["features", 0, "properties", "hours"], {"mon": "18:00-08:00"}),
-        ["{f}: 要素 #0 (id=S1): 字段 hours: mon 的时段 '18:00-08:00' 结束时间早于开始时间"],
+        ["{f}: 要素 #0 (id=S1): 字段 hours: mon 的时段 “18:00-08:00” 结束时间早于开始时间"],
         id="bad-hours",
     ),
     pytest.param(
@@ -184,7 +184,7 @@ def test_bad_input_is_reported_and_nothing_loads(layer_dir, layer, mutate, expec
     messages = _messages(layer_dir)
     if expected is None:
         assert len(messages) == 1
-        prefix = f"{filename}: 要素 #0 (id=Q1): 字段 category: 取值 '网吧' 不在允许范围内"
+        prefix = f"{filename}: 要素 #0 (id=Q1): 字段 category: 取值 “网吧” 不在允许范围内"
         assert messages[0].startswith(prefix)
         assert "便利店" in messages[0]
     else:
@@ -206,8 +206,8 @@ def test_all_errors_of_a_run_are_reported_together(layer_dir):
     messages = _messages(layer_dir)
     assert len(messages) == 4
     assert any("households: 不能为负数（-1）" in m for m in messages)
-    assert any("grid_id: 引用了不存在的 grids 编号 'nowhere'" in m for m in messages)
-    assert any("kind: 取值 'shop' 不在允许范围内" in m for m in messages)
+    assert any("grid_id: 引用了不存在的 grids 编号 “nowhere”" in m for m in messages)
+    assert any("kind: 取值 “shop” 不在允许范围内" in m for m in messages)
     duplicate = "grids.geojson: 要素 #1 (id=340121400001-01): 字段 id: id 重复"
     assert any(duplicate in m for m in messages)
 
@@ -241,7 +241,7 @@ def test_cli_validate_reports_every_issue_and_exits_nonzero(layer_dir):
     lines = result.stderr.strip().splitlines()
     assert lines[:-1] == [
         f"{layer_dir / 'buildings.geojson'}: 要素 #0 (id=B1): 字段 floors: "
-        "应为整数，实际为字符串 'x'",
+        "应为整数，实际为字符串 “x”",
         f"{layer_dir / 'pois.geojson'}: 要素 #0 (id=Q1): 字段 geometry: "
         "坐标 [31.9, 117.2] 的纬度超出 ±90°，疑似经纬度颠倒（GeoJSON 顺序为 [经度, 纬度]）",
     ]

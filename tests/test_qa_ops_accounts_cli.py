@@ -29,7 +29,7 @@ def test_a_bad_assignment_is_refused_before_the_password(app) -> None:
     assert result.exit_code == 1
     assert "未创建账号：小区党支部（网格长）必须属于一个网格" in result.stderr
     unknown = user(app, "add", "li", "--role", "steward", "--grid", "no-such-grid")
-    assert "网格 'no-such-grid' 不存在" in unknown.stderr
+    assert "网格 “no-such-grid” 不存在" in unknown.stderr
     assert "密码" not in result.stderr + unknown.stderr
 
 

@@ -51,7 +51,7 @@ def test_one_empty_number_cell_is_one_problem_not_every_row(data_dir, tmp_path) 
     assert sorted((r[3], r[4], r[5]) for r in rows) == [
         ("FG-01", "floors", "不能小于 1（-3）"),
         ("FG-02", "households", "缺少必填字段"),
-        ("FG-03", "grid_id", "引用了不存在的 grids 编号 'nope'"),
+        ("FG-03", "grid_id", "引用了不存在的 grids 编号 “nope”"),
     ]
     assert "实际为小数" not in result.stderr
     assert "共 3 个问题，未写入" in result.stderr

@@ -210,7 +210,7 @@ def test_restocking_an_item_the_station_never_had_creates_it(store):
 @pytest.mark.parametrize(
     ("station", "item", "movement", "quantity", "parameter", "message"),
     [
-        ("S9", "umbrella", "lent", 1, "station", "站点 'S9' 不存在"),
+        ("S9", "umbrella", "lent", 1, "station", "站点 “S9” 不存在"),
         ("S1", "spaceship", "lent", 1, "item", "未知物资"),
         ("S1", "umbrella", "stolen", 1, "movement", "未知操作"),
         ("S1", "umbrella", "lent", 0, "quantity", "1–10,000 的整数"),
@@ -383,7 +383,7 @@ def test_a_writer_killed_midway_leaves_the_store_as_before(store, tmp_path):
         ("mayor", "G1", [], "role", "未知角色"),
         ("admin", "G1", [], "grid", "不属于任何网格"),
         ("grid_leader", None, [], "grid", "必须属于一个网格"),
-        ("steward", "G9", [], "grid", "网格 'G9' 不存在"),
+        ("steward", "G9", [], "grid", "网格 “G9” 不存在"),
         ("steward", "G1", ["B1"], "buildings", "负责整个网格"),
         ("building_member", "G1", [], "buildings", "至少负责一栋楼"),
         ("building_member", "G1", ["B1", "B3"], "buildings", "B3 不在网格 一号网格（G1）内"),

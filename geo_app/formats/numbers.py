@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from layers.quoting import quoted
+
 #: A whole number as typed: an optional sign, then digits.
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 #: Longest digit string read as a number; a longer one is out of any range we check (and
@@ -38,10 +40,10 @@ def whole_number(
     else:
         text = number_text(str(value))
         if not _WHOLE.fullmatch(text):
-            msg = f"{label}须为{'正整数' if low >= 1 else '整数'}，收到 {value!r}"
+            msg = f"{label}须为{'正整数' if low >= 1 else '整数'}，收到 {quoted(value)}"
             raise error(msg, parameter=parameter)
         number = int(text) if len(text.lstrip("+-")) <= MAX_DIGITS else None
     if number is None or not low <= number <= high:
-        msg = f"{label}应在 {low}–{high} 之间，收到 {value!r}"
+        msg = f"{label}应在 {low}–{high} 之间，收到 {quoted(value)}"
         raise error(msg, parameter=parameter)
     return number

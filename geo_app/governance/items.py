@@ -22,6 +22,7 @@ from geo_app.governance.reach import Reach, reach_key
 from geo_app.governance.views import Caller, sees_grid
 from geo_app.store.governance_models import Item, ItemEvent, ItemView, View
 from geo_app.store.utc_time import as_utc
+from layers.quoting import quoted
 
 ITEM_STATUSES: dict[str, str] = {
     "proposed": "协商中",
@@ -78,7 +79,8 @@ def _check_text(value: str, name: str, label: str, low: int, high: int) -> str:
 def _check_status(status: str) -> None:
     if status not in ITEM_STATUSES:
         choices = "、".join(f"{k}（{v}）" for k, v in ITEM_STATUSES.items())
-        raise GovernanceError(f"status 的取值 {status!r} 无效，可选：{choices}", parameter="status")
+        msg = f"status 的取值 {quoted(status)} 无效，可选：{choices}"
+        raise GovernanceError(msg, parameter="status")
 
 
 def _check_progress(progress: object) -> int:
@@ -117,9 +119,10 @@ def create_item(
     title = _check_text(data.title, "title", "项目名称", *TITLE_CHARS)
     owner = _check_text(data.owner, "owner", "责任人或单位", 1, OWNER_MAX_CHARS)
     if data.category not in categories:
-        raise GovernanceError(f"category 的取值 {data.category!r} 无效", parameter="category")
+        raise GovernanceError(f"category 的取值 {quoted(data.category)} 无效", parameter="category")
     if data.budget_source not in budget_sources:
-        msg = f"budget_source 的取值 {data.budget_source!r} 无效，可选：{'、'.join(budget_sources)}"
+        msg = (f"budget_source 的取值 {quoted(data.budget_source)} 无效，"
+               f"可选：{'、'.join(budget_sources)}")
         raise GovernanceError(msg, parameter="budget_source")
     _check_status(data.status)
     progress = _check_progress(data.progress)

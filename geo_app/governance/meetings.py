@@ -20,6 +20,7 @@ from geo_app.governance.items import grid_view_ids
 from geo_app.governance.views import Caller, sees_grid
 from geo_app.store.governance_models import Meeting, MeetingView
 from geo_app.store.utc_time import as_utc
+from layers.quoting import quoted
 
 MEETING_KINDS: dict[str, str] = {"meeting": "座谈/议事", "visit": "走访"}
 TOPIC_CHARS = (2, 200)
@@ -76,7 +77,8 @@ def create_meeting(
     """
     if data.kind not in MEETING_KINDS:
         choices = "、".join(f"{k}（{v}）" for k, v in MEETING_KINDS.items())
-        raise GovernanceError(f"kind 的取值 {data.kind!r} 无效，可选：{choices}", parameter="kind")
+        msg = f"kind 的取值 {quoted(data.kind)} 无效，可选：{choices}"
+        raise GovernanceError(msg, parameter="kind")
     topic = data.topic.strip()
     if not TOPIC_CHARS[0] <= len(topic) <= TOPIC_CHARS[1]:
         msg = f"topic（议题）应为 {TOPIC_CHARS[0]} 至 {TOPIC_CHARS[1]} 个字"

@@ -33,6 +33,7 @@ from geo_app.governance.errors import (
 from geo_app.store.governance_models import View, ViewEvent, ViewSupport
 from geo_app.store.roles import ADMIN, BUILDING_ROLES, WHOLE_GRID_ROLES
 from geo_app.store.utc_time import as_utc
+from layers.quoting import quoted
 
 #: Tracking codes: 10 characters without look-alikes (0/O, 1/I/L): about 50 bits.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -179,7 +180,7 @@ def _check_submission(
 ) -> None:
     if data.category not in categories:
         choices = "、".join(f"{c}（{v['label']}）" for c, v in categories.items())
-        msg = f"category 的取值 {data.category!r} 无效，可选：{choices}"
+        msg = f"category 的取值 {quoted(data.category)} 无效，可选：{choices}"
         raise GovernanceError(msg, parameter="category")
     text = data.text.strip()
     if not limits["min_chars"] <= len(text) <= limits["max_chars"]:
@@ -192,11 +193,11 @@ def _check_submission(
         msg = f"name（称呼）最多 {limits['name_chars']} 个字"
         raise GovernanceError(msg, parameter="name")
     if data.phone and not re.fullmatch(PHONE_PATTERN, data.phone.strip()):
-        msg = (f"phone（电话）格式不对：{data.phone!r}，"
+        msg = (f"phone（电话）格式不对：{quoted(data.phone)}，"
                "应为 11 位手机号或 0551-66128801 这样的座机号")
         raise GovernanceError(msg, parameter="phone")
     if data.source not in SOURCES:
-        msg = f"未知来源 {data.source!r}"
+        msg = f"未知来源 {quoted(data.source)}"
         raise GovernanceError(msg, parameter="source")
 
 
@@ -266,7 +267,7 @@ def _check_step(
 ) -> None:
     if step.to not in lifecycle.STEPS:
         choices = "、".join(f"{s}（{label}）" for s, label in lifecycle.STEPS.items())
-        msg = f"to 的取值 {step.to!r} 无效，可选：{choices}"
+        msg = f"to 的取值 {quoted(step.to)} 无效，可选：{choices}"
         raise GovernanceError(msg, parameter="to")
     if len(step.note) > NOTE_MAX_CHARS:
         msg = f"note（说明）最多 {NOTE_MAX_CHARS} 个字"
@@ -288,7 +289,7 @@ def _check_step(
         raise GovernanceError(msg, parameter="assignee")
     if step.to == lifecycle.TRANSFER:
         if not step.grid_id or step.grid_id not in known_grids:
-            msg = f"转办需要 grid_id（接收网格的编码），{step.grid_id!r} 不是已知网格"
+            msg = f"转办需要 grid_id（接收网格的编码），{quoted(step.grid_id)} 不是已知网格"
             raise GovernanceError(msg, parameter="grid_id")
         if step.grid_id == view.grid_id:
             raise GovernanceError("不能转办给本网格", parameter="grid_id")

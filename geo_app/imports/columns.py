@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from geo_app.imports.errors import ImportInputError
+from layers.quoting import quoted
 from layers.schema import ITEM_LABELS, PATH_KINDS, STATION_KINDS, WEEKDAYS, Field, LayerSchema
 
 #: Common headers of each field in Chinese 台账 and GIS attribute tables.
@@ -86,7 +87,7 @@ def parse_mapping(pairs: Iterable[str], schema: LayerSchema) -> dict[str, str]:
             msg = f"--map {pair!r} 格式应为 字段=列名"
             raise ImportInputError(msg, parameter="--map")
         if field_name not in fields:
-            problem = f"{schema.name} 图层没有字段 {field_name!r}"
+            problem = f"{schema.name} 图层没有字段 {quoted(field_name)}"
             raise _map_error(repr(pair), problem, choices=("可选", sorted(fields)))
         mapping[field_name] = column
     return mapping
@@ -103,7 +104,7 @@ def match_columns(
     matched: dict[str, str] = {}
     for field_name, column in mapping.items():
         if column not in columns:
-            problem = f"源文件没有列 {column!r}"
+            problem = f"源文件没有列 {quoted(column)}"
             raise _map_error(f"{field_name}={column}", problem, choices=("现有列", columns))
         matched[field_name] = column
     taken = set(matched.values())

@@ -53,6 +53,7 @@ from geo_app.imports.provisional_grids import draft_grids
 from geo_app.imports.reading import WGS84, read_vector
 from geo_app.walking.projection import local_crs
 from layers.errors import LayerIssue
+from layers.quoting import quoted
 from layers.schema import SCHEMA_BY_NAME
 
 #: Share of a residential area's outline that walls or fences must follow to make a 小区.
@@ -556,7 +557,7 @@ def _grids_from_file(
     result.notes.extend(f"{path}：{n}" for n in notes)
     for column, default in (("parent", boundary_id), ("leader", PROVISIONAL_LEADER)):
         if column not in grids or grids[column].isna().any():
-            result.notes.append(f"{path}：缺少 {column} 的网格填为 {default!r}")
+            result.notes.append(f"{path}：缺少 {column} 的网格填为 {quoted(default)}")
             grids[column] = grids.get(column, None)
             grids[column] = grids[column].where(grids[column].notna(), default)
     return grids.to_crs(builder.metric.crs)

@@ -30,6 +30,7 @@ from geo_app.imports.reading import read_csv_text
 from geo_app.store import audit
 from geo_app.store.models import Household, Resident
 from geo_app.store.people import ATTENTION_TAGS
+from layers.quoting import quoted
 
 T = TypeVar("T")
 
@@ -214,8 +215,8 @@ class _BuildingIndex:
         if len(matches) == 1:
             return matches[0], None
         if matches:
-            return None, f"楼栋 {text!r} 对应多栋楼（{'、'.join(matches)}），请填楼栋编号"
-        return None, f"找不到楼栋 {text!r}（应为楼栋编号或名称）"
+            return None, f"楼栋 {quoted(text)} 对应多栋楼（{'、'.join(matches)}），请填楼栋编号"
+        return None, f"找不到楼栋 {quoted(text)}（应为楼栋编号或名称）"
 
 
 def _birth_year(value: Any) -> tuple[int | None, str | None]:
@@ -228,7 +229,7 @@ def _birth_year(value: Any) -> tuple[int | None, str | None]:
             r"(\d{4})(?:\s*[-/.年]\s*\d{1,2}(?:\s*[-/.月]\s*\d{1,2}\s*日?)?\s*月?)?", text
         )
         if not match:
-            return None, f"出生年份 {text!r} 应为四位年份，如 1956"
+            return None, f"出生年份 {quoted(text)} 应为四位年份，如 1956"
         year = int(match.group(1))
     if not EARLIEST_BIRTH_YEAR <= year <= this_year:
         return None, f"出生年份 {year} 不在 {EARLIEST_BIRTH_YEAR}–{this_year} 之间"
@@ -241,7 +242,7 @@ def _phone(value: Any) -> tuple[str | None, str | None]:
         return None, None
     if _MOBILE.match(text) or _LANDLINE.match(text):
         return text, None
-    return None, f"电话 {text!r} 格式不正确（手机 11 位，以 1 开头；座机如 0551-12345678）"
+    return None, f"电话 {quoted(text)} 格式不正确（手机 11 位，以 1 开头；座机如 0551-12345678）"
 
 
 def _party(value: Any) -> tuple[bool, str | None]:
@@ -250,7 +251,7 @@ def _party(value: Any) -> tuple[bool, str | None]:
         return False, None
     if text in _PARTY_YES:
         return True, None
-    return False, f"党员 {text!r} 应为 是/否（或 中共党员/群众）"
+    return False, f"党员 {quoted(text)} 应为 是/否（或 中共党员/群众）"
 
 
 def _tags(value: Any) -> tuple[list[str], str | None]:
@@ -336,7 +337,7 @@ def _read_row(
         if re.fullmatch(r"\d+", unit_text) and int(unit_text) >= 1:
             unit = int(unit_text)
         else:
-            problem("unit", f"单元 {unit_text!r} 应为正整数")
+            problem("unit", f"单元 {quoted(unit_text)} 应为正整数")
     if len(room) > MAX_ROOM:
         problem("room", f"房号过长（至多 {MAX_ROOM} 个字符）")
     if len(name) > MAX_NAME:
@@ -346,7 +347,7 @@ def _read_row(
         problem("relation", f"与户主关系过长（至多 {MAX_RELATION} 个字符）")
     gender = _GENDERS.get(_text(cells.get("gender")).lower())
     if gender is None:
-        problem("gender", f"性别 {_text(cells.get('gender'))!r} 应为 男 或 女")
+        problem("gender", f"性别 {quoted(_text(cells.get('gender')))} 应为 男 或 女")
     birth_year = parsed("birth_year", _birth_year)
     phone = parsed("phone", _phone)
     party = parsed("party_member", _party)

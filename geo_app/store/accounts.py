@@ -28,6 +28,7 @@ from geo_app.store.roles import (
     WHOLE_GRID_ROLES,
 )
 from geo_app.store.sessions import revoke_account_sessions
+from layers.quoting import quoted
 
 MIN_PASSWORD_LENGTH = 8
 #: One-time passwords: 12 characters from an alphabet without look-alikes (0/O, 1/l/I).
@@ -100,7 +101,7 @@ def check_assignment(
     refusals say (the admin picks a grid by its name).
     """
     if role not in ROLES:
-        msg = f"未知角色 {role!r}（可选：{'、'.join(ROLES)}）"
+        msg = f"未知角色 {quoted(role)}（可选：{'、'.join(ROLES)}）"
         raise AssignmentError(msg, parameter="role")
     label = ROLE_LABELS[role]
     if role in UNGRIDDED_ROLES:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from layers.quoting import quoted
+
 
 class StoreError(Exception):
     """Base class of the store's errors; ``parameter`` names the offending input, if any.
@@ -48,5 +50,5 @@ def require_known(
 ) -> None:
     """``error`` "{what} 'value' 不存在" naming ``parameter``, unless ``value`` is in ``known``."""
     if value not in known:
-        msg = f"{what} {value!r} 不存在"
+        msg = f"{what} {quoted(value)} 不存在"
         raise error(msg, parameter=parameter)

@@ -20,6 +20,7 @@ from geo_app.store import audit
 from geo_app.store.errors import StoreError
 from geo_app.store.models import PERSON_DETAILS, Household, Resident, fields_of
 from geo_app.store.people import ATTENTION_TAGS
+from layers.quoting import quoted
 
 ROOM_PATTERN = re.compile(r"^[0-9A-Za-z-]{1,16}$")
 #: Mobile (11 digits starting with 1) or a landline with its area code (0551-12345678).
@@ -43,7 +44,7 @@ def check_phone(value: str | None, *, parameter: str = "phone", required: bool =
             raise RosterError(msg, parameter=parameter)
         return ""
     if not PHONE_PATTERN.match(text):
-        msg = f"电话号码 {value!r} 格式不对：手机号为 11 位数字，固话如 0551-12345678"
+        msg = f"电话号码 {quoted(value)} 格式不对：手机号为 11 位数字，固话如 0551-12345678"
         raise RosterError(msg, parameter=parameter)
     return text
 
@@ -114,11 +115,11 @@ def _unit_and_room(unit: Any, room: Any, *, units: int) -> tuple[int, str]:
     except (TypeError, ValueError):
         number = 0
     if not 1 <= number <= units:
-        msg = f"单元须为 1–{units} 之间的整数，收到 {unit!r}"
+        msg = f"单元须为 1–{units} 之间的整数，收到 {quoted(unit)}"
         raise RosterError(msg, parameter="unit")
     text = str(room or "").strip()
     if not ROOM_PATTERN.match(text):
-        msg = f"房号 {room!r} 格式不对（如 101、1203）"
+        msg = f"房号 {quoted(room)} 格式不对（如 101、1203）"
         raise RosterError(msg, parameter="room")
     return number, text
 

@@ -37,6 +37,7 @@ from geo_app.store.errors import Conflict, StoreError
 from geo_app.store.models import Base
 from geo_app.store.upsert import DIALECT_INSERTS
 from geo_app.store.utc_time import UtcDateTime
+from layers.quoting import quoted
 
 #: Longest token accepted (a form's token is 32 characters; a UUID key 36, 38 quoted).
 MAX_TOKEN_LENGTH = 128
@@ -100,7 +101,7 @@ def check_token(token: str, *, parameter: str) -> str:
     if not token or len(token) > MAX_TOKEN_LENGTH or not all(" " < c < "\x7f" for c in token):
         msg = (
             f"{parameter} 须为 1–{MAX_TOKEN_LENGTH} 个可见的 ASCII 字符（如 UUID），"
-            f"收到 {token[:40]!r}"
+            f"收到 {quoted(token[:40])}"
         )
         raise SubmissionError(msg, parameter=parameter)
     return token
@@ -153,7 +154,8 @@ def _refuse_repeat(
     fingerprint = row["fingerprint"]
     if fingerprint is not None and first.fingerprint not in (None, fingerprint):
         msg = (
-            f"{parameter} {row['token']!r} 已于 {when} 用于另一个请求（接口地址或请求体不同），"
+            f"{parameter} {quoted(row['token'])} 已于 {when} 用于另一个请求"
+            "（接口地址或请求体不同），"
             "这次没有处理；每个新请求须用新的值，超时重试时须原样重发第一次的请求"
         )
         raise KeyReused(msg, parameter=parameter)

@@ -19,6 +19,7 @@ from geo_app.store import audit
 from geo_app.store.errors import StoreError
 from geo_app.store.models import Household, Visit
 from geo_app.store.people import LIVING, household_order
+from layers.quoting import quoted
 
 MAX_NOTE_LENGTH = 1000
 #: How far back a visit may be recorded (a forgotten visit of last month, not of 2019).
@@ -34,7 +35,7 @@ def parse_day(value: object, *, parameter: str) -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        msg = f"日期 {value!r} 格式不对，应为 年-月-日（如 2026-11-27）"
+        msg = f"日期 {quoted(value)} 格式不对，应为 年-月-日（如 2026-11-27）"
         raise VisitError(msg, parameter=parameter) from None
 
 

@@ -30,6 +30,7 @@ from geo_app.store.roles import (
 )
 from geo_app.volunteering.models import Activity, SignUp, Volunteer
 from geo_app.web.errors import ApiError
+from layers.quoting import quoted
 
 View = TypeVar("View", bound=Callable[..., object])
 ACCESS_ATTR = "_geo_app_access"
@@ -214,7 +215,7 @@ def require_station(station_id: str, *, parameter: str = "station") -> None:
     """
     stations = get_community().stations
     if station_id not in set(stations["id"]):
-        raise ApiError(parameter, f"站点 {station_id!r} 不存在")
+        raise ApiError(parameter, f"站点 {quoted(station_id)} 不存在")
     if station_id not in staffed_station_ids():
         msg = f"您不负责站点 {station_id} 的借还：由社区管理员和该站所在网格的红色小管家登记"
         raise ApiError(parameter, msg, status=403)

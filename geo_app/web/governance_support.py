@@ -37,6 +37,7 @@ from geo_app.walking import feature_points
 from geo_app.web.access import building_grids, visible_building_ids
 from geo_app.web.errors import ApiError
 from layers import Community
+from layers.quoting import quoted
 
 PHOTO_FOLDER = "view_photos"
 
@@ -190,7 +191,7 @@ def parse_moment(text: str, *, parameter: str, tz: Any) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip().replace(" ", "T"))
     except ValueError:
-        msg = f"{parameter} 应为日期时间，如 2024-05-01T19:30，实际为 {text!r}"
+        msg = f"{parameter} 应为日期时间，如 2024-05-01T19:30，实际为 {quoted(text)}"
         raise ApiError(parameter, msg) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 

@@ -21,6 +21,7 @@ from flask import Flask, request
 
 from geo_app.formats.numbers import number_text
 from geo_app.web.errors import ApiError, json_object_body
+from layers.quoting import quoted
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
 View = TypeVar("View", bound=Callable[..., object])
@@ -196,7 +197,7 @@ def _coerce(parameter: QueryParameter, raw: str) -> Any:
         value = int(text) if kind == "integer" else float(text)
     except ValueError:
         expected = "整数" if kind == "integer" else "数字"
-        msg = f"{_named(parameter, '参数')}应为{expected}，实际为 {raw!r}"
+        msg = f"{_named(parameter, '参数')}应为{expected}，实际为 {quoted(raw)}"
         raise ApiError(parameter.name, msg) from None
     return _checked(parameter, value, raw=raw)
 
@@ -219,18 +220,18 @@ def _checked(
     if schema["type"] == "string":
         if "enum" in schema and value not in schema["enum"]:
             choices = "、".join(f"{c}（{labels[c]}）" if c in labels else c for c in schema["enum"])
-            raise ApiError(name, f"{named}的取值 {value!r} 无效，可选：{choices}")
+            raise ApiError(name, f"{named}的取值 {quoted(value)} 无效，可选：{choices}")
         if len(value) > schema.get("maxLength", math.inf):
             raise ApiError(name, f"{named}太长（最多 {schema['maxLength']} 个字符）")
         if len(value) < schema.get("minLength", 0):
             raise ApiError(name, f"{named}太短（至少 {schema['minLength']} 个字符）")
         if "pattern" in schema and not re.search(schema["pattern"], value):
-            raise ApiError(name, f"{named}的格式不对：{value!r}（{parameter.description}）")
+            raise ApiError(name, f"{named}的格式不对：{quoted(value)}（{parameter.description}）")
         return value
     if schema["type"] == "boolean":
         return value
     if not math.isfinite(value):
-        raise ApiError(name, f"{named}应为有限的数字，实际为 {shown!r}")
+        raise ApiError(name, f"{named}应为有限的数字，实际为 {quoted(shown)}")
     low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
     if not low <= value <= high:
         raise ApiError(
@@ -275,7 +276,7 @@ def _json_value(parameter: QueryParameter, value: Any) -> Any:
     schema, _ = parameter.resolved()
     kind = schema["type"]
     if (isinstance(value, bool) and kind != "boolean") or not isinstance(value, _JSON_TYPES[kind]):
-        msg = f"{_named(parameter, '字段')}应为{_TYPE_NAMES[kind]}，实际为 {value!r}"
+        msg = f"{_named(parameter, '字段')}应为{_TYPE_NAMES[kind]}，实际为 {quoted(value)}"
         raise ApiError(parameter.name, msg)
     if kind == "array":
         item = QueryParameter(parameter.name, parameter.description, schema["items"])

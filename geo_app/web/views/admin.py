@@ -72,6 +72,7 @@ from geo_app.web.submissions import (
     answered,
     claim_request,
 )
+from layers.quoting import quoted
 from layers.schema import ITEM_LABELS
 
 T = TypeVar("T")
@@ -360,10 +361,10 @@ def _lend(data: Any) -> Answer:
     for name, label in LOAN_TEXT_FIELDS.items():
         value = data.get(name)
         if value is not None and not isinstance(value, str):
-            raise ApiError(name, f"{label}（{name}）须为文本，收到 {value!r}")
+            raise ApiError(name, f"{label}（{name}）须为文本，收到 {quoted(value)}")
     require_station(station_id)
     if item not in ITEM_LABELS:
-        raise ApiError("item", f"未知物资 {item!r}（可选：{'、'.join(ITEM_LABELS)}）")
+        raise ApiError("item", f"未知物资 {quoted(item)}（可选：{'、'.join(ITEM_LABELS)}）")
     moment = now()
     config = current_app.config
     due = data.get("due") or default_due(
@@ -513,7 +514,7 @@ def _audit_filter() -> AuditFilter:
         raise ApiError(exc.parameter, f"参数 {exc.parameter}：{exc}") from None
     kind = args.get("kind", "")
     if kind and kind not in KINDS:
-        raise ApiError("kind", f"未知类别 {kind!r}（可选：{'、'.join(KINDS)}）")
+        raise ApiError("kind", f"未知类别 {quoted(kind)}（可选：{'、'.join(KINDS)}）")
     return AuditFilter(actor=args.get("person", ""), kind=kind, since=since, until=until)
 
 

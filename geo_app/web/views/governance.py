@@ -68,6 +68,7 @@ from geo_app.web.views.governance_api import (
     meeting_json,
     status_of,
 )
+from layers.quoting import quoted
 
 STAFF = lifecycle.STAFF_ROLES
 bp = Blueprint("governance", __name__)
@@ -571,7 +572,8 @@ def _month(grid_id: str, views: list[View]) -> tuple[int, int, list[str]]:
             year, month = (int(p) for p in raw.split("-"))
             datetime(year, month, 1)
         except ValueError:
-            raise ApiError("month", f"month 应为 YYYY-MM，如 2024-05，实际为 {raw!r}") from None
+            msg = f"month 应为 YYYY-MM，如 2024-05，实际为 {quoted(raw)}"
+            raise ApiError("month", msg) from None
         return year, month, months
     if months:
         year, month = (int(p) for p in months[0].split("-"))

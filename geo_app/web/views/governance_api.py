@@ -46,6 +46,7 @@ from geo_app.web.openapi import (
     parse_query,
 )
 from geo_app.web.views.public_api import LAT, LON
+from layers.quoting import quoted
 
 bp = Blueprint("governance_api", __name__, url_prefix="/api")
 bp.after_request(set_device_cookie)
@@ -620,7 +621,7 @@ def caller_grid(requested: str | None) -> str:
     """The grid a staff member records for: their own, or (admin) the one they name."""
     if g.user.role == ADMIN:
         if not requested or requested not in support.known_grids():
-            raise ApiError("grid_id", f"请指定网格 grid_id（{requested!r} 不是已知网格）")
+            raise ApiError("grid_id", f"请指定网格 grid_id（{quoted(requested)} 不是已知网格）")
         return requested
     if requested and requested != g.user.grid_id:
         raise ApiError("grid_id", "只能为本网格记录", status=403)

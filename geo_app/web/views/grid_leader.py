@@ -79,6 +79,7 @@ from geo_app.web.submissions import (
     AlreadySubmitted,
     claim_request,
 )
+from layers.quoting import quoted
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 
@@ -234,7 +235,7 @@ def _roster_page(found: int, rows: int) -> RosterPage:
     """The page ``?page=`` asks for (1 when absent; past the last, the last)."""
     text = request.args.get("page", "1").strip()
     if not text.isdigit() or int(text) < 1:
-        raise ApiError("page", f"page 应为从 1 起的页码，实际为 {text[:20]!r}")
+        raise ApiError("page", f"page 应为从 1 起的页码，实际为 {quoted(text[:20])}")
     count = max(1, -(-found // rows))
     number = min(int(text), count)
     return RosterPage(number, count, (number - 1) * rows, min(number * rows, found))
