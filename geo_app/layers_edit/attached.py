@@ -122,7 +122,7 @@ def _part(holdings: StationHoldings, kind: str) -> str:
 def refusal(station_name: str, holdings: StationHoldings, kinds: list[str]) -> LayerEditError:
     """The 409 naming everything still at the station, and what to do about each."""
     parts = [_part(holdings, kind) for kind in kinds]
-    listed = parts[0] if len(parts) == 1 else "、".join(parts[:-1]) + "和" + parts[-1]
+    listed = parts[0] if len(parts) == 1 else "、".join(parts[:-1]) + "和 " + parts[-1]
     hints = "；".join(HINTS[kind] for kind in kinds)
     message = f"站点 {station_name} 还有 {listed}，请先处理后再删除（{hints}）"
     parameter = next(kind for kind in PARAMETER_ORDER if kind in kinds)
