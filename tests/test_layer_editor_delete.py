@@ -331,6 +331,20 @@ def test_no_other_role_deletes(editor):
     assert files(editor.data_dir) == layers
 
 
+def test_the_sample_shipped_in_the_repository_is_never_deleted_from(grid_app_factory):
+    from geo_app.config import BUNDLED_DATA_DIR
+
+    app = grid_app_factory(accounts={"admin": ACCOUNTS["admin"]}, DATA_DIR=str(BUNDLED_DATA_DIR))
+    client = logged_in(app, "admin")
+    client.token = csrf_token_of(client, "/admin/layers")
+    layers = files(BUNDLED_DATA_DIR)
+    answer = delete(client, "pois", editor_ids(client, "pois")[0])
+    assert answer.status_code == 409
+    assert answer.get_json()["parameter"] == "DATA_DIR"
+    assert "自带的样例图层不能在线修改" in answer.get_json()["error"]
+    assert files(BUNDLED_DATA_DIR) == layers
+
+
 def test_a_failed_write_leaves_the_layer_file_unchanged(editor, monkeypatch):
     data_dir = editor.data_dir.resolve()
     layers = files(data_dir)

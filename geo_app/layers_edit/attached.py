@@ -5,7 +5,7 @@ stock (``station_stock``), its counter holds 微积分 goods (``goods_stock``), 
 announced there. Deleting it while any of these is open would strand them (a loan could never
 be returned to it: a return names a station of the layer). So a deletion is refused with a
 409 that lists them, except the shelf's stock, which the admin may write off explicitly in the
-same transaction as the deletion (audited per item, :func:`write_off_stock`).
+same transaction as the deletion (audited per item, :func:`write_off_stock_of`).
 
 What is past stays: returned loans, movements, redemptions and the audit log keep the
 station's id and are shown by it once the station is gone.
@@ -129,7 +129,7 @@ def refusal(station_name: str, holdings: StationHoldings, kinds: list[str]) -> L
     return LayerEditError(message, parameter=parameter, status=409)
 
 
-def write_off_stock(
+def write_off_stock_of(
     db: Session, station_id: str, stock: Mapping[str, int], *, actor: str
 ) -> dict[str, int]:
     """Set the station's counts of ``stock`` (as read, rows locked) to 0, one audit entry
@@ -147,3 +147,17 @@ def write_off_stock(
             note=f"删除站点前报损 {ITEM_LABELS.get(item, item)} {count}",
         )
     return dict(stock)
+
+
+def clear_station(
+    db: Session, station_id: str, name: str, *, moment: datetime, write_off_stock: bool,
+    actor: str,
+) -> dict[str, int]:
+    """Make sure nothing is left at station ``station_id`` (called ``name``) before it is
+    deleted: refuse (409) while anything is, its shelf stock written off first when asked;
+    the stock written off (item → count)."""
+    holdings = station_holdings(db, station_id, moment=moment)
+    blocking = holdings.open_kinds(stock_written_off=write_off_stock)
+    if blocking:
+        raise refusal(name, holdings, blocking)
+    return write_off_stock_of(db, station_id, holdings.stock, actor=actor)

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from geo_app.config import BUNDLED_DATA_DIR
 from geo_app.layers_edit import attached
-from geo_app.layers_edit.attached import refusal, station_holdings
 from geo_app.state.clock import now
 from geo_app.state.community import get_state
 from geo_app.stations.levels import get_stock_levels
@@ -100,16 +99,12 @@ def delete_feature(
 
     def change(editor: LayerEditor, moment: datetime, db: Session) -> EditResult:
         def guard(feature: Mapping[str, Any]) -> None:
-            if layer != "stations":
-                return
-            properties = feature.get("properties") or {}
-            holdings = station_holdings(db, feature_id, moment=moment)
-            blocking = holdings.open_kinds(stock_written_off=write_off_stock)
-            if blocking:
-                raise refusal(str(properties.get("name") or feature_id), holdings, blocking)
-            written_off.update(
-                attached.write_off_stock(db, feature_id, holdings.stock, actor=actor)
-            )
+            if layer == "stations":
+                name = str((feature.get("properties") or {}).get("name") or feature_id)
+                written_off.update(attached.clear_station(
+                    db, feature_id, name, moment=moment, write_off_stock=write_off_stock,
+                    actor=actor,
+                ))
 
         return editor.delete(layer, feature_id, moment=moment, guard=guard)
 

@@ -130,6 +130,12 @@
 
   function hideConfirm(form) {
     form.querySelector("[data-role=confirm]").hidden = true;
+    resetConfirm(form);
+  }
+
+  function resetConfirm(form) {
+    form.querySelector("[data-role=delete-error]").textContent = "";
+    form.querySelector("[data-role=confirm-delete]").hidden = false;
     form.querySelector("[data-role=write-off]").hidden = true;
   }
 
@@ -271,7 +277,7 @@
     form.querySelector("[data-role=confirm-text]").textContent =
       "删除" + LABELS[editing.layer] + "“" + editing.name + "”（" + editing.id + "）？删除后居民地图、" +
       "最近站点查询和规划页立即不再包含它；如删错，可在“历史版本”恢复。";
-    form.querySelector("[data-role=write-off]").hidden = true;
+    resetConfirm(form);
     form.querySelector("[data-role=confirm]").hidden = false;
     form.querySelector("[data-role=confirm-delete]").focus();
   }
@@ -282,19 +288,26 @@
     var id = editing.id;
     var url = config.deleteUrl.replace("__layer__", layer).replace("__id__", encodeURIComponent(id));
     if (writeOff) { url += "?stock=write_off"; }
-    showError(form, "");
+    form.querySelector("[data-role=delete-error]").textContent = "";
     setStatus("正在校验并删除…");
     fetch(url, {
       method: "DELETE", credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken, Accept: "application/json" }
     }).then(function (response) {
-      return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+      return response.json().then(function (answer) {
+        return { ok: response.ok, status: response.status, answer: answer };
+      });
     }).then(function (result) {
       if (!result.ok) {
-        showError(form, result.answer.error);
+        /* said by the buttons the admin just pressed (the form's top may be off screen) */
+        form.querySelector("[data-role=delete-error]").textContent = "未删除：" + result.answer.error;
         setStatus("未删除：" + result.answer.error, true);
-        /* only the shelf's stock is left: offer to write it off with the deletion */
-        form.querySelector("[data-role=write-off]").hidden = result.answer.parameter !== "stock";
+        if (result.status === 409) {
+          /* the same request would be refused again; when only the shelf's stock is left,
+             offer to write it off with the deletion */
+          form.querySelector("[data-role=confirm-delete]").hidden = true;
+          form.querySelector("[data-role=write-off]").hidden = result.answer.parameter !== "stock";
+        }
         return;
       }
       if (editing && editing.marker) { drawn.removeLayer(editing.marker); }
