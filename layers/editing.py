@@ -1,7 +1,8 @@
 """Editing the layer files in place: one change, the whole set validated, an atomic write, history.
 
 :class:`LayerEditor` applies one edit — a new station or POI, a moved point, changed
-attributes of a station, POI or building — to the layer's GeoJSON on disk. Before anything is
+attributes of a station, POI or building, a deleted station or POI — to the layer's GeoJSON
+on disk. Before anything is
 written the whole layer set, with the edited layer in place, is validated exactly as
 ``geo-app validate`` validates it (:func:`layers.community.validate_source`); a station must
 also lie inside a grid (its ``grid_id`` follows the grid it is placed in). Only then is the
@@ -10,16 +11,21 @@ written atomically (a temporary file renamed over it). A refused edit raises
 :class:`LayerEditError` and leaves every file untouched. Edits from several processes are
 serialised by a lock file in the history folder. Any kept version can be restored, which is
 itself an edit (validated, and the replaced version kept).
+
+The editor's messages are read at a browser: they name a layer by its Chinese name
+("服务站点图层: 要素 #3 …"), never by the server's file path, which ``geo-app validate`` and the
+imports keep quoting.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,6 +52,10 @@ EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 #: Layers whose features are points the admin places and moves on the map.
 POINT_LAYERS: tuple[str, ...] = ("stations", "pois")
+#: Layers whose features the admin may delete (a building stays: its households live there).
+DELETABLE_LAYERS: tuple[str, ...] = POINT_LAYERS
+#: What the refusal to delete elsewhere calls them (the words an admin uses).
+DELETABLE_WORDS = "站点和兴趣点"
 #: Id prefix of a new feature: per station kind, and for POIs.
 ID_PREFIXES: dict[str, str] = {"party_service_station": "PS", "rest_post": "RP", "pois": "POI"}
 #: Decimal places kept of a placed point's lon/lat (about 1 cm).
@@ -96,13 +106,13 @@ class HistoryEntry:
 
 @dataclass(frozen=True)
 class EditResult:
-    """What an edit changed: the feature before (None when created) and after, and the
-    history entry keeping the replaced file."""
+    """What an edit changed: the feature before (None when created) and after (None when
+    deleted), and the history entry keeping the replaced file."""
 
     layer: str
     feature_id: str
     before: dict[str, Any] | None
-    after: dict[str, Any]
+    after: dict[str, Any] | None
     kept: HistoryEntry | None
 
 
@@ -118,9 +128,16 @@ class RestoreResult:
     features_after: int
 
 
+def layer_label(layer: str) -> str:
+    """How the editor names a layer to the admin: ``服务站点图层`` (never the file's path)."""
+    schema = SCHEMA_BY_NAME.get(layer)
+    return f"{schema.label}图层" if schema is not None else f"图层 {layer}"
+
+
 class OverlaySource(LayerSource):
     """A directory's layers with some replaced by new text (the edit being checked); messages
-    name the directory's files, as ``geo-app validate`` does."""
+    name each layer by :func:`layer_label`, for the admin at the browser (``geo-app
+    validate`` and the imports read the directory itself, and name its files)."""
 
     def __init__(self, base: GeoJSONDirectory, overrides: Mapping[str, bytes]) -> None:
         self.base = base
@@ -132,7 +149,7 @@ class OverlaySource(LayerSource):
         return self.base.read(name)
 
     def describe(self, name: str) -> str:
-        return self.base.describe(name)
+        return layer_label(name)
 
     def __str__(self) -> str:
         return str(self.base)
@@ -213,6 +230,31 @@ class LayerEditor:
             kept = self._save(layer, raw, doc, moment=moment)
         return EditResult(layer, feature_id, before, feature_snapshot(feature), kept)
 
+    def delete(
+        self,
+        layer: str,
+        feature_id: str,
+        *,
+        moment: datetime,
+        guard: Callable[[Mapping[str, Any]], None] | None = None,
+    ) -> EditResult:
+        """Remove station or POI ``feature_id``. ``guard(feature)`` runs first, under the
+        lock, and refuses by raising (a station with loans or stock still at it); then the
+        layer set without it is validated and written like any edit."""
+        if layer not in DELETABLE_LAYERS:
+            labels = "、".join(f"{SCHEMA_BY_NAME[n].label} {n}" for n in DELETABLE_LAYERS)
+            message = (f"这里只能删除{DELETABLE_WORDS}（{labels}），"
+                       f"{layer_label(layer)}的要素不能删除")
+            raise LayerEditError(message, parameter="layer")
+        with self._locked():
+            raw, doc = self._read(layer)
+            feature = _find(layer, doc, feature_id)
+            if guard is not None:
+                guard(feature)
+            doc["features"] = [f for f in doc["features"] if f is not feature]
+            kept = self._save(layer, raw, doc, moment=moment)
+        return EditResult(layer, feature_id, feature_snapshot(feature), None, kept)
+
     # ------------------------------------------------------------------ history
 
     def history(self, *, limit: int = 200) -> list[HistoryEntry]:
@@ -242,7 +284,7 @@ class LayerEditor:
                 raw = None
             self._check_set(entry.layer, text)
             kept = self._keep(entry.layer, raw, moment=moment) if raw is not None else None
-            self.source.write(entry.layer, text.decode("utf-8"))
+            self._write(entry.layer, text.decode("utf-8"), kept)
         return RestoreResult(
             entry.layer, entry, kept, _feature_count(raw), _feature_count(text)
         )
@@ -263,11 +305,11 @@ class LayerEditor:
     def _read(self, layer: str) -> tuple[bytes, dict[str, Any]]:
         """The layer's current text and document; a file that does not parse is refused with
         the validator's message."""
-        filename = self.source.describe(layer)
+        filename = layer_label(layer)
         try:
             raw = self.source.read(layer)
         except OSError as exc:
-            message = f"{filename}: 无法读取：{exc.strerror or exc}"
+            message = f"{filename}: 无法读取：{_os_reason(exc)}"
             raise LayerEditError(message, parameter=layer) from None
         try:
             doc = json.loads(raw)
@@ -284,8 +326,19 @@ class LayerEditor:
         text = dump_layer(doc)
         self._check_set(layer, text.encode("utf-8"))
         kept = self._keep(layer, raw, moment=moment)
-        self.source.write(layer, text)
+        self._write(layer, text, kept)
         return kept
+
+    def _write(self, layer: str, text: str, kept: HistoryEntry | None) -> None:
+        """Replace the layer's file atomically; a failed write leaves it as it was, drops the
+        copy just kept (nothing was replaced) and is refused in words."""
+        try:
+            self.source.write(layer, text)
+        except OSError as exc:
+            if kept is not None:
+                kept.path.unlink(missing_ok=True)
+            message = f"{layer_label(layer)}写入失败（{_os_reason(exc)}），未保存，原文件未改动"
+            raise LayerEditError(message, parameter=layer, status=500) from exc
 
     def _check_set(self, layer: str, text: bytes) -> None:
         """Validate every layer with ``layer`` replaced by ``text``; refuse on any issue."""
@@ -314,7 +367,7 @@ class LayerEditor:
         """Set a station's ``grid_id`` to the grid it lies in (the smallest, for nested grids);
         refuse a station outside every grid, or inside another grid than the ``grid_id`` asked."""
         grids = parse_layer(
-            SCHEMA_BY_NAME["grids"], self.source.read("grids"), self.source.describe("grids")
+            SCHEMA_BY_NAME["grids"], self.source.read("grids"), layer_label("grids")
         )
         lon, lat = feature["geometry"]["coordinates"]
         point = Point(lon, lat)
@@ -347,7 +400,7 @@ def _require_layer(layer: str, allowed: tuple[str, ...], verb: str) -> None:
 
 def _refusal(layer: str, issues: list[LayerIssue]) -> LayerEditError:
     """The validator's issues as one refusal, naming the edited field when it is among them."""
-    mine = [i for i in issues if i.file.endswith(f"{layer}.geojson")] or issues
+    mine = [i for i in issues if i.file == layer_label(layer)] or issues
     field = mine[0].field
     if field == "geometry" and layer in POINT_LAYERS:
         field = "lon/lat"
@@ -356,6 +409,23 @@ def _refusal(layer: str, issues: list[LayerIssue]) -> LayerEditError:
     return LayerEditError(
         f"图层校验未通过，未保存：{quoted}{more}", parameter=field or layer, issues=tuple(issues)
     )
+
+
+#: errno → what a failed read or write means, in words (other errors: the system's text).
+_OS_REASONS = {
+    errno.ENOENT: "文件不存在",
+    errno.ENOSPC: "磁盘空间已满",
+    errno.EDQUOT: "磁盘配额已满",
+    errno.EACCES: "没有读写权限",
+    errno.EPERM: "没有读写权限",
+    errno.EROFS: "文件系统只读",
+    errno.EIO: "磁盘读写错误",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, without the server's path."""
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or type(exc).__name__
 
 
 def _find(layer: str, doc: dict[str, Any], feature_id: str) -> dict[str, Any]:

@@ -156,7 +156,8 @@ def test_every_save_is_audited_and_the_replaced_file_kept(setup):
 
 
 def _duplicate_validator_message(data_dir: Path, tmp_path: Path) -> str:
-    """What ``geo-app validate`` says of the stations layer with a second S-1 appended."""
+    """What ``geo-app validate`` says of the stations layer with a second S-1 appended, the
+    file's path in it replaced by the layer's name (the editor never shows a server path)."""
     copy = tmp_path / "by_hand"
     shutil.copytree(data_dir, copy)
     doc = json.loads((copy / "stations.geojson").read_text("utf-8"))
@@ -166,7 +167,8 @@ def _duplicate_validator_message(data_dir: Path, tmp_path: Path) -> str:
     })
     (copy / "stations.geojson").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
     (issue,) = validate_directory(copy)
-    return str(issue).replace(str(copy), str(data_dir))
+    assert str(issue).startswith(f"{copy / 'stations.geojson'}: ")  # the CLI names the file
+    return str(issue).replace(str(copy / "stations.geojson"), "服务站点图层")
 
 
 @pytest.mark.parametrize(
@@ -227,7 +229,8 @@ def test_a_refusal_quotes_the_validators_own_message(setup, tmp_path):
                    "lat": LAT + 0.001})
     assert answer.status_code == 400
     assert expected in answer.get_json()["error"]
-    assert "stations.geojson: 要素 #2 (id=S-1): 字段 id" in expected
+    assert "服务站点图层: 要素 #2 (id=S-1): 字段 id" in expected
+    assert str(data_dir) not in answer.get_json()["error"]
 
 
 def test_bad_building_attributes_are_flashed_and_not_saved(setup):

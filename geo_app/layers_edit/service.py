@@ -4,16 +4,20 @@ before their next request)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from geo_app.config import BUNDLED_DATA_DIR
+from geo_app.layers_edit import attached
 from geo_app.state.clock import now
 from geo_app.state.community import get_state
+from geo_app.stations.levels import get_stock_levels
 from geo_app.store import get_store
 from geo_app.store.audit import record
 from layers.editing import EditResult, LayerEditError, LayerEditor, RestoreResult
@@ -41,11 +45,13 @@ def get_editor() -> LayerEditor:
     return LayerEditor(data_dir, history_dir_of(current_app))
 
 
-def _saved(change: Callable[[LayerEditor, datetime], R], *, audit: Callable[[R], dict]) -> R:
-    """Run ``change`` inside a store transaction with its audit entry (a refused or failed
-    write records nothing), then load the new layers into this worker."""
+def _saved(
+    change: Callable[[LayerEditor, datetime, Session], R], *, audit: Callable[[R], dict]
+) -> R:
+    """Run ``change(editor, moment, db)`` inside a store transaction with its audit entry (a
+    refused or failed write records nothing), then load the new layers into this worker."""
     with get_store().write() as db:
-        result = change(get_editor(), now())
+        result = change(get_editor(), now(), db)
         record(db, **audit(result))
     issues = get_state().reload()
     if issues:  # validated before writing: only a concurrent bad write on disk gets here
@@ -69,7 +75,53 @@ def save_edit(
             "note": f"原文件已保存为历史版本 {result.kept.name}" if result.kept else "",
         }
 
-    return _saved(change, audit=audit)
+    return _saved(lambda editor, moment, _db: change(editor, moment), audit=audit)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A deleted station or POI, and the stock written off with it (item → count)."""
+
+    edit: EditResult
+    written_off: dict[str, int]
+
+
+def delete_feature(
+    layer: str, feature_id: str, *, actor: str, write_off_stock: bool = False
+) -> Deletion:
+    """Delete station or POI ``feature_id``, audited as ``layer.delete`` with the feature as it
+    was. A station with open loans, goods or activities is refused (409, listing them), and so
+    is one with stock on its shelf unless ``write_off_stock`` (then written off in the same
+    transaction, audited per item)."""
+    if layer == "stations":
+        get_stock_levels()  # the layer's stations are seeded: the store knows their stock
+    written_off: dict[str, int] = {}
+
+    def change(editor: LayerEditor, moment: datetime, db: Session) -> EditResult:
+        def guard(feature: Mapping[str, Any]) -> None:
+            if layer == "stations":
+                name = str((feature.get("properties") or {}).get("name") or feature_id)
+                written_off.update(attached.clear_station(
+                    db, feature_id, name, moment=moment, write_off_stock=write_off_stock,
+                    actor=actor,
+                ))
+
+        return editor.delete(layer, feature_id, moment=moment, guard=guard)
+
+    def audit(result: EditResult) -> dict:
+        notes = [f"原文件已保存为历史版本 {result.kept.name}" if result.kept else ""]
+        if written_off:
+            notes.append(f"库存报损清零：{attached.items_text(written_off)}")
+        return {
+            "actor": actor,
+            "action": "layer.delete",
+            "target": f"{result.layer}/{result.feature_id}",
+            "before": result.before,
+            "after": None,
+            "note": "；".join(n for n in notes if n),
+        }
+
+    return Deletion(_saved(change, audit=audit), written_off)
 
 
 def restore_version(name: str, *, actor: str) -> RestoreResult:
@@ -86,4 +138,4 @@ def restore_version(name: str, *, actor: str) -> RestoreResult:
             "note": f"恢复历史版本 {result.restored.name}",
         }
 
-    return _saved(lambda editor, moment: editor.restore(name, moment=moment), audit=audit)
+    return _saved(lambda editor, moment, _db: editor.restore(name, moment=moment), audit=audit)

@@ -5,6 +5,9 @@
  * a marker opens its form, a click on a building its summary and a link to its attributes.
  * Saving POSTs JSON with the page's CSRF token; a refusal shows the validator's message, a
  * success redraws the map from the server (the running service already uses the new data).
+ * "删除" in a station's or POI's form asks for confirmation, then sends DELETE; a station that
+ * still has loans, goods or stock is refused with the list, and when only its shelf stock is
+ * left the admin may write it off and delete in one step.
  * Data goes into the page with textContent and form values only, never as HTML.
  */
 (function () {
@@ -125,8 +128,19 @@
 
   /* ------------------------------------------------------------ forms */
 
+  function hideConfirm(form) {
+    form.querySelector("[data-role=confirm]").hidden = true;
+    resetConfirm(form);
+  }
+
+  function resetConfirm(form) {
+    form.querySelector("[data-role=delete-error]").textContent = "";
+    form.querySelector("[data-role=confirm-delete]").hidden = false;
+    form.querySelector("[data-role=write-off]").hidden = true;
+  }
+
   function closeForms() {
-    Object.keys(forms).forEach(function (name) { forms[name].hidden = true; });
+    Object.keys(forms).forEach(function (name) { forms[name].hidden = true; hideConfirm(forms[name]); });
     buildingPanel.hidden = true;
     if (editing && editing.marker && editing.id === null) { drawn.removeLayer(editing.marker); }
     editing = null;
@@ -163,7 +177,7 @@
     var form = forms[layer];
     var properties = feature ? feature.properties : {};
     var current = feature ? feature.geometry.coordinates : null;
-    editing = { layer: layer, id: feature ? properties.id : null, position: position, marker: marker, original: current };
+    editing = { layer: layer, id: feature ? properties.id : null, name: properties.name || "", position: position, marker: marker, original: current };
     var el = form.elements;
     el.id.value = properties.id || "";
     el.id.readOnly = Boolean(feature);
@@ -173,6 +187,8 @@
       (feature ? "修改" : "新增") + LABELS[layer] + (feature ? "：" + properties.name : "");
     el.position.value = formatPosition(position || current);
     showError(form, "");
+    hideConfirm(form);
+    form.querySelector("[data-role=delete]").hidden = !feature;
     form.hidden = false;
     form.scrollIntoView({ block: "nearest" });
   }
@@ -254,6 +270,62 @@
     });
   }
 
+  /* ------------------------------------------------------------ deleting */
+
+  function askDelete(form) {
+    if (!editing || editing.id === null) { return; }
+    form.querySelector("[data-role=confirm-text]").textContent =
+      "删除" + LABELS[editing.layer] + "“" + editing.name + "”（" + editing.id + "）？删除后居民地图、" +
+      "最近站点查询和规划页立即不再包含它；如删错，可在“历史版本”恢复。";
+    resetConfirm(form);
+    form.querySelector("[data-role=confirm]").hidden = false;
+    form.querySelector("[data-role=confirm-delete]").focus();
+  }
+
+  function sendDelete(form, writeOff) {
+    if (!editing || editing.id === null) { return; }
+    var layer = editing.layer;
+    var id = editing.id;
+    var url = config.deleteUrl.replace("__layer__", layer).replace("__id__", encodeURIComponent(id));
+    if (writeOff) { url += "?stock=write_off"; }
+    form.querySelector("[data-role=delete-error]").textContent = "";
+    setStatus("正在校验并删除…");
+    fetch(url, {
+      method: "DELETE", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken, Accept: "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        return { ok: response.ok, status: response.status, answer: answer };
+      });
+    }).then(function (result) {
+      if (!result.ok) {
+        /* said by the buttons the admin just pressed (the form's top may be off screen) */
+        form.querySelector("[data-role=delete-error]").textContent = "未删除：" + result.answer.error;
+        setStatus("未删除：" + result.answer.error, true);
+        if (result.status === 409) {
+          /* the same request would be refused again; when only the shelf's stock is left,
+             offer to write it off with the deletion */
+          form.querySelector("[data-role=confirm-delete]").hidden = true;
+          form.querySelector("[data-role=write-off]").hidden = result.answer.parameter !== "stock";
+        }
+        return;
+      }
+      if (editing && editing.marker) { drawn.removeLayer(editing.marker); }
+      editing = null;
+      form.hidden = true;
+      hideConfirm(form);
+      mapElement.dataset.deleted = layer + "/" + id;
+      var stock = Object.keys(result.answer.written_off || {}).map(function (item) {
+        return (config.items[item] || item) + " " + result.answer.written_off[item];
+      });
+      setStatus("已删除" + LABELS[layer] + " " + id + (stock.length ? "（库存报损清零：" + stock.join("、") + "）" : "") +
+        "，服务已使用新数据。");
+      load();
+    }).catch(function () {
+      setStatus("网络错误，未删除，请重试。", true);
+    });
+  }
+
   function cancel() {
     if (editing && editing.id !== null && editing.position && editing.original) {
       editing.marker.setLatLng([editing.original[1], editing.original[0]]);
@@ -295,6 +367,13 @@
   Object.keys(forms).forEach(function (name) {
     forms[name].addEventListener("submit", save);
     forms[name].querySelector("[data-role=cancel]").addEventListener("click", cancel);
+    forms[name].querySelector("[data-role=delete]").addEventListener("click", function () { askDelete(forms[name]); });
+    forms[name].querySelector("[data-role=confirm-delete]").addEventListener("click", function () { sendDelete(forms[name], false); });
+    forms[name].querySelector("[data-role=write-off-delete]").addEventListener("click", function () { sendDelete(forms[name], true); });
+    forms[name].querySelector("[data-role=keep]").addEventListener("click", function () {
+      hideConfirm(forms[name]);
+      setStatus("未删除。");
+    });
   });
   forms.stations.elements.hours_mode.addEventListener("change", function () { toggleWeekly(forms.stations); });
   buildingPanel.querySelector("[data-role=cancel]").addEventListener("click", closeForms);

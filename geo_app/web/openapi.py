@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from flask import Flask, request
 
 from geo_app.formats.numbers import number_text
+from geo_app.store.roles import ADMIN
 from geo_app.web.errors import ApiError, json_object_body
 from layers.quoting import quoted
 from layers.schema import ITEM_LABELS, STATION_KINDS
@@ -643,3 +644,47 @@ IDEMPOTENCY_HEADER: dict[str, Any] = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 130},
     "example": "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"",
 }
+
+
+#: The layer editor's deletion of a station or POI (geo_app.web.views.layer_editor).
+DELETE_LAYER_FEATURE = Operation(
+    "deleteLayerFeature",
+    "删除一个服务站点或便民设施（图层编辑）",
+    "删除前按 geo-app validate 的规则校验整套图层，原文件存为历史版本（可在"
+    " /admin/layers/history 恢复），写审计日志，服务立即使用新数据。只能删除站点和兴趣点"
+    "（stations、pois），其他图层 400。站点还有未归还的借用、兑换物品、未举办的活动或库存时"
+    " 409，error 逐项列出；只有库存时可加 stock=write_off 确认报损清零后删除（每种物资一条审计"
+    "记录）。历史的借还、出入库与审计记录保留，按站点编号显示。",
+    "LayerFeatureDeleted",
+    method="delete",
+    roles=(ADMIN,),
+    errors=(409,),
+    path_parameters=(
+        QueryParameter("layer", "图层", {"type": "string", "enum": ["stations", "pois"]},
+                       example="stations"),
+        QueryParameter("feature_id", "要素编号", {"type": "string"}, example="PS-01"),
+    ),
+    parameters=(
+        QueryParameter("stock", "write_off：站点的库存一并报损清零（仅站点；不填时有库存则 409）",
+                       {"type": "string", "enum": ["write_off"]},
+                       choice_labels={"write_off": "报损清零"}),
+    ),
+    schemas={
+        "LayerFeatureDeleted": {
+            "type": "object",
+            "required": ["layer", "id", "before", "after", "kept", "written_off"],
+            "properties": {
+                "layer": {"enum": ["stations", "pois"]},
+                "id": {"type": "string"},
+                "before": {"type": "object", "description": "删除前的要素：properties 与坐标"},
+                "after": {"type": "null"},
+                "kept": _nullable("string", description="原文件保存成的历史版本名"),
+                "written_off": {
+                    "type": "object",
+                    "description": "报损清零的库存（物资代码 → 数量）",
+                    "additionalProperties": {"type": "integer", "minimum": 1},
+                },
+            },
+        },
+    },
+)

@@ -1,5 +1,5 @@
-"""The admin's layer editor: place, move and edit stations and POIs on the map, edit buildings'
-attributes, and restore a replaced version — live, without a restart.
+"""The admin's layer editor: place, move, edit and delete stations and POIs on the map, edit
+buildings' attributes, and restore a replaced version — live, without a restart.
 
 Pages under ``/admin/layers``, JSON under ``/admin/api/layers`` (``X-CSRFToken`` header). Every
 save validates the whole layer set, writes the file atomically, keeps the replaced version,
@@ -16,13 +16,14 @@ import shapely.geometry
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from geo_app.layers_edit.service import get_editor, restore_version, save_edit
+from geo_app.layers_edit.service import delete_feature, get_editor, restore_version, save_edit
 from geo_app.maps.styles import grid_colours
 from geo_app.state.cache import per_community
 from geo_app.state.community import get_community
 from geo_app.store.roles import ADMIN
 from geo_app.web.access import require_roles
 from geo_app.web.errors import ApiError, json_object_body
+from geo_app.web.openapi import DELETE_LAYER_FEATURE, documented, parse_query
 from layers import SCHEMA_BY_NAME, Community
 from layers.editing import EDITABLE_FIELDS, POINT_LAYERS, EditResult, LayerEditError
 from layers.schema import (
@@ -54,6 +55,9 @@ def editor() -> str:
         "createUrl": url_for("layer_editor.create_json", layer="__layer__"),
         "updateUrl": url_for(
             "layer_editor.update_json", layer="__layer__", feature_id="__id__"
+        ),
+        "deleteUrl": url_for(
+            "layer_editor.delete_json", layer="__layer__", feature_id="__id__"
         ),
         "buildingUrl": url_for("layer_editor.building_form", building_id="__id__"),
         "centre": [centre.y, centre.x],
@@ -197,6 +201,21 @@ def update_json(layer: str, feature_id: str) -> dict[str, Any]:
     result = _api_save(lambda editor, moment: editor.update(
         layer, feature_id, properties, position=position, moment=moment))
     return _answer(result)
+
+
+@bp.delete("/api/layers/<layer>/<feature_id>")
+@require_roles(ADMIN)
+@documented(DELETE_LAYER_FEATURE)
+def delete_json(layer: str, feature_id: str) -> dict[str, Any]:
+    """JSON: delete a station or POI → the feature as it was; 409 listing what is still at a
+    station (``?stock=write_off`` writes its shelf stock off with it)."""
+    args = parse_query(DELETE_LAYER_FEATURE.parameters)
+    try:
+        deletion = delete_feature(layer, feature_id, actor=g.user.username,
+                                  write_off_stock=args["stock"] == "write_off")
+    except LayerEditError as exc:
+        raise ApiError(exc.parameter, exc.message, status=exc.status) from None
+    return {**_answer(deletion.edit), "written_off": deletion.written_off}
 
 
 # ---------------------------------------------------------------------- helpers
