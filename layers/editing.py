@@ -38,6 +38,7 @@ from shapely.geometry import Point, shape
 
 from layers.community import validate_source
 from layers.errors import LayerError, LayerIssue
+from layers.quoting import quoted
 from layers.schema import SCHEMA_BY_NAME, STATION_KINDS
 from layers.source import GeoJSONDirectory, LayerSource
 from layers.validate import ENTRANCE_MAX_M, entrance_distances, parse_layer
@@ -193,7 +194,8 @@ class LayerEditor:
             if feature_id in (None, ""):
                 feature_id = _next_id(layer, doc, properties)
             elif not isinstance(feature_id, str):
-                raise LayerEditError(f"编号 id 应为字符串，收到 {feature_id!r}", parameter="id")
+                msg = f"编号 id 应为字符串，收到 {quoted(feature_id)}"
+                raise LayerEditError(msg, parameter="id")
             feature["properties"]["id"] = feature_id
             _apply_properties(layer, feature, {k: v for k, v in properties.items() if k != "id"})
             if layer == "stations":
@@ -269,7 +271,8 @@ class LayerEditor:
         """The kept version called ``name`` (a name from :meth:`history`, nothing else)."""
         entry = _entry_of(self.history_dir / name) if "/" not in name else None
         if entry is None or not entry.path.is_file():
-            raise LayerEditError(f"没有这个历史版本：{name!r}", parameter="version", status=404)
+            msg = f"没有这个历史版本：{quoted(name)}"
+            raise LayerEditError(msg, parameter="version", status=404)
         return entry
 
     def restore(self, name: str, *, moment: datetime) -> RestoreResult:
@@ -394,7 +397,8 @@ def _require_layer(layer: str, allowed: tuple[str, ...], verb: str) -> None:
     if layer not in allowed:
         labels = "、".join(f"{SCHEMA_BY_NAME[n].label}（{n}）" for n in allowed)
         raise LayerEditError(
-            f"图层 {layer!r} 不能{verb}要素（可{verb}：{labels}）", parameter="layer", status=404
+            f"图层 {quoted(layer)} 不能{verb}要素（可{verb}：{labels}）", parameter="layer",
+            status=404,
         )
 
 
@@ -434,7 +438,7 @@ def _find(layer: str, doc: dict[str, Any], feature_id: str) -> dict[str, Any]:
         if isinstance(props, dict) and str(props.get("id")) == feature_id:
             return feature
     label = SCHEMA_BY_NAME[layer].label
-    raise LayerEditError(f"{label}图层中没有编号为 {feature_id!r} 的要素", parameter="id",
+    raise LayerEditError(f"{label}图层中没有编号为 {quoted(feature_id)} 的要素", parameter="id",
                          status=404)
 
 
@@ -443,7 +447,7 @@ def _apply_properties(layer: str, feature: dict[str, Any], changes: Mapping[str,
     allowed = EDITABLE_FIELDS[layer]
     for name, value in changes.items():
         if name not in allowed:
-            message = f"字段 {name!r} 不能在此修改（可修改：{'、'.join(allowed)}）"
+            message = f"字段 {quoted(name)} 不能在此修改（可修改：{'、'.join(allowed)}）"
             raise LayerEditError(message, parameter=name)
         if isinstance(value, str):
             value = value.strip()  # "   " is no name: removed, then refused if required
@@ -476,7 +480,7 @@ def _point(position: tuple[float, float]) -> dict[str, Any]:
     lon, lat = position
     for name, value in (("lon", lon), ("lat", lat)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise LayerEditError(f"{name} 应为数值，收到 {value!r}", parameter=name)
+            raise LayerEditError(f"{name} 应为数值，收到 {quoted(value)}", parameter=name)
     coordinates = [round(float(lon), COORDINATE_DECIMALS), round(float(lat), COORDINATE_DECIMALS)]
     return {"type": "Point", "coordinates": coordinates}
 

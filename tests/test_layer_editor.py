@@ -241,7 +241,7 @@ def test_bad_building_attributes_are_flashed_and_not_saved(setup):
     assert "未保存" in page and "字段 floors: 不能小于 1（0）" in page
     page = client.post("/admin/layers/buildings/FG-1", data={"csrf_token": token, "units": "两"},
                        follow_redirects=True).get_data(as_text=True)
-    assert "单元数（units）须为整数，收到 &#39;两&#39;" in page
+    assert "单元数（units）须为整数，收到 “两”" in page
     page = client.post("/admin/layers/buildings/FG-1",
                        data={"csrf_token": token, "entrances": "117.26"},
                        follow_redirects=True).get_data(as_text=True)

@@ -212,9 +212,6 @@ def test_deleting_the_last_station_of_each_kind_leaves_every_page_answering(edit
     assert whatif.status_code == 200, whatif.get_json()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "geo_app/maps/community.py _add_pois gives folium an empty GeoJson with a tooltip field, "
-    "which folium refuses: /map answers 500 once the last POI is gone (not this branch's file)"))
 def test_the_community_map_answers_after_the_last_poi_is_deleted(editor):
     assert delete(editor, "pois", "POI-1").status_code == 200
     assert editor.get("/map").status_code == 200
@@ -302,9 +299,9 @@ def test_goods_and_an_activity_to_come_at_a_station_are_listed(editor):
     [
         ("/admin/api/layers/buildings/FG-1", 400, "layer", f"{ONLY_HERE}，楼栋图层的要素不能删除"),
         ("/admin/api/layers/paths/P-1", 400, "layer", f"{ONLY_HERE}，步行路网图层的要素不能删除"),
-        ("/admin/api/layers/stations/S-9", 404, "id", "服务站点图层中没有编号为 'S-9' 的要素"),
+        ("/admin/api/layers/stations/S-9", 404, "id", "服务站点图层中没有编号为 “S-9” 的要素"),
         ("/admin/api/layers/stations/S-2?stock=all", 400, "stock",
-         "参数 stock 的取值 'all' 无效，可选：write_off（报损清零）"),
+         "参数 stock 的取值 “all” 无效，可选：write_off（报损清零）"),
     ],
 )
 def test_only_stations_and_pois_are_deleted_here(editor, url, status, parameter, error):
@@ -422,9 +419,6 @@ def test_the_history_of_a_deleted_station_stays_readable(editor):
         assert editor.get(page).status_code == 200, page
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "geo_app/store/audit_text.py tells layer.delete as 修改… and has no word for "
-    "stock.written_off (not this branch's file)"))
 def test_the_audit_log_tells_a_deletion_in_words(editor):
     assert delete(editor, "stations", "S-2", write_off=True).status_code == 200
     text = editor.get("/admin/audit").get_data(as_text=True)

@@ -213,7 +213,8 @@ def _add_stations(m: folium.Map, community: Community) -> None:
 
 def _add_pois(m: folium.Map, community: Community) -> None:
     pois = community.pois
-
+    if pois.empty:  # folium refuses a tooltip on a layer with no features
+        return
     folium.GeoJson(
         feature_collection(
             pois,

@@ -40,7 +40,7 @@ ITEM_UNITS: dict[str, str] = {
     "drinking_water": "瓶", "reading_glasses": "副", "bicycle_pump": "个", "microwave": "台",
     "wheelchair": "辆", "cane": "根", "phone_charging": "次",
 }
-STOCK_VERBS = {"lent": "借出", "returned": "归还", "restocked": "补货"}
+STOCK_VERBS = {"lent": "借出", "returned": "归还", "restocked": "补货", "written_off": "报损"}
 #: Short names of the fields the layer editor changes (the schema's labels explain too much).
 LAYER_FIELDS = {
     "name": "名称", "kind": "类型", "grid_id": "所属网格", "hours": "开放时间",
@@ -206,7 +206,7 @@ def _layer_label(layer: str) -> str:
 
 
 def _layer(e: AuditEntry, n: Names) -> str:
-    """新增/修改 a station, POI or building, or 恢复 a layer's kept version."""
+    """新增/修改/删除 a station, POI or building, or 恢复 a layer's kept version."""
     if e.action == "layer.restore":
         before, after = e.before or {}, e.after or {}
         return (f"把{_layer_label(e.target)}图层恢复为历史版本 {after['restored']}"
@@ -217,6 +217,8 @@ def _layer(e: AuditEntry, n: Names) -> str:
     what = f"{_layer_label(layer)} {new.get('name') or old.get('name') or ''}（{feature_id}）"
     if e.action == "layer.create":
         return f"新增{what}"
+    if e.action == "layer.delete":
+        return f"删除{what}"
     order = list(LAYER_FIELDS)
     keys = sorted(old.keys() | new.keys(), key=lambda k: (order.index(k) if k in order else 99, k))
     changed = [LAYER_FIELDS.get(k, k) for k in keys if old.get(k) != new.get(k)]

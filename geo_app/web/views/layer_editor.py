@@ -26,6 +26,7 @@ from geo_app.web.errors import ApiError, json_object_body
 from geo_app.web.openapi import DELETE_LAYER_FEATURE, documented, parse_query
 from layers import SCHEMA_BY_NAME, Community
 from layers.editing import EDITABLE_FIELDS, POINT_LAYERS, EditResult, LayerEditError
+from layers.quoting import quoted
 from layers.schema import (
     ITEM_LABELS,
     POI_CATEGORIES,
@@ -87,7 +88,7 @@ def building_form(building_id: str) -> str:
     community = get_community()
     found = community.buildings[community.buildings["id"] == building_id]
     if found.empty:
-        raise ApiError("building_id", f"没有编号为 {building_id!r} 的楼栋", status=404)
+        raise ApiError("building_id", f"没有编号为 {quoted(building_id)} 的楼栋", status=404)
     building = found.iloc[0]
     entrances = building["entrances"] or []
     return render_template(
@@ -267,7 +268,7 @@ def _position(body: dict[str, Any], *, required: bool) -> tuple[float, float] | 
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
             value
         ):
-            raise ApiError(name, f"{name} 须为数值（WGS84 经纬度），收到 {value!r}")
+            raise ApiError(name, f"{name} 须为数值（WGS84 经纬度），收到 {quoted(value)}")
     return float(lon), float(lat)  # type: ignore[arg-type]
 
 
@@ -283,7 +284,7 @@ def _building_changes(form: Any) -> dict[str, Any]:
             try:
                 changes[name] = int(text)
             except ValueError:
-                message = f"{labels[name]}（{name}）须为整数，收到 {text!r}"
+                message = f"{labels[name]}（{name}）须为整数，收到 {quoted(text)}"
                 raise LayerEditError(message, parameter=name) from None
         elif name == "entrances":
             changes[name] = _entrances(text)
@@ -302,7 +303,7 @@ def _entrances(text: str) -> list[list[float]] | None:
         try:
             lon, lat = (float(p) for p in parts)
         except ValueError:
-            message = f"出入口第 {number} 行 {line.strip()!r} 应为“经度, 纬度”两个数"
+            message = f"出入口第 {number} 行 {quoted(line.strip())} 应为「经度, 纬度」两个数"
             raise LayerEditError(message, parameter="entrances") from None
         points.append([lon, lat])
     return points or None
