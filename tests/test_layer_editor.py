@@ -14,22 +14,18 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-from pyproj import Geod
 from support.accounts import ACCOUNTS, add_accounts, csrf_token_of, login
 from support.apps import make_grid_app
 from support.grid_community import LAT, LON
-from support.oracle import ReferenceNetwork
+from support.layer_editor import STREET_LAT, hand_walk, reference_walk
 
 from geo_app.cli import main
 from geo_app.state.community import get_state
 from geo_app.store import get_store
 from geo_app.store.audit import entries
-from layers import load_community, validate_directory
+from layers import validate_directory
 
-GEOD = Geod(ellps="WGS84")
-STREET_LAT = LAT + 0.001
 #: A resident standing on the street near 和园 (JN-02).
 ORIGIN = (LON + 0.0035, STREET_LAT)
 NEW_STATION = {
@@ -37,21 +33,6 @@ NEW_STATION = {
     "contact": "0551-00000003", "items": {"umbrella": 3},
 }
 
-
-def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return GEOD.inv(a[0], a[1], b[0], b[1])[2]
-
-
-def hand_walk(origin: tuple[float, float], station: tuple[float, float]) -> float:
-    """Along the street from ``origin`` (on it) to the station's foot, then up to the station."""
-    foot = (station[0], STREET_LAT)
-    return metres(origin, foot) + metres(foot, station)
-
-
-def reference_walk(data_dir: Path, origin: tuple[float, float], station: tuple[float, float]):
-    paths = load_community(data_dir).paths
-    network = ReferenceNetwork(list(paths.geometry))
-    return float(network.distance_matrix(np.array([origin]), np.array([station]))[0, 0])
 
 
 def _editor_app(tmp_path: Path):

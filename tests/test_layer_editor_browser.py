@@ -5,33 +5,20 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyproj import Geod
-from support.accounts import ACCOUNTS, PASSWORD, add_accounts
-from support.apps import make_grid_app
+from support.accounts import PASSWORD
 from support.grid_community import LAT, LON
-from werkzeug.serving import make_server
-
-GEOD = Geod(ellps="WGS84")
-STREET_LAT = LAT + 0.001
+from support.layer_editor import GEOD, STREET_LAT, served_editor
 
 
 @pytest.fixture(scope="module")
 def editor_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """A live server on a copy of the tiny community (CSRF on); yields (base URL, layer dir)."""
-    tmp = tmp_path_factory.mktemp("editor_browser")
-    app = make_grid_app(tmp, LAYER_HISTORY_DIR=str(tmp / "history"),
-                        LAYER_RELOAD_STAMP=str(tmp / "layers.reload"))
-    add_accounts(app, {"admin": ACCOUNTS["admin"]})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", Path(app.config["DATA_DIR"])
-    server.shutdown()
+    with served_editor(tmp_path_factory.mktemp("editor_browser")) as site:
+        yield site
 
 
 def _centre(page, title: str) -> tuple[float, float]:

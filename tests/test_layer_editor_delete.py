@@ -18,12 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pyproj import Geod
 from sqlalchemy import select
 from support.accounts import ACCOUNTS, csrf_token_of, logged_in
 from support.counters import volunteer_with_points
 from support.grid_community import LAT, LON
-from support.oracle import ReferenceNetwork
+from support.layer_editor import STREET_LAT, hand_walk, reference_walk
 
 from geo_app.cli import main
 from geo_app.store import get_store
@@ -33,10 +32,7 @@ from geo_app.store.models import Loan, StationStock
 from geo_app.volunteering.activities import Place, create_activity
 from geo_app.volunteering.goods import redeem
 from geo_app.web.access import policy_of
-from layers import load_community
 
-GEOD = Geod(ellps="WGS84")
-STREET_LAT = LAT + 0.001
 S1 = (LON + 0.001, LAT + 0.0015)
 S2 = (LON + 0.003, LAT + 0.0015)
 #: A resident on the street near 和园: S-2 is nearest, S-1 next.
@@ -68,22 +64,6 @@ def delete(client, layer: str, feature_id: str, *, write_off: bool = False):
     return client.delete(f"/admin/api/layers/{layer}/{feature_id}{query}",
                          headers={"X-CSRFToken": getattr(client, "token", "")})
 
-
-def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return GEOD.inv(a[0], a[1], b[0], b[1])[2]
-
-
-def hand_walk(origin: tuple[float, float], station: tuple[float, float]) -> float:
-    """Along the street from ``origin`` (on it) to the station's foot, then up to the station."""
-    foot = (station[0], STREET_LAT)
-    return metres(origin, foot) + metres(foot, station)
-
-
-def reference_walk(data_dir: Path, origin: tuple[float, float], station: tuple[float, float]):
-    import numpy as np
-
-    network = ReferenceNetwork(list(load_community(data_dir).paths.geometry))
-    return float(network.distance_matrix(np.array([origin]), np.array([station]))[0, 0])
 
 
 def files(data_dir: Path) -> dict[str, bytes]:

@@ -5,14 +5,12 @@ try in Chinese, and the offered write-off deletes it. The service drops both at 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.accounts import ACCOUNTS, PASSWORD, add_accounts
-from support.apps import make_grid_app
-from werkzeug.serving import make_server
+from support.accounts import PASSWORD
+from support.layer_editor import served_editor
 
 REFUSED = ("站点 和园歇歇角 还有 2 件库存（雨伞 2），请先处理后再删除"
            "（库存可确认报损清零后一并删除）")
@@ -21,14 +19,8 @@ REFUSED = ("站点 和园歇歇角 还有 2 件库存（雨伞 2），请先处�
 @pytest.fixture
 def editor_site(tmp_path) -> Iterator[tuple[str, Path]]:
     """A live server on a copy of the tiny community (CSRF on); yields (base URL, layer dir)."""
-    app = make_grid_app(tmp_path, LAYER_HISTORY_DIR=str(tmp_path / "history"),
-                        LAYER_RELOAD_STAMP=str(tmp_path / "layers.reload"))
-    add_accounts(app, {"admin": ACCOUNTS["admin"]})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", Path(app.config["DATA_DIR"])
-    server.shutdown()
+    with served_editor(tmp_path) as site:
+        yield site
 
 
 def _ids(data_dir: Path, layer: str) -> list[str]:
