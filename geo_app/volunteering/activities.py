@@ -67,6 +67,8 @@ MAX_BENEFICIARIES = 100_000
 MINUTES_PER_DAY = 24 * 60
 CHECKIN_OPENS_BEFORE = timedelta(hours=1)
 CHECKIN_CLOSES_AFTER = timedelta(hours=2)
+#: How far ahead an activity may be published (a year typed wrong is refused, not kept).
+PUBLISH_AHEAD = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,13 @@ def create_activity(
     organiser: str,
     description: str = "",
     team_id: int | None = None,
+    now: datetime | None = None,
 ) -> Activity:
-    """Create an activity or talk (every field checked, audited)."""
+    """Create an activity or talk (every field checked, audited).
+
+    With ``now`` (an organiser publishing), an activity that is over already or starts more
+    than :data:`PUBLISH_AHEAD` later is refused: nobody could sign up or check in.
+    """
     title = required_text(title, label="活动名称", limit=80, parameter="title")
     check_kind(kind, ACTIVITY_KINDS, label="活动类型", shown=ACTIVITY_KINDS.values())
     topic = (topic or "").strip() or None
@@ -115,6 +122,8 @@ def create_activity(
     if ends_at - starts_at > timedelta(minutes=MINUTES_PER_DAY):
         msg = "一次活动不超过 24 小时"
         raise VolunteeringError(msg, parameter="ends_at")
+    if now is not None:
+        _check_publishable(starts_at, ends_at, now=now)
     if len(description) > 2000:
         msg = "活动说明不超过 2000 字"
         raise VolunteeringError(msg, parameter="description")
@@ -151,6 +160,20 @@ def create_activity(
                "capacity": activity.capacity},
         note=f"发布{ACTIVITY_KINDS[kind]}",
     )
+
+
+def _check_publishable(starts_at: datetime, ends_at: datetime, *, now: datetime) -> None:
+    """Refuse publishing at ``now`` an activity already over, or one beyond a year ahead."""
+    tz = now.tzinfo
+    start_text = starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    if ends_at <= now:
+        msg = (f"开始时间 {start_text} 的活动在现在（{now.strftime('%Y-%m-%d %H:%M')}）之前已结束，"
+               "不能报名和签到，请检查日期和年份")
+        raise VolunteeringError(msg, parameter="starts_at")
+    if starts_at > now + PUBLISH_AHEAD:
+        latest = (now + PUBLISH_AHEAD).strftime("%Y-%m-%d")
+        msg = f"开始时间 {start_text} 太远：最晚可发布到 {latest}（一年以内），请检查年份"
+        raise VolunteeringError(msg, parameter="starts_at")
 
 
 def _locked_activity(session: Session, activity_id: int) -> Activity:

@@ -199,8 +199,7 @@ def create() -> ResponseReturnValue:
     form = request.form
     try:
         place = resolve_place(get_community(), form)
-        starts = _local(form.get("starts_at", ""), "starts_at")
-        ends = starts + timedelta(minutes=_minutes(form.get("minutes", "")))
+        starts, ends = _schedule(form)
         with get_store().write() as db:
             claim_request(db)
             activity = create_activity(
@@ -217,6 +216,7 @@ def create() -> ResponseReturnValue:
                 audience=[],
                 organiser=_actor(),
                 description=form.get("description", ""),
+                now=now(),
             )
             activity_id = activity.id
     except AlreadySubmitted:
@@ -225,6 +225,18 @@ def create() -> ResponseReturnValue:
         flash(f"未发布：{exc}", "error")
         return _index_page(form), 400
     return _done("已发布活动", "organise.activity_page", activity_id=activity_id)
+
+
+def _schedule(form: Mapping[str, str]) -> tuple[datetime, datetime]:
+    """The activity form's start and end (start + 时长); a start at the calendar's end
+    (9999-12-31) is refused, not a 500."""
+    starts = _local(form.get("starts_at", ""), "starts_at")
+    minutes = _minutes(form.get("minutes", ""))
+    try:
+        return starts, starts + timedelta(minutes=minutes)
+    except OverflowError:
+        msg = f"{ACTIVITY_FIELDS['starts_at']} {form.get('starts_at')!r} 超出日历范围，请检查年份"
+        raise VolunteeringError(msg, parameter="starts_at") from None
 
 
 def _minutes(text: str) -> int:
