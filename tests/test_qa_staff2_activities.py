@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from support.accounts import add_accounts, logged_in
+from support.activities import signed_up_activity
 from support.apps import make_grid_app
+from support.counters import volunteer_with_points
 
 from geo_app.store import get_store
-from geo_app.volunteering.models import Activity
+from geo_app.volunteering.activities import check_in
+from geo_app.volunteering.models import Activity, SignUp
+from geo_app.volunteering.registry import register_volunteer, set_pin
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
@@ -34,12 +38,33 @@ def app(tmp_path_factory):
     app = make_grid_app(tmp_path_factory.mktemp("qa_staff2_activities"), CLOCK=lambda: NOW,
                         WTF_CSRF_ENABLED=False)
     add_accounts(app)
+    with app.app_context(), get_store().write() as db:  # JN00001 赵一鸣, then two more
+        volunteers = [volunteer_with_points(db, points=30, bottles=3)] + [
+            register_volunteer(db, name=name, phone=phone, building_id="FG-2",
+                               known_buildings={"FG-2"}, actor="t")
+            for name, phone in (("钱二丫", "13900000002"), ("孙三娘", "13900000003"))
+        ]
+        for volunteer in volunteers:
+            set_pin(db, volunteer, PIN, actor="t")
     return app
 
 
 @pytest.fixture(scope="module")
 def organiser(app):
     return logged_in(app, "organiser1")
+
+
+PIN = "246810"
+
+
+def _activity_with(app, *, starts: datetime, signed_up: str) -> int:
+    """A two-hour activity of organiser1 at ``starts``, ``signed_up`` signed up the day
+    before."""
+    with app.app_context(), get_store().write() as db:
+        return signed_up_activity(db, card=signed_up, starts_at=starts,
+                                  ends_at=starts + timedelta(hours=2),
+                                  signed_up_at=starts - timedelta(days=1),
+                                  organiser="organiser1")
 
 
 FLASH = re.compile(r'data-testid="flash">([^<]*)<')
@@ -81,3 +106,25 @@ def test_an_activity_under_way_may_still_be_published(app, organiser):
     answer = organiser.post("/organise/activities",
                             data={**FORM, "starts_at": "2026-12-01T09:30"})
     assert answer.status_code == 302, FLASH.findall(answer.get_data(as_text=True))
+
+
+def test_an_early_check_in_does_not_close_sign_up_before_the_start(app, organiser):
+    """JN00001 checked in 30 minutes early (check-in opens an hour before): the activity was
+    marked held, the page said 已举办 and sign-up was refused ("已举办，不能再报名") to a
+    resident 30 minutes before the start."""
+    activity_id = _activity_with(app, starts=NOW + timedelta(minutes=30), signed_up="JN00001")
+    with app.app_context(), get_store().write() as db:
+        check_in(db, activity_id, "JN00001", method="card", actor="organiser1", now=NOW)
+    page = app.test_client().get(f"/activities/{activity_id}").get_data(as_text=True)
+    assert 'data-testid="signup-form"' in page and "签到中" in page and "已举办" not in page
+    answer = app.test_client().post(f"/activities/{activity_id}/signup",
+                                    data={"card": "JN00002", "pin": PIN}, follow_redirects=True)
+    assert _said(answer, "已报名") == "已报名，届时请到现场签到"
+    # the organiser may sign up a resident at the counter too
+    answer = organiser.post(f"/organise/activities/{activity_id}/signup",
+                            data={"card": "JN00003"}, follow_redirects=True)
+    assert _said(answer, "孙三娘") == "孙三娘：已报名"
+    with app.app_context(), get_store().read() as db:
+        assert db.get(Activity, activity_id).confirmed == 3
+        assert db.scalar(select(func.count()).where(SignUp.activity_id == activity_id,
+                                                    SignUp.status == "confirmed")) == 3

@@ -207,12 +207,24 @@ def _waitlist_position(session: Session, activity_id: int, signup: SignUp) -> in
 
 
 def signup_closed(activity: Activity, now: datetime) -> str | None:
-    """Why ``activity`` takes no sign-up at ``now`` (cancelled, started, held), else None."""
+    """Why ``activity`` takes no sign-up at ``now`` (cancelled, started, held), else None.
+
+    Sign-up stays open until the start even when volunteers checked in early (check-in opens
+    :data:`CHECKIN_OPENS_BEFORE` the start and marks the activity held).
+    """
     if activity.status == "cancelled":
         return "已取消"
-    if activity.status == "held":
-        return "已举办"
-    return "已开始" if as_utc(activity.starts_at) <= now.astimezone(UTC) else None
+    if as_utc(activity.starts_at) > now.astimezone(UTC):
+        return None
+    return "已举办" if activity.status == "held" else "已开始"
+
+
+def status_label(activity: Activity, now: datetime) -> str:
+    """The activity's status as pages show it: 签到中 while volunteers check in before the
+    start (held, sign-up still open), else :data:`STATUS_LABELS`."""
+    if activity.status == "held" and signup_closed(activity, now) is None:
+        return "签到中"
+    return STATUS_LABELS[activity.status]
 
 
 def checkin_window(activity: Activity) -> tuple[datetime, datetime]:
@@ -279,7 +291,7 @@ def cancel_sign_up(
     place (a cancelled activity's sign-ups may still be withdrawn).
     """
     activity = _locked_activity(session, activity_id)
-    closed = signup_closed(activity, now)
+    closed = signup_closed(activity, now) or ("已举办" if activity.status == "held" else None)
     if closed in ("已开始", "已举办"):
         msg = f"活动「{activity.title}」{closed}，不能再取消报名"
         raise ConflictError(msg, parameter="activity")
