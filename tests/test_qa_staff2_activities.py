@@ -19,6 +19,7 @@ from support.apps import make_grid_app
 from support.counters import volunteer_with_points
 
 from geo_app.store import get_store
+from geo_app.store.models import AuditEntry
 from geo_app.volunteering.activities import check_in
 from geo_app.volunteering.models import Activity, SignUp
 from geo_app.volunteering.registry import register_volunteer, set_pin
@@ -57,12 +58,12 @@ def organiser(app):
 PIN = "246810"
 
 
-def _activity_with(app, *, starts: datetime, signed_up: str) -> int:
-    """A two-hour activity of organiser1 at ``starts``, ``signed_up`` signed up the day
-    before."""
+def _activity_with(app, *, starts: datetime, signed_up: str, hours: int = 2) -> int:
+    """An activity of organiser1 at ``starts`` lasting ``hours``, ``signed_up`` signed up the
+    day before."""
     with app.app_context(), get_store().write() as db:
         return signed_up_activity(db, card=signed_up, starts_at=starts,
-                                  ends_at=starts + timedelta(hours=2),
+                                  ends_at=starts + timedelta(hours=hours),
                                   signed_up_at=starts - timedelta(days=1),
                                   organiser="organiser1")
 
@@ -128,3 +129,29 @@ def test_an_early_check_in_does_not_close_sign_up_before_the_start(app, organise
         assert db.get(Activity, activity_id).confirmed == 3
         assert db.scalar(select(func.count()).where(SignUp.activity_id == activity_id,
                                                     SignUp.status == "confirmed")) == 3
+
+
+def test_a_day_long_activity_offers_its_whole_length_to_confirm(app, organiser):
+    """A 24-hour activity (the form allows 1440 minutes) offered 0 minutes to confirm: the
+    page took timedelta.seconds, which is 0 for a whole day, and the browser then refused the
+    field (min 1)."""
+    activity_id = _activity_with(app, starts=NOW - timedelta(hours=1), signed_up="JN00002",
+                                 hours=24)
+    with app.app_context(), get_store().write() as db:
+        check_in(db, activity_id, "JN00002", method="card", actor="organiser1", now=NOW)
+    page = organiser.get(f"/organise/activities/{activity_id}").get_data(as_text=True)
+    field = re.search(r'<input name="minutes-JN00002"[^>]*value="(\d+)"', page)
+    assert field is not None and field.group(1) == "1440"
+
+
+def test_confirming_hours_with_none_typed_says_so_and_records_nothing(app, organiser):
+    """The button sent with no minutes field (everyone confirmed, or nobody checked in) said
+    已确认 0 人的时长 and wrote an empty hours.confirm entry in the audit log."""
+    activity_id = _activity_with(app, starts=NOW + timedelta(minutes=20), signed_up="JN00003")
+    with app.app_context(), get_store().read() as db:
+        entries = db.scalar(select(func.count()).select_from(AuditEntry))
+    answer = organiser.post(f"/organise/activities/{activity_id}/hours", data={},
+                            follow_redirects=True)
+    assert "没有要确认的服务时长" in _said(answer, "未成功")
+    with app.app_context(), get_store().read() as db:
+        assert db.scalar(select(func.count()).select_from(AuditEntry)) == entries

@@ -438,6 +438,9 @@ def confirm_hours(
     Hours are recorded in full whatever the caps; a volunteer's hours are confirmed once.
     """
     activity = _locked_activity(session, activity_id)
+    if not minutes_by_card:  # nothing typed: no "已确认 0 人" and no empty audit entry
+        msg = "没有要确认的服务时长：志愿者签到后，在其“服务时长（分钟）”一栏填写分钟数再确认"
+        raise VolunteeringError(msg, parameter="minutes")
     day = as_utc(activity.starts_at).astimezone(timezone).date()
     day_start = datetime(day.year, day.month, day.day, tzinfo=timezone).astimezone(UTC)
     same_day = [

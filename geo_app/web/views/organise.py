@@ -280,7 +280,9 @@ def activity_page(activity_id: int) -> str:
         ]
         view = activity_view(activity)
         view["beneficiaries"] = activity.beneficiaries
-        default_minutes = int((as_utc(activity.ends_at) - as_utc(activity.starts_at)).seconds / 60)
+        # the whole length: a 24-hour activity's timedelta has 0 .seconds and 1 .days
+        length = as_utc(activity.ends_at) - as_utc(activity.starts_at)
+        default_minutes = int(length.total_seconds() // 60)
         failed = [{"at": local_text(f.at, tz), "raw": f.raw, "reason": f.reason} for f in failures]
     checkin_url = url_for("activities.self_check_in", activity_id=activity_id, _external=True)
     return render_template(
