@@ -28,6 +28,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from geo_app.formats.csv_text import csv_text
@@ -586,15 +587,27 @@ def points_json(card: str) -> Response:
 @require_roles(*STAFF)
 def counter() -> str:
     """站点柜台：积分兑换物品、物品入库与报损。"""
+    return _counter_page()
+
+
+def _counter_page(typed: Mapping[str, str] | None = None) -> str:
+    """The counter; ``typed``: the redemption form's values to show again after a refusal.
+
+    The 查找 (``?card=&goods=``) of an unknown card, or one outside the caller's scope, is
+    said on the page (it was a 404 page in place of the counter).
+    """
     stations = {s: n for s, n in _station_names().items() if s in staffed_station_ids()}
     with get_store().read() as db:
         goods = catalogue(db)
         levels = goods_levels(db)
-    nearest = None
+    nearest, lookup_error = None, None
     card = request.args.get("card", "").strip()
     goods_id = request.args.get("goods", "").strip()
     if card and goods_id:
-        nearest = _nearest_goods_station(card, goods_id, levels.get(goods_id, {}))
+        try:
+            nearest = _nearest_goods_station(card, goods_id, levels.get(goods_id, {}))
+        except (VolunteeringError, NotFound):
+            lookup_error = f"卡号 {card[:20]!r} 不存在，或不是您范围内的志愿者"
     return render_template(
         "organise_redeem.html",
         stations=stations,
@@ -602,8 +615,10 @@ def counter() -> str:
         levels=levels,
         movements=HAND_MOVEMENTS,
         nearest=nearest,
+        lookup_error=lookup_error,
         card=card,
         goods_id=goods_id,
+        typed=typed or {},
     )
 
 
@@ -649,14 +664,15 @@ def _redeem(data: Any) -> Answer:
 
 @bp.post("/organise/redeem")
 @require_roles(*STAFF)
-def redeem_form() -> Response:
+def redeem_form() -> ResponseReturnValue:
     """兑换：扫志愿者卡、选物品与数量，积分与库存同时扣减。"""
     try:
         done, _ = _redeem(request.form)
     except AlreadySubmitted:
         return _done(ALREADY_SENT, "organise.counter")
-    except VolunteeringError as exc:
-        return _refused(exc, "organise.counter")
+    except VolunteeringError as exc:  # back with the card scanned, not to scan again
+        flash(f"未成功：{exc}", "error")
+        return _counter_page(request.form), 400
     return _done(
         f"已兑换，扣 {done['points']} 分，余额 {done['balance_after']} 分，"
         f"站点余 {done['stock_after']}",
