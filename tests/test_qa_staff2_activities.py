@@ -155,3 +155,15 @@ def test_confirming_hours_with_none_typed_says_so_and_records_nothing(app, organ
     assert "没有要确认的服务时长" in _said(answer, "未成功")
     with app.app_context(), get_store().read() as db:
         assert db.scalar(select(func.count()).select_from(AuditEntry)) == entries
+
+
+def test_a_map_pin_reads_full_width_coordinates(app, organiser):
+    """经度 １１７．２６１ typed in a full-width input method: 地图选点须给出经度和纬度（数字）."""
+    answer = organiser.post("/organise/activities", data={
+        **FORM, "place_kind": "pin", "place_ref": "", "place_name": "小区南门",
+        "lon": "１１７．２６１", "lat": "３１．９６１"})
+    assert answer.status_code == 302, FLASH.findall(answer.get_data(as_text=True))
+    activity_id = int(answer.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context(), get_store().read() as db:
+        activity = db.get(Activity, activity_id)
+        assert (activity.lon, activity.lat) == (117.261, 31.961)

@@ -73,3 +73,48 @@ def test_looking_up_an_unknown_card_stays_on_the_counter(steward, card):
     assert f"卡号 '{card}' 不存在，或不是您范围内的志愿者" in page
     assert 'data-testid="redeem-form"' in page
     assert "和园居民" not in page  # nothing of the other grid's volunteer is shown
+
+
+# ---------------------------------------------------------------- full-width digits
+
+
+def test_a_pin_typed_in_full_width_opens_the_volunteers_page_typed_in_ascii(app, steward):
+    """A PIN typed ６ digits wide at the counter was kept as typed: the volunteer, typing
+    135790 on a phone keypad, was told 卡号或查询密码不正确. The phone was refused outright."""
+    answer = steward.post("/organise/volunteers", data={
+        "name": "周全角", "phone": "１３９ ００００ ００２１", "building": "FG-2",
+        "pin": "１３５７９０"}, follow_redirects=True)
+    said = html.unescape(answer.get_data(as_text=True))
+    card = re.search(r"已登记，卡号 (JN\d{5})", said)
+    assert card is not None, said
+    with app.app_context(), get_store().read() as db:
+        assert get_volunteer(db, card.group(1)).phone == "13900000021"
+    resident = app.test_client()
+    me = resident.post("/me", data={"card": card.group(1), "pin": "135790"})
+    assert me.status_code == 302  # to /me, signed in
+    assert "周全角" in resident.get("/me").get_data(as_text=True)
+
+
+def test_a_loan_reads_a_full_width_due_date_and_phone(app, steward):
+    answer = steward.post("/admin/api/loans", json={
+        "station": STATION, "item": "umbrella", "borrower_name": "王阿姨",
+        "borrower_phone": "１３８００００１１１１", "due": "２０２６－１２－０５"})
+    assert answer.status_code == 201, answer.json
+    assert answer.json["due"] == "2026-12-05"
+    (loan,) = steward.get("/admin/api/loans?status=open").json["loans"]
+    assert loan["borrower_phone"] == "13800001111"
+
+
+@pytest.mark.parametrize(
+    ("due", "words"),
+    [("2026/12/05", "应还日期 '2026/12/05' 格式不对"),
+     ("2026-11-30", "应还日期 2026-11-30 早于今天"),
+     ("2027-06-01", "应还日期 2027-06-01 太晚：借用期最长 180 天")],
+)
+def test_a_refused_due_date_is_named_as_the_form_names_it(steward, due, words):
+    """The form says 应还日期; the refusals said 归还日期 (and 借用期最长 180 天 alone)."""
+    answer = steward.post("/admin/api/loans", json={
+        "station": STATION, "item": "umbrella", "borrower_name": "王阿姨",
+        "borrower_phone": "13800001111", "due": due})
+    assert answer.status_code == 400
+    assert answer.json["parameter"] == "due" and words in answer.json["error"]
