@@ -118,3 +118,14 @@ def test_a_refused_due_date_is_named_as_the_form_names_it(steward, due, words):
         "borrower_phone": "13800001111", "due": due})
     assert answer.status_code == 400
     assert answer.json["parameter"] == "due" and words in answer.json["error"]
+
+
+def test_registering_a_volunteer_outside_ones_scope_does_not_end_on_a_404(steward):
+    """楼栋编号（可空）left empty: 已登记 was flashed on a 404 page, the volunteer's own page
+    being outside the steward's scope (volunteers living in the grid, or signed up to their
+    activities)."""
+    answer = steward.post("/organise/volunteers", data={"name": "吴无楼", "phone": "13900000031"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/organise/volunteers")
+    page = html.unescape(steward.get(answer.headers["Location"]).get_data(as_text=True))
+    said = re.search(r'data-testid="flash">已登记，卡号 (JN\d{5})。([^<]*)<', page)
+    assert said is not None and "名册中不显示" in said.group(2), page
