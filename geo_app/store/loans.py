@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from geo_app.formats.numbers import number_text
 from geo_app.state.clock import local_time_text
 from geo_app.store import audit
 from geo_app.store.errors import StoreError
@@ -56,16 +57,16 @@ def _due(value: Any, *, today: date) -> date:
     if isinstance(value, date):
         due = value
     else:
-        try:
-            due = date.fromisoformat(str(value).strip())
+        try:  # full-width digits and dash as typed in a Chinese input method read too
+            due = date.fromisoformat(number_text(str(value)))
         except ValueError:
-            msg = f"归还日期 {value!r} 格式不对，应为 年-月-日（如 2026-11-30）"
+            msg = f"应还日期 {value!r} 格式不对，应为 年-月-日（如 2026-11-30）"
             raise LoanError(msg, parameter="due") from None
     if due < today:
-        msg = f"归还日期 {due.isoformat()} 早于今天 {today.isoformat()}"
+        msg = f"应还日期 {due.isoformat()} 早于今天 {today.isoformat()}"
         raise LoanError(msg, parameter="due")
     if due > today + timedelta(days=MAX_LOAN_DAYS):
-        msg = f"借用期最长 {MAX_LOAN_DAYS} 天"
+        msg = f"应还日期 {due.isoformat()} 太晚：借用期最长 {MAX_LOAN_DAYS} 天"
         raise LoanError(msg, parameter="due")
     return due
 
@@ -88,7 +89,8 @@ def lend(
     ``due`` is a date or ``YYYY-MM-DD`` text, from today (``now``'s date) on.
     """
     name = check_name(borrower_name, parameter="borrower_name")
-    phone = check_phone(borrower_phone, parameter="borrower_phone", required=True)
+    typed_phone = number_text(borrower_phone) if isinstance(borrower_phone, str) else borrower_phone
+    phone = check_phone(typed_phone, parameter="borrower_phone", required=True)
     due_day = _due(due, today=now.date())
     _, after = move_stock(
         session, station_id, item, movement="lent", quantity=quantity,

@@ -67,6 +67,8 @@ MAX_BENEFICIARIES = 100_000
 MINUTES_PER_DAY = 24 * 60
 CHECKIN_OPENS_BEFORE = timedelta(hours=1)
 CHECKIN_CLOSES_AFTER = timedelta(hours=2)
+#: How far ahead an activity may be published (a year typed wrong is refused, not kept).
+PUBLISH_AHEAD = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,13 @@ def create_activity(
     organiser: str,
     description: str = "",
     team_id: int | None = None,
+    now: datetime | None = None,
 ) -> Activity:
-    """Create an activity or talk (every field checked, audited)."""
+    """Create an activity or talk (every field checked, audited).
+
+    With ``now`` (an organiser publishing), an activity that is over already or starts more
+    than :data:`PUBLISH_AHEAD` later is refused: nobody could sign up or check in.
+    """
     title = required_text(title, label="活动名称", limit=80, parameter="title")
     check_kind(kind, ACTIVITY_KINDS, label="活动类型", shown=ACTIVITY_KINDS.values())
     topic = (topic or "").strip() or None
@@ -115,6 +122,8 @@ def create_activity(
     if ends_at - starts_at > timedelta(minutes=MINUTES_PER_DAY):
         msg = "一次活动不超过 24 小时"
         raise VolunteeringError(msg, parameter="ends_at")
+    if now is not None:
+        _check_publishable(starts_at, ends_at, now=now)
     if len(description) > 2000:
         msg = "活动说明不超过 2000 字"
         raise VolunteeringError(msg, parameter="description")
@@ -153,6 +162,20 @@ def create_activity(
     )
 
 
+def _check_publishable(starts_at: datetime, ends_at: datetime, *, now: datetime) -> None:
+    """Refuse publishing at ``now`` an activity already over, or one beyond a year ahead."""
+    tz = now.tzinfo
+    start_text = starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    if ends_at <= now:
+        msg = (f"开始时间 {start_text} 的活动在现在（{now.strftime('%Y-%m-%d %H:%M')}）之前已结束，"
+               "不能报名和签到，请检查日期和年份")
+        raise VolunteeringError(msg, parameter="starts_at")
+    if starts_at > now + PUBLISH_AHEAD:
+        latest = (now + PUBLISH_AHEAD).strftime("%Y-%m-%d")
+        msg = f"开始时间 {start_text} 太远：最晚可发布到 {latest}（一年以内），请检查年份"
+        raise VolunteeringError(msg, parameter="starts_at")
+
+
 def _locked_activity(session: Session, activity_id: int) -> Activity:
     activity = session.scalars(
         select(Activity).where(Activity.id == activity_id).with_for_update()
@@ -184,12 +207,24 @@ def _waitlist_position(session: Session, activity_id: int, signup: SignUp) -> in
 
 
 def signup_closed(activity: Activity, now: datetime) -> str | None:
-    """Why ``activity`` takes no sign-up at ``now`` (cancelled, started, held), else None."""
+    """Why ``activity`` takes no sign-up at ``now`` (cancelled, started, held), else None.
+
+    Sign-up stays open until the start even when volunteers checked in early (check-in opens
+    :data:`CHECKIN_OPENS_BEFORE` the start and marks the activity held).
+    """
     if activity.status == "cancelled":
         return "已取消"
-    if activity.status == "held":
-        return "已举办"
-    return "已开始" if as_utc(activity.starts_at) <= now.astimezone(UTC) else None
+    if as_utc(activity.starts_at) > now.astimezone(UTC):
+        return None
+    return "已举办" if activity.status == "held" else "已开始"
+
+
+def status_label(activity: Activity, now: datetime) -> str:
+    """The activity's status as pages show it: 签到中 while volunteers check in before the
+    start (held, sign-up still open), else :data:`STATUS_LABELS`."""
+    if activity.status == "held" and signup_closed(activity, now) is None:
+        return "签到中"
+    return STATUS_LABELS[activity.status]
 
 
 def checkin_window(activity: Activity) -> tuple[datetime, datetime]:
@@ -256,7 +291,7 @@ def cancel_sign_up(
     place (a cancelled activity's sign-ups may still be withdrawn).
     """
     activity = _locked_activity(session, activity_id)
-    closed = signup_closed(activity, now)
+    closed = signup_closed(activity, now) or ("已举办" if activity.status == "held" else None)
     if closed in ("已开始", "已举办"):
         msg = f"活动「{activity.title}」{closed}，不能再取消报名"
         raise ConflictError(msg, parameter="activity")
@@ -403,6 +438,9 @@ def confirm_hours(
     Hours are recorded in full whatever the caps; a volunteer's hours are confirmed once.
     """
     activity = _locked_activity(session, activity_id)
+    if not minutes_by_card:  # nothing typed: no "已确认 0 人" and no empty audit entry
+        msg = "没有要确认的服务时长：志愿者签到后，在其“服务时长（分钟）”一栏填写分钟数再确认"
+        raise VolunteeringError(msg, parameter="minutes")
     day = as_utc(activity.starts_at).astimezone(timezone).date()
     day_start = datetime(day.year, day.month, day.day, tzinfo=timezone).astimezone(UTC)
     same_day = [

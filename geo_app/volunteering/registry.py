@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo_app.formats.numbers import number_text
 from geo_app.store import audit
 from geo_app.store.errors import require_known
 from geo_app.store.hashing import check_secret, hash_secret
@@ -25,8 +26,9 @@ from geo_app.volunteering.models import PointsBalance, Team, TeamMember, Volunte
 
 CARD_PREFIX = "JN"
 CARD_PATTERN = re.compile(rf"^{CARD_PREFIX}\d{{5}}$")
-PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
-PIN_PATTERN = re.compile(r"^\d{6}$")
+#: ASCII digits only: what is typed is folded first (:func:`number_text`, full-width → ASCII).
+PHONE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$|^0[0-9]{2,3}-?[0-9]{7,8}$")
+PIN_PATTERN = re.compile(r"^[0-9]{6}$")
 #: Kinds of team, as the community names them.
 TEAM_KINDS: dict[str, str] = {
     "calligraphy": "书画队",
@@ -88,7 +90,7 @@ def _validated(
     known_buildings: Collection[str],
 ) -> dict[str, Any]:
     name = required_text(name, label="姓名", limit=MAX_NAME, parameter="name")
-    phone = phone.strip().replace(" ", "")
+    phone = number_text(phone).replace(" ", "")
     if not PHONE_PATTERN.match(phone):
         msg = f"电话 {phone!r} 不是有效的手机号或座机号"
         raise VolunteeringError(msg, parameter="phone")
@@ -151,10 +153,14 @@ def register_volunteer(
 
 
 def _pin_hash(pin: str) -> str:
-    if not PIN_PATTERN.match(pin):
+    """The hash of a 6-digit PIN as the volunteer will type it: ``１２３４５６`` typed in a
+    full-width input method is kept as 123456 (it was hashed as typed, and the volunteer's
+    phone keypad then never matched it)."""
+    digits = number_text(pin)
+    if not PIN_PATTERN.match(digits):
         msg = "查询密码须为 6 位数字"
         raise VolunteeringError(msg, parameter="pin")
-    return hash_secret(pin)
+    return hash_secret(digits)
 
 
 def set_pin(session: Session, volunteer: Volunteer, pin: str, *, actor: str) -> None:
@@ -168,7 +174,7 @@ def set_pin(session: Session, volunteer: Volunteer, pin: str, *, actor: str) -> 
 def check_pin(volunteer: Volunteer | None, pin: str) -> bool:
     """Whether ``pin`` is the volunteer's PIN (False for unknown cards or no PIN set; the
     same cost either way)."""
-    return check_secret(volunteer.pin_hash if volunteer else None, pin)
+    return check_secret(volunteer.pin_hash if volunteer else None, number_text(pin))
 
 
 def create_team(

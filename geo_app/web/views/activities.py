@@ -36,7 +36,6 @@ from geo_app.store import get_store
 from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
     PLACE_KINDS,
-    STATUS_LABELS,
     ScanRefused,
     cancel_sign_up,
     check_in,
@@ -44,6 +43,7 @@ from geo_app.volunteering.activities import (
     log_scan_failure,
     sign_up,
     signup_closed,
+    status_label,
 )
 from geo_app.volunteering.errors import NotFoundError, VolunteeringError
 from geo_app.volunteering.goods import catalogue, goods_levels
@@ -124,7 +124,7 @@ def activity_view(activity: Activity, waitlisted: int = 0) -> dict[str, Any]:
         "waitlisted": waitlisted,
         "points_per_hour": activity.points_per_hour,
         "points_per_attendance": activity.points_per_attendance,
-        "status": STATUS_LABELS[activity.status],
+        "status": status_label(activity, now()),
         "description": activity.description,
     }
 

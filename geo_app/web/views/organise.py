@@ -28,6 +28,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from geo_app.formats.csv_text import csv_text
@@ -199,8 +200,7 @@ def create() -> ResponseReturnValue:
     form = request.form
     try:
         place = resolve_place(get_community(), form)
-        starts = _local(form.get("starts_at", ""), "starts_at")
-        ends = starts + timedelta(minutes=_minutes(form.get("minutes", "")))
+        starts, ends = _schedule(form)
         with get_store().write() as db:
             claim_request(db)
             activity = create_activity(
@@ -217,6 +217,7 @@ def create() -> ResponseReturnValue:
                 audience=[],
                 organiser=_actor(),
                 description=form.get("description", ""),
+                now=now(),
             )
             activity_id = activity.id
     except AlreadySubmitted:
@@ -225,6 +226,18 @@ def create() -> ResponseReturnValue:
         flash(f"未发布：{exc}", "error")
         return _index_page(form), 400
     return _done("已发布活动", "organise.activity_page", activity_id=activity_id)
+
+
+def _schedule(form: Mapping[str, str]) -> tuple[datetime, datetime]:
+    """The activity form's start and end (start + 时长); a start at the calendar's end
+    (9999-12-31) is refused, not a 500."""
+    starts = _local(form.get("starts_at", ""), "starts_at")
+    minutes = _minutes(form.get("minutes", ""))
+    try:
+        return starts, starts + timedelta(minutes=minutes)
+    except OverflowError:
+        msg = f"{ACTIVITY_FIELDS['starts_at']} {form.get('starts_at')!r} 超出日历范围，请检查年份"
+        raise VolunteeringError(msg, parameter="starts_at") from None
 
 
 def _minutes(text: str) -> int:
@@ -268,7 +281,9 @@ def activity_page(activity_id: int) -> str:
         ]
         view = activity_view(activity)
         view["beneficiaries"] = activity.beneficiaries
-        default_minutes = int((as_utc(activity.ends_at) - as_utc(activity.starts_at)).seconds / 60)
+        # the whole length: a 24-hour activity's timedelta has 0 .seconds and 1 .days
+        length = as_utc(activity.ends_at) - as_utc(activity.starts_at)
+        default_minutes = int(length.total_seconds() // 60)
         failed = [{"at": local_text(f.at, tz), "raw": f.raw, "reason": f.reason} for f in failures]
     checkin_url = url_for("activities.self_check_in", activity_id=activity_id, _external=True)
     return render_template(
@@ -456,10 +471,16 @@ def register() -> Response:
                 pin=form.get("pin") or None,
             )
             card = volunteer.card
+            visible = visible_volunteer_ids(db)
+            shown = visible is None or volunteer.id in visible
     except AlreadySubmitted:
         return _done(ALREADY_SENT, "organise.volunteers")
     except VolunteeringError as exc:
         return _refused(exc, "organise.volunteers")
+    if not shown:  # its page would be a 404 to the one who just registered it
+        return _done(f"已登记，卡号 {card}。此人不住在您负责的楼栋（或未填楼栋），"
+                     "名册中不显示：请把卡号告诉志愿者；报名您组织的活动后，会出现在名册中",
+                     "organise.volunteers")
     return _done(f"已登记，卡号 {card}", "organise.volunteer_page", card=card)
 
 
@@ -572,15 +593,27 @@ def points_json(card: str) -> Response:
 @require_roles(*STAFF)
 def counter() -> str:
     """站点柜台：积分兑换物品、物品入库与报损。"""
+    return _counter_page()
+
+
+def _counter_page(typed: Mapping[str, str] | None = None) -> str:
+    """The counter; ``typed``: the redemption form's values to show again after a refusal.
+
+    The 查找 (``?card=&goods=``) of an unknown card, or one outside the caller's scope, is
+    said on the page (it was a 404 page in place of the counter).
+    """
     stations = {s: n for s, n in _station_names().items() if s in staffed_station_ids()}
     with get_store().read() as db:
         goods = catalogue(db)
         levels = goods_levels(db)
-    nearest = None
+    nearest, lookup_error = None, None
     card = request.args.get("card", "").strip()
     goods_id = request.args.get("goods", "").strip()
     if card and goods_id:
-        nearest = _nearest_goods_station(card, goods_id, levels.get(goods_id, {}))
+        try:
+            nearest = _nearest_goods_station(card, goods_id, levels.get(goods_id, {}))
+        except (VolunteeringError, NotFound):
+            lookup_error = f"卡号 {card[:20]!r} 不存在，或不是您范围内的志愿者"
     return render_template(
         "organise_redeem.html",
         stations=stations,
@@ -588,8 +621,10 @@ def counter() -> str:
         levels=levels,
         movements=HAND_MOVEMENTS,
         nearest=nearest,
+        lookup_error=lookup_error,
         card=card,
         goods_id=goods_id,
+        typed=typed or {},
     )
 
 
@@ -635,14 +670,15 @@ def _redeem(data: Any) -> Answer:
 
 @bp.post("/organise/redeem")
 @require_roles(*STAFF)
-def redeem_form() -> Response:
+def redeem_form() -> ResponseReturnValue:
     """兑换：扫志愿者卡、选物品与数量，积分与库存同时扣减。"""
     try:
         done, _ = _redeem(request.form)
     except AlreadySubmitted:
         return _done(ALREADY_SENT, "organise.counter")
-    except VolunteeringError as exc:
-        return _refused(exc, "organise.counter")
+    except VolunteeringError as exc:  # back with the card scanned, not to scan again
+        flash(f"未成功：{exc}", "error")
+        return _counter_page(request.form), 400
     return _done(
         f"已兑换，扣 {done['points']} 分，余额 {done['balance_after']} 分，"
         f"站点余 {done['stock_after']}",
