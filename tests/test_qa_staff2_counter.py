@@ -70,7 +70,7 @@ def test_looking_up_an_unknown_card_stays_on_the_counter(steward, card):
     answer = steward.get(f"/organise/redeem?card={card}&goods={GOODS_ID}")
     assert answer.status_code == 200
     page = html.unescape(answer.get_data(as_text=True))
-    assert f"卡号 '{card}' 不存在，或不是您范围内的志愿者" in page
+    assert f"卡号 “{card}” 不存在，或不是您范围内的志愿者" in page
     assert 'data-testid="redeem-form"' in page
     assert "和园居民" not in page  # nothing of the other grid's volunteer is shown
 
@@ -107,7 +107,7 @@ def test_a_loan_reads_a_full_width_due_date_and_phone(app, steward):
 
 @pytest.mark.parametrize(
     ("due", "words"),
-    [("2026/12/05", "应还日期 '2026/12/05' 格式不对"),
+    [("2026/12/05", "应还日期 “2026/12/05” 格式不对"),
      ("2026-11-30", "应还日期 2026-11-30 早于今天"),
      ("2027-06-01", "应还日期 2027-06-01 太晚：借用期最长 180 天")],
 )

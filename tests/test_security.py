@@ -498,7 +498,7 @@ def test_the_form_refuses_a_fractional_quantity(app, admin):
         data={"csrf_token": admin.token, "station": "S-1", "item": "umbrella",
               "movement": "lent", "quantity": "2.7"},
     )
-    assert "数量须为 1–10,000 的整数，收到 &#39;2.7&#39;" in response.get_data(as_text=True)
+    assert "数量须为 1–10,000 的整数，收到 “2.7”" in response.get_data(as_text=True)
 
 
 # --- 13: a locked database ----------------------------------------------------------------

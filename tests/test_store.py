@@ -216,12 +216,12 @@ def test_restocking_an_item_the_station_never_had_creates_it(store):
         ("S1", "umbrella", "lent", 0, "quantity", "1–10,000 的整数"),
         # Quantities are bounded whole numbers (issue 10, item 11).
         ("S1", "umbrella", "restocked", 2.7, "quantity", "1–10,000 的整数，收到 2.7"),
-        ("S1", "umbrella", "restocked", True, "quantity", "收到 True"),
+        ("S1", "umbrella", "restocked", True, "quantity", "收到 true"),
         ("S1", "umbrella", "restocked", 10_001, "quantity", "收到 10001"),
         ("S1", "umbrella", "restocked", 2**62, "quantity", "1–10,000 的整数"),
         ("S1", "umbrella", "restocked", float("inf"), "quantity", "收到 inf"),
-        ("S1", "umbrella", "restocked", "1e3", "quantity", "收到 '1e3'"),
-        ("S1", "umbrella", "restocked", "-3", "quantity", "收到 '-3'"),
+        ("S1", "umbrella", "restocked", "1e3", "quantity", "收到 “1e3”"),
+        ("S1", "umbrella", "restocked", "-3", "quantity", "收到 “-3”"),
         # A return can never exceed what is out (issue 10, item 12): nothing is lent yet.
         ("S1", "umbrella", "returned", 1, "quantity", "超过借出未还的数量：借出未还 0，归还 1"),
         ("S1", "umbrella", "lent", 6, "quantity", "库存不足：现有 5，借出 6"),

@@ -121,7 +121,7 @@ def test_a_refused_activity_comes_back_with_everything_typed(app, organiser):
     answer = organiser.post("/organise/activities", data=FORM)  # S-9: no such station
     assert answer.status_code == 400
     page = answer.get_data(as_text=True)
-    assert any("服务站 'S-9' 不存在" in f for f in _flashes(page))
+    assert any("服务站 “S-9” 不存在" in f for f in _flashes(page))
     for name in ("title", "place_ref", "starts_at", "minutes", "capacity", "points_per_hour",
                  "points_per_attendance"):
         assert _field_value(page, name) == FORM[name], name

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from layers.quoting import quoted
 from layers.schema import WEEKDAY_LABELS, WEEKDAYS
 
 MINUTES_PER_DAY = 24 * 60
@@ -67,7 +68,7 @@ def parse_hours(value: Any) -> WeeklyHours | None:
     if value == "24h":
         return WeeklyHours(always_open=True)
     if not isinstance(value, dict):
-        msg = f'开放时间应为 "24h" 或按星期的对象，实际为 {value!r}'
+        msg = f'开放时间应为 "24h" 或按星期的对象，实际为 {quoted(value)}'
         raise HoursFormatError(msg)
     unknown = set(value) - set(WEEKDAYS)
     if unknown:
@@ -82,18 +83,18 @@ def _parse_day(day: str, text: Any) -> tuple[Span, ...]:
     if text is None or text == "closed":
         return ()
     if not isinstance(text, str):
-        msg = f'{day} 的开放时间应为字符串，如 "08:00-18:00"，实际为 {text!r}'
+        msg = f'{day} 的开放时间应为字符串，如 "08:00-18:00"，实际为 {quoted(text)}'
         raise HoursFormatError(msg)
     spans = []
     for part in text.split(","):
         match = _SPAN.match(part)
         if not match:
-            msg = f"{day} 的时段 {part!r} 格式应为 HH:MM-HH:MM"
+            msg = f"{day} 的时段 {quoted(part)} 格式应为 HH:MM-HH:MM"
             raise HoursFormatError(msg)
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         span = Span(h1 * 60 + m1, h2 * 60 + m2)
         if span.end <= span.start or span.end > MINUTES_PER_DAY:
-            msg = f"{day} 的时段 {part.strip()!r} 结束时间不晚于开始时间"
+            msg = f"{day} 的时段 {quoted(part.strip())} 结束时间不晚于开始时间"
             raise HoursFormatError(msg)
         spans.append(span)
     return tuple(sorted(spans, key=lambda s: s.start))

@@ -24,6 +24,7 @@ from geo_app.store.errors import StoreError
 from geo_app.store.models import Loan
 from geo_app.store.roster import check_name, check_phone
 from geo_app.store.stock import move_stock
+from layers.quoting import quoted
 from layers.schema import ITEM_LABELS
 
 STATUSES = ("open", "overdue", "returned", "all")
@@ -60,7 +61,7 @@ def _due(value: Any, *, today: date) -> date:
         try:  # full-width digits and dash as typed in a Chinese input method read too
             due = date.fromisoformat(number_text(str(value)))
         except ValueError:
-            msg = f"应还日期 {value!r} 格式不对，应为 年-月-日（如 2026-11-30）"
+            msg = f"应还日期 {quoted(value)} 格式不对，应为 年-月-日（如 2026-11-30）"
             raise LoanError(msg, parameter="due") from None
     if due < today:
         msg = f"应还日期 {due.isoformat()} 早于今天 {today.isoformat()}"
@@ -182,7 +183,7 @@ def list_loans(
     newest first.
     """
     if status not in STATUSES:
-        msg = f"status 须为 {'、'.join(STATUSES)} 之一，收到 {status!r}"
+        msg = f"status 须为 {'、'.join(STATUSES)} 之一，收到 {quoted(status)}"
         raise LoanError(msg, parameter="status")
     query = select(Loan).where(Loan.station_id.in_(list(station_ids)))
     if status in ("open", "overdue"):

@@ -24,6 +24,7 @@ from geo_app.store import audit
 from geo_app.store.errors import StockError, require_known
 from geo_app.store.models import MAX_STOCK_COUNT, StationStock
 from geo_app.store.upsert import insert_missing
+from layers.quoting import quoted
 from layers.schema import ITEM_LABELS
 
 #: Movement kinds: label and the sign they apply to the count.
@@ -51,7 +52,7 @@ def parse_quantity(value: object, *, parameter: str = "quantity") -> int:
         digits = value.strip()
         quantity = int(digits) if len(digits) <= len(str(MAX_QUANTITY)) else MAX_QUANTITY + 1
     if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
-        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        shown = quoted(value[:40] + "…" if isinstance(value, str) and len(value) > 40 else value)
         msg = f"数量须为 1–{MAX_QUANTITY:,} 的整数，收到 {shown}"
         raise StockError(msg, parameter=parameter)
     return quantity
@@ -196,10 +197,10 @@ def move_stock(
     """Apply one movement (借出/归还/补货) atomically with its audit entry; (before, after)."""
     require_known(station_id, known_stations, what="站点", parameter="station", error=StockError)
     if item not in ITEM_LABELS:
-        msg = f"未知物资 {item!r}"
+        msg = f"未知物资 {quoted(item)}"
         raise StockError(msg, parameter="item")
     if movement not in MOVEMENTS:
-        msg = f"未知操作 {movement!r}（可选：{'、'.join(MOVEMENTS)}）"
+        msg = f"未知操作 {quoted(movement)}（可选：{'、'.join(MOVEMENTS)}）"
         raise StockError(msg, parameter="movement")
     quantity = parse_quantity(quantity)
     label, sign = MOVEMENTS[movement]

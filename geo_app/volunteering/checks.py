@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from geo_app.formats.numbers import whole_number
 from geo_app.volunteering.errors import VolunteeringError
+from layers.quoting import quoted
 
 
 def required_text(value: str, *, label: str, limit: int, parameter: str) -> str:
@@ -24,7 +25,7 @@ def check_kind(
     """Refuse a ``kind`` not among ``kinds``, listing ``shown`` (the kinds' keys by default)."""
     if kind not in kinds:
         choices = "、".join(kinds if shown is None else shown)
-        msg = f"未知{label} {kind!r}（可选：{choices}）"
+        msg = f"未知{label} {quoted(kind)}（可选：{choices}）"
         raise VolunteeringError(msg, parameter="kind")
 
 

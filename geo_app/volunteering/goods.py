@@ -23,6 +23,7 @@ from geo_app.volunteering.errors import ConflictError, NotFoundError, Volunteeri
 from geo_app.volunteering.ledger import post_entry
 from geo_app.volunteering.models import Goods, GoodsMovement, GoodsStock, Redemption
 from geo_app.volunteering.registry import get_volunteer
+from layers.quoting import quoted
 
 #: Movement kinds and the sign they apply.
 GOODS_MOVEMENTS: dict[str, tuple[str, int]] = {
@@ -59,7 +60,7 @@ def _goods(session: Session, goods_id: str) -> Goods:
     goods = session.get(Goods, goods_id)
     if goods is None:
         known = "、".join(session.scalars(select(Goods.id).order_by(Goods.id)))
-        msg = f"物品 {goods_id!r} 不在兑换目录中（目录：{known or '空'}）"
+        msg = f"物品 {quoted(goods_id)} 不在兑换目录中（目录：{known or '空'}）"
         raise NotFoundError(msg, parameter="goods")
     return goods
 

@@ -20,6 +20,7 @@ from geo_app.volunteering.checks import check_kind
 from geo_app.volunteering.counters import append_movement, move_counter
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.models import PointsBalance, PointsEntry, Volunteer
+from layers.quoting import quoted
 
 #: Ledger entry kinds and how people read them.
 ENTRY_KINDS: dict[str, str] = {
@@ -56,7 +57,7 @@ def post_entry(
     """
     check_kind(kind, ENTRY_KINDS, label="积分类型")
     if isinstance(points, bool) or not isinstance(points, int) or points == 0:
-        msg = f"积分须为非零整数，收到 {points!r}"
+        msg = f"积分须为非零整数，收到 {quoted(points)}"
         raise VolunteeringError(msg, parameter="points")
     if abs(points) > MAX_ENTRY_POINTS:
         msg = f"单笔积分不能超过 {MAX_ENTRY_POINTS}，收到 {points}"

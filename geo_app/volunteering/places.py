@@ -14,6 +14,7 @@ from geo_app.volunteering.activities import PLACE_KINDS, Place
 from geo_app.volunteering.errors import VolunteeringError
 from geo_app.walking import feature_points
 from layers import Community
+from layers.quoting import quoted
 
 
 def squares_of(community: Community) -> dict[str, tuple[float, float]]:
@@ -46,7 +47,7 @@ def resolve_place(community: Community, form: Mapping[str, str]) -> Place:
     if kind == "square":
         squares = squares_of(community)
         if ref not in squares:
-            msg = f"广场 {ref!r} 不存在（可选：{'、'.join(squares)}）"
+            msg = f"广场 {quoted(ref)} 不存在（可选：{'、'.join(squares)}）"
             raise VolunteeringError(msg, parameter="place_ref")
         return Place("square", None, ref, *squares[ref])
     return _pin(community, form)
@@ -55,7 +56,7 @@ def resolve_place(community: Community, form: Mapping[str, str]) -> Place:
 def _feature_place(frame: gpd.GeoDataFrame, kind: str, ref: str, label: str) -> Place:
     rows = np.flatnonzero(frame["id"].to_numpy() == ref)
     if not len(rows):
-        msg = f"{label} {ref!r} 不存在"
+        msg = f"{label} {quoted(ref)} 不存在"
         raise VolunteeringError(msg, parameter="place_ref")
     row = int(rows[0])
     lon, lat = feature_points(frame.iloc[[row]])[0]

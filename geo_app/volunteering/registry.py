@@ -23,6 +23,7 @@ from geo_app.store.upsert import insert_missing
 from geo_app.volunteering.checks import check_kind, required_text
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
 from geo_app.volunteering.models import PointsBalance, Team, TeamMember, Volunteer
+from layers.quoting import quoted
 
 CARD_PREFIX = "JN"
 CARD_PATTERN = re.compile(rf"^{CARD_PREFIX}\d{{5}}$")
@@ -69,7 +70,7 @@ def get_volunteer(session: Session, card: str) -> Volunteer:
     """The volunteer of ``card``, or :class:`NotFoundError` naming the card."""
     volunteer = find_volunteer(session, card)
     if volunteer is None:
-        msg = f"志愿者卡号 {card.strip()!r} 不存在"
+        msg = f"志愿者卡号 {quoted(card.strip())} 不存在"
         raise NotFoundError(msg, parameter="card")
     return volunteer
 
@@ -92,7 +93,7 @@ def _validated(
     name = required_text(name, label="姓名", limit=MAX_NAME, parameter="name")
     phone = number_text(phone).replace(" ", "")
     if not PHONE_PATTERN.match(phone):
-        msg = f"电话 {phone!r} 不是有效的手机号或座机号"
+        msg = f"电话 {quoted(phone)} 不是有效的手机号或座机号"
         raise VolunteeringError(msg, parameter="phone")
     building = (building_id or "").strip() or None
     if building is not None:

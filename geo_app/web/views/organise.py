@@ -88,6 +88,7 @@ from geo_app.web.submissions import (
     claim_request,
 )
 from geo_app.web.views.activities import activities_map, activity_view
+from layers.quoting import quoted
 
 bp = Blueprint("organise", __name__)
 
@@ -149,7 +150,7 @@ def _local(value: str, parameter: str) -> datetime:
         moment = datetime.strptime(value.strip(), DATETIME_FORMAT)
     except ValueError:
         label = ACTIVITY_FIELDS.get(parameter, parameter)
-        msg = f"{label}应为 年-月-日 时:分，如 2026-12-06 09:30，收到 {value!r}"
+        msg = f"{label}应为 年-月-日 时:分，如 2026-12-06 09:30，收到 {quoted(value)}"
         raise VolunteeringError(msg, parameter=parameter) from None
     return moment.replace(tzinfo=community_timezone())
 
@@ -236,7 +237,8 @@ def _schedule(form: Mapping[str, str]) -> tuple[datetime, datetime]:
     try:
         return starts, starts + timedelta(minutes=minutes)
     except OverflowError:
-        msg = f"{ACTIVITY_FIELDS['starts_at']} {form.get('starts_at')!r} 超出日历范围，请检查年份"
+        typed = quoted(form.get("starts_at"))
+        msg = f"{ACTIVITY_FIELDS['starts_at']} {typed} 超出日历范围，请检查年份"
         raise VolunteeringError(msg, parameter="starts_at") from None
 
 
@@ -613,7 +615,7 @@ def _counter_page(typed: Mapping[str, str] | None = None) -> str:
         try:
             nearest = _nearest_goods_station(card, goods_id, levels.get(goods_id, {}))
         except (VolunteeringError, NotFound):
-            lookup_error = f"卡号 {card[:20]!r} 不存在，或不是您范围内的志愿者"
+            lookup_error = f"卡号 {quoted(card[:20])} 不存在，或不是您范围内的志愿者"
     return render_template(
         "organise_redeem.html",
         stations=stations,
@@ -706,7 +708,8 @@ def goods_movement() -> Response:
         if kind not in HAND_MOVEMENTS:
             choices = "、".join(f"{label}（{k}）" for k, label in HAND_MOVEMENTS.items())
             raise VolunteeringError(
-                f"操作（kind）须为 {choices}，收到 {kind!r}；兑换请用上方的兑换表单（同时扣积分）",
+                f"操作（kind）须为 {choices}，收到 {quoted(kind)}；"
+                "兑换请用上方的兑换表单（同时扣积分）",
                 parameter="kind",
             )
         with get_store().write() as db:
