@@ -124,6 +124,28 @@ def test_stock_movements_through_the_form(app, admin):
     ]
 
 
+def test_broken_items_are_written_off_the_shelf_and_loans_stay_out(app, admin):
+    """Station staff had no way to take a broken umbrella off the count (only 借出/归还/补货);
+    报损 takes it off the shelf, never below 0, and leaves what is lent out lent out."""
+    assert 'value="written_off">报损</option>' in admin.get("/admin/stock").get_data(as_text=True)
+    _post(admin, "/admin/stock", station="S-1", item="umbrella", movement="lent", quantity="3")
+    html = _post(admin, "/admin/stock", station="S-1", item="umbrella", movement="written_off",
+                 quantity="2").get_data(as_text=True)
+    assert "7 → 5" in html  # 10 on the shelf, 3 lent, 2 broken
+    html = _post(admin, "/admin/stock", station="S-1", item="umbrella", movement="written_off",
+                 quantity="6").get_data(as_text=True)
+    assert "雨伞库存不足：现有 5，报损 6" in html
+    html = _post(admin, "/admin/stock", station="S-1", item="umbrella", movement="returned",
+                 quantity="3").get_data(as_text=True)
+    assert "5 → 8" in html  # the three lent still came back
+    with app.app_context():
+        assert get_stock_levels()["S-1"]["umbrella"] == 8
+    assert ("stock.written_off", "station:S-1/umbrella", {"count": 7}, {"count": 5}) in [
+        (a[1], a[2], a[3], a[4]) for a in _audit(app)]
+    log = admin.get("/admin/audit").get_data(as_text=True)
+    assert "登记库存报损" in log and "（7 → 5）" in log
+
+
 def test_the_stock_json_api_needs_the_csrf_header(app, admin):
     body = {"station": "S-1", "item": "power_bank", "movement": "lent", "quantity": 1}
     assert admin.post("/admin/api/stock", json=body).status_code == 400

@@ -27,14 +27,16 @@ from geo_app.store.upsert import insert_missing
 from layers.quoting import quoted
 from layers.schema import ITEM_LABELS
 
-#: Movement kinds: label and the sign they apply to the count.
+#: Movement kinds: label and the sign they apply to the count. 报损 takes broken or lost
+#: items off the shelf (what is lent out is not on the shelf and stays lent out).
 MOVEMENTS: dict[str, tuple[str, int]] = {
     "lent": ("借出", -1),
     "returned": ("归还", +1),
     "restocked": ("补货", +1),
+    "written_off": ("报损", -1),
 }
 #: The sign each movement applies to what is lent out (a return cannot exceed it).
-LENT_OUT_SIGN = {"lent": +1, "returned": -1, "restocked": 0}
+LENT_OUT_SIGN = {"lent": +1, "returned": -1, "restocked": 0, "written_off": 0}
 #: Most units one movement may move.
 MAX_QUANTITY = 10_000
 
@@ -194,7 +196,7 @@ def move_stock(
     known_stations: Collection[str],
     actor: str,
 ) -> tuple[int, int]:
-    """Apply one movement (借出/归还/补货) atomically with its audit entry; (before, after)."""
+    """Apply one movement (借出/归还/补货/报损) atomically with its audit entry; (before, after)."""
     require_known(station_id, known_stations, what="站点", parameter="station", error=StockError)
     if item not in ITEM_LABELS:
         msg = f"未知物资 {quoted(item)}"

@@ -78,7 +78,7 @@ def _op(operation_id: str, summary: str, description: str, schema: str, **option
 
 
 MOVE_STOCK = _op(
-    "moveStock", "登记一次借出、归还或补货（站点物资库存）",
+    "moveStock", "登记一次借出、归还、补货或报损（站点物资库存）",
     "库存与操作日志在同一事务中改动；库存不足、归还超过借出未还的数量时 400，不作改动。",
     "StockMoved", roles=(ADMIN,),
     body=RequestBody("一次库存变动", (

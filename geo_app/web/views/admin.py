@@ -312,7 +312,7 @@ def _movement(data: Any) -> Answer:
 @bp.get("/stock")
 @require_roles(ADMIN)
 def stock() -> str:
-    """物资库存：借出、归还、补货。"""
+    """物资库存：借出、归还、补货、报损。"""
     stations = get_community().stations
     return render_template(
         "admin_stock.html",
@@ -326,7 +326,7 @@ def stock() -> str:
 @bp.post("/stock")
 @require_roles(ADMIN)
 def move() -> ResponseReturnValue:
-    """登记一次借出、归还或补货。"""
+    """登记一次借出、归还、补货或报损。"""
     try:
         moved, _ = _movement(request.form)
     except AlreadySubmitted:
