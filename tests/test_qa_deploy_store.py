@@ -17,7 +17,7 @@ from support.database import fresh_database_url
 from geo_app.cli import main
 from geo_app.store import Store
 from geo_app.store.engine import unavailable_reason
-from geo_app.store.migrate import SchemaVersionError, current_revision, upgrade
+from geo_app.store.migrate import SchemaVersionError, current_revision, head_revision, upgrade
 
 UNREACHABLE_PG = "postgresql+psycopg://nobody@/nowhere?host={}"
 
@@ -87,18 +87,18 @@ def test_db_current_upgrade_and_downgrade_keep_the_data(tmp_path):
 
     shown = _db(tmp_path, store, "current")
     assert shown.exit_code == 0, shown.output
-    assert "结构版本：0006；本程序最新版本 0007，需要升级" in shown.output
+    assert "结构版本：0006；本程序最新版本 0008，需要升级" in shown.output
     assert current_revision(store.engine) == "0006"  # looking changed nothing
 
     upgraded = _db(tmp_path, store, "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "结构版本 0006 → 0007" in upgraded.output
+    assert "结构版本 0006 → 0008" in upgraded.output
     columns = {c["name"] for c in inspect(store.engine).get_columns("submissions")}
     assert {"fingerprint", "answer_status", "answer_body"} <= columns
 
     refused = _db(tmp_path, store, "downgrade", "0006", input="n\n")
     assert refused.exit_code == 1
-    assert current_revision(store.engine) == "0007"
+    assert current_revision(store.engine) == "0008"
 
     downgraded = _db(tmp_path, store, "downgrade", "0006", "--yes")
     assert downgraded.exit_code == 0, downgraded.output
@@ -119,7 +119,7 @@ def test_schema_newer_than_the_program_is_refused_in_chinese(tmp_path):
     with store.write() as db:
         db.execute(text("UPDATE alembic_version SET version_num = '0099'"))
 
-    newer = "数据库结构版本为 0099，比本程序认识的最新版本 0007 新"
+    newer = f"数据库结构版本为 0099，比本程序认识的最新版本 {head_revision()} 新"
     with pytest.raises(SchemaVersionError, match=newer):
         upgrade(store.engine)
     result = CliRunner().invoke(
@@ -127,7 +127,7 @@ def test_schema_newer_than_the_program_is_refused_in_chinese(tmp_path):
     )
     assert result.exit_code == 1
     assert "数据库无法使用，未执行。" in result.output
-    assert "geo-app db downgrade 0007" in result.output
+    assert f"geo-app db downgrade {head_revision()}" in result.output
     assert "Traceback" not in result.output
     assert current_revision(store.engine) == "0099"  # nothing changed
     store.dispose()

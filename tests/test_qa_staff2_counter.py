@@ -120,12 +120,21 @@ def test_a_refused_due_date_is_named_as_the_form_names_it(steward, due, words):
     assert answer.json["parameter"] == "due" and words in answer.json["error"]
 
 
-def test_registering_a_volunteer_outside_ones_scope_does_not_end_on_a_404(steward):
-    """楼栋编号（可空）left empty: 已登记 was flashed on a 404 page, the volunteer's own page
-    being outside the steward's scope (volunteers living in the grid, or signed up to their
-    activities)."""
-    answer = steward.post("/organise/volunteers", data={"name": "吴无楼", "phone": "13900000031"})
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/organise/volunteers")
+@pytest.mark.parametrize(
+    ("name", "phone", "building"),
+    [("吴无楼", "13900000031", ""), ("郑和园", "13900000032", "HY-1")],
+    ids=["no-building", "other-grid"],
+)
+def test_a_volunteer_one_registered_stays_in_ones_roster(app, steward, name, phone, building):
+    """楼栋编号（可空）left empty, or a building of another grid: 已登记 was flashed on a 404
+    page, and the person stayed hidden from the 红色小管家 who had just registered them
+    (the roster showed those living in the grid or signed up to their activities only)."""
+    answer = steward.post("/organise/volunteers",
+                          data={"name": name, "phone": phone, "building": building})
+    assert answer.status_code == 302
+    card = re.search(r"/organise/volunteers/(JN\d{5})$", answer.headers["Location"]).group(1)
     page = html.unescape(steward.get(answer.headers["Location"]).get_data(as_text=True))
-    said = re.search(r'data-testid="flash">已登记，卡号 (JN\d{5})。([^<]*)<', page)
-    assert said is not None and "名册中不显示" in said.group(2), page
+    assert f"已登记，卡号 {card}" in page and name in page
+    assert name in steward.get("/organise/volunteers").get_data(as_text=True)
+    # and not everybody's: an organiser who neither registered them nor has them signed up
+    assert logged_in(app, "organiser1").get(f"/organise/volunteers/{card}").status_code == 404

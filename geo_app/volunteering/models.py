@@ -52,6 +52,9 @@ class Volunteer(Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     alliance_unit: Mapped[str | None] = mapped_column(String(64), default=None)
     pin_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: The account that registered the volunteer (it keeps seeing them; None: before 0008
+    #: with no audit entry to tell).
+    registered_by: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     teams: Mapped[list[TeamMember]] = relationship(
         back_populates="volunteer", cascade="all, delete-orphan"

@@ -141,7 +141,7 @@ def register_volunteer(
     if duplicate is not None:
         msg = f"电话 {fields['phone']} 已登记为志愿者 {duplicate}"
         raise ConflictError(msg, parameter="phone")
-    volunteer = Volunteer(card=_next_card(session), **fields)
+    volunteer = Volunteer(card=_next_card(session), registered_by=actor, **fields)
     if pin:
         volunteer.pin_hash = _pin_hash(pin)
     audit.add_and_record(

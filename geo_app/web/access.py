@@ -162,8 +162,9 @@ def require_activity(organiser: str) -> None:
 def visible_volunteer_ids(session: Session) -> frozenset[int] | None:
     """The volunteers whose personal data the caller may see; ``None`` means all (admin).
 
-    红色小管家: volunteers living in their grid, and those signed up to activities they
-    organise; an organiser (队长): those signed up to their activities; anyone else: none.
+    红色小管家: volunteers living in their grid; a 红色小管家 or an organiser (队长): those
+    signed up to activities they organise, and those they registered themselves (also with
+    no building, or living in another grid); anyone else: none.
     """
     user = g.get("user")
     if user is None:
@@ -176,6 +177,8 @@ def visible_volunteer_ids(session: Session) -> frozenset[int] | None:
         Activity.organiser == user.username
     )
     ids = set(session.scalars(mine))
+    registered = select(Volunteer.id).where(Volunteer.registered_by == user.username)
+    ids |= set(session.scalars(registered))
     if user.role == STEWARD:
         buildings = visible_building_ids(user)
         living_here = select(Volunteer.id).where(Volunteer.building_id.in_(buildings))

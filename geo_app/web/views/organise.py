@@ -472,17 +472,11 @@ def register() -> Response:
                 alliance_unit=form.get("alliance_unit"),
                 pin=form.get("pin") or None,
             )
-            card = volunteer.card
-            visible = visible_volunteer_ids(db)
-            shown = visible is None or volunteer.id in visible
+            card = volunteer.card  # its registrar sees it (access.visible_volunteer_ids)
     except AlreadySubmitted:
         return _done(ALREADY_SENT, "organise.volunteers")
     except VolunteeringError as exc:
         return _refused(exc, "organise.volunteers")
-    if not shown:  # its page would be a 404 to the one who just registered it
-        return _done(f"已登记，卡号 {card}。此人不住在您负责的楼栋（或未填楼栋），"
-                     "名册中不显示：请把卡号告诉志愿者；报名您组织的活动后，会出现在名册中",
-                     "organise.volunteers")
     return _done(f"已登记，卡号 {card}", "organise.volunteer_page", card=card)
 
 
