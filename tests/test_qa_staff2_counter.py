@@ -63,6 +63,15 @@ def test_a_refused_redemption_keeps_the_card_scanned(app, steward):
         assert goods_levels(db)[GOODS_ID][STATION] == 3
 
 
+def test_a_redemption_with_no_card_asks_for_the_card(steward):
+    """A card field left empty was answered 志愿者卡号 '' 不存在."""
+    answer = steward.post("/organise/redeem", data={"station": STATION, "card": " ",
+                                                    "goods": GOODS_ID, "quantity": "1"})
+    assert answer.status_code == 400
+    page = html.unescape(answer.get_data(as_text=True))
+    assert "请填写志愿者卡号（卡上的 JN 开头的编号）" in page
+
+
 @pytest.mark.parametrize("card", ["JN09999", "JN00002"])  # no such card; a card of JN-02
 def test_looking_up_an_unknown_card_stays_on_the_counter(steward, card):
     """查找 with a mistyped card (or one of another grid) answered a 404 page in place of the

@@ -199,6 +199,7 @@ def test_a_scan_is_idempotent_and_failed_scans_say_why(store):
         assert db.execute(text("SELECT count(*) FROM checkins")).scalar_one() == 1
     reasons = {
         "JN99999": "不存在",
+        "  ": "没有读到卡号",  # the scanner sent nothing
         b: "候补",
         c: "没有报名",
     }

@@ -372,10 +372,12 @@ def check_in(
         msg = f"签到已结束（结束后 {_hours(CHECKIN_CLOSES_AFTER)} 小时内可签到）"
         raise ScanRefused(msg, parameter="activity")
     card = normalise_card(raw_card)
+    if not card:
+        raise ScanRefused("没有读到卡号：请扫志愿者卡或输入卡号", parameter="card")
     try:
         volunteer = get_volunteer(session, card)
     except NotFoundError:
-        raise ScanRefused(f"卡号 {card or '（空）'} 不存在", parameter="card") from None
+        raise ScanRefused(f"卡号 {card} 不存在", parameter="card") from None
     signup = session.scalars(
         select(SignUp).where(SignUp.activity_id == activity_id, SignUp.volunteer_id == volunteer.id)
     ).one_or_none()

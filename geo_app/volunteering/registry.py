@@ -67,7 +67,10 @@ def teams_of(session: Session, volunteer: Volunteer) -> list[Team]:
 
 
 def get_volunteer(session: Session, card: str) -> Volunteer:
-    """The volunteer of ``card``, or :class:`NotFoundError` naming the card."""
+    """The volunteer of ``card``, or :class:`NotFoundError` naming the card (a blank card:
+    asked for, not looked up)."""
+    if not card.strip():
+        raise VolunteeringError("请填写志愿者卡号（卡上的 JN 开头的编号）", parameter="card")
     volunteer = find_volunteer(session, card)
     if volunteer is None:
         msg = f"志愿者卡号 {quoted(card.strip())} 不存在"
