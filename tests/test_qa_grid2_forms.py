@@ -16,31 +16,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from support.accounts import PASSWORD, add_accounts, ensure_account, logged_in
-from support.apps import make_grid_app
+from support.accounts import PASSWORD, ensure_account, logged_in
+from support.roster import roster_app
 
 from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.models import Household, Resident, Visit
-from geo_app.store.sample import facts_from_layer, seed_people
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 NOTE = "老人腿脚不便，药快吃完了，下周二送药上门；女儿在外地，电话已留。"
 
 
-def _seed(app) -> None:
-    """The accounts, the invented roster, and a steward known by her name (李小红)."""
-    add_accounts(app)
-    with app.app_context(), get_store().write() as db:
-        seed_people(db, facts_from_layer(get_community().buildings), actor="test")
-        ensure_account(db, get_community(), username="xiaoli", password=PASSWORD,
-                       role="steward", grid_id="JN-01", display_name="李小红")
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    made = make_grid_app(tmp_path_factory.mktemp("qa_grid2_forms"), CLOCK=lambda: NOW)
-    _seed(made)
+    made = roster_app(tmp_path_factory.mktemp("qa_grid2_forms"), CLOCK=lambda: NOW)
+    with made.app_context(), get_store().write() as db:  # a steward known by her name
+        ensure_account(db, get_community(), username="xiaoli", password=PASSWORD,
+                       role="steward", grid_id="JN-01", display_name="李小红")
     return made
 
 

@@ -84,6 +84,8 @@ from layers.quoting import quoted
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 
+#: The latest visits the 走访 page lists (a grid records hundreds a month).
+VISITS_SHOWN = 200
 #: Who may change the roster (within the buildings they see); 业主代表 read it and record visits.
 ROSTER_EDITORS = (ADMIN, GRID_LEADER, STEWARD, BUILDING_MEMBER)
 
@@ -224,7 +226,8 @@ def roster(grid_id: str) -> str:
 
 @dataclass(frozen=True)
 class RosterPage:
-    """Which rows of the found households a roster page shows (``number`` counts from 1)."""
+    """Which rows of a long list (the roster's households, the overdue care households) one
+    page shows (``number`` counts from 1)."""
 
     number: int
     count: int
@@ -252,15 +255,19 @@ def visits(grid_id: str) -> str:
     config = current_app.config
     today = _today()
     with get_store().read() as db:
-        listed = visits_in(db, mine_ids, visitor=g.user.username if only_mine else None)
+        listed = visits_in(db, mine_ids, visitor=g.user.username if only_mine else None,
+                           limit=VISITS_SHOWN)
         overdue = overdue_care(db, mine_ids, today=today, care_days=config["VISIT_CARE_DAYS"])
         stale = buildings_not_visited(
             db, mine_ids, today=today, days=int(config["VISIT_BUILDING_DAYS"])
         )
         visitors = display_names(db, {v.visitor for v, _ in listed})
+    page = _roster_page(len(overdue), int(config["ROSTER_PAGE_ROWS"]))
     return render_template(
         "grid_visits.html", grid_id=grid_id, grid_name=_grid_name(grid_id), visits=listed,
-        overdue=overdue, stale=stale, stale_days=int(config["VISIT_BUILDING_DAYS"]),
+        visits_shown=VISITS_SHOWN, overdue=overdue[page.start:page.stop],
+        overdue_count=len(overdue), page=page, stale=stale,
+        stale_days=int(config["VISIT_BUILDING_DAYS"]),
         care_days=config["VISIT_CARE_DAYS"], only_mine=only_mine, today=today,
         names=_building_names(), visitors=visitors,
     )
