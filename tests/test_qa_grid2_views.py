@@ -9,10 +9,12 @@ The tiny community (tests/support/governance): JN-01 and JN-02, the clock pinned
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from support.accounts import PASSWORD, ensure_account, logged_in
-from support.governance import IN_JN01, governance_app, make_view
+from support.governance import IN_JN01, TZ, governance_app, make_view
 
 from geo_app.governance.views import Step
 from geo_app.state.community import get_community
@@ -88,3 +90,31 @@ def test_the_log_names_the_grids_of_a_transfer_and_who_acted(app):
     assert f"（{names['JN-01']} → {names['JN-02']}）" in log
     assert "王秀兰" in log and "wangxl" not in log
     assert "JN-01 →" not in log
+
+
+@pytest.mark.parametrize("days", ["99999999999", "0", "-5", "abc", "3661"])
+def test_a_heat_map_period_typed_wrong_is_a_chinese_message(app, days):
+    """?days=99999999999 was a 500 (timedelta overflows); 'abc' and '-5' showed every view as
+    if asked for."""
+    response = logged_in(app, "wangxl").get(f"/staff/grids/JN-01/heatmap?days={days}")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"days（只看近几天）应为 1–3660 的整数，实际为 “{days}”" in page
+
+
+def test_the_heat_map_says_which_period_it_counts(app):
+    """2025-05-31 is two days before the pinned 2025-06-02 10:00: in the last 3 days, not in
+    the last 1; a view of today is in both."""
+    make_view(app, point=IN_JN01, at=datetime(2025, 5, 31, 9, 0, tzinfo=TZ))
+    with app.app_context(), get_store().read() as db:
+        counts = {}
+        for days in (1, 3):
+            since = datetime(2025, 6, 2, 10, 0, tzinfo=TZ) - timedelta(days=days)
+            counts[days] = sum(1 for v in db.scalars(select(View))
+                               if v.grid_id == "JN-01" and v.state != "duplicate"
+                               and v.created_at.astimezone(TZ) >= since)
+    assert counts[3] == counts[1] + 1  # the one from 31 May
+    leader = logged_in(app, "wangxl")
+    for days, count in counts.items():
+        page = leader.get(f"/staff/grids/JN-01/heatmap?days={days}").get_data(as_text=True)
+        assert f"近 {days} 天共 {count} 条意见（不含重复）" in page

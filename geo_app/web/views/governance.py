@@ -635,17 +635,32 @@ def report_download(grid_id: str) -> Response:
     })
 
 
+#: The longest look-back of the heat map's ``?days=`` (ten years: a grid's whole record).
+HEAT_MAX_DAYS = 3660
+
+
+def _heat_days() -> int | None:
+    """The heat map's ``?days=`` (only views of the last N days); ``None``: all of them."""
+    text = request.args.get("days", "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= HEAT_MAX_DAYS:
+        msg = f"days（只看近几天）应为 1–{HEAT_MAX_DAYS} 的整数，实际为 {quoted(text[:20])}"
+        raise ApiError("days", msg)
+    return int(text)
+
+
 @bp.get("/staff/grids/<grid_id>/heatmap")
 @require_roles(*STAFF)
 def heatmap(grid_id: str) -> str:
     """意见热力图：意见集中在哪些楼栋、哪些道路附近。"""
     require_grid(grid_id)
-    days = request.args.get("days", "").strip()
+    days = _heat_days()
     with get_store().read() as db:
         query = select(View).where(View.grid_id == grid_id,
                                    View.state.notin_(["duplicate"]))
-        if days.isdigit():
-            query = query.where(View.created_at >= now() - timedelta(days=int(days)))
+        if days is not None:
+            query = query.where(View.created_at >= now() - timedelta(days=days))
         views = list(db.scalars(query))
     config = current_app.config
     points = np.array([[v.lon, v.lat] for v in views], dtype=float).reshape(-1, 2)
@@ -659,7 +674,7 @@ def heatmap(grid_id: str) -> str:
     page["fit"] = "grids"
     names = support.places().building_names
     return render_template(
-        "gov_heatmap.html", page=page, grid_id=grid_id, count=len(views),
+        "gov_heatmap.html", page=page, grid_id=grid_id, count=len(views), days=days,
         grid_name=support.grid_names().get(grid_id, grid_id),
         buildings=[(names.get(b, b), n) for b, n in buildings[:10]], paths=paths[:10],
     )
