@@ -118,3 +118,38 @@ def test_the_heat_map_says_which_period_it_counts(app):
     for days, count in counts.items():
         page = leader.get(f"/staff/grids/JN-01/heatmap?days={days}").get_data(as_text=True)
         assert f"近 {days} 天共 {count} 条意见（不含重复）" in page
+
+
+HUGE = 99999999999999999999  # past any database key
+
+
+def test_an_id_past_any_row_is_refused_not_a_500(app):
+    """{"item_id": 99999999999999999999} in a meeting's decision was a 500 (the query failed on
+    a number SQLite cannot hold); so were view_ids and duplicate_of, and the number typed into
+    标为重复's field."""
+    leader = logged_in(app, "wangxl")
+    meeting = leader.post("/api/meetings", json={
+        "kind": "meeting", "held_at": "2025-06-01T19:00", "topic": "楼道堆物议事",
+        "place_name": "3栋", "lon": IN_JN01[0], "lat": IN_JN01[1]}).get_json()
+    view_id, _ = make_view(app, point=IN_JN01)
+    calls = [
+        (f"/api/meetings/{meeting['id']}/decisions", {"item_id": HUGE}, "item_id"),
+        (f"/api/meetings/{meeting['id']}/decisions",
+         {"title": "清理楼道", "category": "environment", "owner": "物业",
+          "budget_source": "居民自筹", "view_ids": [HUGE]}, "view_ids"),
+        ("/api/meetings", {"kind": "meeting", "held_at": "2025-06-01T19:00", "topic": "议事",
+                           "place_name": "3栋", "lon": IN_JN01[0], "lat": IN_JN01[1],
+                           "view_ids": [HUGE]}, "view_ids"),
+        (f"/api/views/{view_id}/transitions", {"to": "duplicate", "duplicate_of": HUGE},
+         "duplicate_of"),
+    ]
+    for url, body, parameter in calls:
+        response = leader.post(url, json=body)
+        assert response.status_code == 400, (url, response.get_json())
+        assert response.get_json()["parameter"] == parameter
+    page = leader.post(f"/staff/views/{view_id}/transition",
+                       data={"to": "duplicate", "duplicate_other": str(HUGE), "note": NOTE})
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert f"本网格没有编号为 {HUGE} 的意见" in text and "请勿重复派单" in text
+    assert _state(app, view_id) == ("submitted", "JN-01")

@@ -262,6 +262,12 @@ class Step:
     duplicate_of: int | None = None
 
 
+def unknown_original(number: int) -> GovernanceError:
+    """The refusal of 标为重复 naming a number that is no view of the grid (400)."""
+    msg = f"标为重复：本网格没有编号为 {number} 的意见（duplicate_of）"
+    return GovernanceError(msg, parameter="duplicate_of")
+
+
 def _check_step(
     session: Session, view: View, step: Step, *, known_grids: Collection[str]
 ) -> None:
@@ -304,8 +310,7 @@ def _check_step(
             raise GovernanceError(msg, parameter="duplicate_of")
         original = session.get(View, step.duplicate_of)
         if original is None or original.grid_id != view.grid_id:
-            msg = f"标为重复：本网格没有编号为 {step.duplicate_of} 的意见（duplicate_of）"
-            raise GovernanceError(msg, parameter="duplicate_of")
+            raise unknown_original(step.duplicate_of)
         if original.state == "duplicate":
             msg = (f"意见 {original.id} 本身已是重复意见，"
                    f"请关联到它的原意见 {original.duplicate_of_id}")

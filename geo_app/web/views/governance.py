@@ -362,6 +362,8 @@ def staff_transition(view_id: int) -> ResponseReturnValue:
         duplicate_of=int(duplicate) if duplicate.isdigit() else None,
     )
     try:
+        if step.duplicate_of is not None and step.duplicate_of > MAX_ROW_ID:  # no row has it
+            raise view_service.unknown_original(step.duplicate_of)
         record = apply_step(view_id, step)
     except (NotFoundError, RoleRefusedError):
         raise
