@@ -262,6 +262,12 @@ class Step:
     duplicate_of: int | None = None
 
 
+def unknown_original(number: int) -> GovernanceError:
+    """The refusal of 标为重复 naming a number that is no view of the grid (400)."""
+    msg = f"标为重复：本网格没有编号为 {number} 的意见（duplicate_of）"
+    return GovernanceError(msg, parameter="duplicate_of")
+
+
 def _check_step(
     session: Session, view: View, step: Step, *, known_grids: Collection[str]
 ) -> None:
@@ -270,7 +276,7 @@ def _check_step(
         msg = f"to 的取值 {quoted(step.to)} 无效，可选：{choices}"
         raise GovernanceError(msg, parameter="to")
     if len(step.note) > NOTE_MAX_CHARS:
-        msg = f"note（说明）最多 {NOTE_MAX_CHARS} 个字"
+        msg = f"说明（note）最多 {NOTE_MAX_CHARS} 个字"
         raise GovernanceError(msg, parameter="note")
     if not lifecycle.is_allowed(view.state, step.to):
         allowed = "、".join(lifecycle.STEPS[s] for s in lifecycle.TRANSITIONS[view.state]) or "无"
@@ -280,24 +286,31 @@ def _check_step(
         )
         raise TransitionError(msg, parameter="to")
     if step.to in lifecycle.NOTE_REQUIRED and not step.note.strip():
-        msg = f"{lifecycle.STEPS[step.to]}需要填写 note（{lifecycle.NOTE_REQUIRED[step.to]}）"
+        msg = f"{lifecycle.STEPS[step.to]}需要填写{lifecycle.NOTE_REQUIRED[step.to]}（note）"
         raise GovernanceError(msg, parameter="note")
     if step.to == "assigned" and not (step.assignee or "").strip():
-        raise GovernanceError("派遣需要填写 assignee（承办人或单位）", parameter="assignee")
+        raise GovernanceError("派遣需要填写承办人或单位（assignee）", parameter="assignee")
     if step.assignee and len(step.assignee) > ASSIGNEE_MAX_CHARS:
-        msg = f"assignee 最多 {ASSIGNEE_MAX_CHARS} 个字"
+        msg = f"承办人或单位（assignee）最多 {ASSIGNEE_MAX_CHARS} 个字"
         raise GovernanceError(msg, parameter="assignee")
     if step.to == lifecycle.TRANSFER:
-        if not step.grid_id or step.grid_id not in known_grids:
-            msg = f"转办需要 grid_id（接收网格的编码），{quoted(step.grid_id)} 不是已知网格"
+        if not step.grid_id:
+            raise GovernanceError("转办需要选择接收的网格（grid_id）", parameter="grid_id")
+        if step.grid_id not in known_grids:
+            msg = f"转办：接收的网格（grid_id）{quoted(step.grid_id)} 不是本社区的网格"
             raise GovernanceError(msg, parameter="grid_id")
         if step.grid_id == view.grid_id:
             raise GovernanceError("不能转办给本网格", parameter="grid_id")
     if step.to == "duplicate":
-        original = session.get(View, step.duplicate_of) if step.duplicate_of else None
-        if original is None or original.id == view.id or original.grid_id != view.grid_id:
-            msg = "标为重复需要 duplicate_of（本网格内原意见的编号）"
+        if not step.duplicate_of:
+            msg = "标为重复需要填写本网格内原意见的编号（duplicate_of）"
             raise GovernanceError(msg, parameter="duplicate_of")
+        if step.duplicate_of == view.id:
+            msg = f"标为重复：原意见（duplicate_of）不能是这条意见本身（#{view.id}）"
+            raise GovernanceError(msg, parameter="duplicate_of")
+        original = session.get(View, step.duplicate_of)
+        if original is None or original.grid_id != view.grid_id:
+            raise unknown_original(step.duplicate_of)
         if original.state == "duplicate":
             msg = (f"意见 {original.id} 本身已是重复意见，"
                    f"请关联到它的原意见 {original.duplicate_of_id}")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from geo_app.store import audit
 from geo_app.store.errors import StoreError
-from geo_app.store.models import Household, Visit
+from geo_app.store.models import Account, Household, Visit
 from geo_app.store.people import LIVING, household_order
 from layers.quoting import quoted
 
@@ -98,6 +98,18 @@ def visits_in(
     if visitor is not None:
         query = query.where(Visit.visitor == visitor)
     return [(visit, household) for visit, household in session.execute(query)]
+
+
+def display_names(session: Session, usernames: Collection[str]) -> dict[str, str]:
+    """Username → the name people know the account by (its display name, else the username),
+    for the visitors and actors a page lists; names not of an account are absent."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Account.username, Account.display_name).where(Account.username.in_(wanted))
+    )
+    return {username: shown or username for username, shown in rows}
 
 
 def last_visit_by_building(session: Session, building_ids: Collection[str]) -> dict[str, date]:

@@ -38,7 +38,12 @@ from geo_app.governance import lifecycle
 from geo_app.governance import views as view_service
 from geo_app.governance.chart import category_chart
 from geo_app.governance.duplicates import open_views_near
-from geo_app.governance.errors import GovernanceError, NotFoundError, RoleRefusedError
+from geo_app.governance.errors import (
+    GovernanceError,
+    NotFoundError,
+    RoleRefusedError,
+    TransitionError,
+)
 from geo_app.governance.heat import counts_by_building, counts_by_path, heat_cells
 from geo_app.governance.meetings import (
     MEETING_KINDS,
@@ -55,6 +60,7 @@ from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.accounts import list_accounts
 from geo_app.store.governance_models import View
+from geo_app.store.visits import display_names
 from geo_app.web import governance_support as support
 from geo_app.web.access import public, require_grid, require_roles
 from geo_app.web.device import set_device_cookie
@@ -294,7 +300,8 @@ def _step_forms(view: View) -> list[dict[str, Any]]:
     return [
         {"to": step, "label": lifecycle.STEPS[step],
          "note": lifecycle.NOTE_REQUIRED.get(step, "说明（选填）"),
-         "public": step in lifecycle.PUBLIC_NOTE_STEPS}
+         "public": step in lifecycle.PUBLIC_NOTE_STEPS,
+         "required": step in lifecycle.NOTE_REQUIRED}
         for step in lifecycle.TRANSITIONS[view.state]
         if g.user.role in lifecycle.roles_for(step)
     ]
@@ -304,16 +311,25 @@ def _step_forms(view: View) -> list[dict[str, Any]]:
 @require_roles(*STAFF)
 def staff_view(view_id: int) -> str:
     """一条意见：内容、联系方式、照片、日志，及可进行的下一步。"""
+    return _view_page(view_id)
+
+
+def _view_page(view_id: int, *, typed: Mapping[str, Any] | None = None) -> str:
+    """A view's staff page; after a refused step, that step's form holds what was typed."""
     moment = now()
     radius = float(current_app.config["VIEW_DUPLICATE_RADIUS_M"])
     with get_store().read() as db:
         view = view_service.get_view(db, view_id, g.user)
         record = view_service.staff_record(view, with_contact=True,
                                            categories=support.categories(), moment=moment)
-        log = [{"at": e.at, "actor": LOG_ACTORS.get(e.actor, e.actor),
+        names = support.grid_names()
+        actors = {**display_names(db, {e.actor for e in view.events}), **LOG_ACTORS}
+        log = [{"at": e.at, "actor": actors.get(e.actor, e.actor),
                 "step": {**lifecycle.STEPS, **LOG_ENTRIES}.get(e.action, e.action),
                 "state": lifecycle.STATES.get(e.to_state, e.to_state), "note": e.note,
-                "public": e.public, "grids": (e.from_grid, e.to_grid)} for e in view.events]
+                "public": e.public,
+                "grids": (names.get(e.from_grid or "", e.from_grid),
+                          names.get(e.to_grid or "", e.to_grid))} for e in view.events]
         near = [n for n in open_views_near(db, view.lon, view.lat, category=view.category,
                                            radius_m=radius, public_only=False,
                                            exclude_id=view.id)
@@ -324,12 +340,12 @@ def staff_view(view_id: int) -> str:
     page = _map_base(grid_ids=[record["grid_id"]])
     page["layers"].append(_points([record], name="意见位置", colour="#c62828", tooltip="text"))
     page["center"] = [record["lat"], record["lon"]]
-    names = support.grid_names()
     grids = {k: v for k, v in names.items() if k != record["grid_id"]}
     return render_template(
         "gov_staff_view.html", view=record, log=log, forms=forms, candidates=candidates,
         other_grids=grids, page=page, grid_name=names.get(record["grid_id"], record["grid_id"]),
         building_name=support.places().building_names.get(record["building_id"] or "", ""),
+        typed=typed or {},
     )
 
 
@@ -346,12 +362,17 @@ def staff_transition(view_id: int) -> ResponseReturnValue:
         duplicate_of=int(duplicate) if duplicate.isdigit() else None,
     )
     try:
+        if step.duplicate_of is not None and step.duplicate_of > MAX_ROW_ID:  # no row has it
+            raise view_service.unknown_original(step.duplicate_of)
         record = apply_step(view_id, step)
     except (NotFoundError, RoleRefusedError):
         raise
-    except GovernanceError as exc:
+    except TransitionError as exc:  # the state moved on: the page as it now is, and why
         flash(str(exc), "error")
         return redirect(url_for("governance.staff_view", view_id=view_id), code=303)
+    except GovernanceError as exc:  # a field refused: shown above the forms, the note kept
+        flash(str(exc), "error")
+        return _view_page(view_id, typed=form), 400
     flash(f"已{lifecycle.STEPS[step.to]}：意见现为「{record['state_label']}」", "ok")
     if not view_service.sees_grid(g.user, record["grid_id"]):  # transferred away
         return redirect(url_for("governance.staff_views"), code=303)
@@ -616,17 +637,32 @@ def report_download(grid_id: str) -> Response:
     })
 
 
+#: The longest look-back of the heat map's ``?days=`` (ten years: a grid's whole record).
+HEAT_MAX_DAYS = 3660
+
+
+def _heat_days() -> int | None:
+    """The heat map's ``?days=`` (only views of the last N days); ``None``: all of them."""
+    text = request.args.get("days", "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= HEAT_MAX_DAYS:
+        msg = f"days（只看近几天）应为 1–{HEAT_MAX_DAYS} 的整数，实际为 {quoted(text[:20])}"
+        raise ApiError("days", msg)
+    return int(text)
+
+
 @bp.get("/staff/grids/<grid_id>/heatmap")
 @require_roles(*STAFF)
 def heatmap(grid_id: str) -> str:
     """意见热力图：意见集中在哪些楼栋、哪些道路附近。"""
     require_grid(grid_id)
-    days = request.args.get("days", "").strip()
+    days = _heat_days()
     with get_store().read() as db:
         query = select(View).where(View.grid_id == grid_id,
                                    View.state.notin_(["duplicate"]))
-        if days.isdigit():
-            query = query.where(View.created_at >= now() - timedelta(days=int(days)))
+        if days is not None:
+            query = query.where(View.created_at >= now() - timedelta(days=days))
         views = list(db.scalars(query))
     config = current_app.config
     points = np.array([[v.lon, v.lat] for v in views], dtype=float).reshape(-1, 2)
@@ -640,7 +676,7 @@ def heatmap(grid_id: str) -> str:
     page["fit"] = "grids"
     names = support.places().building_names
     return render_template(
-        "gov_heatmap.html", page=page, grid_id=grid_id, count=len(views),
+        "gov_heatmap.html", page=page, grid_id=grid_id, count=len(views), days=days,
         grid_name=support.grid_names().get(grid_id, grid_id),
         buildings=[(names.get(b, b), n) for b, n in buildings[:10]], paths=paths[:10],
     )

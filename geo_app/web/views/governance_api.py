@@ -45,6 +45,7 @@ from geo_app.web.openapi import (
     parse_body,
     parse_query,
 )
+from geo_app.web.route_ids import MAX_ROW_ID
 from geo_app.web.views.public_api import LAT, LON
 from layers.quoting import quoted
 
@@ -104,8 +105,9 @@ NOTE = QueryParameter("note", "说明（不予受理、不公开的原因，给�
 ASSIGNEE = QueryParameter("assignee", "派遣：承办人或单位",
                           {"type": "string", "maxLength": view_service.ASSIGNEE_MAX_CHARS})
 TO_GRID = QueryParameter("grid_id", "转办：接收网格的编码", {"type": "string", "maxLength": 64})
-DUPLICATE_OF = QueryParameter("duplicate_of", "标为重复：原意见的编号",
-                              {"type": "integer", "minimum": 1})
+#: A row id in a body: past MAX_ROW_ID no row has it (the query itself would fail).
+ROW_ID: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
+DUPLICATE_OF = QueryParameter("duplicate_of", "标为重复：原意见的编号", ROW_ID)
 RATING = QueryParameter("rating", "满意度 1（很不满意）至 5（很满意）",
                         {"type": "integer", "minimum": 1, "maximum": 5}, required=True, example=5,
                         label="满意度")
@@ -116,12 +118,13 @@ OVERDUE_FILTER = QueryParameter("overdue", "1 表示只看已超期未反馈的"
                                 {"type": "integer", "minimum": 0, "maximum": 1, "default": 0})
 CODE = QueryParameter("code", "查询码（提交意见时得到的 10 位码）",
                       {"type": "string", "maxLength": 32}, example="ABCDEFGH23")
+# path ids: the app's int converter already answers a number past MAX_ROW_ID with a 404
 VIEW_ID = QueryParameter("view_id", "意见编号", {"type": "integer", "minimum": 1}, example=1)
 ITEM_ID = QueryParameter("item_id", "治理项目编号", {"type": "integer", "minimum": 1}, example=1)
 MEETING_ID = QueryParameter("meeting_id", "会议编号", {"type": "integer", "minimum": 1},
                             example=1)
 VIEW_IDS = QueryParameter("view_ids", "关联的意见编号（须属同一网格）",
-                          {"type": "array", "items": {"type": "integer", "minimum": 1},
+                          {"type": "array", "items": ROW_ID,
                            "maxItems": MAX_VIEW_IDS})
 ITEM_STATUS = QueryParameter("status", "项目状态：" + _enum_text(item_service.ITEM_STATUSES),
                              {"type": "string", "enum": list(item_service.ITEM_STATUSES)},
@@ -364,8 +367,7 @@ MEETING_CREATE = _op("createMeeting", "记录一次走访或座谈",
                      method="post", status=201, roles=STAFF,
                      body=RequestBody("会议记录", MEETING_FIELDS))
 DECISION_FIELDS = (
-    QueryParameter("item_id", "推进已有项目时填其编号；不填则新建项目",
-                   {"type": "integer", "minimum": 1}),
+    QueryParameter("item_id", "推进已有项目时填其编号；不填则新建项目", ROW_ID),
     QueryParameter("title", "新项目名称，如 3栋旁增设充电桩", {"type": "string", "maxLength": 100}),
     QueryParameter("category", "新项目类别", {"type": "string"}, dynamic=_category_schema),
     QueryParameter("owner", "责任人或单位", {"type": "string", "maxLength": 64}),

@@ -10,7 +10,7 @@ role records visits. Each change is audited with its before and after.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -58,6 +58,7 @@ from geo_app.store.roster import (
 )
 from geo_app.store.visits import (
     buildings_not_visited,
+    display_names,
     overdue_care,
     parse_day,
     record_visit,
@@ -83,6 +84,8 @@ from layers.quoting import quoted
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 
+#: The latest visits the 走访 page lists (a grid records hundreds a month).
+VISITS_SHOWN = 200
 #: Who may change the roster (within the buildings they see); 业主代表 read it and record visits.
 ROSTER_EDITORS = (ADMIN, GRID_LEADER, STEWARD, BUILDING_MEMBER)
 
@@ -223,7 +226,8 @@ def roster(grid_id: str) -> str:
 
 @dataclass(frozen=True)
 class RosterPage:
-    """Which rows of the found households a roster page shows (``number`` counts from 1)."""
+    """Which rows of a long list (the roster's households, the overdue care households) one
+    page shows (``number`` counts from 1)."""
 
     number: int
     count: int
@@ -251,23 +255,49 @@ def visits(grid_id: str) -> str:
     config = current_app.config
     today = _today()
     with get_store().read() as db:
-        listed = visits_in(db, mine_ids, visitor=g.user.username if only_mine else None)
+        listed = visits_in(db, mine_ids, visitor=g.user.username if only_mine else None,
+                           limit=VISITS_SHOWN)
         overdue = overdue_care(db, mine_ids, today=today, care_days=config["VISIT_CARE_DAYS"])
         stale = buildings_not_visited(
             db, mine_ids, today=today, days=int(config["VISIT_BUILDING_DAYS"])
         )
+        visitors = display_names(db, {v.visitor for v, _ in listed})
+    page = _roster_page(len(overdue), int(config["ROSTER_PAGE_ROWS"]))
     return render_template(
         "grid_visits.html", grid_id=grid_id, grid_name=_grid_name(grid_id), visits=listed,
-        overdue=overdue, stale=stale, stale_days=int(config["VISIT_BUILDING_DAYS"]),
+        visits_shown=VISITS_SHOWN, overdue=overdue[page.start:page.stop],
+        overdue_count=len(overdue), page=page, stale=stale,
+        stale_days=int(config["VISIT_BUILDING_DAYS"]),
         care_days=config["VISIT_CARE_DAYS"], only_mine=only_mine, today=today,
-        names=_building_names(),
+        names=_building_names(), visitors=visitors,
     )
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What was typed into the one refused roster form (``which``: ``new_household`` on a
+    building's page; ``visit``, ``household``, ``new_person`` or ``person:<id>`` on a
+    household's), shown again with the refusal so nothing typed is lost."""
+
+    which: str
+    values: Mapping[str, Any]
+
+    def person(self) -> dict[str, Any]:
+        """The person fields as typed (the shape of grid_person_fields.html's ``p``)."""
+        keys = ("name", "gender", "birth_year", "relation", "phone")
+        return {**{k: self.values.get(k, "") for k in keys},
+                "party_member": self.values.get("party_member") == "on"}
 
 
 @bp.get("/buildings/<building_id>")
 @require_roles(*ANY_ROLE)
 def building_page(building_id: str) -> str:
     """一栋楼的住户台账：关注标签与联系电话在前，可筛选、查找；可登记新住户。"""
+    return _building_page(building_id)
+
+
+def _building_page(building_id: str, *, typed: Typed | None = None) -> str:
+    """A building's page; after a refused 登记新住户, that form open with what was typed."""
     require_building(building_id)
     tag, query = _filters()
     with get_store().read() as db:
@@ -283,7 +313,7 @@ def building_page(building_id: str) -> str:
     return render_template(
         "grid_building.html", building=building, households=shown, tag=tag, query=query,
         attention_tags=ATTENTION_TAGS, may_edit=g.user.role in ROSTER_EDITORS,
-        grid_name=_grid_names().get(building["grid_id"], building["grid_id"]),
+        grid_name=_grid_names().get(building["grid_id"], building["grid_id"]), typed=typed,
     )
 
 
@@ -299,12 +329,18 @@ def _record_matches(record: dict[str, Any], *, tag: str, query: str) -> bool:
 @require_roles(*ANY_ROLE)
 def household_page(building_id: str, household_id: str) -> str:
     """一户：成员与电话、关注标签；修改、迁出、登记走访。"""
+    return _household_page(building_id, household_id)
+
+
+def _household_page(building_id: str, household_id: str, *, typed: Typed | None = None) -> str:
+    """A household's page; after a refused form, that form open and holding what was typed."""
     require_building(building_id)
     with get_store().read() as db:
         household = _household_or_404(db, building_id, household_id)
         members = living_members(household)
         history = [v for v, _ in visits_in(db, [building_id], limit=500)
                    if v.household_id == household.id][:20]
+        visitors = display_names(db, {v.visitor for v in history})
     units = _units(building_id)
     return render_template(
         "grid_household.html", building_id=building_id,
@@ -312,6 +348,7 @@ def household_page(building_id: str, household_id: str) -> str:
         history=history, units=units, attention_tags=ATTENTION_TAGS,
         may_edit=g.user.role in ROSTER_EDITORS, genders=GENDERS, relations=RELATIONS,
         visit_kinds=current_app.config["VISIT_KINDS"], today=_today().isoformat(),
+        typed=typed, visitors=visitors,
     )
 
 
@@ -328,15 +365,20 @@ def _flash_household_change(
     change: Callable[[Any, Household], str],
     *,
     refused: str = "未保存",
-) -> None:
-    """Run ``change(db, household)`` in one write and flash the message it returns (or the
-    store's refusal, prefixed with ``refused``); a household not in the building is a 404."""
+    typed: Typed,
+) -> ResponseReturnValue:
+    """Run ``change(db, household)`` in one write and flash the message it returns, back to
+    the household's page; when the store refuses, the page again (400) with the reason, prefixed
+    with ``refused``, above the form still holding what was typed (``typed``). A household not
+    in the building is a 404."""
 
     def write() -> str:
         with get_store().write() as db:
             return change(db, _household_or_404(db, building_id, household_id))
 
-    flash_outcome(write, refused=refused)
+    if flash_outcome(write, refused=refused):
+        return _back(building_id, household_id)
+    return _household_page(building_id, household_id, typed=typed), 400
 
 
 def _units(building_id: str) -> int:
@@ -378,8 +420,9 @@ def add_household_form(building_id: str) -> ResponseReturnValue:
             added.append(household.id)
             return f"已登记 {household.unit} 单元 {household.room} 室，请添加成员"
 
-    flash_outcome(add, refused="未登记")
-    return _back(building_id, *added)
+    if flash_outcome(add, refused="未登记"):
+        return _back(building_id, *added)
+    return _building_page(building_id, typed=Typed("new_household", form)), 400
 
 
 @bp.post("/buildings/<building_id>/households/<household_id>")
@@ -396,8 +439,8 @@ def edit_household_form(building_id: str, household_id: str) -> ResponseReturnVa
         )
         return "已保存" if changed else "没有变化"
 
-    _flash_household_change(building_id, household_id, edit)
-    return _back(building_id, household_id)
+    return _flash_household_change(building_id, household_id, edit,
+                                   typed=Typed("household", form))
 
 
 @bp.post("/buildings/<building_id>/households/<household_id>/move-out")
@@ -424,8 +467,8 @@ def add_person_form(building_id: str, household_id: str) -> ResponseReturnValue:
                             this_year=_moment().year, actor=g.user.username)
         return f"已添加 {person.name}"
 
-    _flash_household_change(building_id, household_id, add, refused="未添加")
-    return _back(building_id, household_id)
+    return _flash_household_change(building_id, household_id, add, refused="未添加",
+                                   typed=Typed("new_person", request.form))
 
 
 def _person_household(db: Any, building_id: str, person_id: int) -> Any:
@@ -450,8 +493,10 @@ def edit_person_form(building_id: str, person_id: int) -> ResponseReturnValue:
                                   this_year=_moment().year, actor=g.user.username)
         return "已保存" if changed else "没有变化"
 
-    flash_outcome(edit)
-    return _back(building_id, *household)
+    if flash_outcome(edit) or not household:
+        return _back(building_id, *household)
+    typed = Typed(f"person:{person_id}", request.form)
+    return _household_page(building_id, household[0], typed=typed), 400
 
 
 @bp.post("/buildings/<building_id>/people/<int:person_id>/move-out")
@@ -490,5 +535,5 @@ def visit_form(building_id: str, household_id: str) -> ResponseReturnValue:
         )
         return "已登记走访"
 
-    _flash_household_change(building_id, household_id, record, refused="未登记")
-    return _back(building_id, household_id)
+    return _flash_household_change(building_id, household_id, record, refused="未登记",
+                                   typed=Typed("visit", form))
