@@ -22,6 +22,7 @@ from geo_app.store import get_store
 from geo_app.store.audit import entries
 from geo_app.store.models import Household, Resident
 from geo_app.store.people import natural_key
+from geo_app.store.roster import RosterError, check_phone
 from geo_app.store.sample import facts_from_layer, seed_people
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -240,3 +241,19 @@ def test_owner_reps_record_visits_but_do_not_see_edit_forms(app, clients):
     assert "已登记走访" in _post(
         rep, f"/grid/buildings/FG-2/households/{household.id}/visits",
         visited_on="2026-11-27", kind="电话回访").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("１３９ ０００ ０００ ０１", "13900000001"),  # a phone's full-width input method
+     ("（0551）１２３４５６７８", "055112345678"), ("0551－12345678", "0551-12345678")],
+)
+def test_a_phone_typed_in_full_width_is_read_as_digits(typed, kept):
+    """Loans and volunteers read full-width digits; a household's phone was still refused."""
+    assert check_phone(typed) == kept
+
+
+def test_a_phone_given_as_a_json_number_is_refused_not_a_500():
+    with pytest.raises(RosterError, match="格式不对") as caught:
+        check_phone(1390000000, parameter="phone")  # ten digits: one short
+    assert caught.value.parameter == "phone"

@@ -90,8 +90,7 @@ def lend(
     ``due`` is a date or ``YYYY-MM-DD`` text, from today (``now``'s date) on.
     """
     name = check_name(borrower_name, parameter="borrower_name")
-    typed_phone = number_text(borrower_phone) if isinstance(borrower_phone, str) else borrower_phone
-    phone = check_phone(typed_phone, parameter="borrower_phone", required=True)
+    phone = check_phone(borrower_phone, parameter="borrower_phone", required=True)
     due_day = _due(due, today=now.date())
     _, after = move_stock(
         session, station_id, item, movement="lent", quantity=quantity,

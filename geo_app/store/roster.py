@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from geo_app.formats.numbers import number_text
 from geo_app.store import audit
 from geo_app.store.errors import StoreError
 from geo_app.store.models import PERSON_DETAILS, Household, Resident, fields_of
@@ -35,9 +36,11 @@ class RosterError(StoreError):
     """A roster change is refused (bad value, unknown household or person)."""
 
 
-def check_phone(value: str | None, *, parameter: str = "phone", required: bool = False) -> str:
-    """A phone number without spaces (``""`` when empty and not required)."""
-    text = re.sub(r"[\s()]", "", value or "")
+def check_phone(value: object, *, parameter: str = "phone", required: bool = False) -> str:
+    """A phone number without spaces or brackets, full-width digits read as ASCII (``""`` when
+    empty and not required)."""
+    typed = "" if value is None else value if isinstance(value, str) else str(value)
+    text = re.sub(r"[\s()]", "", number_text(typed))
     if not text:
         if required:
             msg = "请填写联系电话"
