@@ -110,6 +110,14 @@ def test_the_report_page_and_csv_answer_inside_the_grid_only(tmp_path):
     assert download.mimetype == "text/csv"
     assert "JN-01,2025-05,合计,4,2,2,84.0,3.50,2" in download.get_data(as_text=True)
     assert leader.get("/staff/grids/JN-01/report?month=2025-13").status_code == 400
+    # the year 0001 read as "1-01", and months not yet come were reported as empty months
+    for month, shown in (("0001-01", "“0001-01”"), ("2025-07", "“2025-07”"),
+                         ("9999-12", "“9999-12”")):
+        refused = leader.get(f"/staff/grids/JN-01/report.csv?month={month}")
+        assert refused.status_code == 400, month
+        assert refused.get_json() == {"parameter": "month", "error":
+                                      f"month {shown} 不在 2000-01 至本月（2025-06）之间"}
+    assert leader.get("/staff/grids/JN-01/report?month=2025-06").status_code == 200
     assert leader.get("/staff/grids/JN-02/report").status_code == 403
     assert logged_in(app, "member1").get("/staff/grids/JN-01/report").status_code == 403
     heat = leader.get("/staff/grids/JN-01/heatmap")

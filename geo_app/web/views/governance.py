@@ -46,6 +46,7 @@ from geo_app.governance.errors import (
 )
 from geo_app.governance.heat import counts_by_building, counts_by_path, heat_cells
 from geo_app.governance.meetings import (
+    EARLIEST_YEAR,
     MEETING_KINDS,
     MeetingInput,
     create_meeting,
@@ -595,6 +596,11 @@ def _month(grid_id: str, views: list[View]) -> tuple[int, int, list[str]]:
         except ValueError:
             msg = f"month 应为 YYYY-MM，如 2024-05，实际为 {quoted(raw)}"
             raise ApiError("month", msg) from None
+        today = now()
+        if not (EARLIEST_YEAR, 1) <= (year, month) <= (today.year, today.month):
+            msg = (f"month {quoted(raw)} 不在 {EARLIEST_YEAR}-01 至本月"
+                   f"（{today.year}-{today.month:02d}）之间")
+            raise ApiError("month", msg)
         return year, month, months
     if months:
         year, month = (int(p) for p in months[0].split("-"))
