@@ -19,7 +19,7 @@ from geo_app.cli import refuse
 from geo_app.state.command import command_actor as _actor
 from geo_app.state.command import command_app as _app
 from geo_app.store import StoreError, get_store
-from geo_app.store.roles import ROLES
+from geo_app.store.roles import ROLE_LABELS, ROLES
 
 if TYPE_CHECKING:
     from geo_app.store.sample import BuildingFacts
@@ -81,7 +81,7 @@ def add(username: str, role: str, grid_id: str | None, buildings: str, display_n
                 )
         except StoreError as exc:
             refuse(f"未创建账号：{exc}")
-    click.echo(f"已创建账号 {username}（{role}）。")
+    click.echo(f"已创建账号 {username}（{ROLE_LABELS[role]}）。")
 
 
 @user.command("list")
