@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from support.accounts import PASSWORD, ensure_account, logged_in
 from support.governance import IN_JN01, TZ, governance_app, make_view
+from support.grid_community import GRIDS
 
 from geo_app.governance.views import Step
 from geo_app.state.community import get_community
@@ -153,3 +154,17 @@ def test_an_id_past_any_row_is_refused_not_a_500(app):
     text = page.get_data(as_text=True)
     assert f"本网格没有编号为 {HUGE} 的意见" in text and "请勿重复派单" in text
     assert _state(app, view_id) == ("submitted", "JN-01")
+
+
+def test_the_resident_is_told_which_grid_took_the_view_over(app):
+    """After a 转办 the resident's page repeated 已公开 with the note, and no word that another
+    grid now handles it; the grid is named (public geography), never who acted."""
+    view_id, code = make_view(app, point=IN_JN01, steps=(Step(to="published"),))
+    logged_in(app, "wangxl").post(f"/staff/views/{view_id}/transition", data={
+        "to": "transferred", "grid_id": "JN-02", "note": "属于隔壁网格，已转交"})
+    page = logged_in(app, "member1").get(f"/v/{code}").get_data(as_text=True)
+    steps = re.findall(r'data-testid="transferred">([^<]*)<', page)
+    assert steps == [f"已转交{GRIDS['JN-02']}办理"] and "属于隔壁网格，已转交" in page
+    assert "王秀兰" not in page and "wangxl" not in page
+    replies = app.test_client().get(f"/api/views/{code}").get_json()["replies"]
+    assert [r["transferred_to"] for r in replies] == [None, None, GRIDS["JN-02"]]  # 提交, 公开

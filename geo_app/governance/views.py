@@ -444,8 +444,9 @@ def attach_photo(
 # ---------------------------------------------------------------- what is shown
 
 
-def public_replies(view: View) -> list[dict[str, Any]]:
-    """The log entries the resident sees: each step's time, state and public note."""
+def public_replies(view: View, grid_names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The log entries the resident sees: each step's time, state and public note, and for a
+    转办 the grid (by name) that took the view over."""
     return [
         {
             "at": as_utc(e.at).isoformat(),
@@ -453,6 +454,8 @@ def public_replies(view: View) -> list[dict[str, Any]]:
             "state": e.to_state,
             "state_label": lifecycle.STATES.get(e.to_state, e.to_state),
             "note": e.note if e.public else "",
+            "transferred_to": (grid_names.get(e.to_grid, e.to_grid)
+                               if e.action == lifecycle.TRANSFER and e.to_grid else None),
         }
         for e in view.events
     ]
@@ -471,7 +474,8 @@ def _what_and_state(view: View, categories: Mapping[str, Mapping[str, Any]]) -> 
 
 
 def public_status(
-    view: View, *, categories: Mapping[str, Mapping[str, Any]], original: View | None = None
+    view: View, *, categories: Mapping[str, Mapping[str, Any]], grid_names: Mapping[str, str],
+    original: View | None = None,
 ) -> dict[str, Any]:
     """What anyone holding the tracking code sees: no name, no phone, no photo, no device."""
     status: dict[str, Any] = {
@@ -481,7 +485,7 @@ def public_status(
         "due_at": as_utc(view.due_at).isoformat(),
         "supporters": view.supporters,
         "has_photo": view.photo is not None,
-        "replies": public_replies(view),
+        "replies": public_replies(view, grid_names),
         "satisfaction": view.satisfaction,
         "can_rate": view.state in ("answered", "closed") and view.satisfaction is None,
         "merged_into": None,
@@ -490,7 +494,7 @@ def public_status(
         status["merged_into"] = {
             "state": original.state,
             "state_label": lifecycle.STATES[original.state],
-            "replies": [r for r in public_replies(original) if r["note"]],
+            "replies": [r for r in public_replies(original, grid_names) if r["note"]],
         }
     return status
 

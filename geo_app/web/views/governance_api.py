@@ -150,6 +150,8 @@ _REPLY = {
         "state": {"enum": _STATE_ENUM},
         "state_label": {"type": "string"},
         "note": {"type": "string", "description": "公开的说明（答复、原因）；内部说明为空"},
+        "transferred_to": {"type": ["string", "null"],
+                           "description": "转办时接手的网格名称；其他步骤为 null"},
     },
 }
 _VIEW_PUBLIC = {
@@ -442,7 +444,7 @@ def status_of(code: str) -> dict[str, Any]:
         view = view_service.find_by_code(db, code)
         original = db.get(View, view.duplicate_of_id) if view.duplicate_of_id else None
         return view_service.public_status(view, categories=support.categories(),
-                                          original=original)
+                                          grid_names=support.grid_names(), original=original)
 
 
 @bp.get("/views/<code>")
