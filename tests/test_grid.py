@@ -131,3 +131,32 @@ def test_grid_pages_redirect_to_the_callers_grid_and_list_grids_for_the_admin(ap
     assert response.headers["Location"] == "/grid/JN-01"
     html = _client(app, "admin").get("/grid/").get_data(as_text=True)
     assert "/grid/JN-01" in html and "/grid/JN-02" in html
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(("accept", "page"), [
+    (BROWSER_ACCEPT, True),  # a download link clicked in a browser
+    ("*/*", False),  # curl
+    (None, False),
+    ("application/json", False),
+])
+def test_a_refused_download_answers_a_browser_with_a_page_and_a_program_with_json(
+    app, accept, page
+):
+    """Another grid's CSV clicked in a browser showed a line of raw JSON."""
+    headers = {"Accept": accept} if accept else {}
+    response = _client(app, "leader2").get("/grid/JN-01/export.csv", headers=headers)
+    assert response.status_code == 403
+    if page:
+        assert response.mimetype == "text/html"
+        assert "<h1>" in response.get_data(as_text=True)
+    else:
+        assert response.mimetype == "application/json"
+        assert set(response.get_json()) == {"error", "parameter"}
+
+
+def test_an_api_error_is_json_even_for_a_browser(app):
+    response = app.test_client().get("/api/my/buildings", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 401 and response.mimetype == "application/json"

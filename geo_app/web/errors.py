@@ -1,6 +1,7 @@
 """Every error answered in one place: one JSON shape for the APIs, a Chinese page otherwise.
 
-Under ``/api/`` and ``/admin/api/``, for downloads (``.json``, ``.csv``) and for JSON requests,
+Under ``/api/`` and ``/admin/api/``, for downloads (``.json``, ``.csv``) asked for by a program
+(a browser following a download link prefers HTML and gets the page) and for JSON requests,
 every error is
 ``{"error": <Chinese reason>, "parameter": <name or null>}`` with its HTTP status, logged in or
 not; every other path gets a Chinese page with the site's header and a way back. Views raise
@@ -90,9 +91,14 @@ def wants_json() -> bool:
     return (
         path == "/api"
         or path.startswith(API_PREFIXES)
-        or path.endswith(DATA_SUFFIXES)
+        or (path.endswith(DATA_SUFFIXES) and not _browser_navigation())
         or request.is_json
     )
+
+
+def _browser_navigation() -> bool:
+    """A browser opening a link (its Accept prefers text/html to JSON), not a program."""
+    return request.accept_mimetypes.best_match(("application/json", "text/html")) == "text/html"
 
 
 def error_response(
