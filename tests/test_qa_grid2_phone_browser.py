@@ -1,4 +1,4 @@
-"""Grid QA 2 in Chromium at 375×667: a steward's grid and 微协商 pages (body.grid-pages) have
+"""Grid QA 2 in Chromium at 375×667: a steward's grid and 微协商 pages (body.staff) have
 controls a finger can hit. The bar's 退出 was 21 px high, the care-tag chips 22, the 微协商
 tabs 20, the state select 19, the buttons 33 and the <details> summaries 21; every one is now
 at least 44 px (WCAG 2.5.5), and no page scrolls sideways."""
