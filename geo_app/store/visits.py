@@ -343,7 +343,7 @@ class OpenFollowUp:
     days_open: int
 
 
-def _open_query(building_ids: Collection[str]) -> Select[tuple[Visit, Household]]:
+def _open_query(building_ids: Collection[str]) -> Select[Visit, Household]:
     return (
         select(Visit, Household)
         .join(Household, Household.id == Visit.household_id)
