@@ -87,18 +87,18 @@ def test_db_current_upgrade_and_downgrade_keep_the_data(tmp_path):
 
     shown = _db(tmp_path, store, "current")
     assert shown.exit_code == 0, shown.output
-    assert "结构版本：0006；本程序最新版本 0008，需要升级" in shown.output
+    assert "结构版本：0006；本程序最新版本 0009，需要升级" in shown.output
     assert current_revision(store.engine) == "0006"  # looking changed nothing
 
     upgraded = _db(tmp_path, store, "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "结构版本 0006 → 0008" in upgraded.output
+    assert "结构版本 0006 → 0009" in upgraded.output
     columns = {c["name"] for c in inspect(store.engine).get_columns("submissions")}
     assert {"fingerprint", "answer_status", "answer_body"} <= columns
 
     refused = _db(tmp_path, store, "downgrade", "0006", input="n\n")
     assert refused.exit_code == 1
-    assert current_revision(store.engine) == "0008"
+    assert current_revision(store.engine) == "0009"
 
     downgraded = _db(tmp_path, store, "downgrade", "0006", "--yes")
     assert downgraded.exit_code == 0, downgraded.output

@@ -90,7 +90,7 @@ def _move(store: Store, movement: str, quantity: int) -> tuple[int, int]:
 
 
 def test_first_run_creates_the_schema_at_the_head_revision(fresh_store):
-    assert current_revision(fresh_store.engine) == head_revision() == "0008"
+    assert current_revision(fresh_store.engine) == head_revision() == "0009"
     upgrade(fresh_store.engine)  # a second start changes nothing
     assert current_revision(fresh_store.engine) == head_revision()
 

@@ -38,7 +38,7 @@ def test_registrars_are_taken_from_the_audit_log(tmp_path):
         _audit(db, "organiser1", "volunteer.register", "volunteer:JN00002")
         _audit(db, "steward1", "volunteer.register", "volunteer:JN000100")  # another card
 
-    upgrade(store.engine)
+    upgrade(store.engine, revision="0008")
     assert current_revision(store.engine) == "0008"
     with store.read() as db:
         rows = db.execute(text("SELECT card, registered_by FROM volunteers ORDER BY card")).all()

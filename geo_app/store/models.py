@@ -233,6 +233,29 @@ class Visit(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
+class FollowUpClosure(Base):
+    """A visit's follow-up (需要跟进) done: who, on which day, what was done (关爱户走访跟进).
+
+    Its own row, so the visit that asked for the follow-up stays as it was recorded; one per
+    visit at most (``visit_id`` is unique); ``closing_visit_id`` is the later visit that
+    resolved it, when it was closed by recording one.
+    """
+
+    __tablename__ = "follow_up_closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), unique=True
+    )
+    closed_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    closed_by: Mapped[str] = mapped_column(String(64))
+    closing_visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL"), default=None
+    )
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
 class AuditEntry(Base):
     """One change: who, what, on which target, the state before and after, when.
 

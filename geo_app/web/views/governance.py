@@ -66,6 +66,7 @@ from geo_app.web import governance_support as support
 from geo_app.web.access import public, require_grid, require_roles
 from geo_app.web.device import set_device_cookie
 from geo_app.web.errors import ApiError
+from geo_app.web.paging import list_page
 from geo_app.web.route_ids import MAX_ROW_ID
 from geo_app.web.views.governance_api import (
     apply_step,
@@ -266,6 +267,12 @@ def _grid_filter() -> list[str]:
     return [chosen] if chosen in grids else grids
 
 
+def _grid_keep() -> list[tuple[str, str]]:
+    """The ``?grid=`` a staff list was narrowed to, for its page links (none: all grids)."""
+    chosen = request.args.get("grid", "")
+    return [("grid", chosen)] if chosen in support.staff_grids() else []
+
+
 @bp.get("/staff")
 @require_roles(*STAFF)
 def staff_home() -> ResponseReturnValue:
@@ -287,14 +294,21 @@ def staff_views() -> str:
         rows = [view_service.staff_record(v, with_contact=view_service.sees_contact(g.user, v),
                                           categories=support.categories(), moment=moment)
                 for v in views]
-    if request.args.get("overdue") == "1":
+    only_overdue = request.args.get("overdue") == "1"
+    if only_overdue:
         rows = [r for r in rows if r["overdue"]]
     overdue = [r for r in rows if r["overdue"]]
+    page = list_page(len(rows))
     names = support.places().building_names
-    return render_template("gov_staff_views.html", rows=rows, overdue=overdue, state=state,
+    chosen_grid = request.args.get("grid", "")
+    keep = [(k, v) for k, v in (("grid", chosen_grid if chosen_grid in grids else ""),
+                                ("state", state or ""), ("overdue", "1" if only_overdue else ""))
+            if v]
+    return render_template("gov_staff_views.html", rows=rows[page.start:page.stop],
+                           total=len(rows), page=page, keep=keep, overdue=overdue, state=state,
                            states=lifecycle.STATES, grids=support.staff_grids(),
                            grid_names=support.grid_names(), building_names=names,
-                           chosen_grid=request.args.get("grid", ""))
+                           chosen_grid=chosen_grid, only_overdue=only_overdue)
 
 
 def _step_forms(view: View) -> list[dict[str, Any]]:
@@ -436,13 +450,16 @@ def _meetings_page(form: Mapping[str, Any] | None = None) -> str:
     """The meetings page; after a refused record, its form still holds what was typed."""
     grids = _grid_filter()
     with get_store().read() as db:
-        meetings = [meeting_json(m) for m in grid_meetings(db, grids)]
+        everything = grid_meetings(db, grids)
+        page = list_page(len(everything))
+        meetings = [meeting_json(m) for m in everything[page.start:page.stop]]
         views = [{"id": v.id, "text": v.text, "state": lifecycle.STATES[v.state]}
                  for v in _open_views(db, grids)]
         people = [a.display_name or a.username for a in list_accounts(db)
                   if a.active and a.grid_id in grids]
     return render_template(
-        "gov_meetings.html", meetings=meetings, views=views, people=people,
+        "gov_meetings.html", meetings=meetings, total=len(everything), page=page,
+        keep=_grid_keep(), views=views, people=people,
         places=_place_choices(grids), kinds=MEETING_KINDS, grids=grids,
         grid_names=support.grid_names(), now=now().strftime("%Y-%m-%dT%H:%M"),
         form=form or MultiDict(),
@@ -547,9 +564,11 @@ def staff_decision(meeting_id: int) -> ResponseReturnValue:
 def staff_items() -> str:
     """本网格的治理项目（含未公开的）。"""
     with get_store().read() as db:
-        rows = [item_json(db, i, with_timeline=False)
-                for i in item_service.grid_items(db, _grid_filter())]
-    return render_template("gov_staff_items.html", items=rows)
+        everything = item_service.grid_items(db, _grid_filter())
+        page = list_page(len(everything))
+        rows = [item_json(db, i, with_timeline=False) for i in everything[page.start:page.stop]]
+    return render_template("gov_staff_items.html", items=rows, total=len(everything),
+                           page=page, keep=_grid_keep())
 
 
 @bp.get("/staff/items/<int:item_id>")

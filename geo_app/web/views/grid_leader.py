@@ -5,7 +5,8 @@ sees is decided by :mod:`geo_app.web.access`: highlighted on the map and listed 
 are exactly the buildings the account may see, the rest of the grid is drawn dimmed (outline
 and name only, as on the public map). The roster (households, people, phones, care tags) is
 changed by the admin, the 网格长, the 红色小管家 and the 楼栋党员 of the building; every grid
-role records visits. Each change is audited with its before and after.
+role records visits and closes the follow-ups (需要跟进) visits asked for, by a 已跟进 note or
+by a later visit that resolves them. Each change is audited with its before and after.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 
 from geo_app.maps.base import render_map_parts
 from geo_app.maps.grid import build_grid_map
 from geo_app.state.clock import now
 from geo_app.state.community import get_community
 from geo_app.store import StoreError, get_store
-from geo_app.store.models import Household
+from geo_app.store.errors import NotFound
+from geo_app.store.models import Household, Visit
 from geo_app.store.people import (
     ATTENTION_TAGS,
     household_matches,
@@ -57,8 +60,14 @@ from geo_app.store.roster import (
     move_out_person,
 )
 from geo_app.store.visits import (
+    MAX_CLOSING_NOTE_LENGTH,
+    VisitError,
     buildings_not_visited,
+    close_follow_up,
+    closures_of,
     display_names,
+    open_follow_up_count,
+    open_follow_ups,
     overdue_care,
     parse_day,
     record_visit,
@@ -73,8 +82,9 @@ from geo_app.web.access import (
     visible_building_ids,
     visible_grid_ids,
 )
-from geo_app.web.errors import ApiError
 from geo_app.web.flashing import flash_outcome
+from geo_app.web.paging import list_page
+from geo_app.web.route_ids import MAX_ROW_ID
 from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
@@ -156,6 +166,7 @@ def grid_page(grid_id: str) -> str:
     days = int(config["VISIT_BUILDING_DAYS"])
     with get_store().read() as db:
         stale = buildings_not_visited(db, mine_ids, today=_today(), days=days)
+        open_count = open_follow_up_count(db, mine_ids)
     parts = render_map_parts(
         build_grid_map(
             get_community(), grid_id, rows, others,
@@ -175,6 +186,7 @@ def grid_page(grid_id: str) -> str:
         map=parts,
         stale=stale,
         stale_days=days,
+        open_follow_ups=open_count,
         other_grids=[(gid, names[gid]) for gid in sorted(visible_grid_ids() - {grid_id})],
     )
 
@@ -215,34 +227,13 @@ def roster(grid_id: str) -> str:
         (names[b], h) for b in mine_ids for h in by_building[b]
         if household_matches(h, tag=tag, query=query)
     ]
-    page = _roster_page(len(found), int(current_app.config["ROSTER_PAGE_ROWS"]))
+    page = list_page(len(found))
     return render_template(
         "grid_roster.html", grid_id=grid_id, grid_name=_grid_name(grid_id),
         found=found[page.start:page.stop], found_count=len(found), page=page,
         total=sum(len(v) for v in by_building.values()), tag=tag, query=query,
         attention_tags=ATTENTION_TAGS, living_members=living_members,
     )
-
-
-@dataclass(frozen=True)
-class RosterPage:
-    """Which rows of a long list (the roster's households, the overdue care households) one
-    page shows (``number`` counts from 1)."""
-
-    number: int
-    count: int
-    start: int
-    stop: int
-
-
-def _roster_page(found: int, rows: int) -> RosterPage:
-    """The page ``?page=`` asks for (1 when absent; past the last, the last)."""
-    text = request.args.get("page", "1").strip()
-    if not text.isdigit() or int(text) < 1:
-        raise ApiError("page", f"page 应为从 1 起的页码，实际为 {quoted(text[:20])}")
-    count = max(1, -(-found // rows))
-    number = min(int(text), count)
-    return RosterPage(number, count, (number - 1) * rows, min(number * rows, found))
 
 
 @bp.get("/<grid_id>/visits")
@@ -262,22 +253,44 @@ def visits(grid_id: str) -> str:
             db, mine_ids, today=today, days=int(config["VISIT_BUILDING_DAYS"])
         )
         visitors = display_names(db, {v.visitor for v, _ in listed})
-    page = _roster_page(len(overdue), int(config["ROSTER_PAGE_ROWS"]))
+        open_count = open_follow_up_count(db, mine_ids)
+        closed = closures_of(db, [v.id for v, _ in listed if v.follow_up])
+    page = list_page(len(overdue))
     return render_template(
         "grid_visits.html", grid_id=grid_id, grid_name=_grid_name(grid_id), visits=listed,
         visits_shown=VISITS_SHOWN, overdue=overdue[page.start:page.stop],
         overdue_count=len(overdue), page=page, stale=stale,
         stale_days=int(config["VISIT_BUILDING_DAYS"]),
         care_days=config["VISIT_CARE_DAYS"], only_mine=only_mine, today=today,
-        names=_building_names(), visitors=visitors,
+        names=_building_names(), visitors=visitors, open_follow_ups=open_count, closed=closed,
+    )
+
+
+@bp.get("/<grid_id>/follow-ups")
+@require_roles(*ANY_ROLE)
+def follow_ups(grid_id: str) -> str:
+    """待跟进：我的楼栋中走访时标了“需要跟进”、尚未办结的事项，最早的在前，分页浏览。"""
+    require_grid(grid_id)
+    mine_ids, _ = _grid_buildings(grid_id)
+    today = _today()
+    with get_store().read() as db:
+        count = open_follow_up_count(db, mine_ids)
+        page = list_page(count)
+        rows = open_follow_ups(db, mine_ids, today=today, start=page.start, stop=page.stop)
+        visitors = display_names(db, {r.visit.visitor for r in rows})
+    return render_template(
+        "grid_follow_ups.html", grid_id=grid_id, grid_name=_grid_name(grid_id), rows=rows,
+        count=count, page=page, today=today, names=_building_names(), visitors=visitors,
+        closing_note_max=MAX_CLOSING_NOTE_LENGTH,
     )
 
 
 @dataclass(frozen=True)
 class Typed:
     """What was typed into the one refused roster form (``which``: ``new_household`` on a
-    building's page; ``visit``, ``household``, ``new_person`` or ``person:<id>`` on a
-    household's), shown again with the refusal so nothing typed is lost."""
+    building's page; ``visit``, ``household``, ``new_person``, ``person:<id>`` or
+    ``close:<visit id>`` (已跟进) on a household's), shown again with the refusal so nothing
+    typed is lost."""
 
     which: str
     values: Mapping[str, Any]
@@ -340,15 +353,22 @@ def _household_page(building_id: str, household_id: str, *, typed: Typed | None 
         members = living_members(household)
         history = [v for v, _ in visits_in(db, [building_id], limit=500)
                    if v.household_id == household.id][:20]
-        visitors = display_names(db, {v.visitor for v in history})
+        pending = open_follow_ups(db, [building_id], today=_today(),
+                                  household_id=household.id)
+        closed = closures_of(db, [v.id for v in history if v.follow_up])
+        visitors = display_names(
+            db, {v.visitor for v in history} | {c.closed_by for c in closed.values()}
+            | {p.visit.visitor for p in pending}
+        )
     units = _units(building_id)
     return render_template(
         "grid_household.html", building_id=building_id,
         building_name=_building_names()[building_id], household=household, members=members,
         history=history, units=units, attention_tags=ATTENTION_TAGS,
         may_edit=g.user.role in ROSTER_EDITORS, genders=GENDERS, relations=RELATIONS,
-        visit_kinds=current_app.config["VISIT_KINDS"], today=_today().isoformat(),
-        typed=typed, visitors=visitors,
+        visit_kinds=current_app.config["VISIT_KINDS"], today=_today(),
+        typed=typed, visitors=visitors, pending=pending, closed=closed,
+        closing_note_max=MAX_CLOSING_NOTE_LENGTH,
     )
 
 
@@ -531,9 +551,67 @@ def visit_form(building_id: str, household_id: str) -> ResponseReturnValue:
             kind=form.get("kind", ""), note=form.get("note", ""),
             follow_up=form.get("follow_up") == "on",
             kinds=current_app.config["VISIT_KINDS"], today=_today(),
-            visitor=g.user.username,
+            visitor=g.user.username, resolves=_visit_ids(form.getlist("resolves")),
+            at=_moment(),
         )
-        return "已登记走访"
+        return "已登记走访" if "resolves" not in form else "已登记走访，所选跟进事项已办结"
 
     return _flash_household_change(building_id, household_id, record, refused="未登记",
                                    typed=Typed("visit", form))
+
+
+def _visit_ids(values: list[str]) -> list[int]:
+    """The follow-ups a visit resolves, as the form's checkboxes name them (their visits' ids)."""
+    ids = []
+    for value in values:
+        text = value.strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_ROW_ID:
+            raise VisitError(f"跟进事项编号 {quoted(text[:20])} 不对", parameter="resolves")
+        ids.append(int(text))
+    return list(dict.fromkeys(ids))
+
+
+@bp.post("/buildings/<building_id>/visits/<int:visit_id>/follow-up")
+@require_roles(*ANY_ROLE)
+def close_follow_up_form(building_id: str, visit_id: int) -> ResponseReturnValue:
+    """已跟进：办结一次走访所记的跟进事项（日期、做了什么）；原走访记录保留不改。"""
+    require_building(building_id)
+    form = request.form
+    household: list[str] = []
+
+    def close() -> str:
+        with get_store().write() as db:
+            visit = db.get(Visit, visit_id)
+            if visit is None or visit.building_id != building_id:
+                abort(404)
+            household.append(visit.household_id)
+            try:
+                claim_request(db)
+            except AlreadySubmitted:  # nothing written: the first one closed it
+                return ALREADY_SENT
+            close_follow_up(
+                db, visit_id, building_id=building_id,
+                closed_on=parse_day(form.get("closed_on") or _today().isoformat(),
+                                    parameter="closed_on"),
+                note=form.get("note", ""), today=_today(), actor=g.user.username,
+                at=_moment(),
+            )
+            return f"已办结 {visit.visited_on.isoformat()} 走访所记的跟进事项"
+
+    try:
+        message = close()
+    except StoreError as exc:
+        if isinstance(exc, NotFound):  # not a follow-up of this building's living households
+            abort(404)
+        flash(f"未办结：{exc}", "error")  # closed already (409) or a field refused (400)
+        typed = Typed(f"close:{visit_id}", form)
+        if exc.status == 409:  # its form is gone: what was typed goes to 登记走访
+            typed = Typed("visit", MultiDict({
+                "note": form.get("note", ""),
+                "visited_on": form.get("closed_on") or _today().isoformat()}))
+        return _household_page(building_id, household[0], typed=typed), exc.status
+    flash(message, "ok")
+    if form.get("back") == "follow-ups":
+        grid_id = building_grids().get(building_id, "")
+        return redirect(url_for("grid.follow_ups", grid_id=grid_id), code=303)
+    return _back(building_id, household[0])
