@@ -189,7 +189,7 @@ def test_a_follow_up_closed_by_note_keeps_the_visit_and_is_audited(site):
     assert "已报名社区助餐，每天送到家" in history
     assert "登记于 2026-11-27 07:30" in history  # the pinned clock, in 北京时间
     sentence = site.client("admin").get("/admin/audit").get_data(as_text=True)
-    assert "办结跟进" in sentence
+    assert "办结 风格城市 1栋 1 单元 102 室 2026-11-20 走访的跟进事项（2026-11-26）<" in sentence
 
 
 def test_a_later_visit_resolves_the_follow_up_it_names(site):

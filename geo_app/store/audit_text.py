@@ -184,6 +184,10 @@ def _person(e: AuditEntry, n: Names) -> str:
 
 def _visit(e: AuditEntry, n: Names) -> str:
     data = e.after or {}
+    if e.action == "visit.follow_up_close":
+        how = "（走访时解决）" if data.get("closing_visit_id") else ""
+        return (f"办结 {_room(data, n)} {data.get('follow_up_of')} 走访的跟进事项"
+                f"（{data.get('visited_on')}）{how}")
     follow = "，需跟进" if data.get("follow_up") else ""
     return f"{data.get('kind', '走访')} {_room(data, n)}（{data.get('visited_on')}）{follow}"
 

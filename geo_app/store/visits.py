@@ -283,7 +283,7 @@ def _close(
         recorded_at=at.astimezone(UTC),
         closing_visit_id=closing_visit.id if closing_visit is not None else None,
     )
-    # "visit." entries read "<kind> <room>（<day>）" in the audit log: 办结跟进 on the day done
+    # told in the audit log as "办结 <room> <day of the visit> 走访的跟进事项（<day closed>）"
     return audit.add_and_record(
         session, closure, actor=actor, action="visit.follow_up_close",
         target=f"visit:{visit.id}",
