@@ -90,17 +90,19 @@ def _logged_in(offline_page, base: str, username: str, viewport: dict[str, int])
 
 
 def _pages(activity_id: int) -> dict[str, tuple[str, ...]]:
-    """username → the staff pages measured for it (admin, organiser, counter, password)."""
+    """username → the staff pages measured for it (admin, organiser, counter, password, a
+    楼栋党员's 本楼意见 and grid)."""
     return {
         "admin": ("/admin/", "/admin/stock", "/admin/loans", "/admin/audit", "/admin/layers",
                   "/posters/", "/account/password"),
         "organiser1": ("/organise/", f"/organise/activities/{activity_id}",
                        "/organise/volunteers"),
         "steward1": ("/organise/redeem", "/account/password"),
+        "member1": ("/my/views", "/grid/"),
     }
 
 
-@pytest.mark.parametrize("username", ["admin", "organiser1", "steward1"])
+@pytest.mark.parametrize("username", ["admin", "organiser1", "steward1", "member1"])
 def test_every_control_of_the_staff_pages_is_a_finger_high_on_a_phone(
     site, offline_page, username
 ):

@@ -61,6 +61,7 @@ from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.accounts import list_accounts
 from geo_app.store.governance_models import View
+from geo_app.store.roles import BUILDING_ROLES
 from geo_app.store.visits import display_names
 from geo_app.web import governance_support as support
 from geo_app.web.access import public, require_grid, require_roles
@@ -309,6 +310,21 @@ def staff_views() -> str:
                            states=lifecycle.STATES, grids=support.staff_grids(),
                            grid_names=support.grid_names(), building_names=names,
                            chosen_grid=chosen_grid, only_overdue=only_overdue)
+
+
+@bp.get("/my/views")
+@require_roles(*sorted(BUILDING_ROLES))
+def building_views() -> str:
+    """楼栋党员、业主代表：本人负责楼栋的公开意见（只读，不含联系方式），超期的标出，点开看办理经过。"""
+    moment = now()
+    with get_store().read() as db:
+        views = view_service.views_in_scope(db, g.user, own_buildings=support.own_buildings())
+        rows = [view_service.staff_record(v, with_contact=False, categories=support.categories(),
+                                          moment=moment) for v in views]
+    page = list_page(len(rows))
+    return render_template("gov_my_views.html", rows=rows[page.start:page.stop], total=len(rows),
+                           overdue=sum(r["overdue"] for r in rows), page=page,
+                           building_names=support.places().building_names)
 
 
 def _step_forms(view: View) -> list[dict[str, Any]]:
