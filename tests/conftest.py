@@ -5,7 +5,6 @@ Helpers that are not fixtures live in the ``support`` package (see tests/support
 
 from __future__ import annotations
 
-import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,8 +14,8 @@ import pytest
 from flask import Flask
 from support.accounts import ACCOUNTS, AuthActions, add_accounts
 from support.apps import make_app, make_grid_app, make_layout_app
+from support.browser import served
 from support.database import on_postgresql
-from werkzeug.serving import make_server
 
 from geo_app.store.engine import Store
 
@@ -120,11 +119,8 @@ def live_app(tmp_path_factory) -> Flask:
 @pytest.fixture(scope="session")
 def live_server(live_app) -> Iterator[str]:
     """The live app served on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(live_app) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

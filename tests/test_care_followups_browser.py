@@ -9,27 +9,19 @@ a follow-up: on 2026-11-20 (7 days open) and on 2026-11-25 (2 days).
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from support.accounts import PASSWORD
+from support.browser import CONTROLS, log_in, served, small_controls
 from support.roster import roster_app
-from werkzeug.serving import make_server
 
 from geo_app.store import get_store
 from geo_app.store.models import Household
 from geo_app.store.visits import record_visit
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
-CONTROLS = """() => [...document.querySelectorAll(
-    'button, select, summary, label.check, a.chip, .pager a, .button, textarea, '
-    + 'input:not([type=checkbox]):not([type=radio]):not([type=hidden])')]
-  .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
-  .map(e => [e.tagName + ' ' + (e.innerText || e.name || '').trim().slice(0, 20),
-             e.getBoundingClientRect().height])"""
 
 
 @pytest.fixture(scope="module")
@@ -44,32 +36,23 @@ def site(tmp_path_factory):
                          follow_up=True, kinds=["入户走访"], today=NOW.date(),
                          visitor="leader1", at=NOW)
         household_id = first.id
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", household_id
-    server.shutdown()
+    with served(app) as base:
+        yield base, household_id
 
 
 def test_a_leader_closes_a_follow_up_on_a_phone(site, offline_page):
     base, household_id = site
     view = offline_page(width=375, height=667)
     page = view.page
-    page.goto(f"{base}/login")
-    for field, value in (("username", "leader1"), ("password", PASSWORD)):
-        page.fill(f'input[name="{field}"]', value)
-    page.click('button[type="submit"]')
-    page.wait_for_load_state()
+    log_in(page, base, "leader1")
 
     small = {}
     for path in ("/grid/JN-01/follow-ups", f"/grid/buildings/FG-1/households/{household_id}"):
         page.goto(base + path)
         page.wait_for_load_state()
-        for details in page.locator("details").all():
-            details.evaluate("d => d.open = true")
+        small[path] = small_controls(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
-        controls = page.evaluate(CONTROLS)
-        assert len(controls) >= 4, path
-        small[path] = [(name, round(height)) for name, height in controls if height < 43.5]
+        assert len(page.evaluate(CONTROLS)) >= 4, path
     assert small == {path: [] for path in small}
 
     page.goto(f"{base}/grid/JN-01")

@@ -9,7 +9,6 @@ Budgets come from ``benchmarks/bench_planner_page.py``: at 24,576 buildings the 
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from support.browser import served
 from support.planner_page import layer_data, map_script
-from werkzeug.serving import make_server
 
 from geo_app.maps.base import delta_shapes
 from geo_app.maps.planner import BUFFER_ONLY, COVERED, UNCOVERED
@@ -110,10 +109,8 @@ def test_the_gaps_layer_reuses_the_building_outlines(district_client) -> None:
 @pytest.fixture(scope="module")
 def district_server(app_factory, district) -> Iterator[str]:
     data, _ = district
-    server = make_server("127.0.0.1", 0, app_factory(DATA_DIR=str(data)), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(app_factory(DATA_DIR=str(data))) as base:
+        yield base
 
 
 BUILDINGS_ON_THE_MAP = """

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import threading
-
-from support.accounts import PASSWORD, logged_in
+from support.accounts import logged_in
+from support.browser import log_in, served
 from support.governance import IN_JN01, governance_app
-from werkzeug.serving import make_server
 
 
 def _an_item(app) -> int:
@@ -28,17 +26,10 @@ def test_logout_stays_on_a_phone_screen_on_a_staff_item_page(tmp_path, offline_p
     right edge of a 375 px screen."""
     app = governance_app(tmp_path)
     item_id = _an_item(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
+    with served(app) as base:
         view = offline_page(width=375, height=667)
         page = view.page
-        page.goto(f"{base}/login")
-        page.fill('input[name="username"]', "leader1")
-        page.fill('input[name="password"]', PASSWORD)
-        page.click('button[type="submit"]')
-        page.wait_for_load_state()
+        log_in(page, base, "leader1")
         page.goto(f"{base}/staff/items/{item_id}")
         page.get_by_test_id("item-title").wait_for()
         box = page.get_by_test_id("logout").bounding_box()
@@ -46,5 +37,3 @@ def test_logout_stays_on_a_phone_screen_on_a_staff_item_page(tmp_path, offline_p
         assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["y"] >= 0, box
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         assert view.errors == []
-    finally:
-        server.shutdown()

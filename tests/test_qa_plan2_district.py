@@ -5,12 +5,11 @@ names in view while it scrolls sideways."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
+from support.browser import served
 from support.planner_page import synthetic_district
-from werkzeug.serving import make_server
 
 PRINT = "/planner/print?threshold=500&k=50"
 
@@ -20,10 +19,8 @@ def district_server(app_factory, tmp_path_factory) -> Iterator[str]:
     """The 16 × 16 block community: 1,536 buildings in 16 grids, served on loopback."""
     data = tmp_path_factory.mktemp("print16")
     assert synthetic_district(16, data)["grids"] == 16
-    server = make_server("127.0.0.1", 0, app_factory(DATA_DIR=str(data)), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(app_factory(DATA_DIR=str(data))) as base:
+        yield base
 
 
 def _pages(pdf: bytes) -> int:

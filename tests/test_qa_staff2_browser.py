@@ -6,16 +6,15 @@ the clock is pinned to 2026-12-01 10:00 北京时间.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from support.accounts import PASSWORD, add_accounts
+from support.accounts import add_accounts
 from support.apps import make_grid_app
-from werkzeug.serving import make_server
+from support.browser import PHONE, log_in, served
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -25,20 +24,14 @@ def staff_server(tmp_path_factory) -> Iterator[tuple[Flask, str]]:
     """(the app, its base URL): the tiny community with its accounts, served on loopback."""
     app = make_grid_app(tmp_path_factory.mktemp("qa_staff2_browser"), CLOCK=lambda: NOW)
     add_accounts(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(app) as base:
+        yield app, base
 
 
 def _phone_of(offline_page, base: str, username: str):
     """A 375×667 page logged in as ``username`` through the login form."""
-    view = offline_page(width=375, height=667)
-    view.page.goto(f"{base}/login")
-    view.page.fill('input[name="username"]', username)
-    view.page.fill('input[name="password"]', PASSWORD)
-    view.page.click('button[type="submit"]')
-    view.page.wait_for_load_state()
+    view = offline_page(**PHONE)
+    log_in(view.page, base, username)
     return view
 
 

@@ -7,7 +7,6 @@ the session's shared live app keeps its empty 微协商 store.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -15,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 from support.accounts import ensure_account
 from support.apps import make_app
-from werkzeug.serving import make_server
+from support.browser import log_in, served
 
 from geo_app.state.community import get_community
 from geo_app.store import get_store
@@ -55,10 +54,8 @@ def qa_app(tmp_path_factory) -> Flask:
 
 @pytest.fixture(scope="module")
 def qa_server(qa_app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, qa_app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(qa_app) as base:
+        yield base
 
 
 _STATES: dict[tuple[str, str], object] = {}
@@ -71,11 +68,7 @@ def _logged_in(offline_page, base: str, username: str, width: int = 375, height:
     if key in _STATES:
         return offline_page(width=width, height=height, storage_state=_STATES[key])
     view = offline_page(width=width, height=height)
-    view.page.goto(f"{base}/login")
-    view.page.fill('input[name="username"]', username)
-    view.page.fill('input[name="password"]', PASSWORD)
-    view.page.click('button[type="submit"]')
-    view.page.wait_for_load_state()
+    log_in(view.page, base, username, PASSWORD)
     _STATES[key] = view.page.context.storage_state()
     return view
 

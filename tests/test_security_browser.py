@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import zlib
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from support.apps import make_test_config
-from werkzeug.serving import make_server
+from support.browser import served
 
 from geo_app import create_app
 from geo_app.config import BUNDLED_DATA_DIR
@@ -131,11 +130,8 @@ def payload_server(tmp_path_factory):
                 db, username="admin", password=ADMIN_PASSWORD, role="admin",
                 building_grids={}, known_grids={}, actor="test",
             )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", grid_id
-    server.shutdown()
+    with served(app) as base:
+        yield base, grid_id
 
 
 def test_the_payload_layers_carry_a_payload_in_every_text_field(tmp_path):

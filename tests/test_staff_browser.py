@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from support.accounts import ensure_account
+from support.browser import log_in
 
 from geo_app.store import get_store
 from geo_app.store.models import Household
@@ -61,11 +62,7 @@ def staff(live_app) -> dict[str, str]:
 
 
 def _login(page, live_server, username):
-    page.goto(f"{live_server}/login")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_load_state()
+    log_in(page, live_server, username, PASSWORD)
 
 
 def _assert_fits(page, where):

@@ -12,39 +12,19 @@ volunteer JN00001 signed up for; the clock is pinned to 2026-12-01 10:00 北京�
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from support.accounts import PASSWORD
 from support.activities import signed_up_activity
+from support.browser import CONTROLS, DESK, PHONE, log_in, served, small_controls
 from support.counters import volunteer_with_points
 from support.roster import roster_app
-from werkzeug.serving import make_server
 
 from geo_app.store import get_store
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-FINGER = 44  # px, WCAG 2.5.5's target size
-PHONE = {"width": 375, "height": 667}
-DESK = {"width": 1280, "height": 800}
-
-#: Every visible control a finger taps, as [description, height]: the bar's links and 退出,
-#: sub-navigation, tabs, pager and chips, buttons, selects, fields, summaries, a check box's
-#: label (or the box itself when it has none).
-CONTROLS = """() => [...document.querySelectorAll(
-    '.topbar a, .topbar button, .subnav a, .gov-tabs a, .pager a, a.chip, .button, button, '
-    + 'select, textarea, summary, label.check, label:has(> input[type=checkbox]), '
-    + 'label:has(> input[type=radio]), input[type=checkbox]:not(label > input), '
-    + 'input[type=radio]:not(label > input), '
-    + 'input:not([type=checkbox]):not([type=radio]):not([type=hidden])')]
-  .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
-  .map(e => [e.tagName + ' ' + (e.innerText || e.name || e.getAttribute('aria-label') || '')
-               .trim().slice(0, 20),
-             e.getBoundingClientRect().height])"""
-
 #: The bar's height, 退出's box, whether 退出 is what a finger at its centre touches, and the
 #: page's sideways overflow.
 BAR = """() => {
@@ -72,20 +52,14 @@ def site(tmp_path_factory) -> Iterator[tuple[str, int]]:
         activity_id = signed_up_activity(
             db, card=volunteer.card, starts_at=NOW + timedelta(days=1),
             ends_at=NOW + timedelta(days=1, hours=2), signed_up_at=NOW, organiser="organiser1")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", activity_id
-    server.shutdown()
+    with served(app) as base:
+        yield base, activity_id
 
 
 def _logged_in(offline_page, base: str, username: str, viewport: dict[str, int]):
     """A page of ``viewport``'s size logged in as ``username`` through the login form."""
     view = offline_page(**viewport)
-    view.page.goto(f"{base}/login")
-    view.page.fill('input[name="username"]', username)
-    view.page.fill('input[name="password"]', PASSWORD)
-    view.page.click('button[type="submit"]')
-    view.page.wait_for_load_state()
+    log_in(view.page, base, username)
     return view
 
 
@@ -114,12 +88,8 @@ def test_every_control_of_the_staff_pages_is_a_finger_high_on_a_phone(
         response = page.goto(base + path)
         assert response.status == 200, path
         page.wait_for_load_state()
-        for details in page.locator("details").all():  # the forms folded away, too
-            details.evaluate("d => d.open = true")
-        controls = page.evaluate(CONTROLS)
-        assert len(controls) >= 5, path  # the bar's links alone are more
-        small[path] = [(name, round(height)) for name, height in controls
-                       if height < FINGER - 0.5]
+        assert len(page.evaluate(CONTROLS)) >= 5, path  # the bar's links alone are more
+        small[path] = small_controls(page)
         bars[path] = page.evaluate(BAR)
     assert small == {path: [] for path in small}
     for path, bar in bars.items():

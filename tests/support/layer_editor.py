@@ -4,7 +4,6 @@ networkx reference of ``support.oracle``."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,11 +12,11 @@ import numpy as np
 from flask import Flask
 from flask.testing import FlaskClient
 from pyproj import Geod
-from werkzeug.serving import make_server
 
 from layers import load_community
 from support.accounts import ACCOUNTS, add_accounts, csrf_token_of, logged_in
 from support.apps import make_grid_app
+from support.browser import served
 from support.grid_community import LAT
 from support.oracle import ReferenceNetwork
 
@@ -51,12 +50,8 @@ def served_editor(directory: Path) -> Iterator[tuple[str, Path]]:
     app = make_grid_app(directory, LAYER_HISTORY_DIR=str(directory / "history"),
                         LAYER_RELOAD_STAMP=str(directory / "layers.reload"))
     add_accounts(app, {"admin": ACCOUNTS["admin"]})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", Path(app.config["DATA_DIR"])
-    finally:
-        server.shutdown()
+    with served(app) as base:
+        yield base, Path(app.config["DATA_DIR"])
 
 
 def layer_editor_client(grid_app_factory: Callable[..., Flask], tmp_path: Path) -> FlaskClient:
