@@ -1,6 +1,8 @@
 """QA pass 3 as a resident on a phone (360×740, 375×667): what a finger taps and what it reads.
 
-The 反映问题 form and the 查进度 lookup had 33–35 px fields and a 33 px 查询 button.
+The 反映问题 form and the 查进度 lookup had 33–35 px fields and a 33 px 查询 button; the
+points page cut its empty record's one sentence at the right edge (a nowrap cell in a box that
+scrolls sideways), so a new volunteer never read how points are earned.
 """
 
 from __future__ import annotations
@@ -58,3 +60,21 @@ def test_the_lookup_field_and_its_button_are_a_finger_high(phone, base):
     page = phone
     page.goto(f"{base}/v")
     assert small_controls(page) == []  # were: 查询码 33, 查询 33 px
+
+
+@pytest.mark.parametrize("phone", PHONES, indirect=True)
+def test_an_empty_points_record_is_read_whole_on_a_phone(phone, base):
+    page = phone
+    page.goto(f"{base}/me")
+    page.fill("input[name=card]", "JN00001")
+    page.fill("input[name=pin]", PIN)
+    page.click("button[type=submit]")
+    empty = page.locator("[data-testid=no-entries]")
+    empty.wait_for(timeout=TIMEOUT_MS)
+    box = empty.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+    record = page.locator("[data-testid=entries]").locator("xpath=..")
+    # the sentence wraps instead of running past the box's right edge, cut off
+    assert record.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert empty.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    assert small_controls(page) == []
