@@ -133,8 +133,15 @@ def test_the_rate_limit_per_address_bites(tmp_path):
         assert response.status_code == 201
         codes.append(response.get_json()["code"])
     blocked = app.test_client().post("/api/views", json=GOOD)
-    assert blocked.status_code == 429
-    assert blocked.get_json()["error"] and "parameter" in blocked.get_json()
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
+    # it said 为防止他人猜测密码 (the PIN limits' words) on a form with no password
+    assert blocked.get_json() == {"parameter": None, "error": (
+        "提交太频繁：同一网络的意见、照片和 +1 合计，每 1 分钟最多 3 次。请 1 分钟后再试。")}
+    hourly = governance_app(tmp_path / "hourly", VIEW_RATE_LIMIT="1 per hour")
+    assert hourly.test_client().post("/api/views", json=GOOD).status_code == 201
+    again = hourly.test_client().post("/api/views", json=GOOD)
+    assert again.headers["Retry-After"] == "3600"  # it said 60 whatever the limit
+    assert "每 1 小时最多 1 次。请 1 小时后再试。" in again.get_json()["error"]
     with app.app_context(), get_store().read() as db:
         from geo_app.store.governance_models import View
 

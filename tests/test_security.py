@@ -397,7 +397,8 @@ def test_new_reports_are_rate_limited_per_visitor_but_cached_ones_are_not(tmp_pa
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "60"
     assert refused.get_json()["parameter"] == "threshold"
-    assert "太频繁" in refused.get_json()["error"]
+    assert refused.get_json()["error"] == ("新的分析参数请求太频繁（每个访问者每 1 分钟 3 次），"
+                                           "请 1 分钟后再试；已算好的阈值不受限制")
     page = client.get("/planner?threshold=410")
     assert page.status_code == 429
     assert "太频繁" in page.get_data(as_text=True)

@@ -22,6 +22,9 @@ from geo_app.web.errors import ApiError, error_response, wants_json
 
 EXTENSION_KEY = "geo_app.login_limiter"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Why a person is stopped, by what they were doing (a limit's ``error_message``).
+GUESSING = "尝试次数过多：为防止他人猜测密码，"
+POSTING = "提交太频繁：同一网络的意见、照片和 +1 合计，"
 
 
 def init_app(app: Flask) -> None:
@@ -55,7 +58,7 @@ def get_login_limiter() -> Limiter:
 def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
     """The login form again for the login page; elsewhere (a volunteer's PIN, a resident's
     view) the Chinese error page or JSON: not a staff login form a resident never asked for."""
-    headers = {"Retry-After": "60"}
+    headers = {"Retry-After": str(error.limit.limit.get_expiry())}
     if wants_json() or request.endpoint != "auth.login":
         return error_response(429, _wait_words(error), headers=headers)
     from geo_app.auth.forms import LoginForm
@@ -68,19 +71,31 @@ def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
 
 
 def _wait_words(error: RateLimitExceeded) -> str:
-    """What a person who tried too often reads: how many tries the limit allows, and when to
-    try again (a volunteer's PIN, a password)."""
+    """What a person stopped by a limit reads: why (guessing a PIN or password, or posting
+    too often), how many the limit allows, and when to try again."""
     limit = error.limit.limit
-    return (f"尝试次数过多：为防止他人猜测密码，每 {limit.get_expiry()} 秒最多尝试 "
-            f"{limit.amount} 次。请 {limit.get_expiry()} 秒后再试。")
+    period = period_words(limit.get_expiry())
+    if error.limit.error_message == POSTING:
+        return f"{POSTING}每 {period}最多 {limit.amount} 次。请 {period}后再试。"
+    return f"{GUESSING}每 {period}最多尝试 {limit.amount} 次。请 {period}后再试。"
 
 
-def count_hit(limit_setting: str, key_func: Callable[[], str]) -> None:
+def period_words(seconds: int) -> str:
+    """``3600`` → ``1 小时``, ``60`` → ``1 分钟``, ``90`` → ``90 秒``."""
+    for size, unit in ((86400, "天"), (3600, "小时"), (60, "分钟")):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} 秒"
+
+
+def count_hit(limit_setting: str, key_func: Callable[[], str], *, why: str = GUESSING) -> None:
     """Record one hit against the limit named by config ``limit_setting`` under ``key_func()``;
-    past the limit the request ends with 429."""
+    past the limit the request ends with 429, saying ``why`` (:data:`GUESSING`,
+    :data:`POSTING`)."""
     limiter = get_login_limiter()
     # Entering a limit's block is what records the hit (and raises 429 past the limit).
-    with limiter.limit(lambda: current_app.config[limit_setting], key_func=key_func):
+    with limiter.limit(lambda: current_app.config[limit_setting], key_func=key_func,
+                       error_message=why):
         pass
 
 
@@ -100,8 +115,9 @@ def count_new_report() -> None:
     limit = parse(current_app.config["REPORT_BUILD_RATE_LIMIT"])
     if not get_login_limiter().limiter.hit(limit, "planner-report", get_remote_address()):
         seconds = limit.get_expiry()
+        period = period_words(seconds)
         msg = (
-            f"新的分析参数请求太频繁（每个访问者每 {seconds} 秒 {limit.amount} 次），"
-            f"请 {seconds} 秒后再试；已算好的阈值不受限制"
+            f"新的分析参数请求太频繁（每个访问者每 {period} {limit.amount} 次），"
+            f"请 {period}后再试；已算好的阈值不受限制"
         )
         raise ApiError("threshold", msg, status=429, headers={"Retry-After": str(seconds)})

@@ -17,7 +17,7 @@ import numpy as np
 from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
-from geo_app.auth.limits import count_hit
+from geo_app.auth.limits import POSTING, count_hit
 from geo_app.governance.heat import PathIndex, path_index
 from geo_app.governance.reach import Reach, walk_reach
 from geo_app.governance.routing import (
@@ -183,7 +183,7 @@ def staff_grids() -> list[str]:
 def count_public_post() -> None:
     """Count one public submission (a view, a photo, a +1) for the client's address;
     past ``VIEW_RATE_LIMIT`` → 429."""
-    count_hit("VIEW_RATE_LIMIT", get_remote_address)
+    count_hit("VIEW_RATE_LIMIT", get_remote_address, why=POSTING)
 
 
 def parse_moment(text: str, *, parameter: str, tz: Any) -> datetime:
