@@ -10,6 +10,7 @@ import pytest
 from geo_app.stations.hours import (
     HoursFormatError,
     describe_hours,
+    next_opening_text,
     parse_hours,
     status_at,
     today_text,
@@ -99,3 +100,20 @@ def test_today_text():
     hours = parse_hours({"mon": "08:30-11:30,14:00-17:30"})
     assert today_text(hours, at(0, 9)) == "今天 08:30-11:30、14:00-17:30"
     assert today_text(hours, at(1, 9)) == "今天休息"
+
+
+@pytest.mark.parametrize(
+    ("moment", "hours", "opens"),
+    [
+        # 2025-06-02 is a Monday
+        (datetime(2025, 6, 2, 19, 0, tzinfo=SHANGHAI), WEEKDAYS_8_18, "明天 08:00"),
+        (datetime(2025, 6, 7, 10, 0, tzinfo=SHANGHAI), WEEKDAYS_8_18, "后天 08:00"),  # Sat
+        (datetime(2025, 6, 6, 19, 0, tzinfo=SHANGHAI), WEEKDAYS_8_18, "周一 08:00"),  # Fri
+        (datetime(2025, 6, 2, 19, 0, tzinfo=SHANGHAI), {"thu": "09:30-11:00,14:00-17:00"},
+         "周四 09:30"),
+        (datetime(2025, 6, 2, 19, 0, tzinfo=SHANGHAI), {"mon": "08:00-12:00"}, "周一 08:00"),
+        (datetime(2025, 6, 2, 19, 0, tzinfo=SHANGHAI), {}, None),  # never open
+    ],
+)
+def test_when_a_closed_station_opens_next(moment, hours, opens):
+    assert next_opening_text(parse_hours(hours), moment) == opens

@@ -76,7 +76,18 @@ def test_pinned_clock_after_closing_offers_no_closed_station(api):
     api.at(MONDAY_19)
     body = nearest(api, ENTRANCE_3, item="umbrella").get_json()
     assert body["results"] == []
-    assert "今天都已关门" in body["message"]
+    # "请明天再来或电话联系" gave neither a station nor a number: the nearest closed one is named
+    # with its walk (the reference walk), when it opens next (PS-A: weekdays 08:00-18:00, so
+    # Tuesday; PS-B: daily 14:00) and its phone
+    nearer = min(("PS-A", "PS-B"), key=lambda sid: walk_to(ENTRANCE_3, sid))
+    name, opens = {"PS-A": ("风格城市党群服务站", "明天 08:00"),
+                   "PS-B": ("北街党群服务站", "明天 14:00")}[nearer]
+    message = body["message"]
+    assert message.startswith("步行 2000 米内存有雨伞的服务站今天都已关门或不再开放。"
+                              f"最近的是{name}（步行 ")
+    walked = float(message.split("（步行 ")[1].split(" 米")[0])
+    assert abs(walked - walk_to(ENTRANCE_3, nearer)) <= 1.0
+    assert message.endswith(f" 米），{opens} 开门，电话 0551-6500000{nearer[-1]}")
     anything = nearest(api, ENTRANCE_3).get_json()
     assert [r["station_id"] for r in anything["results"]] == ["RP-A"]  # 24 h
     assert anything["results"][0]["open_now"] and anything["results"][0]["closes_at"] is None

@@ -33,6 +33,7 @@ from geo_app.stations.hours import (
     OpeningStatus,
     WeeklyHours,
     describe_hours,
+    next_opening_text,
     parse_hours,
     status_at,
     today_text,
@@ -238,15 +239,15 @@ def find_nearest(
     open_now, later = wanted & open_now, wanted & later
     closed_today = wanted & ~open_now & ~later
     if index.trees is not None:
-        offers, any_closed = _offers_from_trees(
+        offers, nearest_closed = _offers_from_trees(
             index.trees, origin_attachment, states, query, open_now, later, closed_today
         )
     else:
         routes = _search_routes(index, origin, states, query)
         offers = _open_first(routes, open_now, later, query.k)
         # Why none: out of stock / wrong kind within reach, or every such station closed today?
-        any_closed = not offers and bool(routes(closed_today, 1))
-    message = None if offers else _no_offer_message(query, any_closed=any_closed)
+        nearest_closed = next(iter(routes(closed_today, 1)), None) if not offers else None
+    message = None if offers else _no_offer_message(query, nearest_closed, moment=moment)
     return NearestAnswer(
         origin=origin,
         access_m=float(origin_attachment.access_m[0]),
@@ -266,10 +267,10 @@ def _offers_from_trees(
     open_now: np.ndarray,
     later: np.ndarray,
     closed_today: np.ndarray,
-) -> tuple[list[StationOffer], bool]:
+) -> tuple[list[StationOffer], StationOffer | None]:
     """Offers read off the stations' shortest-path trees (no search per query): the nearest
-    open now, filled up with the nearest opening later today; and whether any wanted station
-    within reach is closed for the rest of the day."""
+    open now, filled up with the nearest opening later today; and the nearest wanted station
+    within reach that is closed for the rest of the day (``None``: there is none)."""
     from geo_app.walking import ranked_targets, reach_targets, route_line, walking_minutes
 
     reach = reach_targets(trees, origin)
@@ -277,17 +278,16 @@ def _offers_from_trees(
     rows = list(ranked_targets(reach, k=query.k, mask=open_now, max_distance_m=limit))
     if len(rows) < query.k:
         rows += list(ranked_targets(reach, k=query.k - len(rows), mask=later, max_distance_m=limit))
-    offers = [
-        StationOffer(
+    def offer(row: int) -> StationOffer:
+        return StationOffer(
             states[row],
             float(reach.distance_m[row]),
             float(walking_minutes(reach.distance_m[row], query.speed_kmh)),
             route_line(reach, int(row)),
         )
-        for row in rows
-    ]
-    any_closed = len(ranked_targets(reach, k=1, mask=closed_today, max_distance_m=limit)) > 0
-    return offers, any_closed
+
+    closed = ranked_targets(reach, k=1, mask=closed_today, max_distance_m=limit)
+    return [offer(row) for row in rows], offer(closed[0]) if len(closed) else None
 
 
 def _search_routes(
@@ -346,11 +346,22 @@ def _wanted(state: StationState, query: NearestQuery) -> bool:
     return query.item is None or state.stock.get(query.item, 0) > 0
 
 
-def _no_offer_message(query: NearestQuery, *, any_closed: bool) -> str:
+def _no_offer_message(
+    query: NearestQuery, nearest_closed: StationOffer | None, *, moment: datetime
+) -> str:
+    """Why nothing is offered; when every such station is closed for the day, the nearest of
+    them by name, with its walk, when it opens next and its phone."""
     what = STATION_KINDS[query.kind] if query.kind else "服务站"
     if query.item is not None:
         what = f"存有{ITEM_LABELS[query.item]}的{what}"
     limit = f"{query.max_distance_m:.0f} 米"
-    if any_closed:
-        return f"步行 {limit}内{what}今天都已关门或不再开放，请明天再来或电话联系"
-    return f"步行 {limit}内没有{what}"
+    if nearest_closed is None:
+        return f"步行 {limit}内没有{what}"
+    station = nearest_closed.station.station
+    parts = [f"最近的是{station.name}（步行 {nearest_closed.distance_m:.0f} 米）"]
+    opens = next_opening_text(station.hours, moment)
+    if opens is not None:
+        parts.append(f"{opens} 开门")
+    if station.contact:
+        parts.append(f"电话 {station.contact}")
+    return f"步行 {limit}内{what}今天都已关门或不再开放。{'，'.join(parts)}"

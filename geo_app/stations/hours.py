@@ -119,6 +119,22 @@ def status_at(hours: WeeklyHours | None, moment: datetime) -> OpeningStatus:
     )
 
 
+def next_opening_text(hours: WeeklyHours | None, moment: datetime) -> str | None:
+    """When a station closed for the rest of ``moment``'s day opens next, in words: ``"明天
+    08:00"``, ``"后天 14:00"``, ``"周一 09:00"``; ``None`` when it never opens."""
+    if hours is None:
+        return None
+    if hours.always_open:
+        return "随时"
+    for ahead in range(1, 8):
+        spans = hours.days[(moment.weekday() + ahead) % 7]
+        if spans:
+            day = {1: "明天", 2: "后天"}.get(ahead) or WEEKDAY_LABELS[
+                WEEKDAYS[(moment.weekday() + ahead) % 7]]
+            return f"{day} {clock_text(spans[0].start)}"
+    return None
+
+
 def describe_hours(hours: WeeklyHours | None) -> str:
     """The week in words, same consecutive days grouped: ``"周一至周五 08:00-18:00；…"``."""
     if hours is None:
