@@ -65,6 +65,7 @@ from geo_app.web.access import building_grids, require_roles, require_station, s
 from geo_app.web.counter_openapi import LEND, MOVE_STOCK, RETURN_LOAN
 from geo_app.web.errors import ApiError, json_object_body
 from geo_app.web.openapi import documented
+from geo_app.web.paging import list_page
 from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
@@ -259,36 +260,73 @@ def deactivate_account(account_id: int) -> ResponseReturnValue:
 # ---- buildings and stock ----------------------------------------------------------------
 
 
+#: The longest building search the 楼栋划分 page takes (a name or an id is far shorter).
+MAX_BUILDING_QUERY = 64
+
+
+def _building_filter(args: Mapping[str, str], grids: Mapping[str, str]) -> tuple[str, str]:
+    """The 楼栋划分 page's filter (search text, current grid); an unknown grid is a 400."""
+    query = args.get("q", "").strip()[:MAX_BUILDING_QUERY]
+    grid = args.get("grid", "").strip()
+    if grid and grid not in grids:
+        raise ApiError("grid", f"网格 {quoted(grid[:40])} 不存在")
+    return query, grid
+
+
 @bp.get("/buildings")
 @require_roles(ADMIN)
 def buildings() -> str:
-    """楼栋划分：每栋楼属于哪个网格。"""
+    """楼栋划分：每栋楼属于哪个网格；按名称、编号、小区搜索或按当前网格筛选，分页显示
+    （区级规模有上万栋楼，每行都有一个网格选择框，不能一次全列出）。"""
     community = get_community()
     current = building_grids()
+    grids = _known_grids()
+    query, grid = _building_filter(request.args, grids)
     rows = [
         {"id": b.id, "name": b.name, "compound": b.compound, "layer_grid": b.grid_id,
          "grid": current[b.id]}
         for b in community.buildings.itertuples()
+        if (not grid or current[b.id] == grid)
+        and (not query or any(query in str(v) for v in (b.name, b.id, b.compound)))
     ]
-    return render_template("admin_buildings.html", rows=rows, grids=_known_grids())
+    page = list_page(len(rows))
+    keep = [(k, v) for k, v in (("q", query), ("grid", grid)) if v]
+    return render_template(
+        "admin_buildings.html", rows=rows[page.start:page.stop], found=len(rows),
+        total=len(community.buildings), page=page, query=query, grid_filter=grid,
+        keep=keep, grids=grids,
+    )
 
 
 @bp.post("/buildings/<building_id>")
 @require_roles(ADMIN)
 def assign_building(building_id: str) -> ResponseReturnValue:
-    """把一栋楼划入另一个网格（有楼栋党员/业主代表负责时先调整其分工）。"""
+    """把一栋楼划入另一个网格（有楼栋党员/业主代表负责时先调整其分工）；之后回到原来的
+    搜索与页码。"""
     grid_id = request.form.get("grid", "")
+    grids = _known_grids()
+    back: dict[str, Any] = {
+        k: v for k in ("q", "grid", "page") if (v := request.form.get(f"back_{k}", "").strip())
+    }
     try:
         with get_store().write() as db:
             changed = store_assign_building(
                 db, building_id, grid_id, layer_grids=_layer_grids(),
-                known_grids=_known_grids(), actor=g.user.username,
+                known_grids=grids, actor=g.user.username,
             )
     except StoreError as exc:
         flash(f"未保存：{exc}", "error")
     else:
-        flash(f"楼栋 {building_id} 已划入 {grid_id}" if changed else "网格没有变化", "ok")
-    return redirect(url_for("admin.buildings"))
+        names = _building_names()
+        building = f"{names.get(building_id, building_id)}（{building_id}）"
+        flash(f"楼栋 {building}已划入 {grids.get(grid_id, grid_id)}" if changed
+              else f"楼栋 {building}的网格没有变化", "ok")
+    return redirect(url_for("admin.buildings", **back))
+
+
+def _building_names() -> dict[str, str]:
+    buildings = get_community().buildings
+    return dict(zip(buildings["id"], buildings["name"], strict=True))
 
 
 def _movement(data: Any) -> Answer:
@@ -519,11 +557,10 @@ def _audit_filter() -> AuditFilter:
 
 
 def _names(accounts: list[Any]) -> Names:
-    buildings = get_community().buildings
     return Names(
         people={a.username: a.display_name for a in accounts if a.display_name},
         stations=_station_names(),
-        buildings=dict(zip(buildings["id"], buildings["name"], strict=True)),
+        buildings=_building_names(),
         grids=_known_grids(),
     )
 
