@@ -42,9 +42,12 @@ from geo_app.store.audit_text import (
     MAX_ROWS,
     AuditFilter,
     Names,
+    count_entries,
     entries_csv,
     filtered_entries,
     local_minute,
+    log_actors,
+    logged_station_names,
     what_happened,
 )
 from geo_app.store.buildings import assign_building as store_assign_building
@@ -552,14 +555,16 @@ def _audit_filter() -> AuditFilter:
         raise ApiError(exc.parameter, f"参数 {exc.parameter}：{exc}") from None
     kind = args.get("kind", "")
     if kind and kind not in KINDS:
-        raise ApiError("kind", f"未知类别 {quoted(kind)}（可选：{'、'.join(KINDS)}）")
+        choices = "、".join(f"{key}（{label}）" for key, (label, _) in KINDS.items())
+        raise ApiError("kind", f"参数 kind：未知类别 {quoted(kind[:40])}（可选：{choices}）")
     return AuditFilter(actor=args.get("person", ""), kind=kind, since=since, until=until)
 
 
-def _names(accounts: list[Any]) -> Names:
+def _names(db: Any, accounts: list[Any]) -> Names:
+    """What the log's sentences name things by; a station deleted since by its last name."""
     return Names(
         people={a.username: a.display_name for a in accounts if a.display_name},
-        stations=_station_names(),
+        stations={**logged_station_names(db), **_station_names()},
         buildings=_building_names(),
         grids=_known_grids(),
     )
@@ -570,22 +575,24 @@ def _names(accounts: list[Any]) -> Names:
 def audit() -> str:
     """操作日志（只增不改）：谁、何时（北京时间）、做了什么；按人员、类别、日期筛选。"""
     chosen = _audit_filter()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
     zone = community_timezone()
     with get_store().read() as db:
-        rows = filtered_entries(db, chosen, zone=zone, limit=AUDIT_PAGE_SIZE + 1,
-                                offset=(page - 1) * AUDIT_PAGE_SIZE)
+        total = count_entries(db, chosen, zone=zone)
+        page = list_page(total, rows=AUDIT_PAGE_SIZE)
+        rows = filtered_entries(db, chosen, zone=zone, limit=AUDIT_PAGE_SIZE, offset=page.start)
         people = list_accounts(db)
-    names = _names(people)
+        names = _names(db, people)
+        usernames = {a.username for a in people}
+        others = [(a, names.person(a)) for a in log_actors(db) if a not in usernames]
     shown = [
         {"at": local_minute(e.at, zone), "who": names.person(e.actor), "username": e.actor,
          "what": what_happened(e, names), "action": e.action}
-        for e in rows[:AUDIT_PAGE_SIZE]
+        for e in rows
     ]
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "admin_audit.html", entries=shown, page=page, has_more=len(rows) > AUDIT_PAGE_SIZE,
-        people=people, kinds={k: label for k, (label, _) in KINDS.items()}, chosen=chosen,
+        "admin_audit.html", entries=shown, page=page, total=total, people=people,
+        others=others, kinds={k: label for k, (label, _) in KINDS.items()}, chosen=chosen,
         args=args,
     )
 
@@ -598,7 +605,7 @@ def audit_csv() -> Response:
     zone = community_timezone()
     with get_store().read() as db:
         rows = filtered_entries(db, chosen, zone=zone, limit=MAX_ROWS)
-        names = _names(list_accounts(db))
+        names = _names(db, list_accounts(db))
     return Response(
         entries_csv(rows, names, zone),
         mimetype="text/csv",
