@@ -375,8 +375,9 @@ def move() -> ResponseReturnValue:
     except StoreError as exc:
         flash(f"未保存：{exc}", "error")
     else:
-        flash(f"已登记：{request.form['station']} {ITEM_LABELS[request.form['item']]} "
-              f"{moved['before']} → {moved['after']}", "ok")
+        station = _station_names().get(moved["station"], moved["station"])
+        flash(f"已登记：{station} {MOVEMENTS[request.form['movement']][0]} "
+              f"{ITEM_LABELS[moved['item']]} {moved['before']} → {moved['after']}", "ok")
     return redirect(url_for("admin.stock"))
 
 

@@ -20,6 +20,7 @@ from geo_app.layers_edit.service import delete_feature, get_editor, restore_vers
 from geo_app.maps.styles import grid_colours
 from geo_app.state.cache import per_community
 from geo_app.state.community import get_community
+from geo_app.store.audit_text import LAYER_FIELDS
 from geo_app.store.roles import ADMIN
 from geo_app.web.access import require_roles
 from geo_app.web.errors import ApiError, json_object_body
@@ -110,11 +111,13 @@ def save_building(building_id: str) -> Response:
         result = _save(lambda editor, moment: editor.update(
             "buildings", building_id, changes, moment=moment))
     except LayerEditError as exc:
-        flash(f"未保存：{exc.message}", "error")
+        flash(_refused("未保存", exc.message), "error")
         return back
     before = result.before["properties"] if result.before is not None else {}
-    changed = [k for k in changes if before.get(k) != changes[k]]
-    flash(f"已保存楼栋 {building_id}（{'、'.join(changed) or '无变化'}），服务已使用新数据", "ok")
+    changed = [LAYER_FIELDS.get(k, k) for k in changes if before.get(k) != changes[k]]
+    name = (result.after or {}).get("properties", {}).get("name") or building_id
+    flash(f"已保存楼栋 {name}（{building_id}）：{'、'.join(changed) or '无变化'}，"
+          "服务已使用新数据", "ok")
     return back
 
 
@@ -142,7 +145,7 @@ def restore(name: str) -> Response:
     try:
         result = restore_version(name, actor=g.user.username)
     except LayerEditError as exc:
-        flash(f"未恢复：{exc.message}", "error")
+        flash(_refused("未恢复", exc.message), "error")
     else:
         kept = f"，恢复前的文件已存为 {result.kept.name}" if result.kept else ""
         flash(f"已恢复 {_layer_labels()[result.layer]} 为历史版本 {name}"
@@ -220,6 +223,12 @@ def delete_json(layer: str, feature_id: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _refused(outcome: str, message: str) -> str:
+    """A refusal for a flash: ``outcome``（未保存/未恢复）first, unless the validator's
+    message already says it ("图层校验未通过，未保存：…")."""
+    return message if message.startswith("图层校验未通过") else f"{outcome}：{message}"
 
 
 def _read_only_reason() -> str | None:
