@@ -11,13 +11,9 @@ from support.accounts import ACCOUNTS, csrf_token_of, logged_in
 
 
 @pytest.fixture
-def admin(grid_app_factory, tmp_path):
-    app = grid_app_factory(
-        accounts=ACCOUNTS,
-        LAYER_HISTORY_DIR=str(tmp_path / "history"),
-        LAYER_RELOAD_STAMP=str(tmp_path / "layers.reload"),
-    )
-    client = logged_in(app, "admin")
+def admin(grid_app_factory):
+    """The admin on the tiny community (its layers in a temporary folder, so editable)."""
+    client = logged_in(grid_app_factory(accounts=ACCOUNTS), "admin")
     client.token = csrf_token_of(client, "/admin/stock")
     return client
 
