@@ -196,14 +196,16 @@ def create_json(layer: str) -> tuple[dict[str, Any], int]:
 @bp.post("/api/layers/<layer>/<feature_id>")
 @require_roles(ADMIN)
 def update_json(layer: str, feature_id: str) -> dict[str, Any]:
-    """JSON {properties?, lon?, lat?} → the changed feature: new attributes and/or moved."""
+    """JSON {properties?, lon?, lat?, expected?} → the changed feature: new attributes and/or
+    moved; 409 when ``expected`` (the values the form started from) is no longer current."""
     body = json_object_body()
     position = _position(body, required=False)
     properties = _properties(body)
+    expected = _properties(body, key="expected")
     if position is None and not properties:
         raise ApiError("properties", "没有要修改的内容：请给出 properties 或新的 lon/lat")
     result = _api_save(lambda editor, moment: editor.update(
-        layer, feature_id, properties, position=position, moment=moment))
+        layer, feature_id, properties, position=position, expected=expected, moment=moment))
     return _answer(result)
 
 
@@ -262,10 +264,12 @@ def _answer(result: EditResult) -> dict[str, Any]:
     }
 
 
-def _properties(body: dict[str, Any]) -> dict[str, Any]:
-    properties = body.get("properties", {})
+def _properties(body: dict[str, Any], *, key: str = "properties") -> dict[str, Any]:
+    """The object ``body[key]`` (``properties``, or ``expected``: the values the form started
+    from); absent: empty."""
+    properties = body.get(key) or {}
     if not isinstance(properties, dict):
-        raise ApiError("properties", f"properties 须为对象，收到 {type(properties).__name__}")
+        raise ApiError(key, f"{key} 须为对象，收到 {type(properties).__name__}")
     return properties
 
 
