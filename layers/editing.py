@@ -449,6 +449,12 @@ def _find(layer: str, doc: dict[str, Any], feature_id: str) -> dict[str, Any]:
                          status=404)
 
 
+#: Text fields shown as one line on maps, posters and lists, and the most characters they take
+#: in the editor (a real 楼栋、站点 or 设施 name is a few words; 300 characters is a paste).
+SHORT_TEXT_FIELDS = {"name": "名称", "address": "地址", "contact": "联系电话"}
+MAX_NAME_LENGTH = 50
+
+
 def _require_unchanged(
     layer: str, feature_id: str, current: Mapping[str, Any], expected: Mapping[str, Any]
 ) -> None:
@@ -488,6 +494,11 @@ def _apply_properties(layer: str, feature: dict[str, Any], changes: Mapping[str,
             raise LayerEditError(message, parameter=name)
         if isinstance(value, str):
             value = value.strip()  # "   " is no name: removed, then refused if required
+            if name in SHORT_TEXT_FIELDS and len(value) > MAX_NAME_LENGTH:
+                message = (f"{SHORT_TEXT_FIELDS[name]}最多 {MAX_NAME_LENGTH} 个字，收到 "
+                           f"{len(value)} 个字（{quoted(value[:12])}…）："
+                           "地图标签、海报和名单放不下")
+                raise LayerEditError(message, parameter=name)
         if value is None or value == "":
             feature["properties"].pop(name, None)
         else:

@@ -45,3 +45,15 @@ def test_a_refused_building_save_says_not_saved_once(admin):
     # a refusal the form itself finds keeps its 未保存
     assert _flashes(admin, "/admin/layers/buildings/FG-2", floors="七") == [
         "未保存：层数（floors）须为整数，收到 “七”"]
+
+
+def test_a_name_too_long_for_a_poster_is_refused_and_nothing_changes(admin):
+    long_name = "风格城市" + "长" * 296
+    said = _flashes(admin, "/admin/layers/buildings/FG-2", name=long_name)
+    assert said == ["未保存：名称最多 50 个字，收到 300 个字（“风格城市长长长长长长长长”…）："
+                    "地图标签、海报和名单放不下"]
+    page = admin.get("/admin/layers/buildings/FG-2").get_data(as_text=True)
+    assert 'value="风格城市 2栋"' in page
+    # fifty characters, HTML and emoji are a name like any other (shown as text)
+    assert _flashes(admin, "/admin/layers/buildings/FG-2", name="<b>楼</b>😀" + "长" * 41)[0] \
+        .startswith("已保存楼栋 &lt;b&gt;楼&lt;/b&gt;😀")  # escaped: text, not markup
