@@ -211,10 +211,15 @@ class LayerEditor:
         properties: Mapping[str, Any],
         *,
         position: tuple[float, float] | None = None,
+        expected: Mapping[str, Any] | None = None,
         moment: datetime,
     ) -> EditResult:
         """Change ``properties`` of feature ``feature_id`` (None or "" removes an optional
-        one) and, for a station or POI, move it to ``position``."""
+        one) and, for a station or POI, move it to ``position``.
+
+        ``expected``: the values (properties, and ``coordinates``) the editor's form started
+        from; when another save changed any of them since, the edit is refused (409) instead
+        of silently writing the older form over it."""
         _require_layer(layer, tuple(EDITABLE_FIELDS), "修改")
         if position is not None:
             _require_layer(layer, POINT_LAYERS, "移动")
@@ -222,6 +227,8 @@ class LayerEditor:
             raw, doc = self._read(layer)
             feature = _find(layer, doc, feature_id)
             before = feature_snapshot(feature)
+            if expected:
+                _require_unchanged(layer, feature_id, before, expected)
             _apply_properties(layer, feature, properties)
             if layer == "buildings" and properties.get("entrances"):
                 _check_entrances(feature)
@@ -442,6 +449,42 @@ def _find(layer: str, doc: dict[str, Any], feature_id: str) -> dict[str, Any]:
                          status=404)
 
 
+#: Text fields shown as one line on maps, posters and lists, and the most characters they take
+#: in the editor (a real 楼栋、站点 or 设施 name is a few words; 300 characters is a paste).
+SHORT_TEXT_FIELDS = {"name": "名称", "address": "地址", "contact": "联系电话"}
+MAX_NAME_LENGTH = 50
+
+
+def _require_unchanged(
+    layer: str, feature_id: str, current: Mapping[str, Any], expected: Mapping[str, Any]
+) -> None:
+    """Refuse (409) when a value the form started from (``expected``: properties by name, and
+    ``coordinates``) is no longer the feature's: another admin saved in between."""
+    properties = current["properties"]
+    words = {f.name: re.split(r"[：，\s]", f.label, maxsplit=1)[0]
+             for f in SCHEMA_BY_NAME[layer].fields}
+    changed = [
+        words.get(name, name) if name != "coordinates" else "位置"
+        for name, value in expected.items()
+        if not _same_value(
+            current.get("coordinates") if name == "coordinates" else properties.get(name), value)
+    ]
+    if changed:
+        label = SCHEMA_BY_NAME[layer].label
+        name = properties.get("name") or ""
+        message = (f"{label} {name}（{feature_id}）在你打开表单后已被另一次保存修改"
+                   f"（{'、'.join(changed)}）：请点“取消”，重新打开看到最新内容后再修改")
+        raise LayerEditError(message, parameter="expected", status=409)
+
+
+def _same_value(current: Any, expected: Any) -> bool:
+    """Equal as JSON says it: absent, null and "" alike; 3 and 3.0 alike."""
+    if current in (None, "") and expected in (None, ""):
+        return True
+    return bool(json.dumps(current, sort_keys=True) == json.dumps(expected, sort_keys=True)
+                or current == expected)
+
+
 def _apply_properties(layer: str, feature: dict[str, Any], changes: Mapping[str, Any]) -> None:
     """Set each changed property (None or "" removes it); refuse fields that are not editable."""
     allowed = EDITABLE_FIELDS[layer]
@@ -451,6 +494,11 @@ def _apply_properties(layer: str, feature: dict[str, Any], changes: Mapping[str,
             raise LayerEditError(message, parameter=name)
         if isinstance(value, str):
             value = value.strip()  # "   " is no name: removed, then refused if required
+            if name in SHORT_TEXT_FIELDS and len(value) > MAX_NAME_LENGTH:
+                message = (f"{SHORT_TEXT_FIELDS[name]}最多 {MAX_NAME_LENGTH} 个字，收到 "
+                           f"{len(value)} 个字（{quoted(value[:12])}…）："
+                           "地图标签、海报和名单放不下")
+                raise LayerEditError(message, parameter=name)
         if value is None or value == "":
             feature["properties"].pop(name, None)
         else:

@@ -92,7 +92,7 @@ def test_moving_a_building_to_another_grid(app, admin):
     html = _post(admin, "/admin/buildings/FG-1", grid="JN-02").get_data(as_text=True)
     assert "仍由 楼栋党员 member1 负责" in html  # FG-1 is member1's, who belongs to JN-01
     html = _post(admin, "/admin/buildings/FG-3", grid="JN-02").get_data(as_text=True)
-    assert "楼栋 FG-3 已划入 JN-02" in html
+    assert "楼栋 风格城市 3栋（FG-3）已划入 和园网格" in html
     assert _audit(app)[0] == ("admin", "building.grid", "building:FG-3",
                               {"grid_id": "JN-01"}, {"grid_id": "JN-02"})
     leader2 = app.test_client()

@@ -241,7 +241,7 @@ def test_building_attributes_saved_from_the_form(setup):
               "households": "26", "residents": "61", "grid_id": "JN-01", "entrances": entrance},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "已保存楼栋 FG-1（households、residents、entrances）" in page
+    assert "已保存楼栋 风格城市 1栋（FG-1）：户数、常住人口、出入口，" in page
     with app.test_request_context():
         building = get_state().community.buildings.set_index("id").loc["FG-1"]
     assert (building["households"], building["residents"]) == (26, 61)

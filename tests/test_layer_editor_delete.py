@@ -384,9 +384,10 @@ def test_the_history_of_a_deleted_station_stays_readable(editor):
     audit = editor.get("/admin/audit")
     assert audit.status_code == 200
     text = audit.get_data(as_text=True)
-    # told by the station's id, now that its name is gone
-    for told in ("借出 S-1 雨伞 1 把", "登记库存归还 S-1 雨伞 1 把（9 → 10）",
-                 "洗洁精 兑换 3瓶（S-1）"):
+    # the log still tells them by the station's name (kept in the deletion's own entry)
+    for told in ("借出 风格城市党群服务站 雨伞 1 把",
+                 "登记库存归还 风格城市党群服务站 雨伞 1 把（9 → 10）",
+                 "洗洁精 兑换 3瓶（风格城市党群服务站）"):
         assert told in text
     assert editor.get("/admin/audit.csv").status_code == 200
     assert editor.get(f"/organise/volunteers/{card}").status_code == 200
@@ -403,7 +404,7 @@ def test_the_audit_log_tells_a_deletion_in_words(editor):
     assert delete(editor, "stations", "S-2", write_off=True).status_code == 200
     text = editor.get("/admin/audit").get_data(as_text=True)
     assert "删除服务站点 和园歇歇角（S-2）" in text
-    assert "登记库存报损 S-2 雨伞 2 把（2 → 0）" in text
+    assert "登记库存报损 和园歇歇角 雨伞 2 把（2 → 0）" in text
 
 
 # ---------------------------------------------------------------------- messages name the layer

@@ -50,7 +50,7 @@ def test_an_entrance_far_from_its_building_is_refused(editor):
 
 def test_an_entrance_by_its_building_is_saved(editor):
     page = _save_entrance(editor, MIDDLE, TOP + 0.0003)  # about 33 m north of the edge
-    assert "已保存楼栋 FG-1（entrances）" in page
+    assert "已保存楼栋 风格城市 1栋（FG-1）：出入口，" in page
 
 
 @pytest.mark.parametrize("name", ["   ", "\u3000"])

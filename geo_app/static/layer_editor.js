@@ -177,7 +177,7 @@
     var form = forms[layer];
     var properties = feature ? feature.properties : {};
     var current = feature ? feature.geometry.coordinates : null;
-    editing = { layer: layer, id: feature ? properties.id : null, name: properties.name || "", position: position, marker: marker, original: current };
+    editing = { layer: layer, id: feature ? properties.id : null, name: properties.name || "", position: position, marker: marker, original: current, base: properties };
     var el = form.elements;
     el.id.value = properties.id || "";
     el.id.readOnly = Boolean(feature);
@@ -245,6 +245,14 @@
       url = config.updateUrl.replace("__layer__", layer).replace("__id__", encodeURIComponent(editing.id));
     }
     if (editing.position) { body.lon = editing.position[0]; body.lat = editing.position[1]; }
+    if (editing.id !== null) {
+      /* what the form started from: another admin's save in between is refused (409), not overwritten */
+      body.expected = {};
+      Object.keys(properties).forEach(function (name) {
+        body.expected[name] = editing.base[name] === undefined ? null : editing.base[name];
+      });
+      if (editing.position && editing.original) { body.expected.coordinates = editing.original; }
+    }
     showError(form, "");
     setStatus("正在校验并保存…");
     fetch(url, {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from geo_app.formats.csv_text import csv_text
@@ -54,6 +54,8 @@ TARGET_KINDS = {"activity": "活动", "volunteer": "志愿者", "team": "队伍"
 #: Notes that name a person in full (a check-in's "吴浩英 签到"): told without the name.
 PLAIN_NOTES = {"checkin": "签到"}
 MAX_ROWS = 5000
+#: Actors that are no account, in words ("cli:<login>" is a command run as that system user).
+ACTOR_WORDS = {"system": "系统", "sample": "示例数据", "cli": "命令行"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,16 @@ class Names:
     grids: Mapping[str, str]
 
     def person(self, username: str) -> str:
-        return self.people.get(username) or username
+        """An account's display name; the actors that are no account (the service itself, the
+        sample generator, a command run as a system user) in words."""
+        if username in self.people:
+            return self.people[username]
+        if username in ACTOR_WORDS:
+            return ACTOR_WORDS[username]
+        command, _, login = username.partition(":")
+        if command == "cli":
+            return f"命令行（{login}）" if login else "命令行"
+        return username
 
     def station(self, station_id: str) -> str:
         return self.stations.get(station_id, station_id)
@@ -297,11 +308,8 @@ class AuditFilter:
     until: date | None = None
 
 
-def filtered_entries(
-    session: Session, chosen: AuditFilter, *, zone: tzinfo, limit: int, offset: int = 0
-) -> list[AuditEntry]:
-    """The entries ``chosen`` selects, newest first; days are local days of ``zone``."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+def _filtered(query: Any, chosen: AuditFilter, zone: tzinfo) -> Any:
+    """``query`` narrowed to the entries ``chosen`` selects (days are local days of ``zone``)."""
     if chosen.actor:
         query = query.where(AuditEntry.actor == chosen.actor)
     if chosen.kind in KINDS:
@@ -311,7 +319,41 @@ def filtered_entries(
         query = query.where(AuditEntry.at >= _utc_start(chosen.since, zone))
     if chosen.until is not None:
         query = query.where(AuditEntry.at < _utc_start(chosen.until + timedelta(days=1), zone))
+    return query
+
+
+def filtered_entries(
+    session: Session, chosen: AuditFilter, *, zone: tzinfo, limit: int, offset: int = 0
+) -> list[AuditEntry]:
+    """The entries ``chosen`` selects, newest first; days are local days of ``zone``."""
+    query = _filtered(select(AuditEntry).order_by(AuditEntry.id.desc()), chosen, zone)
     return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_entries(session: Session, chosen: AuditFilter, *, zone: tzinfo) -> int:
+    """How many entries ``chosen`` selects (for the pages of the log)."""
+    return int(session.scalar(_filtered(select(func.count(AuditEntry.id)), chosen, zone)) or 0)
+
+
+def log_actors(session: Session) -> list[str]:
+    """Every actor the log names (accounts, the service, commands), sorted."""
+    return sorted(session.scalars(select(AuditEntry.actor).distinct()))
+
+
+def logged_station_names(session: Session) -> dict[str, str]:
+    """Station id → the last name the layer editor's entries gave it: a deleted station's
+    entries (its stock, its loans) are still told by its name, not its code."""
+    query = (select(AuditEntry.target, AuditEntry.before, AuditEntry.after)
+             .where(AuditEntry.action.startswith("layer."),
+                    AuditEntry.target.startswith("stations/"))
+             .order_by(AuditEntry.id))
+    names: dict[str, str] = {}
+    for target, before, after in session.execute(query):
+        for state in (before, after):
+            name = ((state or {}).get("properties") or {}).get("name")
+            if name:
+                names[target.partition("/")[2]] = str(name)
+    return names
 
 
 def _utc_start(day: date, zone: tzinfo) -> datetime:

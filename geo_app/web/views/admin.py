@@ -42,9 +42,12 @@ from geo_app.store.audit_text import (
     MAX_ROWS,
     AuditFilter,
     Names,
+    count_entries,
     entries_csv,
     filtered_entries,
     local_minute,
+    log_actors,
+    logged_station_names,
     what_happened,
 )
 from geo_app.store.buildings import assign_building as store_assign_building
@@ -65,6 +68,7 @@ from geo_app.web.access import building_grids, require_roles, require_station, s
 from geo_app.web.counter_openapi import LEND, MOVE_STOCK, RETURN_LOAN
 from geo_app.web.errors import ApiError, json_object_body
 from geo_app.web.openapi import documented
+from geo_app.web.paging import list_page
 from geo_app.web.submissions import (
     ALREADY_SENT,
     AlreadySubmitted,
@@ -259,36 +263,73 @@ def deactivate_account(account_id: int) -> ResponseReturnValue:
 # ---- buildings and stock ----------------------------------------------------------------
 
 
+#: The longest building search the 楼栋划分 page takes (a name or an id is far shorter).
+MAX_BUILDING_QUERY = 64
+
+
+def _building_filter(args: Mapping[str, str], grids: Mapping[str, str]) -> tuple[str, str]:
+    """The 楼栋划分 page's filter (search text, current grid); an unknown grid is a 400."""
+    query = args.get("q", "").strip()[:MAX_BUILDING_QUERY]
+    grid = args.get("grid", "").strip()
+    if grid and grid not in grids:
+        raise ApiError("grid", f"网格 {quoted(grid[:40])} 不存在")
+    return query, grid
+
+
 @bp.get("/buildings")
 @require_roles(ADMIN)
 def buildings() -> str:
-    """楼栋划分：每栋楼属于哪个网格。"""
+    """楼栋划分：每栋楼属于哪个网格；按名称、编号、小区搜索或按当前网格筛选，分页显示
+    （区级规模有上万栋楼，每行都有一个网格选择框，不能一次全列出）。"""
     community = get_community()
     current = building_grids()
+    grids = _known_grids()
+    query, grid = _building_filter(request.args, grids)
     rows = [
         {"id": b.id, "name": b.name, "compound": b.compound, "layer_grid": b.grid_id,
          "grid": current[b.id]}
         for b in community.buildings.itertuples()
+        if (not grid or current[b.id] == grid)
+        and (not query or any(query in str(v) for v in (b.name, b.id, b.compound)))
     ]
-    return render_template("admin_buildings.html", rows=rows, grids=_known_grids())
+    page = list_page(len(rows))
+    keep = [(k, v) for k, v in (("q", query), ("grid", grid)) if v]
+    return render_template(
+        "admin_buildings.html", rows=rows[page.start:page.stop], found=len(rows),
+        total=len(community.buildings), page=page, query=query, grid_filter=grid,
+        keep=keep, grids=grids,
+    )
 
 
 @bp.post("/buildings/<building_id>")
 @require_roles(ADMIN)
 def assign_building(building_id: str) -> ResponseReturnValue:
-    """把一栋楼划入另一个网格（有楼栋党员/业主代表负责时先调整其分工）。"""
+    """把一栋楼划入另一个网格（有楼栋党员/业主代表负责时先调整其分工）；之后回到原来的
+    搜索与页码。"""
     grid_id = request.form.get("grid", "")
+    grids = _known_grids()
+    back: dict[str, Any] = {
+        k: v for k in ("q", "grid", "page") if (v := request.form.get(f"back_{k}", "").strip())
+    }
     try:
         with get_store().write() as db:
             changed = store_assign_building(
                 db, building_id, grid_id, layer_grids=_layer_grids(),
-                known_grids=_known_grids(), actor=g.user.username,
+                known_grids=grids, actor=g.user.username,
             )
     except StoreError as exc:
         flash(f"未保存：{exc}", "error")
     else:
-        flash(f"楼栋 {building_id} 已划入 {grid_id}" if changed else "网格没有变化", "ok")
-    return redirect(url_for("admin.buildings"))
+        names = _building_names()
+        building = f"{names.get(building_id, building_id)}（{building_id}）"
+        flash(f"楼栋 {building}已划入 {grids.get(grid_id, grid_id)}" if changed
+              else f"楼栋 {building}的网格没有变化", "ok")
+    return redirect(url_for("admin.buildings", **back))
+
+
+def _building_names() -> dict[str, str]:
+    buildings = get_community().buildings
+    return dict(zip(buildings["id"], buildings["name"], strict=True))
 
 
 def _movement(data: Any) -> Answer:
@@ -334,8 +375,9 @@ def move() -> ResponseReturnValue:
     except StoreError as exc:
         flash(f"未保存：{exc}", "error")
     else:
-        flash(f"已登记：{request.form['station']} {ITEM_LABELS[request.form['item']]} "
-              f"{moved['before']} → {moved['after']}", "ok")
+        station = _station_names().get(moved["station"], moved["station"])
+        flash(f"已登记：{station} {MOVEMENTS[request.form['movement']][0]} "
+              f"{ITEM_LABELS[moved['item']]} {moved['before']} → {moved['after']}", "ok")
     return redirect(url_for("admin.stock"))
 
 
@@ -514,16 +556,17 @@ def _audit_filter() -> AuditFilter:
         raise ApiError(exc.parameter, f"参数 {exc.parameter}：{exc}") from None
     kind = args.get("kind", "")
     if kind and kind not in KINDS:
-        raise ApiError("kind", f"未知类别 {quoted(kind)}（可选：{'、'.join(KINDS)}）")
+        choices = "、".join(f"{key}（{label}）" for key, (label, _) in KINDS.items())
+        raise ApiError("kind", f"参数 kind：未知类别 {quoted(kind[:40])}（可选：{choices}）")
     return AuditFilter(actor=args.get("person", ""), kind=kind, since=since, until=until)
 
 
-def _names(accounts: list[Any]) -> Names:
-    buildings = get_community().buildings
+def _names(db: Any, accounts: list[Any]) -> Names:
+    """What the log's sentences name things by; a station deleted since by its last name."""
     return Names(
         people={a.username: a.display_name for a in accounts if a.display_name},
-        stations=_station_names(),
-        buildings=dict(zip(buildings["id"], buildings["name"], strict=True)),
+        stations={**logged_station_names(db), **_station_names()},
+        buildings=_building_names(),
         grids=_known_grids(),
     )
 
@@ -533,22 +576,24 @@ def _names(accounts: list[Any]) -> Names:
 def audit() -> str:
     """操作日志（只增不改）：谁、何时（北京时间）、做了什么；按人员、类别、日期筛选。"""
     chosen = _audit_filter()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
     zone = community_timezone()
     with get_store().read() as db:
-        rows = filtered_entries(db, chosen, zone=zone, limit=AUDIT_PAGE_SIZE + 1,
-                                offset=(page - 1) * AUDIT_PAGE_SIZE)
+        total = count_entries(db, chosen, zone=zone)
+        page = list_page(total, rows=AUDIT_PAGE_SIZE)
+        rows = filtered_entries(db, chosen, zone=zone, limit=AUDIT_PAGE_SIZE, offset=page.start)
         people = list_accounts(db)
-    names = _names(people)
+        names = _names(db, people)
+        usernames = {a.username for a in people}
+        others = [(a, names.person(a)) for a in log_actors(db) if a not in usernames]
     shown = [
         {"at": local_minute(e.at, zone), "who": names.person(e.actor), "username": e.actor,
          "what": what_happened(e, names), "action": e.action}
-        for e in rows[:AUDIT_PAGE_SIZE]
+        for e in rows
     ]
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "admin_audit.html", entries=shown, page=page, has_more=len(rows) > AUDIT_PAGE_SIZE,
-        people=people, kinds={k: label for k, (label, _) in KINDS.items()}, chosen=chosen,
+        "admin_audit.html", entries=shown, page=page, total=total, people=people,
+        others=others, kinds={k: label for k, (label, _) in KINDS.items()}, chosen=chosen,
         args=args,
     )
 
@@ -561,7 +606,7 @@ def audit_csv() -> Response:
     zone = community_timezone()
     with get_store().read() as db:
         rows = filtered_entries(db, chosen, zone=zone, limit=MAX_ROWS)
-        names = _names(list_accounts(db))
+        names = _names(db, list_accounts(db))
     return Response(
         entries_csv(rows, names, zone),
         mimetype="text/csv",

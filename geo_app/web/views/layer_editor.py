@@ -20,6 +20,7 @@ from geo_app.layers_edit.service import delete_feature, get_editor, restore_vers
 from geo_app.maps.styles import grid_colours
 from geo_app.state.cache import per_community
 from geo_app.state.community import get_community
+from geo_app.store.audit_text import LAYER_FIELDS
 from geo_app.store.roles import ADMIN
 from geo_app.web.access import require_roles
 from geo_app.web.errors import ApiError, json_object_body
@@ -110,11 +111,13 @@ def save_building(building_id: str) -> Response:
         result = _save(lambda editor, moment: editor.update(
             "buildings", building_id, changes, moment=moment))
     except LayerEditError as exc:
-        flash(f"未保存：{exc.message}", "error")
+        flash(_refused("未保存", exc.message), "error")
         return back
     before = result.before["properties"] if result.before is not None else {}
-    changed = [k for k in changes if before.get(k) != changes[k]]
-    flash(f"已保存楼栋 {building_id}（{'、'.join(changed) or '无变化'}），服务已使用新数据", "ok")
+    changed = [LAYER_FIELDS.get(k, k) for k in changes if before.get(k) != changes[k]]
+    name = (result.after or {}).get("properties", {}).get("name") or building_id
+    flash(f"已保存楼栋 {name}（{building_id}）：{'、'.join(changed) or '无变化'}，"
+          "服务已使用新数据", "ok")
     return back
 
 
@@ -142,7 +145,7 @@ def restore(name: str) -> Response:
     try:
         result = restore_version(name, actor=g.user.username)
     except LayerEditError as exc:
-        flash(f"未恢复：{exc.message}", "error")
+        flash(_refused("未恢复", exc.message), "error")
     else:
         kept = f"，恢复前的文件已存为 {result.kept.name}" if result.kept else ""
         flash(f"已恢复 {_layer_labels()[result.layer]} 为历史版本 {name}"
@@ -193,14 +196,16 @@ def create_json(layer: str) -> tuple[dict[str, Any], int]:
 @bp.post("/api/layers/<layer>/<feature_id>")
 @require_roles(ADMIN)
 def update_json(layer: str, feature_id: str) -> dict[str, Any]:
-    """JSON {properties?, lon?, lat?} → the changed feature: new attributes and/or moved."""
+    """JSON {properties?, lon?, lat?, expected?} → the changed feature: new attributes and/or
+    moved; 409 when ``expected`` (the values the form started from) is no longer current."""
     body = json_object_body()
     position = _position(body, required=False)
     properties = _properties(body)
+    expected = _properties(body, key="expected")
     if position is None and not properties:
         raise ApiError("properties", "没有要修改的内容：请给出 properties 或新的 lon/lat")
     result = _api_save(lambda editor, moment: editor.update(
-        layer, feature_id, properties, position=position, moment=moment))
+        layer, feature_id, properties, position=position, expected=expected, moment=moment))
     return _answer(result)
 
 
@@ -220,6 +225,12 @@ def delete_json(layer: str, feature_id: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _refused(outcome: str, message: str) -> str:
+    """A refusal for a flash: ``outcome``（未保存/未恢复）first, unless the validator's
+    message already says it ("图层校验未通过，未保存：…")."""
+    return message if message.startswith("图层校验未通过") else f"{outcome}：{message}"
 
 
 def _read_only_reason() -> str | None:
@@ -253,10 +264,12 @@ def _answer(result: EditResult) -> dict[str, Any]:
     }
 
 
-def _properties(body: dict[str, Any]) -> dict[str, Any]:
-    properties = body.get("properties", {})
+def _properties(body: dict[str, Any], *, key: str = "properties") -> dict[str, Any]:
+    """The object ``body[key]`` (``properties``, or ``expected``: the values the form started
+    from); absent: empty."""
+    properties = body.get(key) or {}
     if not isinstance(properties, dict):
-        raise ApiError("properties", f"properties 须为对象，收到 {type(properties).__name__}")
+        raise ApiError(key, f"{key} 须为对象，收到 {type(properties).__name__}")
     return properties
 
 
