@@ -212,7 +212,9 @@ def test_restocking_an_item_the_station_never_had_creates_it(store):
     [
         ("S9", "umbrella", "lent", 1, "station", "站点 “S9” 不存在"),
         ("S1", "spaceship", "lent", 1, "item", "未知物资"),
-        ("S1", "umbrella", "stolen", 1, "movement", "未知操作"),
+        ("S1", "umbrella", "stolen", 1, "movement",
+         "未知操作 “stolen”（可选：借出（lent）、归还（returned）、补货（restocked）、"
+         "报损（written_off））"),
         ("S1", "umbrella", "lent", 0, "quantity", "1–10,000 的整数"),
         # Quantities are bounded whole numbers (issue 10, item 11).
         ("S1", "umbrella", "restocked", 2.7, "quantity", "1–10,000 的整数，收到 2.7"),
@@ -380,7 +382,8 @@ def test_a_writer_killed_midway_leaves_the_store_as_before(store, tmp_path):
 @pytest.mark.parametrize(
     ("role", "grid", "buildings", "parameter", "message"),
     [
-        ("mayor", "G1", [], "role", "未知角色"),
+        ("mayor", "G1", [], "role",
+         "未知角色 “mayor”（可选：admin 社区管理员、grid_leader 小区党支部"),
         ("admin", "G1", [], "grid", "不属于任何网格"),
         ("grid_leader", None, [], "grid", "必须属于一个网格"),
         ("steward", "G9", [], "grid", "网格 “G9” 不存在"),

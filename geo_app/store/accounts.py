@@ -101,7 +101,8 @@ def check_assignment(
     refusals say (the admin picks a grid by its name).
     """
     if role not in ROLES:
-        msg = f"未知角色 {quoted(role)}（可选：{'、'.join(ROLES)}）"
+        choices = "、".join(f"{r} {ROLE_LABELS[r]}" for r in ROLES)
+        msg = f"未知角色 {quoted(role)}（可选：{choices}）"
         raise AssignmentError(msg, parameter="role")
     label = ROLE_LABELS[role]
     if role in UNGRIDDED_ROLES:

@@ -202,7 +202,8 @@ def move_stock(
         msg = f"未知物资 {quoted(item)}"
         raise StockError(msg, parameter="item")
     if movement not in MOVEMENTS:
-        msg = f"未知操作 {quoted(movement)}（可选：{'、'.join(MOVEMENTS)}）"
+        choices = "、".join(f"{label}（{key}）" for key, (label, _) in MOVEMENTS.items())
+        msg = f"未知操作 {quoted(movement)}（可选：{choices}）"
         raise StockError(msg, parameter="movement")
     quantity = parse_quantity(quantity)
     label, sign = MOVEMENTS[movement]
