@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support.accounts import logged_in
-from support.governance import IN_JN01, MOMENT, OUTSIDE, governance_app, make_view
+from support.governance import IN_JN01, MOMENT, OUTSIDE, decided_item, governance_app, make_view
 
 from geo_app.governance.views import Step
 from geo_app.store import get_store
@@ -37,20 +36,8 @@ def test_a_view_status_page_shows_beijing_time(app):
 
 
 def test_an_item_timeline_shows_beijing_time(app):
-    view_id, _ = make_view(app, point=IN_JN01, category="parking_charging")
-    leader = logged_in(app, "leader1")
-    meeting = leader.post("/api/meetings", json={
-        "kind": "meeting", "held_at": "2025-05-30T19:30", "topic": "充电难议事",
-        "place_name": "金大姐聊天室", "lon": IN_JN01[0], "lat": IN_JN01[1],
-        "attendees": ["张书记"], "minutes": "同意增设充电桩", "view_ids": [view_id],
-    })
-    assert meeting.status_code == 201, meeting.get_json()
-    item = leader.post(f"/api/meetings/{meeting.get_json()['id']}/decisions", json={
-        "title": "增设充电桩", "category": "parking_charging", "owner": "供电所",
-        "budget_source": "共建单位", "lon": IN_JN01[0], "lat": IN_JN01[1],
-    })
-    assert item.status_code == 201, item.get_json()
-    page = app.test_client().get(f"/items/{item.get_json()['id']}").get_data(as_text=True)
+    item_id = decided_item(app)
+    page = app.test_client().get(f"/items/{item_id}").get_data(as_text=True)
     timeline = page.split('data-testid="timeline"')[1]
     assert LOCAL in timeline and UTC_DIGITS not in timeline
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from geo_app.governance.views import Step, Submission, create_view, transition
 from geo_app.store import get_store
 from geo_app.web.governance_support import categories, text_limits
-from support.accounts import add_accounts
+from support.accounts import add_accounts, logged_in
 from support.apps import make_grid_app
 from support.grid_community import LAT, LON
 
@@ -76,3 +76,22 @@ def make_view(
         for step in steps:
             transition(db, view.id, step, caller=Admin(), known_grids={"JN-01", "JN-02"}, at=at)
         return view.id, view.code
+
+
+def decided_item(app, *, owner: str = "供电所", budget_source: str = "共建单位") -> int:
+    """An item 增设充电桩 decided by leader1 at a meeting on one 停车充电 view of JN-01,
+    through the JSON API; its id."""
+    view_id, _ = make_view(app, point=IN_JN01, category="parking_charging")
+    leader = logged_in(app, "leader1")
+    meeting = leader.post("/api/meetings", json={
+        "kind": "meeting", "held_at": "2025-05-30T19:30", "topic": "充电难议事",
+        "place_name": "金大姐聊天室", "lon": IN_JN01[0], "lat": IN_JN01[1],
+        "attendees": ["张书记"], "minutes": "同意增设充电桩", "view_ids": [view_id],
+    })
+    assert meeting.status_code == 201, meeting.get_json()
+    item = leader.post(f"/api/meetings/{meeting.get_json()['id']}/decisions", json={
+        "title": "增设充电桩", "category": "parking_charging", "owner": owner,
+        "budget_source": budget_source, "lon": IN_JN01[0], "lat": IN_JN01[1],
+    })
+    assert item.status_code == 201, item.get_json()
+    return item.get_json()["id"]
