@@ -25,10 +25,12 @@ from support.grid_community import LAT, LON
 from support.layer_editor import STREET_LAT, hand_walk, reference_walk
 
 from geo_app.cli import main
+from geo_app.layers_edit.attached import write_off_stock_of
 from geo_app.store import get_store
 from geo_app.store.audit import entries
 from geo_app.store.loans import lend, return_loan
 from geo_app.store.models import Loan, StationStock
+from geo_app.store.stock import seed_stock
 from geo_app.volunteering.activities import Place, create_activity
 from geo_app.volunteering.goods import redeem
 from geo_app.web.access import policy_of
@@ -445,3 +447,18 @@ def test_the_deletion_is_documented(editor):
     assert {"409", "403", "401"} <= set(operation["responses"])
     assert [p["name"] for p in operation["parameters"]] == [
         "layer", "feature_id", "stock", "X-CSRFToken"]
+
+
+def test_a_shelf_larger_than_one_movement_is_written_off_whole(editor):
+    """The write-off goes through the counter's own 报损 movement, at most 10,000 a movement:
+    25,000 umbrellas are three movements (10,000, 10,000, 5,000), each audited, and none left."""
+    with editor.application.app_context(), get_store().write() as db:
+        seed_stock(db, {"S-9": {"umbrella": 25_000}})
+        assert write_off_stock_of(db, "S-9", {"umbrella": 25_000}, actor="admin") == {
+            "umbrella": 25_000}
+    with editor.application.app_context(), get_store().read() as db:
+        left = db.scalar(select(StationStock.count).where(StationStock.station_id == "S-9"))
+        steps = [(e.before["count"], e.after["count"]) for e in entries(db)
+                 if e.action == "stock.written_off" and e.target == "station:S-9/umbrella"]
+    assert left == 0
+    assert sorted(steps, reverse=True) == [(25_000, 15_000), (15_000, 5_000), (5_000, 0)]

@@ -20,12 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo_app.state.clock import local_time_text
-from geo_app.store import audit
 from geo_app.store.models import Loan, StationStock
+from geo_app.store.stock import MAX_QUANTITY, move_stock
 from geo_app.volunteering.models import Activity, Goods, GoodsStock
 from layers.editing import LayerEditError
 from layers.schema import ITEM_LABELS
@@ -132,20 +132,16 @@ def refusal(station_name: str, holdings: StationHoldings, kinds: list[str]) -> L
 def write_off_stock_of(
     db: Session, station_id: str, stock: Mapping[str, int], *, actor: str
 ) -> dict[str, int]:
-    """Set the station's counts of ``stock`` (as read, rows locked) to 0, one audit entry
-    per item (``stock.written_off``, before → 0); what was written off."""
+    """Take the station's shelf ``stock`` (as read, rows locked) off with the counter's own 报损
+    movement (:func:`geo_app.store.stock.move_stock`: the guarded UPDATE and its audit entry),
+    at most ``MAX_QUANTITY`` a movement; what was written off."""
     for item, count in stock.items():
-        db.execute(
-            update(StationStock)
-            .where(StationStock.station_id == station_id, StationStock.item == item)
-            .values(count=0)
-            .execution_options(synchronize_session=False)
-        )
-        audit.record(
-            db, actor=actor, action="stock.written_off", target=f"station:{station_id}/{item}",
-            before={"count": count}, after={"count": 0},
-            note=f"删除站点前报损 {ITEM_LABELS.get(item, item)} {count}",
-        )
+        left = count
+        while left:
+            quantity = min(left, MAX_QUANTITY)
+            move_stock(db, station_id, item, movement="written_off", quantity=quantity,
+                       known_stations=(station_id,), actor=actor)
+            left -= quantity
     return dict(stock)
 
 
