@@ -55,7 +55,21 @@ TARGET_KINDS = {"activity": "活动", "volunteer": "志愿者", "team": "队伍"
 PLAIN_NOTES = {"checkin": "签到"}
 MAX_ROWS = 5000
 #: Actors that are no account, in words ("cli:<login>" is a command run as that system user).
-ACTOR_WORDS = {"system": "系统", "sample": "示例数据", "cli": "命令行"}
+ACTOR_WORDS = {"system": "系统", "sample": "示例数据", "cli": "命令行", "resident": "居民"}
+
+
+def actor_name(username: str, people: Mapping[str, str]) -> str:
+    """Who acted, as people know them: an account's display name (``people``: username →
+    name); the actors that are no account (the service itself, the sample generator, a
+    resident, a command run as a system user) in words."""
+    if username in people:
+        return people[username]
+    if username in ACTOR_WORDS:
+        return ACTOR_WORDS[username]
+    command, _, login = username.partition(":")
+    if command == "cli":
+        return f"命令行（{login}）" if login else "命令行"
+    return username
 
 
 @dataclass(frozen=True)
@@ -68,16 +82,8 @@ class Names:
     grids: Mapping[str, str]
 
     def person(self, username: str) -> str:
-        """An account's display name; the actors that are no account (the service itself, the
-        sample generator, a command run as a system user) in words."""
-        if username in self.people:
-            return self.people[username]
-        if username in ACTOR_WORDS:
-            return ACTOR_WORDS[username]
-        command, _, login = username.partition(":")
-        if command == "cli":
-            return f"命令行（{login}）" if login else "命令行"
-        return username
+        """Who acted, in words (:func:`actor_name`)."""
+        return actor_name(username, self.people)
 
     def station(self, station_id: str) -> str:
         return self.stations.get(station_id, station_id)

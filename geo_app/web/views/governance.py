@@ -60,6 +60,7 @@ from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
 from geo_app.store import get_store
 from geo_app.store.accounts import list_accounts
+from geo_app.store.audit_text import actor_name
 from geo_app.store.governance_models import View
 from geo_app.store.roles import BUILDING_ROLES
 from geo_app.store.visits import display_names
@@ -85,7 +86,6 @@ bp.after_request(set_device_cookie)
 #: The log's entries that are not lifecycle steps, and the actor of a resident's own entries,
 #: in the staff's words (the log showed "submitted", "resident rated").
 LOG_ENTRIES = {"submitted": "提交", "rated": "评价"}
-LOG_ACTORS = {"resident": "居民"}
 
 
 @bp.context_processor
@@ -354,8 +354,8 @@ def _view_page(view_id: int, *, typed: Mapping[str, Any] | None = None) -> str:
         record = view_service.staff_record(view, with_contact=True,
                                            categories=support.categories(), moment=moment)
         names = support.grid_names()
-        actors = {**display_names(db, {e.actor for e in view.events}), **LOG_ACTORS}
-        log = [{"at": e.at, "actor": actors.get(e.actor, e.actor),
+        people = display_names(db, {e.actor for e in view.events})
+        log = [{"at": e.at, "actor": actor_name(e.actor, people),
                 "step": {**lifecycle.STEPS, **LOG_ENTRIES}.get(e.action, e.action),
                 "state": lifecycle.STATES.get(e.to_state, e.to_state), "note": e.note,
                 "public": e.public,
