@@ -145,7 +145,7 @@ def test_user_add_reads_the_password_from_stdin_and_hashes_it(grid_app_factory):
         input="member-secret-1\n",
     )
     assert result.exit_code == 0, result.output
-    assert "已创建账号 wang（楼栋党员）。" in result.output  # the role in words, not its code
+    assert "已创建账号 wang，角色：楼栋党员。" in result.output  # the role in words, not its code
     with app.app_context(), get_store().read() as db:
         chief, wang = find_account(db, "chief"), find_account(db, "wang")
         assert chief.role == "admin"

@@ -20,8 +20,10 @@ import pytest
 from support.activities import signed_up_activity
 from support.browser import CONTROLS, DESK, PHONE, log_in, served, small_controls
 from support.counters import volunteer_with_points
+from support.governance import IN_FG1, make_view
 from support.roster import roster_app
 
+from geo_app.governance.views import Step
 from geo_app.store import get_store
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -52,6 +54,8 @@ def site(tmp_path_factory) -> Iterator[tuple[str, int]]:
         activity_id = signed_up_activity(
             db, card=volunteer.card, starts_at=NOW + timedelta(days=1),
             ends_at=NOW + timedelta(days=1, hours=2), signed_up_at=NOW, organiser="organiser1")
+    # a public view of member1's building FG-1, for 本楼意见
+    make_view(app, point=IN_FG1, building_id="FG-1", steps=(Step(to="published"),), at=NOW)
     with served(app) as base:
         yield base, activity_id
 

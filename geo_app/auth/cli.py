@@ -81,7 +81,7 @@ def add(username: str, role: str, grid_id: str | None, buildings: str, display_n
                 )
         except StoreError as exc:
             refuse(f"未创建账号：{exc}")
-    click.echo(f"已创建账号 {username}（{ROLE_LABELS[role]}）。")
+    click.echo(f"已创建账号 {username}，角色：{ROLE_LABELS[role]}。")
 
 
 @user.command("list")

@@ -19,10 +19,11 @@ PHONE = {"width": 375, "height": 667}
 DESK = {"width": 1280, "height": 800}
 
 #: Every visible control a finger taps, as [description, height]: the bar's links and 退出,
-#: sub-navigation, tabs, pager and chips, buttons, selects, fields, summaries, a check box's
-#: label (or the box itself when it has none).
+#: sub-navigation, tabs, pager, chips and card titles, buttons, selects, fields, summaries, a
+#: check box's label (or the box itself when it has none).
 CONTROLS = """() => [...document.querySelectorAll(
-    '.topbar a, .topbar button, .subnav a, .gov-tabs a, .pager a, a.chip, .button, button, '
+    '.topbar a, .topbar button, .subnav a, .gov-tabs a, .pager a, a.chip, a.card-title, '
+    + '.button, button, '
     + 'select, textarea, summary, label.check, label:has(> input[type=checkbox]), '
     + 'label:has(> input[type=radio]), input[type=checkbox]:not(label > input), '
     + 'input[type=radio]:not(label > input), '
