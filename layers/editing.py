@@ -282,9 +282,17 @@ class LayerEditor:
             raise LayerEditError(msg, parameter="version", status=404)
         return entry
 
-    def restore(self, name: str, *, moment: datetime) -> RestoreResult:
+    def restore(
+        self,
+        name: str,
+        *,
+        moment: datetime,
+        guard: Callable[[str, list[dict[str, Any]]], None] | None = None,
+    ) -> RestoreResult:
         """Put the kept version ``name`` back (validated like any edit; the file it replaces
-        is kept in turn, so a restore can be undone)."""
+        is kept in turn, so a restore can be undone). ``guard(layer, removed)`` runs first,
+        under the lock, with the current features the version lacks, and refuses by raising
+        (a station with loans still at it, as :meth:`delete`)."""
         entry = self.entry(name)
         text = entry.path.read_bytes()
         with self._locked():
@@ -293,6 +301,8 @@ class LayerEditor:
             except FileNotFoundError:
                 raw = None
             self._check_set(entry.layer, text)
+            if guard is not None:
+                guard(entry.layer, _features_missing_from(raw, text))
             kept = self._keep(entry.layer, raw, moment=moment) if raw is not None else None
             self._write(entry.layer, text.decode("utf-8"), kept)
         return RestoreResult(
@@ -557,14 +567,31 @@ def _entry_of(path: Path) -> HistoryEntry | None:
     return HistoryEntry(path.name, match["layer"], replaced_at, path)
 
 
-def _feature_count(raw: bytes | None) -> int:
+def _features_of(raw: bytes | None) -> list[dict[str, Any]]:
+    """The feature objects of a layer file's text (none when absent or not a collection)."""
     if raw is None:
-        return 0
+        return []
     try:
         features = json.loads(raw).get("features")
     except (ValueError, AttributeError):
-        return 0
-    return len(features) if isinstance(features, list) else 0
+        return []
+    return [f for f in features if isinstance(f, dict)] if isinstance(features, list) else []
+
+
+def _feature_id(feature: dict[str, Any]) -> str | None:
+    props = feature.get("properties")
+    return str(props["id"]) if isinstance(props, dict) and props.get("id") is not None else None
+
+
+def _features_missing_from(current: bytes | None, version: bytes) -> list[dict[str, Any]]:
+    """The features of ``current`` whose id ``version`` does not have (what restoring it
+    removes)."""
+    kept = {_feature_id(f) for f in _features_of(version)}
+    return [f for f in _features_of(current) if _feature_id(f) not in kept]
+
+
+def _feature_count(raw: bytes | None) -> int:
+    return len(_features_of(raw))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

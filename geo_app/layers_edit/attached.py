@@ -10,8 +10,10 @@ same transaction as the deletion (audited per item, :func:`write_off_stock_of`).
 What is past stays: returned loans, movements, redemptions and the audit log keep the
 station's id and are shown by it once the station is gone.
 
-Plain SQLAlchemy (SQLite and PostgreSQL); the stock rows are locked (``FOR UPDATE`` where the
-database has it) so no movement slips in between the check and the deletion.
+Plain SQLAlchemy (SQLite and PostgreSQL). The station is locked
+(:func:`geo_app.store.station_lock.lock_station`) before the check and until the deletion
+commits; a movement takes the same lock and then checks the station against the layers on
+disk, so none slips in between the check and the deletion.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from geo_app.state.clock import local_time_text
 from geo_app.store.models import Loan, StationStock
+from geo_app.store.station_lock import lock_station
 from geo_app.store.stock import MAX_QUANTITY, move_stock
 from geo_app.volunteering.models import Activity, Goods, GoodsStock
 from layers.editing import LayerEditError
@@ -39,6 +42,8 @@ HINTS: dict[str, str] = {
     "activities": "活动须先改到其他地点或取消",
     "stock": "库存可确认报损清零后一并删除",
 }
+#: A restore cannot write stock off: the counter's 报损 does it first.
+RESTORE_STOCK_HINT = "库存须先在“物资库存”页报损清零"
 #: Which refusal is named as the parameter when several apply: the one the admin must handle
 #: elsewhere first (stock alone can be written off with the deletion itself).
 PARAMETER_ORDER = ("loans", "goods", "activities", "stock")
@@ -119,12 +124,20 @@ def _part(holdings: StationHoldings, kind: str) -> str:
     return f"{len(holdings.activities)} 场未举办的活动（{listed}）"
 
 
-def refusal(station_name: str, holdings: StationHoldings, kinds: list[str]) -> LayerEditError:
-    """The 409 naming everything still at the station, and what to do about each."""
+def refusal(
+    station_name: str, holdings: StationHoldings, kinds: list[str], *, restoring: bool = False
+) -> LayerEditError:
+    """The 409 naming everything still at the station, and what to do about each (when
+    ``restoring`` a version without the station, rather than deleting it)."""
     parts = [_part(holdings, kind) for kind in kinds]
     listed = parts[0] if len(parts) == 1 else "、".join(parts[:-1]) + "和 " + parts[-1]
-    hints = "；".join(HINTS[kind] for kind in kinds)
-    message = f"站点 {station_name} 还有 {listed}，请先处理后再删除（{hints}）"
+    hints = "；".join(RESTORE_STOCK_HINT if restoring and kind == "stock" else HINTS[kind]
+                     for kind in kinds)
+    if restoring:
+        message = (f"这个历史版本没有站点 {station_name}，而它还有 {listed}，"
+                   f"请先处理后再恢复（{hints}）")
+    else:
+        message = f"站点 {station_name} 还有 {listed}，请先处理后再删除（{hints}）"
     parameter = next(kind for kind in PARAMETER_ORDER if kind in kinds)
     return LayerEditError(message, parameter=parameter, status=409)
 
@@ -147,13 +160,15 @@ def write_off_stock_of(
 
 def clear_station(
     db: Session, station_id: str, name: str, *, moment: datetime, write_off_stock: bool,
-    actor: str,
+    actor: str, restoring: bool = False,
 ) -> dict[str, int]:
     """Make sure nothing is left at station ``station_id`` (called ``name``) before it is
-    deleted: refuse (409) while anything is, its shelf stock written off first when asked;
-    the stock written off (item → count)."""
+    deleted (or a version without it restored): refuse (409) while anything is, its shelf
+    stock written off first when asked; the stock written off (item → count). The station
+    stays locked until the transaction commits, so no movement begun meanwhile lands on it."""
+    lock_station(db, station_id)
     holdings = station_holdings(db, station_id, moment=moment)
     blocking = holdings.open_kinds(stock_written_off=write_off_stock)
     if blocking:
-        raise refusal(name, holdings, blocking)
+        raise refusal(name, holdings, blocking, restoring=restoring)
     return write_off_stock_of(db, station_id, holdings.stock, actor=actor)

@@ -49,13 +49,15 @@ def _saved(
     change: Callable[[LayerEditor, datetime, Session], R], *, audit: Callable[[R], dict]
 ) -> R:
     """Run ``change(editor, moment, db)`` inside a store transaction with its audit entry (a
-    refused or failed write records nothing), then load the new layers into this worker."""
+    refused or failed write records nothing), then load the new layers into this worker and
+    seed the stock of a station the change added (so a restock right after adds to it)."""
     with get_store().write() as db:
         result = change(get_editor(), now(), db)
         record(db, **audit(result))
     issues = get_state().reload()
     if issues:  # validated before writing: only a concurrent bad write on disk gets here
         current_app.logger.error("保存后重新加载失败：%s", "; ".join(map(str, issues)))
+    get_stock_levels()
     return result
 
 
@@ -125,7 +127,23 @@ def delete_feature(
 
 
 def restore_version(name: str, *, actor: str) -> RestoreResult:
-    """Restore the kept version ``name``, audited as ``layer.restore``."""
+    """Restore the kept version ``name``, audited as ``layer.restore``. A version without a
+    station that still has loans, stock, goods or activities is refused (409), as deleting
+    that station would be."""
+    get_stock_levels()  # the layer's stations are seeded: the store knows their stock
+
+    def change(editor: LayerEditor, moment: datetime, db: Session) -> RestoreResult:
+        def guard(layer: str, removed: list[dict[str, Any]]) -> None:
+            if layer != "stations":
+                return
+            for feature in removed:
+                props = feature.get("properties") or {}
+                station_id = str(props.get("id"))
+                attached.clear_station(db, station_id, str(props.get("name") or station_id),
+                                       moment=moment, write_off_stock=False, actor=actor,
+                                       restoring=True)
+
+        return editor.restore(name, moment=moment, guard=guard)
 
     def audit(result: RestoreResult) -> dict:
         kept = result.kept.name if result.kept else None
@@ -138,4 +156,4 @@ def restore_version(name: str, *, actor: str) -> RestoreResult:
             "note": f"恢复历史版本 {result.restored.name}",
         }
 
-    return _saved(lambda editor, moment, _db: editor.restore(name, moment=moment), audit=audit)
+    return _saved(change, audit=audit)

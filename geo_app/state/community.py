@@ -175,11 +175,24 @@ class CommunityState:
             return False
         try:
             self._next_check = time.monotonic() + self.check_interval_s
-            if self.layer_version() == self._version:
-                return False
-            issues = self.reload()
+            return self._reload_if_changed()
         finally:
             self._check_lock.release()
+
+    def latest(self) -> Community:
+        """The newest valid community on disk, checked now whatever the interval (and not the
+        one pinned to this request): for a write that must not act on a station deleted since
+        the request began."""
+        with self._check_lock:
+            self._reload_if_changed()
+        return self._community
+
+    def _reload_if_changed(self) -> bool:
+        """Reload if the files' stamp changed (the caller holds the check lock); True when a
+        new community was loaded."""
+        if self.layer_version() == self._version:
+            return False
+        issues = self.reload()
         if issues:
             logger.warning(
                 "图层 %s 已改动但校验未通过，继续使用上一版数据：\n%s",

@@ -21,8 +21,9 @@ from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
-from geo_app.store.errors import StockError, require_known
+from geo_app.store.errors import StockError
 from geo_app.store.models import MAX_STOCK_COUNT, StationStock
+from geo_app.store.station_lock import require_station
 from geo_app.store.upsert import insert_missing
 from layers.quoting import quoted
 from layers.schema import ITEM_LABELS
@@ -197,7 +198,7 @@ def move_stock(
     actor: str,
 ) -> tuple[int, int]:
     """Apply one movement (借出/归还/补货/报损) atomically with its audit entry; (before, after)."""
-    require_known(station_id, known_stations, what="站点", parameter="station", error=StockError)
+    require_station(session, station_id, known_stations, error=StockError)
     if item not in ITEM_LABELS:
         msg = f"未知物资 {quoted(item)}"
         raise StockError(msg, parameter="item")

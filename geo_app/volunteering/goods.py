@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
-from geo_app.store.errors import require_known
+from geo_app.store.station_lock import require_station
 from geo_app.volunteering.checks import check_kind, whole_in_range
 from geo_app.volunteering.counters import append_movement, move_counter
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
@@ -78,8 +78,7 @@ def move_goods(
     at: datetime | None = None,
 ) -> int:
     """One movement at a station (audited); returns the count after it."""
-    require_known(station_id, known_stations, what="站点", parameter="station",
-                  error=NotFoundError)
+    require_station(session, station_id, known_stations, error=NotFoundError)
     goods = _goods(session, goods_id)
     check_kind(kind, GOODS_MOVEMENTS, label="物品操作")
     label, sign = GOODS_MOVEMENTS[kind]
@@ -142,8 +141,7 @@ def redeem(
     Raises :class:`ConflictError` (409) when the points or the station's stock fall short.
     """
     volunteer = get_volunteer(session, card)
-    require_known(station_id, known_stations, what="站点", parameter="station",
-                  error=NotFoundError)
+    require_station(session, station_id, known_stations, error=NotFoundError)
     goods = _goods(session, goods_id)
     amount = _quantity(quantity, high=MAX_REDEEM_QUANTITY)
     cost = goods.points * amount

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community
+from geo_app.stations.current import current_station_ids
 from geo_app.stations.levels import get_stock_levels
 from geo_app.store import StoreError, get_store
 from geo_app.store.accounts import (
@@ -343,7 +344,7 @@ def _movement(data: Any) -> Answer:
             db, station_id, item,
             movement=str(data.get("movement", "")),
             quantity=quantity,
-            known_stations=set(get_community().stations["id"]),
+            known_stations=current_station_ids(),
             actor=g.user.username,
         )
         return answered(db, {"station": station_id, "item": item, "before": before,
@@ -418,7 +419,7 @@ def _lend(data: Any) -> Answer:
         loan, after = lend(
             db, station_id=station_id, item=item, borrower_name=data.get("borrower_name"),
             borrower_phone=data.get("borrower_phone"), due=due, now=moment,
-            known_stations=set(get_community().stations["id"]), actor=g.user.username,
+            known_stations=current_station_ids(), actor=g.user.username,
         )
         return answered(db, {"id": loan.id, "due": loan.due.isoformat(), "stock_after": after},
                         status=201)
@@ -433,7 +434,7 @@ def _return(loan_id: int) -> Answer:
             loan = get_loan(db, loan_id)
             require_station(loan.station_id, parameter="loan")
             after = return_loan(
-                db, loan, now=now(), known_stations=set(get_community().stations["id"]),
+                db, loan, now=now(), known_stations=current_station_ids(),
                 actor=g.user.username,
             )
             return answered(db, {"id": loan_id, "stock_after": after})

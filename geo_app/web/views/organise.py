@@ -35,6 +35,7 @@ from geo_app.formats.csv_text import csv_text
 from geo_app.state.cache import per_community
 from geo_app.state.clock import community_timezone, now
 from geo_app.state.community import get_community, get_state
+from geo_app.stations.current import current_station_ids
 from geo_app.stations.goods import building_entrance, goods_places
 from geo_app.store import get_store
 from geo_app.store.models import Household
@@ -117,10 +118,6 @@ ACTIVITY_FIELDS = {
 
 def _actor() -> str:
     return str(g.user.username)
-
-
-def _known_stations() -> list[str]:
-    return [str(s) for s in get_community().stations["id"]]
 
 
 def _station_names() -> dict[str, str]:
@@ -651,7 +648,7 @@ def _redeem(data: Any) -> Answer:
             goods_id=str(data.get("goods", "")),
             quantity=data.get("quantity"),
             actor=_actor(),
-            known_stations=_known_stations(),
+            known_stations=current_station_ids(),
         )
         return answered(db, {
             "id": result.redemption_id,
@@ -715,7 +712,7 @@ def goods_movement() -> Response:
                 kind=kind,
                 quantity=form.get("quantity", ""),
                 actor=_actor(),
-                known_stations=_known_stations(),
+                known_stations=current_station_ids(),
                 ref=form.get("note", "")[:64],
             )
     except AlreadySubmitted:
