@@ -12,7 +12,9 @@ S-1 (10 umbrellas, 4 power banks), rest post S-2 (2 umbrellas).
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -23,8 +25,10 @@ from support.grid_community import LAT, LON
 from geo_app.store import get_store
 from geo_app.store.audit import entries
 from geo_app.store.models import Loan, StationStock
+from geo_app.volunteering.models import Activity
 from layers.editing import LayerEditor
 
+TZ = ZoneInfo("Asia/Shanghai")
 BORROWER = {"borrower_name": "张三丰", "borrower_phone": "13800000000"}
 S3 = {"id": "S-3", "name": "和园东门歇歇角", "kind": "rest_post", "hours": "24h",
       "contact": "0551-00000003", "items": {"umbrella": 3}}
@@ -45,7 +49,7 @@ def workers(tmp_path):
     worker_b = make_grid_app(tmp_path / "b", LAYER_CHECK_INTERVAL_S=3600, **shared,
                              DATA_DIR=worker_a.config["DATA_DIR"],
                              DATABASE_URL=worker_a.config["DATABASE_URL"])
-    add_accounts(worker_a, {"admin": ACCOUNTS["admin"]})
+    add_accounts(worker_a, {name: ACCOUNTS[name] for name in ("admin", "organiser1")})
     return _admin(worker_a), _admin(worker_b)
 
 
@@ -134,6 +138,25 @@ def test_a_movement_waiting_on_the_deletion_is_refused_once_it_commits(workers, 
     with admin_a.application.app_context(), get_store().read() as db:
         moves = [e.action for e in entries(db) if e.target == "station:S-2/umbrella"]
     assert moves == ["stock.written_off"]
+
+
+def test_no_activity_is_published_at_a_station_deleted_meanwhile(workers):
+    admin_a, admin_b = workers
+    organiser = logged_in(admin_b.application, "organiser1")
+    token = csrf_token_of(organiser, "/organise/")
+    starts = (datetime.now(UTC) + timedelta(days=3)).astimezone(TZ)
+    form = {"csrf_token": token, "title": "楼道清洁", "kind": "service", "topic": "",
+            "place_kind": "station", "place_ref": "S-2", "place_name": "", "lon": "", "lat": "",
+            "starts_at": starts.strftime("%Y-%m-%dT09:30"), "minutes": "90", "capacity": "10",
+            "points_per_hour": "5", "points_per_attendance": "5", "description": ""}
+    assert _delete(admin_a, "S-2").status_code == 200
+    page = organiser.post("/organise/activities", data=form)
+    assert page.status_code == 400
+    assert "未发布：站点 “S-2” 不存在" in page.get_data(as_text=True)
+    with admin_b.application.app_context(), get_store().read() as db:
+        assert db.scalars(select(Activity)).all() == []
+    form["place_ref"] = "S-1"
+    assert organiser.post("/organise/activities", data=form).status_code == 302
 
 
 # ---------------------------------------------------------------------- restoring a version

@@ -39,10 +39,10 @@ def lock_station(session: Session, station_id: str) -> None:
 
 def require_station(
     session: Session, station_id: str, known_stations: Collection[str], *,
-    error: type[StoreError],
+    error: type[StoreError], parameter: str = "station",
 ) -> None:
-    """Lock station ``station_id``, then refuse it (``error`` naming ``station``) unless it is
+    """Lock station ``station_id``, then refuse it (``error`` naming ``parameter``) unless it is
     in ``known_stations`` — asked only once the lock is held, so a live collection of the
     layers on disk sees a deletion that committed while this transaction waited."""
     lock_station(session, station_id)
-    require_known(station_id, known_stations, what="站点", parameter="station", error=error)
+    require_known(station_id, known_stations, what="站点", parameter=parameter, error=error)

@@ -12,7 +12,7 @@ and per-day caps (config ``POINTS_CAP_PER_ACTIVITY``, ``POINTS_CAP_PER_DAY``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -22,6 +22,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.store import audit
+from geo_app.store.station_lock import require_station
 from geo_app.store.utc_time import as_utc
 from geo_app.volunteering.checks import check_kind, required_text, whole_in_range
 from geo_app.volunteering.errors import ConflictError, NotFoundError, VolunteeringError
@@ -99,12 +100,18 @@ def create_activity(
     description: str = "",
     team_id: int | None = None,
     now: datetime | None = None,
+    known_stations: Collection[str] | None = None,
 ) -> Activity:
     """Create an activity or talk (every field checked, audited).
 
     With ``now`` (an organiser publishing), an activity that is over already or starts more
-    than :data:`PUBLISH_AHEAD` later is refused: nobody could sign up or check in.
+    than :data:`PUBLISH_AHEAD` later is refused: nobody could sign up or check in. With
+    ``known_stations``, an activity at a station is refused unless the station is among them
+    once it is locked (one being deleted meanwhile is not).
     """
+    if place.kind == "station" and known_stations is not None:
+        require_station(session, str(place.ref), known_stations, error=VolunteeringError,
+                        parameter="place_ref")
     title = required_text(title, label="活动名称", limit=80, parameter="title")
     check_kind(kind, ACTIVITY_KINDS, label="活动类型", shown=ACTIVITY_KINDS.values())
     topic = (topic or "").strip() or None

@@ -216,6 +216,7 @@ def create() -> ResponseReturnValue:
                 organiser=_actor(),
                 description=form.get("description", ""),
                 now=now(),
+                known_stations=current_station_ids(),
             )
             activity_id = activity.id
     except AlreadySubmitted:
