@@ -102,7 +102,9 @@ def test_sent_to_a_station_opening_later_with_a_nearer_one_opening_tomorrow(ask)
     assert [(r["station_id"], r["opens_later_today"]) for r in body["results"]] == [
         ("PS-B", "14:00")
     ]
-    assert body["closed_nearer"]["text"] == "更近的 风格城市党群服务站（步行 170 米）明天 08:00 开门"
+    assert body["closed_nearer"]["text"] == (
+        "更近的 风格城市党群服务站（步行 170 米）明天 08:00 开门"
+    )
 
 
 def test_nearer_only_by_walk_counts_not_in_a_straight_line(ask):

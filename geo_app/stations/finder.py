@@ -126,7 +126,8 @@ class ClosedNearer:
 
     @property
     def text(self) -> str:
-        """The line a resident reads: ``更近的 金宁社区党群服务站（步行 180 米）今天 14:00 开门``."""
+        """The line a resident reads, e.g.
+        ``更近的 金宁社区党群服务站（步行 180 米）今天 14:00 开门``."""
         name = self.offer.station.station.name
         return f"更近的 {name}（步行 {self.offer.distance_m:.0f} 米）{self.opens} 开门"
 
