@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter): login attempts, and new planner reports per visitor.
+"""Rate limits (Flask-Limiter): login attempts, wrong PINs, public posts, new planner reports.
 
 One limiter per app so apps never share counters. Its storage is ``LOGIN_RATE_LIMIT_STORAGE``:
 by default the service's own database (``geo-app-store://``, :mod:`geo_app.auth.limit_store`),
@@ -9,16 +9,19 @@ so every worker process counts the same attempts; ``memory://`` (one process) or
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from limits import parse
+from limits import RateLimitItem, parse, parse_many
 
 from geo_app.auth.limit_store import SCHEME
 from geo_app.store import get_store
 from geo_app.web.errors import ApiError, error_response, wants_json
+
+T = TypeVar("T")
 
 EXTENSION_KEY = "geo_app.login_limiter"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -104,6 +107,46 @@ def count_attempt(key: str) -> None:
     client address; over either limit the request ends with 429."""
     count_hit("LOGIN_RATE_LIMIT", lambda: key)
     count_hit("LOGIN_RATE_LIMIT_PER_IP", get_remote_address)
+
+
+def guarded_secret(key: str, check: Callable[[], T], *, wrong: type[Exception]) -> T:
+    """Run ``check`` (which verifies a secret: a volunteer's PIN) and count it only when it
+    raises ``wrong``: one failure under ``key`` (config ``LOGIN_RATE_LIMIT``, e.g. per card)
+    and one for the client address (``LOGIN_RATE_LIMIT_PER_IP``).
+
+    Before ``check`` runs, either counter at its limit ends the request with 429. Successes
+    count nowhere and clear nothing: a resident who checks often is never locked out, and an
+    attacker who knows one PIN cannot wipe the failures of their guesses at others. Checks of
+    the same key running at the same moment can each pass the test before any of them counts,
+    so a burst may exceed the limit by the number of requests served at once (the workers'
+    threads). Call it outside any write transaction: the counters live in the store.
+    """
+    counters = _failure_counters(key)
+    for limit, identifiers in counters:
+        if not get_login_limiter().limiter.test(limit, *identifiers):
+            seconds = limit.get_expiry()
+            period = period_words(seconds)
+            msg = f"{GUESSING}每 {period}最多输错 {limit.amount} 次。请 {period}后再试。"
+            raise ApiError(None, msg, status=429, headers={"Retry-After": str(seconds)})
+    try:
+        return check()
+    except wrong:
+        for limit, identifiers in counters:
+            get_login_limiter().limiter.hit(limit, *identifiers)
+        raise
+
+
+def _failure_counters(key: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+    """Each limit on wrong secrets with what it counts under: ``key``, then the address."""
+    config = current_app.config
+    return [
+        (limit, identifiers)
+        for setting, identifiers in (
+            ("LOGIN_RATE_LIMIT", ("secret-failures", key)),
+            ("LOGIN_RATE_LIMIT_PER_IP", ("secret-failures-from", get_remote_address())),
+        )
+        for limit in parse_many(config[setting])
+    ]
 
 
 def count_new_report() -> None:
