@@ -25,9 +25,14 @@ T = TypeVar("T")
 
 EXTENSION_KEY = "geo_app.login_limiter"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Why a person is stopped, by what they were doing (a limit's ``error_message``).
+#: Why a person is stopped, by what they were doing.
 GUESSING = "尝试次数过多：为防止他人猜测密码，"
 POSTING = "提交太频繁：同一网络的意见、照片和 +1 合计，"
+POSTING_DEVICE = "提交太频繁：本设备的意见、照片和 +1 合计，"
+
+#: A limit and the identifiers it counts under, with what a person stopped by it reads
+#: (why, and the verb before the count: "最多尝试 5 次", "最多输错 5 次", "最多 10 次").
+Counter = tuple[RateLimitItem, tuple[str, ...], str, str]
 
 
 def init_app(app: Flask) -> None:
@@ -74,13 +79,15 @@ def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
 
 
 def _wait_words(error: RateLimitExceeded) -> str:
-    """What a person stopped by a limit reads: why (guessing a PIN or password, or posting
-    too often), how many the limit allows, and when to try again."""
-    limit = error.limit.limit
+    """What a person stopped by a login limit reads (:func:`wait_text`)."""
+    return wait_text(error.limit.limit, GUESSING, verb="尝试")
+
+
+def wait_text(limit: RateLimitItem, why: str, *, verb: str) -> str:
+    """What a person stopped by ``limit`` reads: ``why``, how many it allows (``verb``: what
+    is counted) and when to try again."""
     period = period_words(limit.get_expiry())
-    if error.limit.error_message == POSTING:
-        return f"{POSTING}每 {period}最多 {limit.amount} 次。请 {period}后再试。"
-    return f"{GUESSING}每 {period}最多尝试 {limit.amount} 次。请 {period}后再试。"
+    return f"{why}每 {period}最多{verb} {limit.amount} 次。请 {period}后再试。"
 
 
 def period_words(seconds: int) -> str:
@@ -91,15 +98,46 @@ def period_words(seconds: int) -> str:
     return f"{seconds} 秒"
 
 
-def count_hit(limit_setting: str, key_func: Callable[[], str], *, why: str = GUESSING) -> None:
-    """Record one hit against the limit named by config ``limit_setting`` under ``key_func()``;
-    past the limit the request ends with 429, saying ``why`` (:data:`GUESSING`,
-    :data:`POSTING`)."""
+def count_hit(limit_setting: str, key_func: Callable[[], str]) -> None:
+    """Record one login attempt against the limit named by config ``limit_setting`` under
+    ``key_func()`` (Flask-Limiter's bucket of the endpoint); past the limit the request ends
+    with 429 (:func:`_too_many_attempts`)."""
     limiter = get_login_limiter()
     # Entering a limit's block is what records the hit (and raises 429 past the limit).
     with limiter.limit(lambda: current_app.config[limit_setting], key_func=key_func,
-                       error_message=why):
+                       error_message=GUESSING):
         pass
+
+
+def counters(setting: str, identifiers: tuple[str, ...], why: str, *, verb: str = ""
+             ) -> list[Counter]:
+    """The limits of config ``setting`` (``"10 per hour;30 per day"``), each counting under
+    ``identifiers`` and stopping with ``why``."""
+    return [(limit, identifiers, why, verb) for limit in parse_many(current_app.config[setting])]
+
+
+def refuse_when_full(counted: list[Counter]) -> None:
+    """429 (with ``Retry-After``) when any of ``counted`` has no room for one more hit."""
+    strategy = get_login_limiter().limiter
+    for limit, identifiers, why, verb in counted:
+        if not strategy.test(limit, *identifiers):
+            raise ApiError(None, wait_text(limit, why, verb=verb), status=429,
+                           headers={"Retry-After": str(limit.get_expiry())})
+
+
+def hit_all(counted: list[Counter]) -> None:
+    """Count one hit on each of ``counted``."""
+    strategy = get_login_limiter().limiter
+    for limit, identifiers, _why, _verb in counted:
+        strategy.hit(limit, *identifiers)
+
+
+def count_post(counted: list[Counter]) -> None:
+    """Count one post on every counter of ``counted`` (routes sharing identifiers share the
+    budget), or none when any is full: then 429. Posts arriving at the same moment may pass
+    the test together, so a burst can exceed a limit by the requests served at once."""
+    refuse_when_full(counted)
+    hit_all(counted)
 
 
 def count_attempt(key: str) -> None:
@@ -121,32 +159,17 @@ def guarded_secret(key: str, check: Callable[[], T], *, wrong: type[Exception]) 
     so a burst may exceed the limit by the number of requests served at once (the workers'
     threads). Call it outside any write transaction: the counters live in the store.
     """
-    counters = _failure_counters(key)
-    for limit, identifiers in counters:
-        if not get_login_limiter().limiter.test(limit, *identifiers):
-            seconds = limit.get_expiry()
-            period = period_words(seconds)
-            msg = f"{GUESSING}每 {period}最多输错 {limit.amount} 次。请 {period}后再试。"
-            raise ApiError(None, msg, status=429, headers={"Retry-After": str(seconds)})
+    failures = [
+        *counters("LOGIN_RATE_LIMIT", ("secret-failures", key), GUESSING, verb="输错"),
+        *counters("LOGIN_RATE_LIMIT_PER_IP", ("secret-failures-from", get_remote_address()),
+                  GUESSING, verb="输错"),
+    ]
+    refuse_when_full(failures)
     try:
         return check()
     except wrong:
-        for limit, identifiers in counters:
-            get_login_limiter().limiter.hit(limit, *identifiers)
+        hit_all(failures)
         raise
-
-
-def _failure_counters(key: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
-    """Each limit on wrong secrets with what it counts under: ``key``, then the address."""
-    config = current_app.config
-    return [
-        (limit, identifiers)
-        for setting, identifiers in (
-            ("LOGIN_RATE_LIMIT", ("secret-failures", key)),
-            ("LOGIN_RATE_LIMIT_PER_IP", ("secret-failures-from", get_remote_address())),
-        )
-        for limit in parse_many(config[setting])
-    ]
 
 
 def count_new_report() -> None:
