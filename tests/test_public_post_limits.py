@@ -53,6 +53,7 @@ def test_views_photos_and_plus_ones_share_the_device_budget(tmp_path):
 
 def test_clearing_cookies_does_not_escape_the_address_limit(tmp_path):
     app = carrier_app(tmp_path)
+    view_id, _ = make_view(app, steps=(Step("published"),))
     phone = app.test_client()
     answers = []
     for _ in range(6):
@@ -62,6 +63,10 @@ def test_clearing_cookies_does_not_escape_the_address_limit(tmp_path):
     assert answers[-1].get_json() == {"parameter": None, "error": ADDRESS_WORDS}
     # a resident with a cookie behind that address is stopped too: the flood fills it
     assert new_phone(app).post("/api/views", json=GOOD).get_json()["error"] == ADDRESS_WORDS
+    # and a +1 shares that budget (it had a bucket of its own)
+    assert new_phone(app).post(f"/api/views/{view_id}/support").get_json()["error"] == (
+        ADDRESS_WORDS
+    )
 
 
 def test_a_device_refused_does_not_use_up_the_address(tmp_path):
