@@ -10,6 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The store tests that run on PostgreSQL too (a throwaway cluster of Debian's postgresql).
 PG_TESTS := tests/test_store.py tests/test_access.py tests/test_admin.py tests/test_grid.py \
             tests/test_auth.py tests/test_security.py tests/test_production_server.py \
+            tests/test_pin_limits.py tests/test_public_post_limits.py \
             tests/test_loans.py tests/test_roster_visits.py tests/test_volunteering_ledger.py \
             tests/test_volunteering_web.py tests/test_governance_lifecycle.py \
             tests/test_governance_api.py tests/test_import_roster.py tests/test_layer_editor.py \

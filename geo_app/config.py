@@ -198,8 +198,12 @@ DEFAULTS: dict[str, Any] = {
     "VIEW_DUPLICATE_RADIUS_M": 50.0,
     # A pin this close to a building (metres) counts as coming from it.
     "VIEW_BUILDING_SNAP_M": 30.0,
-    # Per client address (Flask-Limiter syntax), and per device (signed cookie) per 24 hours.
-    "VIEW_RATE_LIMIT": "10 per hour;30 per day",
+    # Public posts (views, photos and +1s together), in the notation of ``limits``: per client
+    # address, generous (a mobile carrier puts many residents behind one address: this one only
+    # stops floods), and per device (its signed cookie: the resident's own budget); and views per
+    # device per 24 hours.
+    "VIEW_RATE_LIMIT": "120 per hour;600 per day",
+    "VIEW_DEVICE_RATE_LIMIT": "10 per hour;30 per day",
     "VIEW_DEVICE_DAILY_BUDGET": 5,
     # Photos: accepted types, upload size, decoded pixels, longest side kept, and how long after
     # sending a view its device may still add the photo (minutes).

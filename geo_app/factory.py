@@ -160,7 +160,7 @@ DURATION_SETTINGS = {
 }
 #: Settings in the rate-limit notation of ``limits`` ("5 per minute", "10 per hour;30 per day").
 RATE_LIMIT_SETTINGS = ("LOGIN_RATE_LIMIT", "LOGIN_RATE_LIMIT_PER_IP", "REPORT_BUILD_RATE_LIMIT",
-                       "VIEW_RATE_LIMIT")
+                       "VIEW_RATE_LIMIT", "VIEW_DEVICE_RATE_LIMIT")
 
 
 def _duration(value: Any, name: str, *, zero_allowed: bool) -> None:

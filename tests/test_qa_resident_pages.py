@@ -147,5 +147,5 @@ def test_too_many_wrong_pins_is_the_error_page_not_the_staff_login(tmp_path):
     blocked = answers[2]
     assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
     page = blocked.get_data(as_text=True)
-    assert "操作太频繁" in page and "每 1 分钟最多尝试 2 次。请 1 分钟后再试。" in page
+    assert "操作太频繁" in page and "每 1 分钟最多输错 2 次。请 1 分钟后再试。" in page
     assert "<h1>网格员登录</h1>" not in page and 'name="password"' not in page

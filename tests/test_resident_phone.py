@@ -162,16 +162,16 @@ def test_a_farther_open_station_first_is_explained(phone, sample, tmp_path):
     assert nearer, "the sample must have a nearer station closed at 07:30"
     cards = page.locator("[data-testid=result]")
     assert cards.first.get_attribute("data-station-id") == "RP-01"
+    # one line names the nearest of them, its walk (the reference walk) and when it opens
     sentence = page.locator("[data-testid=closed-nearer]")
     assert sentence.is_visible()
     text = sentence.inner_text()
     names = dict(zip(sample.stations["id"], sample.stations["name"], strict=True))
-    listed = [c.get_attribute("data-station-id") for c in cards.all()]
-    for sid in nearer:
-        if sid in listed:
-            opens = hours[sid]["mon"].split(",")[0][:5]
-            assert names[sid] in text and f"{opens} 开门" in text, text
-    assert "先列出正在开放的 金宁路歇歇角" in text
+    nearest = nearer[0]
+    opens = hours[nearest]["mon"].split(",")[0][:5]
+    head, tail = f"更近的 {names[nearest]}（步行 ", f" 米）今天 {opens} 开门"
+    assert text.startswith(head) and text.endswith(tail), text
+    assert abs(float(text[len(head):-len(tail)]) - walks[nearest]) <= 1.0
     page.screenshot(path=str(tmp_path / "closed-nearer.png"))
     assert page.evaluate(FULLY_VISIBLE_JS, "[data-testid=result]") == [True, True, True]
     assert_clean(session)

@@ -189,8 +189,11 @@ def test_trees_agree_with_networkx_and_the_engine(seed, size, spacing, drop):
 
 
 def answer_summary(answer):
+    closed = answer.closed_nearer
     return (
         answer.message,
+        closed and (closed.offer.station.station.station_id, round(closed.offer.distance_m, 6),
+                    closed.opens),
         [(o.station.station.station_id, round(o.distance_m, 6), round(o.minutes, 6))
          for o in answer.offers],
         [np.round(np.asarray(o.route.coords), 9).tolist() for o in answer.offers],

@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter): login attempts, and new planner reports per visitor.
+"""Rate limits (Flask-Limiter): login attempts, wrong PINs, public posts, new planner reports.
 
 One limiter per app so apps never share counters. Its storage is ``LOGIN_RATE_LIMIT_STORAGE``:
 by default the service's own database (``geo-app-store://``, :mod:`geo_app.auth.limit_store`),
@@ -9,22 +9,30 @@ so every worker process counts the same attempts; ``memory://`` (one process) or
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from limits import parse
+from limits import RateLimitItem, parse, parse_many
 
 from geo_app.auth.limit_store import SCHEME
 from geo_app.store import get_store
 from geo_app.web.errors import ApiError, error_response, wants_json
 
+T = TypeVar("T")
+
 EXTENSION_KEY = "geo_app.login_limiter"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Why a person is stopped, by what they were doing (a limit's ``error_message``).
+#: Why a person is stopped, by what they were doing.
 GUESSING = "尝试次数过多：为防止他人猜测密码，"
 POSTING = "提交太频繁：同一网络的意见、照片和 +1 合计，"
+POSTING_DEVICE = "提交太频繁：本设备的意见、照片和 +1 合计，"
+
+#: A limit and the identifiers it counts under, with what a person stopped by it reads
+#: (why, and the verb before the count: "最多尝试 5 次", "最多输错 5 次", "最多 10 次").
+Counter = tuple[RateLimitItem, tuple[str, ...], str, str]
 
 
 def init_app(app: Flask) -> None:
@@ -71,13 +79,15 @@ def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
 
 
 def _wait_words(error: RateLimitExceeded) -> str:
-    """What a person stopped by a limit reads: why (guessing a PIN or password, or posting
-    too often), how many the limit allows, and when to try again."""
-    limit = error.limit.limit
+    """What a person stopped by a login limit reads (:func:`wait_text`)."""
+    return wait_text(error.limit.limit, GUESSING, verb="尝试")
+
+
+def wait_text(limit: RateLimitItem, why: str, *, verb: str) -> str:
+    """What a person stopped by ``limit`` reads: ``why``, how many it allows (``verb``: what
+    is counted) and when to try again."""
     period = period_words(limit.get_expiry())
-    if error.limit.error_message == POSTING:
-        return f"{POSTING}每 {period}最多 {limit.amount} 次。请 {period}后再试。"
-    return f"{GUESSING}每 {period}最多尝试 {limit.amount} 次。请 {period}后再试。"
+    return f"{why}每 {period}最多{verb} {limit.amount} 次。请 {period}后再试。"
 
 
 def period_words(seconds: int) -> str:
@@ -88,15 +98,46 @@ def period_words(seconds: int) -> str:
     return f"{seconds} 秒"
 
 
-def count_hit(limit_setting: str, key_func: Callable[[], str], *, why: str = GUESSING) -> None:
-    """Record one hit against the limit named by config ``limit_setting`` under ``key_func()``;
-    past the limit the request ends with 429, saying ``why`` (:data:`GUESSING`,
-    :data:`POSTING`)."""
+def count_hit(limit_setting: str, key_func: Callable[[], str]) -> None:
+    """Record one login attempt against the limit named by config ``limit_setting`` under
+    ``key_func()`` (Flask-Limiter's bucket of the endpoint); past the limit the request ends
+    with 429 (:func:`_too_many_attempts`)."""
     limiter = get_login_limiter()
     # Entering a limit's block is what records the hit (and raises 429 past the limit).
     with limiter.limit(lambda: current_app.config[limit_setting], key_func=key_func,
-                       error_message=why):
+                       error_message=GUESSING):
         pass
+
+
+def counters(setting: str, identifiers: tuple[str, ...], why: str, *, verb: str = ""
+             ) -> list[Counter]:
+    """The limits of config ``setting`` (``"10 per hour;30 per day"``), each counting under
+    ``identifiers`` and stopping with ``why``."""
+    return [(limit, identifiers, why, verb) for limit in parse_many(current_app.config[setting])]
+
+
+def refuse_when_full(counted: list[Counter]) -> None:
+    """429 (with ``Retry-After``) when any of ``counted`` has no room for one more hit."""
+    strategy = get_login_limiter().limiter
+    for limit, identifiers, why, verb in counted:
+        if not strategy.test(limit, *identifiers):
+            raise ApiError(None, wait_text(limit, why, verb=verb), status=429,
+                           headers={"Retry-After": str(limit.get_expiry())})
+
+
+def hit_all(counted: list[Counter]) -> None:
+    """Count one hit on each of ``counted``."""
+    strategy = get_login_limiter().limiter
+    for limit, identifiers, _why, _verb in counted:
+        strategy.hit(limit, *identifiers)
+
+
+def count_post(counted: list[Counter]) -> None:
+    """Count one post on every counter of ``counted`` (routes sharing identifiers share the
+    budget), or none when any is full: then 429. Posts arriving at the same moment may pass
+    the test together, so a burst can exceed a limit by the requests served at once."""
+    refuse_when_full(counted)
+    hit_all(counted)
 
 
 def count_attempt(key: str) -> None:
@@ -104,6 +145,31 @@ def count_attempt(key: str) -> None:
     client address; over either limit the request ends with 429."""
     count_hit("LOGIN_RATE_LIMIT", lambda: key)
     count_hit("LOGIN_RATE_LIMIT_PER_IP", get_remote_address)
+
+
+def guarded_secret(key: str, check: Callable[[], T], *, wrong: type[Exception]) -> T:
+    """Run ``check`` (which verifies a secret: a volunteer's PIN) and count it only when it
+    raises ``wrong``: one failure under ``key`` (config ``LOGIN_RATE_LIMIT``, e.g. per card)
+    and one for the client address (``LOGIN_RATE_LIMIT_PER_IP``).
+
+    Before ``check`` runs, either counter at its limit ends the request with 429. Successes
+    count nowhere and clear nothing: a resident who checks often is never locked out, and an
+    attacker who knows one PIN cannot wipe the failures of their guesses at others. Checks of
+    the same key running at the same moment can each pass the test before any of them counts,
+    so a burst may exceed the limit by the number of requests served at once (the workers'
+    threads). Call it outside any write transaction: the counters live in the store.
+    """
+    failures = [
+        *counters("LOGIN_RATE_LIMIT", ("secret-failures", key), GUESSING, verb="输错"),
+        *counters("LOGIN_RATE_LIMIT_PER_IP", ("secret-failures-from", get_remote_address()),
+                  GUESSING, verb="输错"),
+    ]
+    refuse_when_full(failures)
+    try:
+        return check()
+    except wrong:
+        hit_all(failures)
+        raise
 
 
 def count_new_report() -> None:

@@ -3,8 +3,8 @@
  * Where am I: a deep link (/?b=<building>: its entrance; /?s=<station>: that station), the
  * phone's position, a tap on the map, or a building / 小区 found by name.
  * What do I need: an item button, "任意站点" or 歇歇角. The answer comes from /api/nearest and
- * fills the bottom sheet (open now first; one sentence when nearer stations are listed later
- * because they are closed); tapping a line draws its walking route and labels its pin.
+ * fills the bottom sheet (open now first; the answer's closed_nearer line when a nearer station
+ * that has the item is closed now); tapping a line draws its walking route and labels its pin.
  * 长者模式 (remembered in localStorage): large type, big map buttons, the elderly pace.
  * Timing: performance marks "location-known" and "first-answer"; window.residentTiming keeps
  * the milliseconds from a known location to its answer, and from the page's start (navigation)
@@ -237,24 +237,13 @@
     });
   }
 
-  function closedNearerSentence(results) {
-    var first = results[0];
-    if (!first || !first.open_now) { return ""; }
-    var nearer = results.filter(function (r) { return !r.open_now && r.distance_m < first.distance_m; });
-    if (!nearer.length) { return ""; }
-    var names = nearer.map(function (r) {
-      return r.name + "（" + (r.opens_later_today ? r.opens_later_today + " 开门" : "今天不再开放") + "）";
-    }).join("、");
-    return "更近的 " + names + " 还没开门，所以先列出正在开放的 " + first.name + "。";
-  }
-
   function showAnswer(answer) {
     state.answer = answer;
     el.results.replaceChildren();
     el.message.classList.remove("error");
     el.message.hidden = !answer.message;
     el.message.textContent = answer.message || "";
-    var sentence = closedNearerSentence(answer.results);
+    var sentence = answer.closed_nearer ? answer.closed_nearer.text : "";
     el.explain.textContent = sentence;
     el.explain.hidden = !sentence;
     answer.results.forEach(function (result, index) {

@@ -11,15 +11,17 @@ walking distance. Stations whose hours are not recorded, that are closed for the
 day, or that are out of the item are never offered. Only stations within ``max_distance_m`` of
 walking are searched (config ``NEAREST_MAX_DISTANCE_M``, 2,000 m by default: about 30
 minutes at 4 km/h, twice the 15-minute life circle); when none has the item, the answer says
-so with that real limit.
+so with that real limit. When the resident is sent past a nearer station that has the item but
+is closed now, the answer names that station, its walk and when it opens
+(:class:`ClosedNearer`), so they can choose to wait for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -115,13 +117,31 @@ class StationOffer:
 
 
 @dataclass(frozen=True)
+class ClosedNearer:
+    """A station with the item that is closed now but nearer by walk than the one offered
+    first, and when it opens (``"今天 14:00"``, ``"明天 08:00"``, ``"周一 08:00"``)."""
+
+    offer: StationOffer
+    opens: str
+
+    @property
+    def text(self) -> str:
+        """The line a resident reads, e.g.
+        ``更近的 金宁社区党群服务站（步行 180 米）今天 14:00 开门``."""
+        name = self.offer.station.station.name
+        return f"更近的 {name}（步行 {self.offer.distance_m:.0f} 米）{self.opens} 开门"
+
+
+@dataclass(frozen=True)
 class NearestAnswer:
-    """The offers, nearest first (open now before later today), or a message saying why none."""
+    """The offers, nearest first (open now before later today), or a message saying why none;
+    and the nearer station passed over because it is closed now (``None``: none is nearer)."""
 
     origin: tuple[float, float]
     access_m: float
     offers: list[StationOffer]
     message: str | None
+    closed_nearer: ClosedNearer | None = None
 
 
 def build_station_index(
@@ -239,55 +259,68 @@ def find_nearest(
     open_now, later = wanted & open_now, wanted & later
     closed_today = wanted & ~open_now & ~later
     if index.trees is not None:
-        offers, nearest_closed = _offers_from_trees(
-            index.trees, origin_attachment, states, query, open_now, later, closed_today
-        )
+        routes = _tree_routes(index.trees, origin_attachment, states, query)
+        # each lookup is a read of the trees: the open ones, then the later ones
+        offers = routes(open_now, query.k)
+        offers += routes(later, query.k - len(offers))
     else:
         routes = _search_routes(index, origin, states, query)
         offers = _open_first(routes, open_now, later, query.k)
+    if not offers:
         # Why none: out of stock / wrong kind within reach, or every such station closed today?
-        nearest_closed = next(iter(routes(closed_today, 1)), None) if not offers else None
-    message = None if offers else _no_offer_message(query, nearest_closed, moment=moment)
+        nearest_closed = next(iter(routes(closed_today, 1)), None)
+        message = _no_offer_message(query, nearest_closed, moment=moment)
+        closed_nearer = None
+    else:
+        message = None
+        closed_nearer = _closed_nearer(routes, offers[0], states, wanted & ~open_now, moment)
     return NearestAnswer(
         origin=origin,
         access_m=float(origin_attachment.access_m[0]),
         offers=offers,
         message=message,
+        closed_nearer=closed_nearer,
     )
 
 
-Routes = Callable[[np.ndarray, int], list[StationOffer]]
+class Routes(Protocol):
+    """The ``k`` nearest stations of ``mask`` as offers, within ``max_distance_m`` of walking
+    (``None``: the query's own limit)."""
+
+    def __call__(
+        self, mask: np.ndarray, k: int, *, max_distance_m: float | None = None
+    ) -> list[StationOffer]: ...
 
 
-def _offers_from_trees(
+def _tree_routes(
     trees: TargetTrees,
     origin: Attachment,
     states: list[StationState],
     query: NearestQuery,
-    open_now: np.ndarray,
-    later: np.ndarray,
-    closed_today: np.ndarray,
-) -> tuple[list[StationOffer], StationOffer | None]:
-    """Offers read off the stations' shortest-path trees (no search per query): the nearest
-    open now, filled up with the nearest opening later today; and the nearest wanted station
-    within reach that is closed for the rest of the day (``None``: there is none)."""
+) -> Routes:
+    """Offers read off the stations' shortest-path trees (no search per query)."""
     from geo_app.walking import ranked_targets, reach_targets, route_line, walking_minutes
 
     reach = reach_targets(trees, origin)
-    limit = query.max_distance_m
-    rows = list(ranked_targets(reach, k=query.k, mask=open_now, max_distance_m=limit))
-    if len(rows) < query.k:
-        rows += list(ranked_targets(reach, k=query.k - len(rows), mask=later, max_distance_m=limit))
-    def offer(row: int) -> StationOffer:
-        return StationOffer(
-            states[row],
-            float(reach.distance_m[row]),
-            float(walking_minutes(reach.distance_m[row], query.speed_kmh)),
-            route_line(reach, int(row)),
-        )
 
-    closed = ranked_targets(reach, k=1, mask=closed_today, max_distance_m=limit)
-    return [offer(row) for row in rows], offer(closed[0]) if len(closed) else None
+    def routes(
+        mask: np.ndarray, k: int, *, max_distance_m: float | None = None
+    ) -> list[StationOffer]:
+        if k <= 0:
+            return []
+        limit = query.max_distance_m if max_distance_m is None else max_distance_m
+        rows = ranked_targets(reach, k=k, mask=mask, max_distance_m=limit)
+        return [
+            StationOffer(
+                states[row],
+                float(reach.distance_m[row]),
+                float(walking_minutes(reach.distance_m[row], query.speed_kmh)),
+                route_line(reach, int(row)),
+            )
+            for row in rows
+        ]
+
+    return routes
 
 
 def _search_routes(
@@ -299,7 +332,9 @@ def _search_routes(
     """Offers found by the engine's per-query search (many stations on a large network)."""
     from geo_app.walking import nearest
 
-    def routes(mask: np.ndarray, k: int) -> list[StationOffer]:
+    def routes(
+        mask: np.ndarray, k: int, *, max_distance_m: float | None = None
+    ) -> list[StationOffer]:
         if k <= 0 or not mask.any():
             return []
         found = nearest(
@@ -308,7 +343,7 @@ def _search_routes(
             index.targets,
             k=k,
             mask=mask,
-            max_distance_m=query.max_distance_m,
+            max_distance_m=query.max_distance_m if max_distance_m is None else max_distance_m,
             speed_kmh=query.speed_kmh,
             max_attach_m=query.max_attach_m,
         )
@@ -338,6 +373,35 @@ def _open_first(
         return found[:k]
     offers = routes(open_now, k)
     return offers + routes(later, k - len(offers))
+
+
+def opening_text(state: StationState, moment: datetime) -> str | None:
+    """When a station not open at ``moment`` opens next, in words: ``"今天 14:00"``, ``"明天
+    08:00"``, ``"周一 08:00"``; ``None`` when its hours are not recorded or it never opens."""
+    if state.status.opens_later_today is not None:
+        return f"今天 {state.status.opens_later_today}"
+    return next_opening_text(state.station.hours, moment)
+
+
+def _closed_nearer(
+    routes: Routes,
+    first: StationOffer,
+    states: list[StationState],
+    closed_now: np.ndarray,
+    moment: datetime,
+) -> ClosedNearer | None:
+    """The nearest wanted station closed at ``moment`` that will open again, when its walk is
+    shorter than the walk to ``first`` (the station the resident is sent to) by at least a
+    metre as shown: otherwise ``None``."""
+    opens = [opening_text(s, moment) if closed_now[i] else None for i, s in enumerate(states)]
+    reopening = np.array([text is not None for text in opens], dtype=bool)
+    # only a station nearer than ``first`` matters: no need to search farther
+    nearest = next(iter(routes(reopening, 1, max_distance_m=first.distance_m)), None)
+    if nearest is None or round(nearest.distance_m) >= round(first.distance_m):
+        return None
+    text = opens[nearest.station.station.row]
+    assert text is not None  # only reopening stations were searched
+    return ClosedNearer(nearest, text)
 
 
 def _wanted(state: StationState, query: NearestQuery) -> bool:

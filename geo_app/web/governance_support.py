@@ -17,7 +17,7 @@ import numpy as np
 from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
-from geo_app.auth.limits import POSTING, count_hit
+from geo_app.auth.limits import POSTING, POSTING_DEVICE, count_post, counters
 from geo_app.governance.heat import PathIndex, path_index
 from geo_app.governance.reach import Reach, walk_reach
 from geo_app.governance.routing import (
@@ -35,6 +35,7 @@ from geo_app.state.community import get_community, get_state
 from geo_app.store.roles import ADMIN, BUILDING_ROLES
 from geo_app.walking import feature_points
 from geo_app.web.access import building_grids, visible_building_ids
+from geo_app.web.device import device_hash
 from geo_app.web.errors import ApiError
 from layers import Community
 from layers.quoting import quoted
@@ -181,9 +182,16 @@ def staff_grids() -> list[str]:
 
 
 def count_public_post() -> None:
-    """Count one public submission (a view, a photo, a +1) for the client's address;
-    past ``VIEW_RATE_LIMIT`` → 429."""
-    count_hit("VIEW_RATE_LIMIT", get_remote_address, why=POSTING)
+    """Count one public submission (views, photos and +1s share the budgets) for the device
+    (``VIEW_DEVICE_RATE_LIMIT``, the tight one; a request without the signed cookie is a new
+    device, whose cookie the answer sets) and for the client's address (``VIEW_RATE_LIMIT``:
+    generous, since a mobile carrier puts many residents behind one address; it stops floods,
+    and a client that throws its cookies away still meets it). Past either → 429, and nothing
+    is counted."""
+    count_post([
+        *counters("VIEW_DEVICE_RATE_LIMIT", ("public-posts-of", device_hash()), POSTING_DEVICE),
+        *counters("VIEW_RATE_LIMIT", ("public-posts-from", get_remote_address()), POSTING),
+    ])
 
 
 def parse_moment(text: str, *, parameter: str, tz: Any) -> datetime:

@@ -492,6 +492,7 @@ SCHEMAS: dict[str, Any] = {
             "time",
             "results",
             "message",
+            "closed_nearer",
         ],
         "properties": {
             "origin": {
@@ -519,6 +520,33 @@ SCHEMAS: dict[str, Any] = {
             "message": _nullable(
                 "string", description="没有结果时的说明，如 步行 2000 米内没有存有雨伞的服务站"
             ),
+            "closed_nearer": {
+                "oneOf": [_ref("ClosedNearer"), {"type": "null"}],
+                "description": "比 results 第一个站点步行更近、有货但现在关门的站点；没有时为 null",
+            },
+        },
+    },
+    "ClosedNearer": {
+        "type": "object",
+        "required": [
+            "station_id", "name", "lon", "lat", "distance_m", "minutes", "opens", "text",
+        ],
+        "properties": {
+            "station_id": {"type": "string"},
+            "name": {"type": "string"},
+            "lon": {"type": "number"},
+            "lat": {"type": "number"},
+            "distance_m": {"type": "integer", "minimum": 0, "description": "步行距离（米，取整）"},
+            "minutes": {"type": "number", "minimum": 0, "description": "按所选步速的步行分钟数"},
+            "opens": {
+                "type": "string",
+                "description": "何时开门：今天 14:00、明天 08:00、后天 08:00 或 周一 08:00",
+            },
+            "text": {
+                "type": "string",
+                "description": "给居民看的一句话，如 更近的 金宁社区党群服务站（步行 180 米）"
+                "今天 14:00 开门",
+            },
         },
     },
     "Place": {

@@ -1,15 +1,16 @@
 """微活动 for residents and volunteers: upcoming activities on a map, sign-up and
 cancellation, self check-in from the activity's QR code, and a volunteer's own points.
 
-A volunteer proves who they are with their card number and 6-digit PIN (attempts limited like
-logins); nothing here shows anyone else's personal data.
+A volunteer proves who they are with their card number and 6-digit PIN (wrong PINs limited per
+card and per client address; right ones never count); nothing here shows anyone else's personal
+data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -26,7 +27,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from geo_app.auth.limits import count_attempt
+from geo_app.auth.limits import guarded_secret
 from geo_app.maps.activities import ActivityPin, build_activities_map
 from geo_app.maps.base import MapParts, render_map_parts
 from geo_app.state.clock import community_timezone, now
@@ -37,6 +38,7 @@ from geo_app.volunteering.activities import (
     ACTIVITY_KINDS,
     PLACE_KINDS,
     ScanRefused,
+    ScanResult,
     cancel_sign_up,
     check_in,
     checkin_window,
@@ -183,30 +185,42 @@ def _signup_closed(activity: Activity) -> str | None:
     return "本活动已取消，不再接受报名。" if closed == "已取消" else f"本活动{closed}，报名已截止。"
 
 
-def _count_pin_attempt(form: Any) -> None:
-    """Count one PIN attempt per card and client (like logins); before any write transaction,
-    since the limiter keeps its counts in the store."""
-    count_attempt(f"pin|{normalise_card(form.get('card', ''))}")
+class WrongPinError(VolunteeringError):
+    """A card and PIN that do not match (the only refusal that counts as a guess)."""
+
+
+_T = TypeVar("_T")
+
+
+def _pin_checked(run: Callable[[], _T]) -> _T:
+    """Run ``run`` (which checks the form's card and PIN with :func:`_volunteer_by_pin`) unless
+    this card or this client address has had too many wrong PINs lately (429); a wrong PIN
+    counts once for the card and once for the address, a right one nowhere. ``run`` opens its
+    own transaction: the failures are counted in the store after it has ended."""
+    card = normalise_card(request.form.get("card", ""))
+    return guarded_secret(f"pin|{card}", run, wrong=WrongPinError)
 
 
 def _volunteer_by_pin(db: Any, form: Any) -> Volunteer:
-    """The volunteer whose card and PIN the form gives (count the attempt first)."""
+    """The volunteer whose card and PIN the form gives (inside :func:`_pin_checked`)."""
     card = normalise_card(form.get("card", ""))
     volunteer = find_volunteer(db, card) if card else None
     if not check_pin(volunteer, form.get("pin", "")):
-        raise VolunteeringError("卡号或查询密码不正确", parameter="pin")
+        raise WrongPinError("卡号或查询密码不正确", parameter="pin")
     assert volunteer is not None
     return volunteer
 
 
 def _volunteer_change(activity_id: int, change: Callable[[Any, Volunteer], str]) -> Response:
     """Run ``change(db, volunteer)`` in one write for the volunteer whose card and PIN the form
-    gives (the attempt counted first), flash its message or the refusal, back to the activity."""
+    gives (wrong PINs limited), flash its message or the refusal, back to the activity."""
 
-    def act() -> str:
-        _count_pin_attempt(request.form)
+    def write() -> str:
         with get_store().write() as db:
             return change(db, _volunteer_by_pin(db, request.form))
+
+    def act() -> str:
+        return _pin_checked(write)
 
     if not flash_outcome(act, refused="未成功"):  # keep the card typed (never the PIN)
         card = normalise_card(request.form.get("card", ""))[:20]
@@ -260,6 +274,14 @@ def checkin_status(activity: Activity, moment: datetime) -> dict[str, Any]:
     return {"text": f"{opens_text} 至 {closes_text}", "state": state, "note": note}
 
 
+def _check_in_by_pin(activity_id: int) -> ScanResult:
+    """Check in the volunteer whose card and PIN the form gives (one write)."""
+    with get_store().write() as db:
+        volunteer = _volunteer_by_pin(db, request.form)
+        return check_in(db, activity_id, volunteer.card, method="self",
+                        actor=f"volunteer:{volunteer.card}", now=now())
+
+
 @bp.route("/activities/<int:activity_id>/checkin", methods=["GET", "POST"])
 @public
 def self_check_in(activity_id: int) -> ResponseReturnValue:
@@ -270,19 +292,9 @@ def self_check_in(activity_id: int) -> ResponseReturnValue:
         window = checkin_status(record, now())
     if request.method == "POST":
         card = normalise_card(request.form.get("card", ""))
-        _count_pin_attempt(request.form)
         signed = False
         try:
-            with get_store().write() as db:
-                volunteer = _volunteer_by_pin(db, request.form)
-                result = check_in(
-                    db,
-                    activity_id,
-                    volunteer.card,
-                    method="self",
-                    actor=f"volunteer:{volunteer.card}",
-                    now=now(),
-                )
+            result = _pin_checked(lambda: _check_in_by_pin(activity_id))
             flash("您已签到过，无需重复签到" if result.repeat else "签到成功", "ok")
             signed = True
         except ScanRefused as exc:
@@ -329,10 +341,12 @@ def place_text(place: GoodsPlace, unit: str) -> str:
 def my_points() -> ResponseReturnValue:
     """我的积分：凭卡号和查询密码查看余额、服务时长与积分记录。"""
     if request.method == "POST":
-        _count_pin_attempt(request.form)
-        try:
+        def read() -> Volunteer:
             with get_store().read() as db:
-                signed_in = _volunteer_by_pin(db, request.form)
+                return _volunteer_by_pin(db, request.form)
+
+        try:
+            signed_in = _pin_checked(read)
         except VolunteeringError as exc:
             flash(str(exc), "error")
             typed = normalise_card(request.form.get("card", ""))

@@ -288,7 +288,9 @@ def _op(operation_id: str, summary: str, description: str, schema: str, **option
 SUBMIT = _op(
     "submitView", "提交一条社情民意",
     "居民在地图上选点（或选楼栋）、选类别、写内容，可留称呼和电话（不公开）。按位置分派到网格，"
-    "返回查询码。每个网络地址限频（VIEW_RATE_LIMIT），每台设备每天限 VIEW_DEVICE_DAILY_BUDGET 条；"
+    "返回查询码。意见、照片和 +1 合计限频：每台设备（签名 Cookie）按 VIEW_DEVICE_RATE_LIMIT，"
+    "每个网络地址按宽松的 VIEW_RATE_LIMIT（防刷；同一运营商地址后有许多居民）；"
+    "每台设备每天另限 VIEW_DEVICE_DAILY_BUDGET 条意见；"
     "审核通过前不公开。照片另用 POST /api/views/{code}/photo 上传。",
     "ViewCreated", method="post", status=201, errors=(429,),
     body=RequestBody("意见内容", (VIEW_LON, VIEW_LAT, CATEGORY, TEXT, NAME, PHONE, BUILDING)),

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from geo_app.state.clock import now
 from geo_app.stations.finder import (
+    ClosedNearer,
     NearestAnswer,
     NearestQuery,
     StationOffer,
@@ -98,7 +99,8 @@ NEAREST = Operation(
     "nearest",
     "离我最近、现在有某物资的服务站",
     "沿步行路网找最近的站点：只给出有货且现在开放（或今天稍后开放，opens_later_today 注明时间）"
-    "的站点，现在开放的在前。搜索范围为步行 max_distance_m 米（默认 2000 米，配置 "
+    "的站点，现在开放的在前；有货但现在关门、步行更近的站点在 closed_nearer 中注明何时开门。"
+    "搜索范围为步行 max_distance_m 米（默认 2000 米，配置 "
     "NEAREST_MAX_DISTANCE_M）；没有结果时 message 说明原因。位置离步行路网超过 MAX_ATTACH_M "
     "（默认 300 米）时返回 400，parameter 为 lon/lat。",
     "NearestAnswer",
@@ -249,6 +251,23 @@ def _nearest_json(answer: NearestAnswer, query: NearestQuery, moment: datetime) 
         "time": moment.isoformat(),
         "results": [_offer_json(o, query.item) for o in answer.offers],
         "message": answer.message,
+        "closed_nearer": _closed_nearer_json(answer.closed_nearer),
+    }
+
+
+def _closed_nearer_json(closed: ClosedNearer | None) -> dict[str, Any] | None:
+    if closed is None:
+        return None
+    station = closed.offer.station.station
+    return {
+        "station_id": station.station_id,
+        "name": station.name,
+        "lon": round(station.lon, COORDINATE_DECIMALS),
+        "lat": round(station.lat, COORDINATE_DECIMALS),
+        "distance_m": round(closed.offer.distance_m),
+        "minutes": round(closed.offer.minutes, 1),
+        "opens": closed.opens,
+        "text": closed.text,
     }
 
 
