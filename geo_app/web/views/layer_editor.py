@@ -14,8 +14,15 @@ from typing import Any
 
 import shapely.geometry
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from geo_app.layers_edit.building_form import (
+    EXPECTED_PREFIX,
+    conflict_message,
+    form_values,
+    merged_values,
+)
 from geo_app.layers_edit.service import delete_feature, get_editor, restore_version, save_edit
 from geo_app.maps.styles import grid_colours
 from geo_app.state.cache import per_community
@@ -26,7 +33,13 @@ from geo_app.web.access import require_roles
 from geo_app.web.errors import ApiError, json_object_body
 from geo_app.web.openapi import DELETE_LAYER_FEATURE, documented, parse_query
 from layers import SCHEMA_BY_NAME, Community
-from layers.editing import EDITABLE_FIELDS, POINT_LAYERS, EditResult, LayerEditError
+from layers.editing import (
+    EDITABLE_FIELDS,
+    POINT_LAYERS,
+    EditResult,
+    LayerEditError,
+    StaleEditError,
+)
 from layers.quoting import quoted
 from layers.schema import (
     ITEM_LABELS,
@@ -86,30 +99,46 @@ def building_list() -> str:
 @require_roles(ADMIN)
 def building_form(building_id: str) -> str:
     """修改一栋楼的名称、层数、单元数、户数、常住人口、所属网格与出入口。"""
+    values = form_values(_building(building_id))
+    return _building_page(building_id, values=values, started=values)
+
+
+def _building(building_id: str) -> dict[str, Any]:
+    """The building's properties as served now; 404 when there is none."""
     community = get_community()
     found = community.buildings[community.buildings["id"] == building_id]
     if found.empty:
         raise ApiError("building_id", f"没有编号为 {quoted(building_id)} 的楼栋", status=404)
-    building = found.iloc[0]
-    entrances = building["entrances"] or []
+    return dict(found.iloc[0])
+
+
+def _building_page(building_id: str, *, values: dict[str, str], started: dict[str, str]) -> str:
+    """The form showing ``values``, its hidden inputs holding what it started from."""
     return render_template(
-        "layer_editor_building.html", building=building, grids=_grid_names(community),
-        entrances_text="\n".join(f"{lon}, {lat}" for lon, lat in entrances),
+        "layer_editor_building.html", building_id=building_id, values=values,
+        started=started, expected_prefix=EXPECTED_PREFIX, grids=_grid_names(get_community()),
     )
 
 
 @bp.post("/layers/buildings/<building_id>")
 @require_roles(ADMIN)
-def save_building(building_id: str) -> Response:
-    """保存楼栋属性（整套图层校验通过才写入；未通过时原文件不变）。"""
+def save_building(building_id: str) -> ResponseReturnValue:
+    """保存楼栋属性（整套图层校验通过才写入；未通过时原文件不变）。打开表单后别人已保存过
+    这栋楼时不覆盖（409）：说明改了哪些字段、由谁，表单换成最新内容并保留自己改过的字段。"""
     back = redirect(url_for("layer_editor.building_form", building_id=building_id))
     try:
         changes = _building_changes(request.form)
+        expected = _building_changes(request.form, prefix=EXPECTED_PREFIX)
         if not changes:
             flash("没有修改任何字段", "ok")
             return back
         result = _save(lambda editor, moment: editor.update(
-            "buildings", building_id, changes, moment=moment))
+            "buildings", building_id, changes, expected=expected, moment=moment))
+    except StaleEditError as exc:
+        values, kept = merged_values(request.form, form_values(exc.current["properties"]))
+        flash(conflict_message(building_id, exc, request.form, kept), "error")
+        started = form_values(exc.current["properties"])
+        return _building_page(building_id, values=values, started=started), 409
     except LayerEditError as exc:
         flash(_refused("未保存", exc.message), "error")
         return back
@@ -285,14 +314,15 @@ def _position(body: dict[str, Any], *, required: bool) -> tuple[float, float] | 
     return float(lon), float(lat)  # type: ignore[arg-type]
 
 
-def _building_changes(form: Any) -> dict[str, Any]:
-    """The form's fields that are present, typed for the layer (absent fields unchanged)."""
+def _building_changes(form: Any, *, prefix: str = "") -> dict[str, Any]:
+    """The form's fields that are present, typed for the layer (absent fields unchanged);
+    ``prefix`` ``expected_``: the hidden inputs holding what the form started from."""
     changes: dict[str, Any] = {}
     labels = {f.name: f.label for f in SCHEMA_BY_NAME["buildings"].fields}
     for name in EDITABLE_FIELDS["buildings"]:
-        if name not in form:
+        if prefix + name not in form:
             continue
-        text = form[name].strip()
+        text = form[prefix + name].strip()
         if name in BUILDING_NUMBERS and text:
             try:
                 changes[name] = int(text)
