@@ -23,6 +23,7 @@ from geo_app.layers_edit.building_form import (
     form_values,
     merged_values,
 )
+from geo_app.layers_edit.restore_preview import restore_preview
 from geo_app.layers_edit.service import delete_feature, get_editor, restore_version, save_edit
 from geo_app.maps.styles import grid_colours
 from geo_app.state.cache import per_community
@@ -32,12 +33,14 @@ from geo_app.store.roles import ADMIN
 from geo_app.web.access import require_roles
 from geo_app.web.errors import ApiError, json_object_body
 from geo_app.web.openapi import DELETE_LAYER_FEATURE, documented, parse_query
+from geo_app.web.paging import list_page
 from layers import SCHEMA_BY_NAME, Community
 from layers.editing import (
     EDITABLE_FIELDS,
     POINT_LAYERS,
     EditResult,
     LayerEditError,
+    LayerEditor,
     StaleEditError,
 )
 from layers.quoting import quoted
@@ -52,6 +55,8 @@ bp = Blueprint("layer_editor", __name__, url_prefix="/admin")
 
 #: Layers drawn on the editor's map (the editable ones and their context), bottom first.
 MAP_LAYERS = ("boundary", "grids", "compounds", "paths", "buildings", "pois", "stations")
+#: Kept versions a page of the history lists (each with what restoring it would change).
+HISTORY_PAGE_ROWS = 20
 #: Building attributes read from the form as whole numbers.
 BUILDING_NUMBERS = ("floors", "units", "households", "residents")
 
@@ -153,18 +158,31 @@ def save_building(building_id: str) -> ResponseReturnValue:
 @bp.get("/layers/history")
 @require_roles(ADMIN)
 def history() -> str:
-    """历史版本：每次保存前的图层文件，可恢复任一版本（自带的样例图层没有历史版本，
-    页面说明原因而不是报错）。"""
+    """历史版本：每次保存前的图层文件，可恢复任一版本，并说明恢复后与当前图层相比会改回什么
+    （自带的样例图层没有历史版本，页面说明原因而不是报错）。"""
     try:
-        entries = get_editor().history()
+        editor = get_editor()
+        entries = editor.history()
     except LayerEditError as exc:
         return render_template(
             "layer_editor_history.html", entries=[], labels=_layer_labels(),
-            read_only=exc.message,
+            read_only=exc.message, page=None,
         )
+    page = list_page(len(entries), rows=HISTORY_PAGE_ROWS)
+    shown = entries[page.start:page.stop]
+    current = {layer: _current_text(editor, layer) for layer in {e.layer for e in shown}}
     return render_template(
-        "layer_editor_history.html", entries=entries, labels=_layer_labels(), read_only=None
+        "layer_editor_history.html", entries=shown, labels=_layer_labels(), read_only=None,
+        page=page, previews={e.name: restore_preview(e, current[e.layer]) for e in shown},
     )
+
+
+def _current_text(editor: LayerEditor, layer: str) -> bytes | None:
+    """The layer's file as it is now (None when there is none)."""
+    try:
+        return editor.source.read(layer)
+    except OSError:
+        return None
 
 
 @bp.post("/layers/history/<name>/restore")
