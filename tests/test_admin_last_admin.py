@@ -15,7 +15,8 @@ from functools import partial
 
 import pytest
 from support.accounts import ACCOUNTS, csrf_token_of, logged_in, login
-from support.database import fresh_database_url
+from support.database import migrated_store
+from support.threads import run_together
 
 from geo_app.cli import main
 from geo_app.store import get_store
@@ -30,7 +31,6 @@ from geo_app.store.accounts import (
 from geo_app.store.audit import entries
 from geo_app.store.audit_text import Names, what_happened
 from geo_app.store.engine import Store
-from geo_app.store.migrate import upgrade
 
 PASSWORD = "Qx7#pLm2vR9t-Feng"
 LAST = "不能停用：这是最后一个启用的社区管理员账号"
@@ -40,10 +40,7 @@ ROUNDS = 8
 @pytest.fixture
 def store(tmp_path):
     """A migrated, empty store (SQLite, or a fresh PostgreSQL schema)."""
-    store = Store(fresh_database_url(tmp_path))
-    upgrade(store.engine)
-    yield store
-    store.dispose()
+    yield from migrated_store(tmp_path)
 
 
 def _add(store: Store, *usernames: str, role: str = "admin") -> None:
@@ -131,24 +128,8 @@ def test_a_switched_off_account_is_switched_on_again_and_audited(store):
 
 
 def _race(work_a, work_b) -> list[BaseException | None]:
-    """Run both at once (a barrier right before each opens its write transaction)."""
-    barrier = threading.Barrier(2)
-    outcomes: list[BaseException | None] = [None, None]
-
-    def run(index: int, work) -> None:
-        barrier.wait()
-        try:
-            work()
-        except BaseException as exc:
-            outcomes[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate((work_a, work_b))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
+    """Run both at once (released together right before each opens its write transaction)."""
+    return run_together([work_a, work_b])
 
 
 def _demote(store: Store, username: str, *, actor: str) -> None:
