@@ -91,6 +91,19 @@ class LayerEditError(LayerError):
         self.issues = issues
 
 
+class StaleEditError(LayerEditError):
+    """An edit refused (409) because values its form started from were changed by another save
+    since: ``fields`` names them (properties, and ``coordinates``), ``current`` is the feature
+    as it is now (:func:`feature_snapshot`), for a form shown again with the newer values."""
+
+    def __init__(
+        self, message: str, *, fields: tuple[str, ...], current: Mapping[str, Any]
+    ) -> None:
+        super().__init__(message, parameter="expected", status=409)
+        self.fields = fields
+        self.current = dict(current)
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One kept version of a layer: the file as it was until ``replaced_at`` (UTC)."""
@@ -473,18 +486,18 @@ def _require_unchanged(
     properties = current["properties"]
     words = {f.name: re.split(r"[：，\s]", f.label, maxsplit=1)[0]
              for f in SCHEMA_BY_NAME[layer].fields}
-    changed = [
-        words.get(name, name) if name != "coordinates" else "位置"
-        for name, value in expected.items()
+    fields = tuple(
+        name for name, value in expected.items()
         if not _same_value(
             current.get("coordinates") if name == "coordinates" else properties.get(name), value)
-    ]
-    if changed:
+    )
+    if fields:
+        changed = [words.get(name, name) if name != "coordinates" else "位置" for name in fields]
         label = SCHEMA_BY_NAME[layer].label
         name = properties.get("name") or ""
         message = (f"{label} {name}（{feature_id}）在你打开表单后已被另一次保存修改"
                    f"（{'、'.join(changed)}）：请点“取消”，重新打开看到最新内容后再修改")
-        raise LayerEditError(message, parameter="expected", status=409)
+        raise StaleEditError(message, fields=fields, current=current)
 
 
 def _same_value(current: Any, expected: Any) -> bool:

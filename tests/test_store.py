@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 from support.apps import template_database
 from support.database import fresh_database_url, on_postgresql
+from support.threads import run_together
 
 from geo_app.store import AccountError, AssignmentError, StockError, Store, audit
 from geo_app.store import stock as store_stock
@@ -286,23 +287,7 @@ def test_sqlite_refuses_counts_that_are_not_integers(store, value):
 
 
 def _run_threads(n: int, work) -> list[BaseException | None]:
-    barrier = threading.Barrier(n)
-    outcomes: list[BaseException | None] = [None] * n
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            work(index)
-        except BaseException as exc:
-            outcomes[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
+    return run_together([partial(work, i) for i in range(n)])
 
 
 def test_fifty_concurrent_movements_leave_the_exact_count(store):

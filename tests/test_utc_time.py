@@ -9,10 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text
-from support.database import fresh_database_url, on_postgresql
+from support.database import migrated_store, on_postgresql
 
-from geo_app.store.engine import Store
-from geo_app.store.migrate import upgrade
 from geo_app.volunteering.ledger import post_entry
 from geo_app.volunteering.models import PointsEntry
 from geo_app.volunteering.registry import register_volunteer
@@ -22,10 +20,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def store(tmp_path):
-    store = Store(fresh_database_url(tmp_path))
-    upgrade(store.engine)
-    yield store
-    store.dispose()
+    yield from migrated_store(tmp_path)
 
 
 @pytest.mark.parametrize(

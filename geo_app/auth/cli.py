@@ -44,7 +44,7 @@ def _layer_assignment_context() -> tuple[dict[str, str], dict[str, str]]:
 
 @click.group("user")
 def user() -> None:
-    """账号管理：创建账号、列出账号、重设密码。"""
+    """账号管理：创建账号、列出账号、重设密码、停用与启用。"""
 
 
 @user.command("add")
@@ -120,6 +120,39 @@ def passwd(username: str) -> None:
         except StoreError as exc:
             refuse(f"未修改密码：{exc}")
     click.echo(f"已重设 {username} 的密码。")
+
+
+def _switch_account(username: str, *, active: bool) -> None:
+    """Switch ``username`` on or off (audited as done from the command line); the last active
+    admin is never switched off."""
+    from geo_app.store.accounts import deactivate, find_account, reactivate
+
+    verb = "启用" if active else "停用"
+    with _app().app_context():
+        try:
+            with get_store().write() as db:
+                account = find_account(db, username)
+                if account is None:
+                    refuse(f"账号 {username} 不存在")
+                switch = reactivate if active else deactivate
+                changed = switch(db, account, actor=_actor())
+        except StoreError as exc:
+            refuse(str(exc))  # "不能停用：这是最后一个启用的社区管理员账号…"
+    click.echo(f"已{verb}账号 {username}。" if changed else f"账号 {username} 已是{verb}状态。")
+
+
+@user.command("activate")
+@click.argument("username")
+def activate(username: str) -> None:
+    """重新启用已停用的账号 USERNAME（原密码可用；没有管理员能登录时由此恢复）。"""
+    _switch_account(username, active=True)
+
+
+@user.command("deactivate")
+@click.argument("username")
+def deactivate_command(username: str) -> None:
+    """停用账号 USERNAME（不能再登录，已登录的会话失效；最后一个启用的社区管理员不能停用）。"""
+    _switch_account(username, active=False)
 
 
 def _say(message: str) -> None:

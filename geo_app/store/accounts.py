@@ -20,6 +20,7 @@ from geo_app.store.errors import AccountError, AssignmentError, require_known
 from geo_app.store.hashing import check_secret, hash_secret
 from geo_app.store.models import Account, AccountBuilding, fields_of
 from geo_app.store.roles import (
+    ADMIN,
     BUILDING_ROLES,
     GRID_ROLES,
     ROLE_LABELS,
@@ -207,11 +208,16 @@ def set_assignment(
     known_grids: Mapping[str, str],
     actor: str,
 ) -> bool:
-    """Change an account's role and assignment (audited); ``False`` when nothing changed."""
+    """Change an account's role and assignment (audited); ``False`` when nothing changed.
+
+    Taking the admin role from, or switching off, the last active admin is refused
+    (:class:`LastAdminError`)."""
     buildings = sorted(set(building_ids))
     check_assignment(
         role, grid_id, buildings, building_grids=building_grids, known_grids=known_grids
     )
+    _keep_an_active_admin(session, account, stays=role == ADMIN and active,
+                          change="role" if active else "deactivate")
     before = describe(account)
     account.role = role
     account.grid_id = grid_id or None
@@ -262,18 +268,73 @@ def reset_password(session: Session, account: Account, *, actor: str) -> str:
     return password
 
 
+class LastAdminError(AccountError):
+    """The change would leave the community without an active admin (409; nothing changed)."""
+
+    status = 409
+
+
+#: The refusals of :func:`_keep_an_active_admin`: switching off, and taking the role away.
+LAST_ADMIN_WORDS = {
+    "deactivate": "不能停用：这是最后一个启用的社区管理员账号（{username}），停用后就没有人能"
+                  "管理账号和图层了。请先新建或启用另一个社区管理员账号，再停用这一个",
+    "role": "不能取消 {username} 的社区管理员角色：这是最后一个启用的社区管理员账号，取消后就"
+            "没有人能管理账号和图层了。请先新建或启用另一个社区管理员账号",
+}
+
+
+def _keep_an_active_admin(
+    session: Session, account: Account, *, stays: bool, change: str = "deactivate"
+) -> None:
+    """Refuse (:class:`LastAdminError`) to leave the community with no active admin, unless
+    ``account`` ``stays`` an active admin after the ``change`` (a key of
+    :data:`LAST_ADMIN_WORDS`, which words the refusal).
+
+    The active admin rows are locked first (``FOR UPDATE`` on PostgreSQL, taken in id order
+    so two such changes never deadlock; on SQLite the write's ``BEGIN IMMEDIATE`` has already
+    serialised every writer), and the account is read again under that lock: two admins
+    switching each other off at the same instant are checked one after the other, and the
+    second sees the first's change.
+    """
+    locked = select(Account.id).where(Account.role == ADMIN, Account.active.is_(True))
+    active_admins = set(session.scalars(locked.order_by(Account.id).with_for_update()))
+    session.refresh(account)  # what the lock's holder committed, not what was read before
+    if stays or account.id not in active_admins or len(active_admins) > 1:
+        return
+    words = LAST_ADMIN_WORDS[change].format(username=account.username)
+    raise LastAdminError(words, parameter="active" if change == "deactivate" else "role")
+
+
+def _switch(session: Session, account: Account, *, active: bool, actor: str) -> bool:
+    """Switch ``account`` on or off (audited as ``account.reactivate`` / ``account.deactivate``);
+    ``False`` when it already was."""
+    if account.active == active:
+        return False
+    before = describe(account)
+    account.active = active
+    session.flush()
+    if not active:  # logged out everywhere: switched on again, it starts from the login page
+        revoke_account_sessions(session, account.id)
+    audit.record(
+        session, actor=actor, action="account.reactivate" if active else "account.deactivate",
+        target=f"account:{account.username}", before=before, after=describe(account),
+    )
+    return True
+
+
 def deactivate(session: Session, account: Account, *, actor: str) -> bool:
-    """Switch an account off (audited); ``False`` when it was off already.
+    """Switch an account off (audited); ``False`` when it was off already. The last active
+    admin is never switched off (:class:`LastAdminError`).
 
     The account's rows stay (the audit log names it); it can no longer log in.
     """
-    if not account.active:
-        return False
-    before = describe(account)
-    account.active = False
-    session.flush()
-    audit.record(
-        session, actor=actor, action="account.deactivate", target=f"account:{account.username}",
-        before=before, after=describe(account),
-    )
-    return True
+    _keep_an_active_admin(session, account, stays=False)
+    return _switch(session, account, active=False, actor=actor)
+
+
+def reactivate(session: Session, account: Account, *, actor: str) -> bool:
+    """Switch a deactivated account back on (audited); ``False`` when it was on already.
+
+    It logs in again with its old password (a reset, if that is lost, is a separate step).
+    """
+    return _switch(session, account, active=True, actor=actor)

@@ -159,6 +159,8 @@ def _account(e: AuditEntry, n: Names) -> str:
         return f"重设了账号 {username} 的密码"
     if e.action == "account.deactivate":
         return f"停用了账号 {username}"
+    if e.action == "account.reactivate":
+        return f"重新启用了账号 {username}"
     changes = []
     if before.get("role") != after.get("role"):
         changes.append(f"角色 {ROLE_LABELS.get(before.get('role', ''), '—')} → {role}")

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geo_app.store.engine import Store
 
 TEST_DATABASE_URL = os.environ.get("GEO_APP_TEST_DATABASE_URL", "")
 
@@ -30,3 +35,15 @@ def fresh_database_url(tmp_path: Path) -> str:
     engine.dispose()
     url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
+
+
+def migrated_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty store for one test (:func:`fresh_database_url`), disposed after it:
+    ``yield from migrated_store(tmp_path)`` in a fixture."""
+    from geo_app.store.engine import Store
+    from geo_app.store.migrate import upgrade
+
+    store = Store(fresh_database_url(tmp_path))
+    upgrade(store.engine)
+    yield store
+    store.dispose()

@@ -35,6 +35,7 @@ from geo_app.store.accounts import (
     get_account,
     list_accounts,
     one_time_password,
+    reactivate,
     reset_password,
     set_assignment,
 )
@@ -248,16 +249,32 @@ def reset(account_id: int) -> ResponseReturnValue:
 @bp.post("/accounts/<int:account_id>/deactivate")
 @require_roles(ADMIN)
 def deactivate_account(account_id: int) -> ResponseReturnValue:
-    """停用账号：不能再登录，已登录的会话随即失效；记录保留。"""
-    done = _on_other_account(
-        account_id,
-        refuse_own="不能停用自己正在使用的账号",
-        action=lambda db, account: deactivate(db, account, actor=g.user.username),
-    )
-    if done is None:
+    """停用账号：不能再登录，已登录的会话随即失效；记录保留。最后一个启用的社区管理员不能停用。"""
+    try:
+        done = _on_other_account(
+            account_id,
+            refuse_own="不能停用自己正在使用的账号",
+            action=lambda db, account: deactivate(db, account, actor=g.user.username),
+        )
+    except StoreError as exc:
+        flash(str(exc), "error")
         return redirect(url_for("admin.accounts"))
-    username, changed = done
-    flash(f"已停用 {username}" if changed else f"{username} 已是停用状态", "ok")
+    if done is not None:
+        username, changed = done
+        flash(f"已停用 {username}" if changed else f"{username} 已是停用状态", "ok")
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.post("/accounts/<int:account_id>/reactivate")
+@require_roles(ADMIN)
+def reactivate_account(account_id: int) -> ResponseReturnValue:
+    """启用一个已停用的账号：用原来的密码即可再登录（密码遗失时再点“重设密码”）。"""
+    with get_store().write() as db:
+        account = _account_or_flash(db, account_id)
+        if account is not None:
+            changed = reactivate(db, account, actor=g.user.username)
+            flash(f"已启用 {account.username}，可用原密码登录" if changed
+                  else f"{account.username} 已是启用状态", "ok")
     return redirect(url_for("admin.accounts"))
 
 
@@ -549,12 +566,18 @@ def loans_json() -> dict[str, Any]:
 
 
 def _audit_filter() -> AuditFilter:
+    """The log's filter from ``?person=&kind=&since=&until=``; a bad day, a 从 (since) after
+    its 到 (until) or an unknown kind: :class:`ApiError` naming the parameter(s)."""
     args = request.args
     try:
         since = parse_day(args["since"], parameter="since") if args.get("since") else None
         until = parse_day(args["until"], parameter="until") if args.get("until") else None
     except VisitError as exc:
         raise ApiError(exc.parameter, f"参数 {exc.parameter}：{exc}") from None
+    if since is not None and until is not None and since > until:
+        raise ApiError("since/until", f"日期范围有误：“从”（since）{since.isoformat()} 晚于"
+                       f"“到”（until）{until.isoformat()}，这样筛不出任何记录；"
+                       "请把“从”改为不晚于“到”的日期，或对调两者")
     kind = args.get("kind", "")
     if kind and kind not in KINDS:
         choices = "、".join(f"{key}（{label}）" for key, (label, _) in KINDS.items())
@@ -574,29 +597,48 @@ def _names(db: Any, accounts: list[Any]) -> Names:
 
 @bp.get("/audit")
 @require_roles(ADMIN)
-def audit() -> str:
-    """操作日志（只增不改）：谁、何时（北京时间）、做了什么；按人员、类别、日期筛选。"""
-    chosen = _audit_filter()
+def audit() -> ResponseReturnValue:
+    """操作日志（只增不改）：谁、何时（北京时间）、做了什么；按人员、类别、日期筛选。筛选条件
+    有误时（日期写错、“从”晚于“到”）页面说明原因，筛选框保留所填内容（400）。"""
     zone = community_timezone()
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    try:
+        chosen = _audit_filter()
+    except ApiError as exc:
+        with get_store().read() as db:
+            people = list_accounts(db)
+            others = _other_actors(db, people)
+        return render_template(
+            "admin_audit.html", entries=[], page=None, total=0, people=people, others=others,
+            kinds={k: label for k, (label, _) in KINDS.items()},
+            chosen=AuditFilter(actor=request.args.get("person", ""),
+                               kind=request.args.get("kind", "")),
+            typed=request.args, args=args, refusal=exc.message, refused=exc.parameter or "",
+        ), exc.status
     with get_store().read() as db:
         total = count_entries(db, chosen, zone=zone)
         page = list_page(total, rows=AUDIT_PAGE_SIZE)
         rows = filtered_entries(db, chosen, zone=zone, limit=AUDIT_PAGE_SIZE, offset=page.start)
         people = list_accounts(db)
         names = _names(db, people)
-        usernames = {a.username for a in people}
-        others = [(a, names.person(a)) for a in log_actors(db) if a not in usernames]
+        others = _other_actors(db, people, names)
     shown = [
         {"at": local_minute(e.at, zone), "who": names.person(e.actor), "username": e.actor,
          "what": what_happened(e, names), "action": e.action}
         for e in rows
     ]
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "admin_audit.html", entries=shown, page=page, total=total, people=people,
         others=others, kinds={k: label for k, (label, _) in KINDS.items()}, chosen=chosen,
-        args=args,
+        typed=request.args, args=args, refusal=None, refused="",
     )
+
+
+def _other_actors(db: Any, people: list[Any], names: Names | None = None) -> list[tuple[str, str]]:
+    """The log's actors that are no account (the service, commands), with what they are called."""
+    names = names or _names(db, people)
+    usernames = {a.username for a in people}
+    return [(a, names.person(a)) for a in log_actors(db) if a not in usernames]
 
 
 @bp.get("/audit.csv")

@@ -14,8 +14,16 @@ from typing import Any
 
 import shapely.geometry
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from geo_app.layers_edit.building_form import (
+    EXPECTED_PREFIX,
+    conflict_message,
+    form_values,
+    merged_values,
+)
+from geo_app.layers_edit.restore_preview import restore_preview
 from geo_app.layers_edit.service import delete_feature, get_editor, restore_version, save_edit
 from geo_app.maps.styles import grid_colours
 from geo_app.state.cache import per_community
@@ -25,8 +33,16 @@ from geo_app.store.roles import ADMIN
 from geo_app.web.access import require_roles
 from geo_app.web.errors import ApiError, json_object_body
 from geo_app.web.openapi import DELETE_LAYER_FEATURE, documented, parse_query
+from geo_app.web.paging import list_page
 from layers import SCHEMA_BY_NAME, Community
-from layers.editing import EDITABLE_FIELDS, POINT_LAYERS, EditResult, LayerEditError
+from layers.editing import (
+    EDITABLE_FIELDS,
+    POINT_LAYERS,
+    EditResult,
+    LayerEditError,
+    LayerEditor,
+    StaleEditError,
+)
 from layers.quoting import quoted
 from layers.schema import (
     ITEM_LABELS,
@@ -39,6 +55,8 @@ bp = Blueprint("layer_editor", __name__, url_prefix="/admin")
 
 #: Layers drawn on the editor's map (the editable ones and their context), bottom first.
 MAP_LAYERS = ("boundary", "grids", "compounds", "paths", "buildings", "pois", "stations")
+#: Kept versions a page of the history lists (each with what restoring it would change).
+HISTORY_PAGE_ROWS = 20
 #: Building attributes read from the form as whole numbers.
 BUILDING_NUMBERS = ("floors", "units", "households", "residents")
 
@@ -86,30 +104,46 @@ def building_list() -> str:
 @require_roles(ADMIN)
 def building_form(building_id: str) -> str:
     """修改一栋楼的名称、层数、单元数、户数、常住人口、所属网格与出入口。"""
+    values = form_values(_building(building_id))
+    return _building_page(building_id, values=values, started=values)
+
+
+def _building(building_id: str) -> dict[str, Any]:
+    """The building's properties as served now; 404 when there is none."""
     community = get_community()
     found = community.buildings[community.buildings["id"] == building_id]
     if found.empty:
         raise ApiError("building_id", f"没有编号为 {quoted(building_id)} 的楼栋", status=404)
-    building = found.iloc[0]
-    entrances = building["entrances"] or []
+    return dict(found.iloc[0])
+
+
+def _building_page(building_id: str, *, values: dict[str, str], started: dict[str, str]) -> str:
+    """The form showing ``values``, its hidden inputs holding what it started from."""
     return render_template(
-        "layer_editor_building.html", building=building, grids=_grid_names(community),
-        entrances_text="\n".join(f"{lon}, {lat}" for lon, lat in entrances),
+        "layer_editor_building.html", building_id=building_id, values=values,
+        started=started, expected_prefix=EXPECTED_PREFIX, grids=_grid_names(get_community()),
     )
 
 
 @bp.post("/layers/buildings/<building_id>")
 @require_roles(ADMIN)
-def save_building(building_id: str) -> Response:
-    """保存楼栋属性（整套图层校验通过才写入；未通过时原文件不变）。"""
+def save_building(building_id: str) -> ResponseReturnValue:
+    """保存楼栋属性（整套图层校验通过才写入；未通过时原文件不变）。打开表单后别人已保存过
+    这栋楼时不覆盖（409）：说明改了哪些字段、由谁，表单换成最新内容并保留自己改过的字段。"""
     back = redirect(url_for("layer_editor.building_form", building_id=building_id))
     try:
         changes = _building_changes(request.form)
+        expected = _building_changes(request.form, prefix=EXPECTED_PREFIX)
         if not changes:
             flash("没有修改任何字段", "ok")
             return back
         result = _save(lambda editor, moment: editor.update(
-            "buildings", building_id, changes, moment=moment))
+            "buildings", building_id, changes, expected=expected, moment=moment))
+    except StaleEditError as exc:
+        values, kept = merged_values(request.form, form_values(exc.current["properties"]))
+        flash(conflict_message(building_id, exc, request.form, kept), "error")
+        started = form_values(exc.current["properties"])
+        return _building_page(building_id, values=values, started=started), 409
     except LayerEditError as exc:
         flash(_refused("未保存", exc.message), "error")
         return back
@@ -124,18 +158,31 @@ def save_building(building_id: str) -> Response:
 @bp.get("/layers/history")
 @require_roles(ADMIN)
 def history() -> str:
-    """历史版本：每次保存前的图层文件，可恢复任一版本（自带的样例图层没有历史版本，
-    页面说明原因而不是报错）。"""
+    """历史版本：每次保存前的图层文件，可恢复任一版本，并说明恢复后与当前图层相比会改回什么
+    （自带的样例图层没有历史版本，页面说明原因而不是报错）。"""
     try:
-        entries = get_editor().history()
+        editor = get_editor()
+        entries = editor.history()
     except LayerEditError as exc:
         return render_template(
             "layer_editor_history.html", entries=[], labels=_layer_labels(),
-            read_only=exc.message,
+            read_only=exc.message, page=None,
         )
+    page = list_page(len(entries), rows=HISTORY_PAGE_ROWS)
+    shown = entries[page.start:page.stop]
+    current = {layer: _current_text(editor, layer) for layer in {e.layer for e in shown}}
     return render_template(
-        "layer_editor_history.html", entries=entries, labels=_layer_labels(), read_only=None
+        "layer_editor_history.html", entries=shown, labels=_layer_labels(), read_only=None,
+        page=page, previews={e.name: restore_preview(e, current[e.layer]) for e in shown},
     )
+
+
+def _current_text(editor: LayerEditor, layer: str) -> bytes | None:
+    """The layer's file as it is now (None when there is none)."""
+    try:
+        return editor.source.read(layer)
+    except OSError:
+        return None
 
 
 @bp.post("/layers/history/<name>/restore")
@@ -285,14 +332,15 @@ def _position(body: dict[str, Any], *, required: bool) -> tuple[float, float] | 
     return float(lon), float(lat)  # type: ignore[arg-type]
 
 
-def _building_changes(form: Any) -> dict[str, Any]:
-    """The form's fields that are present, typed for the layer (absent fields unchanged)."""
+def _building_changes(form: Any, *, prefix: str = "") -> dict[str, Any]:
+    """The form's fields that are present, typed for the layer (absent fields unchanged);
+    ``prefix`` ``expected_``: the hidden inputs holding what the form started from."""
     changes: dict[str, Any] = {}
     labels = {f.name: f.label for f in SCHEMA_BY_NAME["buildings"].fields}
     for name in EDITABLE_FIELDS["buildings"]:
-        if name not in form:
+        if prefix + name not in form:
             continue
-        text = form[name].strip()
+        text = form[prefix + name].strip()
         if name in BUILDING_NUMBERS and text:
             try:
                 changes[name] = int(text)
