@@ -116,6 +116,12 @@ DEFAULTS: dict[str, Any] = {
     "LAYER_CHECK_INTERVAL_S": 1.0,
     "LAYER_RELOAD_STAMP": "",
     "LAYER_HISTORY_DIR": "",
+    # The layer editor draws buildings, paths and POIs only for the map's view (with a margin):
+    # a view holding more of them than this shows none, and asks to zoom in (24,576 buildings
+    # were an 11.8 MB download). Each map layer is cut to the view by /admin/api/layers?bbox=.
+    "EDITOR_VIEW_MAX_FEATURES": 6000,
+    # Grids a page of the QR poster index (/posters/) lists, each with all its buildings.
+    "POSTER_INDEX_GRIDS": 16,
     # Local time of the community, for "open now".
     "TIMEZONE": "Asia/Shanghai",
     # ---- walking

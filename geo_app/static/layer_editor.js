@@ -1,6 +1,10 @@
 /* 图层编辑: the admin's map editor (no framework, no CDN, no inline script).
  *
- * Draws the served layers from /admin/api/layers on a Leaflet map. "＋ 服务站" / "＋ 便民设施"
+ * Draws the served layers from /admin/api/layers on a Leaflet map: the boundary, grids, 小区
+ * and stations whole, the buildings, paths and POIs for the map's view only (?bbox=, with a
+ * margin; fetched again when a pan or zoom leaves it; a view holding too many of them shows
+ * none and says to zoom in), so a district of tens of thousands of buildings is never
+ * downloaded whole. "＋ 服务站" / "＋ 便民设施"
  * then a click on the map places a new point; dragging a station or POI moves it; a click on
  * a marker opens its form, a click on a building its summary and a link to its attributes.
  * Saving POSTs JSON with the page's CSRF token; a refusal shows the validator's message, a
@@ -25,9 +29,26 @@
   var BADGES = { party_service_station: "站", rest_post: "歇" };
   var LABELS = { stations: "服务站", pois: "便民设施" };
 
+  var viewHint = document.querySelector("[data-testid=view-hint]");
+  /* the view's margin on each side, as a share of its size: small pans need no new request */
+  var VIEW_MARGIN = 0.25;
+
   var map = L.map(mapElement, { zoomControl: true, zoomSnap: 0.25 }).setView(config.centre, 16);
+  if (config.bounds) {
+    // not animated: "ready" must mean the map has stopped moving (the markers are where
+    // they will stay)
+    map.fitBounds(config.bounds, { padding: [8, 8], animate: false });
+  }
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
+  /* boundary, grids, 小区, stations and a new point being placed; the view's layers above them */
   var drawn = L.layerGroup().addTo(map);
+  var inView = L.layerGroup().addTo(map);
+  /* the box the view's layers were drawn for (null: none yet), whether all of them were
+     sent, the map's view when they were last asked for, and the latest request's number */
+  var viewBox = null;
+  var viewComplete = false;
+  var askedFor = null;
+  var requests = 0;
   /* what is being edited: {layer, id (null when new), position [lon, lat] or null, marker} */
   var editing = null;
   var adding = null;
@@ -61,7 +82,7 @@
     return L.divIcon({ className: "editor-poi", html: "", iconSize: [14, 14], iconAnchor: [7, 7] });
   }
 
-  function addPoint(layer, feature) {
+  function addPoint(layer, feature, group) {
     var coordinates = feature.geometry.coordinates;
     var marker = L.marker([coordinates[1], coordinates[0]], {
       icon: pointIcon(layer, feature.properties), draggable: true, keyboard: true,
@@ -76,10 +97,11 @@
       if (layer === "stations") { forms.stations.elements.grid_id.value = ""; }  /* takes the grid it is in */
       setStatus("已拖到新位置，点“保存”确认移动（或“取消”放回原处）。");
     });
-    marker.addTo(drawn);
+    marker.addTo(group);
   }
 
-  function draw(data) {
+  /* every layer; the view's only when no newer view was asked for meanwhile */
+  function draw(data, withView) {
     layers = data.layers;
     drawn.clearLayers();
     L.geoJSON(layers.boundary, {
@@ -98,9 +120,20 @@
     L.geoJSON(layers.compounds, {
       interactive: false, style: { color: "#6d4c41", weight: 1.5, dashArray: "3 3", fill: false }
     }).addTo(drawn);
+    layers.stations.features.forEach(function (f) { addPoint("stations", f, drawn); });
+    if (withView) { drawView(data); }
+  }
+
+  /* the buildings, paths and POIs of the view; a POI being edited keeps its marker */
+  function drawView(data) {
+    var kept = editing && editing.layer === "pois" ? editing.marker : null;
+    inView.eachLayer(function (layer) { if (layer !== kept) { inView.removeLayer(layer); } });
+    layers.paths = data.layers.paths;
+    layers.buildings = data.layers.buildings;
+    layers.pois = data.layers.pois;
     L.geoJSON(layers.paths, {
       interactive: false, style: { color: "#8d8d8d", weight: 3, opacity: 0.8 }
-    }).addTo(drawn);
+    }).addTo(inView);
     L.geoJSON(layers.buildings, {
       style: { color: "#455a64", weight: 1, fillColor: "#b0bec5", fillOpacity: 0.6 },
       onEachFeature: function (feature, layer) {
@@ -111,18 +144,60 @@
           openBuilding(feature);
         });
       }
-    }).addTo(drawn);
-    layers.pois.features.forEach(function (f) { addPoint("pois", f); });
-    layers.stations.features.forEach(function (f) { addPoint("stations", f); });
+    }).addTo(inView);
+    layers.pois.features.forEach(function (f) {
+      if (!kept || f.properties.id !== editing.id) { addPoint("pois", f, inView); }
+    });
+    viewBox = L.latLngBounds([data.view.bbox[1], data.view.bbox[0]], [data.view.bbox[3], data.view.bbox[2]]);
+    viewComplete = data.view.complete;
+    var found = Object.keys(data.view.found).reduce(function (sum, name) { return sum + data.view.found[name]; }, 0);
+    viewHint.textContent = viewComplete ? "" :
+      "此范围内有 " + found + " 个楼栋、道路和便民设施，超过一次显示的上限 " + data.view.limit +
+      "，请放大地图后再查看和编辑它们。";
+    viewHint.hidden = viewComplete;
+    mapElement.dataset.view = viewComplete ? "complete" : "too-many";
   }
 
-  function load() {
-    return fetch(config.layersUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  /* the map's view with its margin (within the world's longitudes and latitudes) */
+  function wantedBox() {
+    var box = map.getBounds().pad(VIEW_MARGIN);
+    function clamp(value, limit) { return Math.max(-limit, Math.min(limit, value)); }
+    return L.latLngBounds(
+      [clamp(box.getSouth(), 90), clamp(box.getWest(), 180)],
+      [clamp(box.getNorth(), 90), clamp(box.getEast(), 180)]);
+  }
+
+  function fetchLayers(box, names) {
+    askedFor = map.getBounds();
+    var url = config.layersUrl + "?bbox=" + encodeURIComponent(box.toBBoxString()) +
+      (names ? "&layers=" + encodeURIComponent(names.join(",")) : "");
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) { throw new Error("图层读取失败（" + response.status + "）"); }
         return response.json();
+      });
+  }
+
+  /* every layer (first view, and after a save or a deletion) */
+  function load() {
+    var request = ++requests;
+    return fetchLayers(wantedBox(), null)
+      .then(function (data) {
+        draw(data, request === requests);
+        refreshView();
       })
-      .then(draw)
+      .catch(function (error) { setStatus(error.message, true); });
+  }
+
+  /* the view's layers again when the map shows more than was fetched, or a view too full
+     to draw was zoomed or panned */
+  function refreshView() {
+    var bounds = map.getBounds();
+    if (!layers || (askedFor && askedFor.equals(bounds)) ||
+        (viewComplete && viewBox && viewBox.contains(bounds))) { return; }
+    var request = ++requests;
+    fetchLayers(wantedBox(), config.viewLayers)
+      .then(function (data) { if (request === requests) { drawView(data); } })
       .catch(function (error) { setStatus(error.message, true); });
   }
 
@@ -142,7 +217,7 @@
   function closeForms() {
     Object.keys(forms).forEach(function (name) { forms[name].hidden = true; hideConfirm(forms[name]); });
     buildingPanel.hidden = true;
-    if (editing && editing.marker && editing.id === null) { drawn.removeLayer(editing.marker); }
+    if (editing && editing.marker && editing.id === null) { editing.marker.remove(); }
     editing = null;
   }
 
@@ -318,7 +393,7 @@
         }
         return;
       }
-      if (editing && editing.marker) { drawn.removeLayer(editing.marker); }
+      if (editing && editing.marker) { editing.marker.remove(); }
       editing = null;
       form.hidden = true;
       hideConfirm(form);
@@ -387,11 +462,7 @@
   buildingPanel.querySelector("[data-role=cancel]").addEventListener("click", closeForms);
 
   load().then(function () {
-    if (layers && layers.boundary.features.length) {
-      // not animated: "ready" must mean the map has stopped moving (the markers are where
-      // they will stay)
-      map.fitBounds(L.geoJSON(layers.boundary).getBounds(), { padding: [8, 8], animate: false });
-    }
+    map.on("moveend", refreshView);
     mapElement.dataset.ready = "true";
   });
 })();

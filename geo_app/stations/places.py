@@ -61,8 +61,13 @@ def build_place_index(buildings: gpd.GeoDataFrame, points: np.ndarray) -> PlaceI
     rows = list(zip(buildings["id"], buildings["name"], buildings["compound"], strict=True))
     places: list[Place] = []
     keys: list[str] = []
-    for compound in sorted({str(c) for _, _, c in rows}, key=natural_key):
-        members = [i for i, (_, _, c) in enumerate(rows) if str(c) == compound]
+    # rows of each 小区, grouped in one pass (a district has thousands of 小区: scanning every
+    # building for each of them took 16 s for 24,576 buildings in 4,096 小区)
+    members_of: dict[str, list[int]] = {}
+    for i, (_, _, c) in enumerate(rows):
+        members_of.setdefault(str(c), []).append(i)
+    for compound in sorted(members_of, key=natural_key):
+        members = members_of[compound]
         middle = points[members].mean(axis=0)
         # The member building nearest to the middle (a few hundred metres at most: degrees
         # are fine for choosing among neighbours, never for measuring).

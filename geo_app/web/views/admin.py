@@ -67,6 +67,7 @@ from geo_app.store.roles import ADMIN, ROLE_LABELS, STEWARD
 from geo_app.store.stock import MOVEMENTS, move_stock, parse_quantity
 from geo_app.store.visits import VisitError, parse_day
 from geo_app.web.access import building_grids, require_roles, require_station, staffed_station_ids
+from geo_app.web.building_search import MAX_BUILDING_QUERY, building_search
 from geo_app.web.counter_openapi import LEND, MOVE_STOCK, RETURN_LOAN
 from geo_app.web.errors import ApiError, json_object_body
 from geo_app.web.openapi import documented
@@ -281,19 +282,6 @@ def reactivate_account(account_id: int) -> ResponseReturnValue:
 # ---- buildings and stock ----------------------------------------------------------------
 
 
-#: The longest building search the 楼栋划分 page takes (a name or an id is far shorter).
-MAX_BUILDING_QUERY = 64
-
-
-def _building_filter(args: Mapping[str, str], grids: Mapping[str, str]) -> tuple[str, str]:
-    """The 楼栋划分 page's filter (search text, current grid); an unknown grid is a 400."""
-    query = args.get("q", "").strip()[:MAX_BUILDING_QUERY]
-    grid = args.get("grid", "").strip()
-    if grid and grid not in grids:
-        raise ApiError("grid", f"网格 {quoted(grid[:40])} 不存在")
-    return query, grid
-
-
 @bp.get("/buildings")
 @require_roles(ADMIN)
 def buildings() -> str:
@@ -302,20 +290,18 @@ def buildings() -> str:
     community = get_community()
     current = building_grids()
     grids = _known_grids()
-    query, grid = _building_filter(request.args, grids)
+    search = building_search(request.args, grids)
     rows = [
         {"id": b.id, "name": b.name, "compound": b.compound, "layer_grid": b.grid_id,
          "grid": current[b.id]}
         for b in community.buildings.itertuples()
-        if (not grid or current[b.id] == grid)
-        and (not query or any(query in str(v) for v in (b.name, b.id, b.compound)))
+        if search.matches(grid=current[b.id], texts=(b.name, b.id, b.compound))
     ]
     page = list_page(len(rows))
-    keep = [(k, v) for k, v in (("q", query), ("grid", grid)) if v]
     return render_template(
         "admin_buildings.html", rows=rows[page.start:page.stop], found=len(rows),
-        total=len(community.buildings), page=page, query=query, grid_filter=grid,
-        keep=keep, grids=grids,
+        total=len(community.buildings), page=page, search=search, keep=search.keep,
+        grids=grids, max_query=MAX_BUILDING_QUERY,
     )
 
 

@@ -13,10 +13,11 @@ import math
 from typing import Any
 
 import shapely.geometry
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from geo_app.formats.bbox import BoxError, parse_box
 from geo_app.layers_edit.building_form import (
     EXPECTED_PREFIX,
     conflict_message,
@@ -25,12 +26,15 @@ from geo_app.layers_edit.building_form import (
 )
 from geo_app.layers_edit.restore_preview import restore_preview
 from geo_app.layers_edit.service import delete_feature, get_editor, restore_version, save_edit
+from geo_app.layers_edit.view import MAP_LAYERS, VIEW_LAYERS, cut_to_box, layer_trees
 from geo_app.maps.styles import grid_colours
 from geo_app.state.cache import per_community
 from geo_app.state.community import get_community
 from geo_app.store.audit_text import LAYER_FIELDS
 from geo_app.store.roles import ADMIN
 from geo_app.web.access import require_roles
+from geo_app.web.building_search import MAX_BUILDING_QUERY, building_search
+from geo_app.web.editor_openapi import EDITOR_LAYERS
 from geo_app.web.errors import ApiError, json_object_body
 from geo_app.web.openapi import DELETE_LAYER_FEATURE, documented, parse_query
 from geo_app.web.paging import list_page
@@ -53,8 +57,6 @@ from layers.schema import (
 
 bp = Blueprint("layer_editor", __name__, url_prefix="/admin")
 
-#: Layers drawn on the editor's map (the editable ones and their context), bottom first.
-MAP_LAYERS = ("boundary", "grids", "compounds", "paths", "buildings", "pois", "stations")
 #: Kept versions a page of the history lists (each with what restoring it would change).
 HISTORY_PAGE_ROWS = 20
 #: Building attributes read from the form as whole numbers.
@@ -69,9 +71,13 @@ BUILDING_NUMBERS = ("floors", "units", "households", "residents")
 def editor() -> str:
     """图层编辑：在地图上新增、拖动、修改服务站与便民设施，点楼栋修改其属性。"""
     community = get_community()
-    centre = community.boundary.geometry.union_all().centroid
+    boundary = community.boundary.geometry
+    centre = boundary.union_all().centroid
+    west, south, east, north = (float(v) for v in boundary.total_bounds)
     config = {
         "layersUrl": url_for("layer_editor.layers_json"),
+        "viewLayers": list(VIEW_LAYERS),
+        "bounds": [[south, west], [north, east]] if len(boundary) else None,
         "createUrl": url_for("layer_editor.create_json", layer="__layer__"),
         "updateUrl": url_for(
             "layer_editor.update_json", layer="__layer__", feature_id="__id__"
@@ -95,9 +101,19 @@ def editor() -> str:
 @bp.get("/layers/buildings")
 @require_roles(ADMIN)
 def building_list() -> str:
-    """楼栋属性：全部楼栋，点名称修改。"""
-    buildings = get_community().buildings
-    return render_template("layer_editor_buildings.html", buildings=buildings.itertuples())
+    """楼栋属性：按名称、编号、小区搜索或按网格筛选，分页显示，点名称修改（区级规模有
+    上万栋楼，一次全列出是 4.8 MB 的页面）。"""
+    community = get_community()
+    grids = _grid_names(community)
+    search = building_search(request.args, grids)
+    rows = [b for b in community.buildings.itertuples()
+            if search.matches(grid=str(b.grid_id), texts=(b.name, b.id, b.compound))]
+    page = list_page(len(rows))
+    return render_template(
+        "layer_editor_buildings.html", buildings=rows[page.start:page.stop], found=len(rows),
+        total=len(community.buildings), page=page, search=search, keep=search.keep,
+        grids=grids, max_query=MAX_BUILDING_QUERY,
+    )
 
 
 @bp.get("/layers/buildings/<building_id>")
@@ -205,9 +221,27 @@ def restore(name: str) -> Response:
 
 @bp.get("/api/layers")
 @require_roles(ADMIN)
+@documented(EDITOR_LAYERS)
 def layers_json() -> dict[str, Any]:
-    """JSON: every layer the editor draws, as served now, each a FeatureCollection."""
-    return {"layers": per_community("layer_editor.collections", _collections)}
+    """JSON: the layers the editor draws (``layers``, default all), as served now, each a
+    FeatureCollection; with ``bbox`` the buildings, paths and POIs in that box only."""
+    args = parse_query(EDITOR_LAYERS.parameters)
+    names = _layer_names(args["layers"])
+    collections = per_community("layer_editor.collections", _collections)
+    if args["bbox"] is None:
+        return {"layers": {name: collections[name] for name in names}}
+    try:
+        box = parse_box(args["bbox"])
+    except BoxError as exc:
+        raise ApiError("bbox", f"参数 bbox {exc}") from None
+    limit = int(current_app.config["EDITOR_VIEW_MAX_FEATURES"])
+    cut = cut_to_box(collections, per_community("layer_editor.trees", layer_trees), box,
+                     names=names, limit=limit)
+    return {
+        "layers": cut.collections,
+        "view": {"bbox": list(box), "found": cut.found, "limit": limit,
+                 "complete": cut.complete},
+    }
 
 
 @bp.get("/api/layers/history")
@@ -368,6 +402,18 @@ def _entrances(text: str) -> list[list[float]] | None:
             raise LayerEditError(message, parameter="entrances") from None
         points.append([lon, lat])
     return points or None
+
+
+def _layer_names(text: str | None) -> list[str]:
+    """The layers ``?layers=`` names (comma-separated, each once, in map order); all if absent."""
+    if text is None:
+        return list(MAP_LAYERS)
+    asked = [name.strip() for name in text.replace("，", ",").split(",")]
+    for name in asked:
+        if name not in MAP_LAYERS:
+            raise ApiError("layers", f"参数 layers 中的图层 {quoted(name)} 不存在"
+                           f"（可用：{'、'.join(MAP_LAYERS)}）")
+    return [name for name in MAP_LAYERS if name in asked]
 
 
 def _grid_names(community: Community) -> dict[str, str]:

@@ -5,7 +5,8 @@ its entrance, no geolocation) and its nearest stations with the walk in minutes 
 and the elderly pace, whatever the hour (hours and phone printed beside them).
 ``/posters/station/<id>``: the station, its hours, items and phone, a QR code of ``/?s=<id>``.
 ``/posters/grid/<grid id>``: every building poster of one grid, one per printed page.
-``/posters/``: the list of them all (each grid with its buildings, each station), to print.
+``/posters/``: the list of them all (each grid with its buildings, each station), to print;
+``POSTER_INDEX_GRIDS`` grids a page (built once per loaded community).
 
 The QR codes are drawn on the server as SVG by ``segno`` (a maintained, pure-Python QR
 encoder: no image library, no JavaScript, crisp at any print size). Posters show what the
@@ -21,13 +22,16 @@ import segno
 from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup
 
+from geo_app.state.cache import per_community
 from geo_app.state.community import get_community
 from geo_app.stations.finder import Station, current_station_index
 from geo_app.stations.levels import get_stock_levels
 from geo_app.stations.places import Place, current_place_index
 from geo_app.web.access import public
 from geo_app.web.errors import ApiError
+from geo_app.web.paging import list_page
 from geo_app.web.views.resident import building_place
+from layers import Community
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
 bp = Blueprint("posters", __name__, url_prefix="/posters")
@@ -85,23 +89,56 @@ def _building_poster(building_id: str) -> dict[str, object]:
     return {"place": place, "link": link, "qr": qr_svg(link), "walks": walks_from(place)[:3]}
 
 
+@dataclass(frozen=True)
+class PosterGrid:
+    """A grid of the poster index with its buildings' places, in the place index's order."""
+
+    grid_id: str
+    name: str
+    places: tuple[Place, ...]
+
+
+@dataclass(frozen=True)
+class PosterListing:
+    """What the poster index lists, built once per loaded community."""
+
+    grids: tuple[PosterGrid, ...]
+    #: (station id, name, kind) of each station, in layer order.
+    stations: tuple[tuple[str, str, str], ...]
+
+
+def poster_listing() -> PosterListing:
+    """The grids with their buildings and the stations of the running community (cached)."""
+
+    def build(community: Community) -> PosterListing:
+        buildings = community.buildings
+        grid_of = dict(zip(buildings["id"].astype(str), buildings["grid_id"].astype(str),
+                           strict=True))
+        by_grid: dict[str, list[Place]] = {}
+        for place in current_place_index().places:
+            if place.kind == "building" and place.id in grid_of:
+                by_grid.setdefault(grid_of[place.id], []).append(place)
+        stations = community.stations
+        return PosterListing(
+            grids=tuple(PosterGrid(str(g.id), str(g.name), tuple(by_grid.get(str(g.id), ())))
+                        for g in community.grids.itertuples()),
+            stations=tuple(zip(stations["id"].astype(str), stations["name"].astype(str),
+                               stations["kind"].astype(str), strict=True)),
+        )
+
+    return per_community("posters.listing", build)
+
+
 @bp.get("/")
 @public
 def index() -> str:
-    """海报目录：每个网格（整网格一次打印，或逐栋）与每个服务站的海报。"""
-    community = get_community()
-    buildings = community.buildings
-    by_grid: dict[str, list[Place]] = {}
-    grid_of = dict(zip(buildings["id"].astype(str), buildings["grid_id"].astype(str),
-                       strict=True))
-    for place in current_place_index().places:
-        if place.kind == "building" and place.id in grid_of:
-            by_grid.setdefault(grid_of[place.id], []).append(place)
-    grids = [(str(g.id), str(g.name), by_grid.get(str(g.id), []))
-             for g in community.grids.itertuples()]
-    return render_template("poster_index.html", grids=grids,
-                           stations=current_station_index().stations, kinds=STATION_KINDS,
-                           title="二维码海报")
+    """海报目录：每个网格（整网格一次打印，或逐栋）与每个服务站的海报；网格多时分页
+    （区级规模 256 个网格、两万多栋楼，一页列出全部要 1.5 MB）。"""
+    listing = poster_listing()
+    page = list_page(len(listing.grids), rows=int(current_app.config["POSTER_INDEX_GRIDS"]))
+    return render_template("poster_index.html", grids=listing.grids[page.start:page.stop],
+                           stations=listing.stations, kinds=STATION_KINDS, page=page, keep=[],
+                           grid_count=len(listing.grids), title="二维码海报")
 
 
 @bp.get("/building/<building_id>")
