@@ -73,6 +73,18 @@ def read(app, path: Path):
         return read_roster(path, buildings=get_community().buildings)
 
 
+def read_measured(app, path: Path):
+    """(the roster read, the peak of memory allocated while reading it, in bytes)."""
+    with app.app_context():
+        buildings = get_community().buildings
+        tracemalloc.start()
+        try:
+            roster = read_roster(path, buildings=buildings)
+            return roster, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+
 def people(roster) -> list[tuple[str, str]]:
     """(household id, person) in the order the roster lists them."""
     return [(h.id, p.name) for h in roster.households.values() for p in h.members]
@@ -170,14 +182,7 @@ def test_a_column_merged_to_the_last_row_reads_only_the_rows_there(app, tmp_path
     the reader must not, and must read only the four rows the sheet has."""
     path = workbook(tmp_path / "整列.xlsx", ROWS[:4], ["A3:A6", "B3:B5", "C4:C5"])
     _merge_to_the_last_row(path)
-    with app.app_context():
-        buildings = get_community().buildings
-        tracemalloc.start()
-        try:
-            roster = read_roster(path, buildings=buildings)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    roster, peak = read_measured(app, path)
     assert [str(p) for p in roster.problems] == []
     assert people(roster) == [
         ("FG-01-1-101", "张伟"), ("FG-01-1-102", "李娜"), ("FG-01-1-102", "王强"),
@@ -202,14 +207,7 @@ def test_a_5000_row_roster_with_merged_buildings_is_read_in_little_memory(app, t
             merges.append(f"C{number + 3}:C{number + 4}")
     # rows 250–499 of each 500 are unit 2, but a 楼栋 merge never crosses a unit: 250 = 5 × 50
     path = workbook(tmp_path / "5000.xlsx", rows, merges)
-    with app.app_context():
-        buildings = get_community().buildings
-        tracemalloc.start()
-        try:
-            roster = read_roster(path, buildings=buildings)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    roster, peak = read_measured(app, path)
     assert roster.problems == []
     assert (roster.rows, len(roster.households), roster.people) == (5000, 2500, 5000)
     assert roster.households["FG-10-2-2499"].members[1].name == "居民4999"
