@@ -347,3 +347,77 @@ def test_migration_0009_adds_the_closures_and_undoes_cleanly(tmp_path):
     with store.read() as db:
         assert db.execute(text("SELECT note FROM visits")).scalars().all() == ["楼道灯坏了"]
     store.dispose()
+
+
+# --- 已跟进 sent from the 待跟进 list: back to that page of the list -----------------------
+
+def _page_rows(body: str) -> list[int]:
+    return [int(v) for v, _ in ROW.findall(body)]
+
+
+def test_a_refused_close_from_the_list_comes_back_to_that_page_of_the_list(site):
+    before = site.counts()
+    b = site.visits[3]  # B's 11-20 follow-up: alone on page 2 of JN-01's list (2 a page)
+    blank = site.post("leader1", site.close_url(3), note="  ", next="/grid/JN-01/follow-ups?page=2")
+    body = blank.get_data(as_text=True)
+    assert blank.status_code == 400
+    assert "<h1>待跟进" in body and "第 2 / 2 页" in body and _page_rows(body) == [b]
+    reason = body.index("未办结：请写明做了什么（如：已联系物业修好楼道灯）")
+    assert reason < body.index('data-testid="follow-up-table"')  # above the list
+    assert f'<details class="card-form" open data-testid="close-follow-up-{b}">' in body
+    # its page links lead to the list, not to the form's address
+    assert '<a href="/grid/JN-01/follow-ups?page=1" rel="prev">上一页</a>' in body
+    early = site.post("leader1", site.close_url(3), closed_on="2026-11-19", note="提前办好",
+                      next="/grid/JN-01/follow-ups?page=2")
+    body = early.get_data(as_text=True)
+    assert early.status_code == 400 and _page_rows(body) == [b]
+    assert "跟进日期 2026-11-19 早于要跟进的那次走访（2026-11-20）" in body
+    assert ">提前办好</textarea>" in body and 'value="2026-11-19"' in body  # as typed
+    first = site.post("leader1", site.close_url(1), note="", next="/grid/JN-01/follow-ups")
+    body = first.get_data(as_text=True)
+    assert first.status_code == 400 and "第 1 / 2 页" in body
+    assert _page_rows(body) == [site.visits[4], site.visits[1]]
+    assert site.counts() == before
+
+
+def test_a_close_from_the_list_returns_to_the_same_page(site):
+    done = site.post("leader1", site.close_url(3), note="已报名助餐",
+                     next="/grid/JN-01/follow-ups?page=2")
+    assert done.status_code == 303
+    assert done.headers["Location"] == "/grid/JN-01/follow-ups?page=2"
+    page = site.client("leader1").get(done.headers["Location"]).get_data(as_text=True)
+    assert "已办结 2026-11-20 走访所记的跟进事项" in page  # (page 2 is gone: the last, page 1)
+    done = site.post("leader1", site.close_url(1), note="已换好楼道灯",
+                     next="/grid/JN-01/follow-ups")
+    assert done.headers["Location"] == "/grid/JN-01/follow-ups"
+    assert _open(site, "leader1", "JN-01") == [(4, 30)]
+
+
+def test_a_close_closed_meanwhile_comes_back_to_the_list_with_the_reason(site):
+    assert site.post("leader1", site.close_url(1), note="已联系物业").status_code == 302
+    again = site.post("steward1", site.close_url(1), note="再办一次",
+                      next="/grid/JN-01/follow-ups")
+    body = again.get_data(as_text=True)
+    assert again.status_code == 409 and "<h1>待跟进" in body
+    assert "未办结：2026-11-01 走访的跟进事项已于 2026-11-27 由 leader1 办结，不能再次办结" in body
+    assert _page_rows(body) == [site.visits[4], site.visits[3]]  # what is still open
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/grid/JN-01/follow-ups",
+    "//evil.example/grid/JN-01/follow-ups",
+    "/\\evil.example/grid/JN-01/follow-ups",
+    "/\t/evil.example",
+    "javascript:alert(1)",
+    "/grid/JN-02/follow-ups",  # another grid's list
+    "/grid/JN-01/visits",  # a page of the site, but not the list the form is on
+    "/grid/JN-01/follow-ups/../../../admin",
+])
+def test_next_names_only_this_grids_list_else_the_household_page(site, target):
+    refused = site.post("leader1", site.close_url(1), note=" ", next=target)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "未办结：请写明做了什么" in body
+    assert 'data-testid="pending-follow-ups"' in body and "<h1>待跟进" not in body
+    assert "evil" not in body
+    done = site.post("leader1", site.close_url(1), note="已换好楼道灯", next=target)
+    assert done.status_code == 302 and done.headers["Location"] == site.household_url("A")

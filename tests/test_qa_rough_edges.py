@@ -197,14 +197,15 @@ def test_seed_sample_reports_its_steps_on_stderr(tmp_path):
     assert result.exit_code == 0, result.output
     steps = [line for line in result.stderr.splitlines() if line.startswith("[")]
     assert steps == [
-        "[1/4] 读取配置、图层与数据库 …",
-        "[2/4] 生成示例住户台账（尚无台账的楼栋） …",
-        "[3/4] 生成风格城市微协商示例（走访、座谈、社情民意、治理项目） …",
-        "[4/4] 生成志愿者、队伍、活动、积分与兑换记录 …",
+        "[1/5] 读取配置、图层与数据库 …",
+        "[2/5] 生成示例住户台账（尚无台账的楼栋） …",
+        "[3/5] 生成风格城市微协商示例（走访、座谈、社情民意、治理项目） …",
+        "[4/5] 生成志愿者、队伍、活动、积分与兑换记录 …",
+        "[5/5] 生成各网格需要跟进的示例走访 …",
     ]
     assert "      5 栋楼、2 个网格、" in result.stderr
-    assert result.stderr.count("用时") == 4
-    assert "[1/4]" not in result.stdout and "已为 5 栋楼生成示例住户。" in result.stdout
+    assert result.stderr.count("用时") == 5
+    assert "[1/5]" not in result.stdout and "已为 5 栋楼生成示例住户。" in result.stdout
 
 
 # ------------------------------------------------------------- 4. grids.csv's total row

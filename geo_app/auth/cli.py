@@ -194,13 +194,17 @@ def seed_people_command() -> None:
 @click.command("seed-sample")
 def seed_sample_command() -> None:
     """生成完整的示例数据：住户台账（同 seed-people）、风格城市的微协商（走访、座谈、社情民意、
-    治理项目），以及志愿者、队伍、活动、积分与兑换记录。可重复运行。进度写到标准错误。"""
+    治理项目）、志愿者、队伍、活动、积分与兑换记录，以及各网格需要跟进的走访。可重复运行。
+    进度写到标准错误。"""
+    from geo_app.state.clock import now
     from geo_app.state.community import get_community
     from geo_app.store.sample import facts_from_layer
+    from geo_app.store.sample_follow_ups import seed_follow_ups
     from geo_app.volunteering.sample import facts_from_community, seed_volunteering
+    from geo_app.web.access import building_grids
     from geo_app.web.governance_support import seed_sample
 
-    steps = 4
+    steps = 5
     with _step(1, steps, "读取配置、图层与数据库"):
         app = _app()
         with app.app_context():
@@ -222,5 +226,13 @@ def seed_sample_command() -> None:
             held = seed_volunteering(db, facts_from_community(community))
         if held:
             click.echo(f"已生成示例志愿者、队伍与 {held} 场已举办的活动（含积分与兑换记录）。")
-    if views is None and not held:
-        click.echo("示例的微协商、志愿者与积分数据已存在，未作改动。")
+        with _step(5, steps, "生成各网格需要跟进的示例走访"):
+            grids, today = building_grids(), now()  # (read before the write begins)
+            with get_store().write() as db:
+                follow_ups = seed_follow_ups(db, building_grids=grids, now=today,
+                                             kinds=app.config["VISIT_KINDS"])
+        if follow_ups is not None:
+            click.echo(f"已在 {follow_ups.grids} 个网格生成 {follow_ups.visits} 次需要跟进的示例"
+                       f"走访（其中 {follow_ups.closed} 件已办结）。")
+    if views is None and not held and follow_ups is None:
+        click.echo("示例的微协商、志愿者、积分与走访数据已存在，未作改动。")

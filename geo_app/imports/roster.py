@@ -4,7 +4,9 @@ Reading (:func:`read_roster`) checks every row and collects every problem with i
 row, as the spreadsheet shows them; nothing is written while any problem is left. Columns are
 found by their header (common variants accepted, :data:`HEADERS`); a title row above the
 header is skipped. Each row is one person; rows with the same 楼栋, 单元 and 房号 are one
-household, whose id is ``<building id>-<unit>-<room>`` (as in the sample roster).
+household, whose id is ``<building id>-<unit>-<room>`` (as in the sample roster). Cells
+merged down a column in Excel (a 楼栋 over its rows) count for every row they cover; a merge
+across columns of data is refused with the sheet and cell range (:func:`read_roster`).
 
 Applying (:func:`apply_roster`) runs in the caller's write transaction, so it commits whole or
 not at all: a household already in the store is updated (its members matched by name, members
@@ -22,11 +24,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
+from openpyxl.worksheet.cell_range import CellRange
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from geo_app.imports.errors import ImportInputError
 from geo_app.imports.reading import read_csv_text
+from geo_app.imports.xlsx_merges import fill_merged, merged_ranges
 from geo_app.store import audit
 from geo_app.store.models import Household, Resident
 from geo_app.store.people import ATTENTION_TAGS
@@ -154,8 +158,13 @@ def _header_map(row: list[Any]) -> dict[str, int]:
     return found
 
 
-def _sheets(path: Path) -> Iterator[tuple[str | None, list[list[Any]]]]:
-    """(sheet name or ``None`` for a CSV, rows as lists of cell values)."""
+def _sheets(path: Path) -> Iterator[tuple[str | None, list[list[Any]], list[CellRange]]]:
+    """(sheet name or ``None`` for a CSV, rows as lists of cell values, merged ranges).
+
+    An .xlsx is read in openpyxl's read-only mode (rows streamed, values only), which does not
+    expose merges: they come from :func:`~geo_app.imports.xlsx_merges.merged_ranges` (why, and
+    what each mode costs in memory, is told there).
+    """
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".csv", ".txt") and not path.is_file():
         msg = f"{path}：文件不存在"
@@ -175,13 +184,15 @@ def _sheets(path: Path) -> Iterator[tuple[str | None, list[list[Any]]]]:
             msg = f"{path}：无法读取 Excel 文件（{exc}）"
             raise ImportInputError(msg, parameter="FILE") from exc
         try:
+            merges = merged_ranges(path)
             for sheet in workbook.worksheets:
-                yield sheet.title, [list(r) for r in sheet.iter_rows(values_only=True)]
+                rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+                yield sheet.title, rows, merges.get(sheet.title, [])
         finally:
             workbook.close()
     elif suffix in (".csv", ".txt"):
         text = read_csv_text(path)
-        yield None, [list(r) for r in csv.reader(text.splitlines())]
+        yield None, [list(r) for r in csv.reader(text.splitlines())], []
     else:
         msg = f"{path}：台账应为 .xlsx 或 .csv 文件"
         raise ImportInputError(msg, parameter="FILE")
@@ -262,22 +273,59 @@ def _tags(value: Any) -> tuple[list[str], str | None]:
     return tags, None
 
 
+def _find_header(rows: list[list[Any]]) -> tuple[int | None, dict[str, int]]:
+    """(index of the header row among the first rows, column key → index), or (None, {}).
+
+    The first row naming every required column; else the first naming as many columns (its
+    missing ones are then reported): in a header over two rows, 住址 above 楼栋/单元/房号 and
+    the other headers merged down both rows, the second row is the header.
+    """
+    candidates = [
+        (i, m)
+        for i, r in enumerate(rows[:HEADER_ROWS_SEARCHED])
+        if len(m := _header_map(r)) >= len(REQUIRED)
+    ]
+    complete = (c for c in candidates if all(k in c[1] for k in REQUIRED))
+    return next(complete, candidates[0] if candidates else (None, {}))
+
+
+def _refused_merge(merge: CellRange, header_row: int, columns: dict[str, int]) -> str | None:
+    """Why ``merge`` (sheet rows and columns count from 1) cannot be read as roster data, or
+    ``None``: a merge above or beside the data (a title over the header) is fine, and so is
+    one down one column (a 楼栋 over its rows), whose value every row it covers takes."""
+    if merge.max_row <= header_row:
+        return None
+    read = [HEADERS[c][0] for c, i in sorted(columns.items(), key=lambda kv: kv[1])
+            if merge.min_col <= i + 1 <= merge.max_col]
+    if not read:
+        return None
+    if merge.min_row <= header_row:
+        return (f"合并单元格 {merge.coord} 从表头一直合并到下面的数据行（{'、'.join(read)} 列），"
+                "请取消合并：表头下的每一行应各自填写")
+    if len(read) > 1:
+        return (f"合并单元格 {merge.coord} 横跨 {'、'.join(read)} {len(read)} 列：同一行的不同列"
+                "合并成一格，无法知道每列各填什么；只有同一列上下几行可以合并（如同一楼栋），"
+                "请取消这个合并并分别填写")
+    return None
+
+
 def read_roster(path: Path, *, buildings: gpd.GeoDataFrame) -> Roster:
-    """Read and check the roster at ``path`` against the buildings layer; nothing is written."""
+    """Read and check the roster at ``path`` against the buildings layer; nothing is written.
+
+    A cell merged down one column (a 楼栋 or 单元 over several rows, as rosters kept in Excel
+    have them) gives its value to every row it covers; a row whose only content comes from
+    such a merge is blank. A merge across two or more of the columns read, or from the header
+    into the rows below, is a problem of its own (no value is guessed for it).
+    """
     roster = Roster(str(path))
     index = _BuildingIndex(buildings)
     seen_people: dict[tuple[str, str], int] = {}
     heads: dict[str, int] = {}
     found_any = False
-    for sheet, rows in _sheets(path):
-        header_at, columns = next(
-            (
-                (i, m)
-                for i, r in enumerate(rows[:HEADER_ROWS_SEARCHED])
-                if len(m := _header_map(r)) >= len(REQUIRED)
-            ),
-            (None, {}),
-        )
+    for sheet, rows, merges in _sheets(path):
+        top = [list(r) for r in rows[:HEADER_ROWS_SEARCHED]]
+        fill_merged(top, merges)  # a header may be merged over two rows
+        header_at, columns = _find_header(top)
         if header_at is None:
             continue
         missing = [HEADERS[c][0] for c in REQUIRED if c not in columns]
@@ -289,10 +337,22 @@ def read_roster(path: Path, *, buildings: gpd.GeoDataFrame) -> Roster:
             )
             continue
         found_any = True
-        for offset, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
-            cells = {c: (row[i] if i < len(row) else None) for c, i in columns.items()}
-            if all(_text(v) == "" for v in cells.values()):
+        readable = []
+        for merge in merges:
+            reason = _refused_merge(merge, header_at + 1, columns)
+            if reason is None:
+                readable.append(merge)
+            else:
+                roster.problems.append(RosterProblem(roster.file, merge.min_row, reason,
+                                                     sheet=sheet))
+        data = rows[header_at + 1 :]
+        own = [any(_text(r[i]) for i in columns.values() if i < len(r)) for r in data]
+        fill_merged(rows, readable)
+        for offset, (row, has_own) in enumerate(zip(data, own, strict=True),
+                                                start=header_at + 2):
+            if not has_own:  # blank, or only a merge above running on
                 continue
+            cells = {c: (row[i] if i < len(row) else None) for c, i in columns.items()}
             roster.rows += 1
             _read_row(roster, index, cells, offset, sheet, seen_people, heads)
     if not found_any and not roster.problems:

@@ -25,11 +25,12 @@ class ListPage:
     stop: int
 
 
-def list_page(found: int, *, rows: int | None = None) -> ListPage:
+def list_page(found: int, *, rows: int | None = None, asked: str | None = None) -> ListPage:
     """The page ``?page=`` asks for of a list of ``found`` rows, ``rows`` a page (default
-    ``ROSTER_PAGE_ROWS``); 1 when absent, past the last the last; not a page number: a 400."""
+    ``ROSTER_PAGE_ROWS``); 1 when absent, past the last the last; not a page number: a 400.
+    ``asked``: the page number to use instead of the request's (a form posted from the list)."""
     per_page = int(rows if rows is not None else current_app.config["ROSTER_PAGE_ROWS"])
-    text = request.args.get("page", "1").strip()
+    text = (asked if asked is not None else request.args.get("page", "1")).strip()
     if not text.isdigit() or int(text) < 1:
         raise ApiError("page", f"page 应为从 1 起的页码，实际为 {quoted(text[:20])}")
     count = max(1, -(-found // per_page))

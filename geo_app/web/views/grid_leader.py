@@ -84,6 +84,7 @@ from geo_app.web.access import (
 )
 from geo_app.web.flashing import flash_outcome
 from geo_app.web.paging import list_page
+from geo_app.web.return_to import known_page
 from geo_app.web.route_ids import MAX_ROW_ID
 from geo_app.web.submissions import (
     ALREADY_SENT,
@@ -270,27 +271,49 @@ def visits(grid_id: str) -> str:
 @require_roles(*ANY_ROLE)
 def follow_ups(grid_id: str) -> str:
     """待跟进：我的楼栋中走访时标了“需要跟进”、尚未办结的事项，最早的在前，分页浏览。"""
+    return _follow_ups_page(grid_id)
+
+
+def _follow_ups_page(
+    grid_id: str, *, page_asked: str | None = None, typed: Typed | None = None
+) -> str:
+    """The 待跟进 list (``page_asked``: its page when the request's ``?page=`` is not the
+    one); after a refused 已跟进 sent from it, that form open and holding what was typed."""
     require_grid(grid_id)
     mine_ids, _ = _grid_buildings(grid_id)
     today = _today()
     with get_store().read() as db:
         count = open_follow_up_count(db, mine_ids)
-        page = list_page(count)
+        page = list_page(count, asked=page_asked)
         rows = open_follow_ups(db, mine_ids, today=today, start=page.start, stop=page.stop)
         visitors = display_names(db, {r.visit.visitor for r in rows})
     return render_template(
         "grid_follow_ups.html", grid_id=grid_id, grid_name=_grid_name(grid_id), rows=rows,
         count=count, page=page, today=today, names=_building_names(), visitors=visitors,
-        closing_note_max=MAX_CLOSING_NOTE_LENGTH,
+        closing_note_max=MAX_CLOSING_NOTE_LENGTH, typed=typed,
+        # shown in the answer to a 已跟进 POST, the page links need the list's own path
+        pager_path=url_for("grid.follow_ups", grid_id=grid_id) if page_asked else "",
     )
+
+
+def _follow_ups_list_page(target: str | None, *, building_id: str) -> str | None:
+    """The page number of the 待跟进 list of ``building_id``'s grid that a 已跟进 form's
+    ``next`` names, or ``None`` when it names anything else (another site, another grid's
+    list, any other page): the form then returns to the household's page."""
+    page = known_page(target)
+    grid_id = building_grids().get(building_id)
+    if page is None or page.endpoint != "grid.follow_ups" or page.args.get("grid_id") != grid_id:
+        return None
+    number = page.query.get("page", "1").strip()
+    return number if number.isdigit() and int(number) >= 1 else "1"
 
 
 @dataclass(frozen=True)
 class Typed:
     """What was typed into the one refused roster form (``which``: ``new_household`` on a
     building's page; ``visit``, ``household``, ``new_person``, ``person:<id>`` or
-    ``close:<visit id>`` (已跟进) on a household's), shown again with the refusal so nothing
-    typed is lost."""
+    ``close:<visit id>`` (已跟进) on a household's; ``close:<visit id>`` on the 待跟进 list),
+    shown again with the refusal so nothing typed is lost."""
 
     which: str
     values: Mapping[str, Any]
@@ -598,6 +621,7 @@ def close_follow_up_form(building_id: str, visit_id: int) -> ResponseReturnValue
             )
             return f"已办结 {visit.visited_on.isoformat()} 走访所记的跟进事项"
 
+    list_page_asked = _follow_ups_list_page(form.get("next"), building_id=building_id)
     try:
         message = close()
     except StoreError as exc:
@@ -605,13 +629,18 @@ def close_follow_up_form(building_id: str, visit_id: int) -> ResponseReturnValue
             abort(404)
         flash(f"未办结：{exc}", "error")  # closed already (409) or a field refused (400)
         typed = Typed(f"close:{visit_id}", form)
+        if list_page_asked is not None:  # back to the list it was sent from, reason on top
+            grid_id = building_grids()[building_id]
+            return _follow_ups_page(grid_id, page_asked=list_page_asked, typed=typed), exc.status
         if exc.status == 409:  # its form is gone: what was typed goes to 登记走访
             typed = Typed("visit", MultiDict({
                 "note": form.get("note", ""),
                 "visited_on": form.get("closed_on") or _today().isoformat()}))
         return _household_page(building_id, household[0], typed=typed), exc.status
     flash(message, "ok")
-    if form.get("back") == "follow-ups":
-        grid_id = building_grids().get(building_id, "")
-        return redirect(url_for("grid.follow_ups", grid_id=grid_id), code=303)
+    if list_page_asked is not None:
+        grid_id = building_grids()[building_id]
+        number = int(list_page_asked)
+        return redirect(url_for("grid.follow_ups", grid_id=grid_id,
+                                page=number if number > 1 else None), code=303)
     return _back(building_id, household[0])
