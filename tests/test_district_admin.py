@@ -12,6 +12,7 @@ import re
 import pytest
 import shapely
 from support.accounts import ensure_account, logged_in
+from support.refusals import assert_api_refusal
 
 from geo_app.config import BUNDLED_DATA_DIR
 from geo_app.state.community import get_community
@@ -119,9 +120,7 @@ def test_a_box_holding_more_than_the_limit_sends_none_of_them_and_says_how_many(
 )
 def test_a_bad_box_or_layer_is_a_400_naming_the_parameter(admin, query, parameter, words):
     answer = admin.get(f"/admin/api/layers?{query}")
-    assert answer.status_code == 400
-    body = answer.get_json()
-    assert body["parameter"] == parameter and words in body["error"], body
+    assert_api_refusal(answer, parameter, words)
 
 
 def test_full_width_digits_and_commas_are_read(admin):

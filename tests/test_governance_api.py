@@ -14,6 +14,7 @@ from support.governance import (
     make_view,
 )
 from support.grid_community import LAT, LON
+from support.refusals import assert_api_refusal
 
 from geo_app.governance.duplicates import open_views_near
 from geo_app.governance.views import Step
@@ -68,10 +69,7 @@ def test_a_view_is_created_with_a_code_and_routed(app):
 )
 def test_bad_fields_are_400_naming_the_field(app, change, parameter):
     body = {**GOOD, **change}
-    response = app.test_client().post("/api/views", json=body)
-    assert response.status_code == 400, response.get_json()
-    assert response.get_json()["parameter"] == parameter
-    assert response.get_json()["error"]
+    assert_api_refusal(app.test_client().post("/api/views", json=body), parameter)
 
 
 def test_a_body_that_is_not_a_json_object_is_refused(app):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from support.accounts import logged_in
 from support.governance import IN_JN01, governance_app, make_view
+from support.refusals import assert_api_refusal
 
 from geo_app.governance.views import Step
 from geo_app.store import get_store
@@ -114,8 +115,7 @@ def test_bad_steps_are_400_naming_the_field_and_change_nothing(app, body, parame
     view_id, _ = make_view(app)
     before = _snapshot(app, view_id)
     response = logged_in(app, "admin").post(f"/api/views/{view_id}/transitions", json=body)
-    assert response.status_code == 400
-    assert response.get_json()["parameter"] == parameter
+    assert_api_refusal(response, parameter)
     assert _snapshot(app, view_id) == before
 
 

@@ -19,6 +19,7 @@ from support.accounts import ACCOUNTS, add_accounts, csrf_token_of, login
 from support.apps import make_grid_app
 from support.grid_community import LAT, LON
 from support.layer_editor import STREET_LAT, hand_walk, reference_walk
+from support.refusals import assert_api_refusal
 
 from geo_app.cli import main
 from geo_app.state.community import get_state
@@ -191,10 +192,7 @@ def test_a_bad_edit_is_refused_and_the_old_data_still_served(
     files = layer_bytes(data_dir)
     served = nearest_umbrella(client)
     answer = post(client, token, url, body)
-    assert answer.status_code in (400, 404)
-    error = answer.get_json()
-    assert error["parameter"] == parameter
-    assert says in error["error"]
+    assert_api_refusal(answer, parameter, says, status=(400, 404))
     assert layer_bytes(data_dir) == files
     assert list(Path(app.config["LAYER_HISTORY_DIR"]).glob("*.geojson")) == []
     assert nearest_umbrella(client) == served

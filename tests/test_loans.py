@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from support.accounts import add_accounts, csrf_token_of, logged_in
 from support.apps import make_grid_app
+from support.refusals import assert_api_refusal
 
 from geo_app.stations.levels import get_stock_levels
 from geo_app.store import get_store
@@ -143,9 +144,7 @@ def test_only_the_admin_and_the_stations_steward_lend(app, steward, admin):
 )
 def test_bad_loans_are_refused_in_chinese(app, steward, body, parameter, words):
     response = _lend(steward, **body)
-    assert response.status_code == 400
-    assert response.get_json()["parameter"] == parameter
-    assert words in response.get_json()["error"]
+    assert_api_refusal(response, parameter, words)
     assert _umbrellas(app) == 10
 
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import text
 from support.governance import IN_JN01, governance_app
+from support.refusals import assert_api_refusal
 
 from geo_app.store import get_store
 
@@ -36,9 +37,7 @@ def _views(app) -> int:
 def test_nul_in_a_json_body_is_a_400_naming_the_field(app, body, parameter):
     before = _views(app)
     answer = app.test_client().post("/api/views", json=body)
-    assert answer.status_code == 400
-    assert answer.json["parameter"] == parameter
-    assert "空字符" in answer.json["error"]
+    assert_api_refusal(answer, parameter, "空字符")
     assert _views(app) == before
 
 

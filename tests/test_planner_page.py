@@ -9,6 +9,7 @@ import json
 import pytest
 from support.calls import count_calls
 from support.planner_page import map_script
+from support.refusals import assert_api_refusal
 
 from geo_app.factory import SettingsError
 from geo_app.planning.service import current_report
@@ -123,10 +124,7 @@ def test_json_report_matches_the_page_parameters(reader) -> None:
 )
 def test_bad_parameters_answer_400_naming_the_parameter(reader, query: str, parameter: str):
     response = reader.get(f"/planner/report.json?{query}")
-    assert response.status_code == 400
-    body = response.get_json()
-    assert body["parameter"] == parameter
-    assert parameter in body["error"]
+    assert_api_refusal(response, parameter, parameter)
     page = reader.get(f"/planner?{query}")
     assert page.status_code == 400
     assert parameter in page.get_data(as_text=True)

@@ -16,6 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 from support.apps import make_test_config
+from support.refusals import assert_api_refusal
 
 from geo_app import create_app
 from geo_app.config import BUNDLED_DATA_DIR
@@ -180,10 +181,7 @@ def test_whatif_json_answers_and_is_cached_per_rounded_point(client, monkeypatch
 )
 def test_whatif_bad_input_is_a_chinese_400_naming_the_parameter(client, query, parameter, words):
     response = client.get(f"/planner/whatif.json?{query}")
-    assert response.status_code == 400
-    body = response.get_json()
-    assert body["parameter"] == parameter
-    assert words in body["error"]
+    assert_api_refusal(response, parameter, words)
 
 
 def test_page_speaks_a_planners_words(client):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 from support.geo import lonlat, plan_xy
 from support.oracle import reference_walk_m
+from support.refusals import assert_api_refusal
 from support.resident_layout import BUILDINGS, FENCE, GATE_XY, STATIONS, layout_lines_xy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -273,10 +274,7 @@ FAR_AWAY = lonlat(4000, 0)
 )
 def test_bad_nearest_input_is_400_naming_the_parameter(api, query, parameter, message):
     response = api.get("/api/nearest", query_string=query)
-    assert response.status_code == 400
-    body = response.get_json()
-    assert body["parameter"] == parameter
-    assert message in body["error"]
+    assert_api_refusal(response, parameter, message)
 
 
 def test_point_too_far_reports_its_distance(api):
