@@ -162,32 +162,54 @@ def test_no_activity_is_published_at_a_station_deleted_meanwhile(workers):
 # ---------------------------------------------------------------------- restoring a version
 
 
-def _history_restore(client, name: str) -> str:
+def _history_restore(client, name: str, **form: str) -> str:
     page = client.post(f"/admin/layers/history/{name}/restore",
-                       data={"csrf_token": client.headers["X-CSRFToken"]}, follow_redirects=True)
+                       data={"csrf_token": client.headers["X-CSRFToken"], **form},
+                       follow_redirects=True)
     assert page.status_code == 200
     return page.get_data(as_text=True)
 
 
-def test_a_version_without_a_station_that_has_stock_is_not_restored(workers):
-    admin, _ = workers
-    data_dir = Path(admin.application.config["DATA_DIR"])
+def _add_s3(admin) -> str:
+    """Add S-3 (3 umbrellas in the layer) and restock 5 more; the version kept before it."""
     created = admin.post("/admin/api/layers/stations", headers=admin.headers,
                          json={"properties": S3, "lon": LON + 0.0036, "lat": LAT + 0.0012})
     assert created.status_code == 201, created.get_json()
-    kept = created.get_json()["kept"]  # the stations before S-3 was added
     assert _restock(admin, "S-3", 5).get_json()["after"] == 8  # 3 from the layer, 5 more
+    return created.get_json()["kept"]
+
+
+def test_a_version_without_a_station_that_has_stock_is_restored_only_writing_it_off(workers):
+    admin, _ = workers
+    data_dir = Path(admin.application.config["DATA_DIR"])
+    kept = _add_s3(admin)
     layer = (data_dir / "stations.geojson").read_bytes()
 
     page = _history_restore(admin, kept)
     assert ("未恢复：这个历史版本没有站点 和园东门歇歇角，而它还有 8 件库存（雨伞 8），"
-            "请先处理后再恢复（库存须先在“物资库存”页报损清零）") in page
+            "请先处理后再恢复（库存可勾选“库存一并报损清零”后再恢复）") in page
     assert (data_dir / "stations.geojson").read_bytes() == layer
-    assert _serves(admin, "S-3")
+    assert _serves(admin, "S-3") and _stock(admin)[("S-3", "umbrella")] == 8
 
-    written_off = admin.post("/admin/api/stock", headers=admin.headers, json={
-        "station": "S-3", "item": "umbrella", "movement": "written_off", "quantity": 8})
-    assert written_off.get_json()["after"] == 0
-    page = _history_restore(admin, kept)
+    page = _history_restore(admin, kept, stock="write_off")
     assert f"已恢复 服务站点 为历史版本 {kept}（3 → 2 个要素）" in page
+    assert "库存报损清零：雨伞 8" in page
     assert not _serves(admin, "S-3")
+    assert _stock(admin)[("S-3", "umbrella")] == 0
+    with admin.application.app_context(), get_store().read() as db:
+        log = entries(db)
+    moves = {(e.action, e.note) for e in log if e.target == "station:S-3/umbrella"}
+    assert moves == {("stock.restocked", "补货 5"), ("stock.written_off", "报损 8")}
+
+
+def test_a_version_without_a_station_with_a_loan_out_is_not_restored(workers):
+    admin, _ = workers
+    data_dir = Path(admin.application.config["DATA_DIR"])
+    kept = _add_s3(admin)
+    assert _lend(admin, "S-3").status_code == 201
+    layer = (data_dir / "stations.geojson").read_bytes()
+    page = _history_restore(admin, kept, stock="write_off")
+    assert ("未恢复：这个历史版本没有站点 和园东门歇歇角，而它还有 1 件未归还的借用（雨伞 1），"
+            "请先处理后再恢复（未归还的借用须先在“借还登记”登记归还）") in page
+    assert (data_dir / "stations.geojson").read_bytes() == layer
+    assert _stock(admin)[("S-3", "umbrella")] == 7  # nothing written off

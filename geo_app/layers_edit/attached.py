@@ -42,8 +42,8 @@ HINTS: dict[str, str] = {
     "activities": "活动须先改到其他地点或取消",
     "stock": "库存可确认报损清零后一并删除",
 }
-#: A restore cannot write stock off: the counter's 报损 does it first.
-RESTORE_STOCK_HINT = "库存须先在“物资库存”页报损清零"
+#: A restore writes stock off when its form's box is ticked.
+RESTORE_STOCK_HINT = "库存可勾选“库存一并报损清零”后再恢复"
 #: Which refusal is named as the parameter when several apply: the one the admin must handle
 #: elsewhere first (stock alone can be written off with the deletion itself).
 PARAMETER_ORDER = ("loans", "goods", "activities", "stock")

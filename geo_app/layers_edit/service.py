@@ -88,6 +88,14 @@ class Deletion:
     written_off: dict[str, int]
 
 
+@dataclass(frozen=True)
+class Restore:
+    """A restored version, and the stock written off at the stations it has no more."""
+
+    result: RestoreResult
+    written_off: dict[str, int]
+
+
 def delete_feature(
     layer: str, feature_id: str, *, actor: str, write_off_stock: bool = False
 ) -> Deletion:
@@ -126,11 +134,12 @@ def delete_feature(
     return Deletion(_saved(change, audit=audit), written_off)
 
 
-def restore_version(name: str, *, actor: str) -> RestoreResult:
+def restore_version(name: str, *, actor: str, write_off_stock: bool = False) -> Restore:
     """Restore the kept version ``name``, audited as ``layer.restore``. A version without a
-    station that still has loans, stock, goods or activities is refused (409), as deleting
-    that station would be."""
+    station that still has loans, goods or activities is refused (409), as deleting that
+    station would be; so is one with stock on its shelf unless ``write_off_stock``."""
     get_stock_levels()  # the layer's stations are seeded: the store knows their stock
+    written_off: dict[str, int] = {}
 
     def change(editor: LayerEditor, moment: datetime, db: Session) -> RestoreResult:
         def guard(layer: str, removed: list[dict[str, Any]]) -> None:
@@ -139,21 +148,26 @@ def restore_version(name: str, *, actor: str) -> RestoreResult:
             for feature in removed:
                 props = feature.get("properties") or {}
                 station_id = str(props.get("id"))
-                attached.clear_station(db, station_id, str(props.get("name") or station_id),
-                                       moment=moment, write_off_stock=False, actor=actor,
-                                       restoring=True)
+                cleared = attached.clear_station(
+                    db, station_id, str(props.get("name") or station_id), moment=moment,
+                    write_off_stock=write_off_stock, actor=actor, restoring=True)
+                for item, count in cleared.items():
+                    written_off[item] = written_off.get(item, 0) + count
 
         return editor.restore(name, moment=moment, guard=guard)
 
     def audit(result: RestoreResult) -> dict:
         kept = result.kept.name if result.kept else None
+        notes = [f"恢复历史版本 {result.restored.name}"]
+        if written_off:
+            notes.append(f"库存报损清零：{attached.items_text(written_off)}")
         return {
             "actor": actor,
             "action": "layer.restore",
             "target": result.layer,
             "before": {"features": result.features_before, "kept_as": kept},
             "after": {"features": result.features_after, "restored": result.restored.name},
-            "note": f"恢复历史版本 {result.restored.name}",
+            "note": "；".join(notes),
         }
 
-    return _saved(change, audit=audit)
+    return Restore(_saved(change, audit=audit), written_off)

@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from geo_app.formats.bbox import BoxError, parse_box
+from geo_app.layers_edit.attached import items_text
 from geo_app.layers_edit.building_form import (
     EXPECTED_PREFIX,
     conflict_message,
@@ -206,13 +207,18 @@ def _current_text(editor: LayerEditor, layer: str) -> bytes | None:
 def restore(name: str) -> Response:
     """恢复一个历史版本（同样先整套校验；当前文件也会先存为历史版本）。"""
     try:
-        result = restore_version(name, actor=g.user.username)
+        restored = restore_version(name, actor=g.user.username,
+                                   write_off_stock=request.form.get("stock") == "write_off")
     except LayerEditError as exc:
         flash(_refused("未恢复", exc.message), "error")
     else:
+        result = restored.result
         kept = f"，恢复前的文件已存为 {result.kept.name}" if result.kept else ""
+        written_off = (f"；库存报损清零：{items_text(restored.written_off)}"
+                       if restored.written_off else "")
         flash(f"已恢复 {_layer_labels()[result.layer]} 为历史版本 {name}"
-              f"（{result.features_before} → {result.features_after} 个要素）{kept}", "ok")
+              f"（{result.features_before} → {result.features_after} 个要素）{kept}{written_off}",
+              "ok")
     return redirect(url_for("layer_editor.history"))
 
 
