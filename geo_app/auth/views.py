@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from geo_app.auth.forms import LoginForm, PasswordChangeForm
@@ -89,7 +90,7 @@ def home_for(role: str) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login() -> Response | tuple[str, int] | str:
+def login() -> ResponseReturnValue:
     """登录：用户名与密码；失败时只提示“用户名或密码错误”。"""
     form = LoginForm()
     if request.method == "POST":
