@@ -16,7 +16,10 @@ bytes (level 3, as served), first and again seconds, for
   so none are sent) and its request for a view at zoom 16 on a 1280 × 800 map (the view layers
   only, for the view with the editor's 25 % margin each side);
 - ``/admin/layers/buildings`` (the 楼栋属性 list: its first page, a search, the last page);
-- ``/posters/`` (the QR poster index: first page, last page) and one grid's posters.
+- ``/posters/`` (the QR poster index: first page, last page) and one grid's posters;
+- ``/posters/grid/<id>`` (a grid's building posters, one QR code and three walks each) for
+  ``GRID_SAMPLE`` grids spread over the community: median wall and CPU seconds of each grid's
+  first visit, and of the same pages again (CPU time is steadier on a shared machine).
 
 Unless ``--no-browser``, Debian's Chromium (1280 × 800, every non-loopback request aborted)
 opens the editor: the editor's data requests (bytes as transferred) and milliseconds until the
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import sys
 import tempfile
 import time
@@ -49,6 +53,8 @@ PASSWORD = "district bench password"
 EQUATOR_M_PER_PX = 156_543.03392
 #: The editor asks for its view with this margin each side (``VIEW_MARGIN`` in layer_editor.js).
 VIEW_MARGIN = 0.25
+#: Grids whose poster pages are timed one by one (spread evenly over the community).
+GRID_SAMPLE = 8
 
 
 def app_on(data: Path) -> Any:
@@ -89,7 +95,8 @@ def measure(n: int, *, browser: bool) -> None:
 
             community = get_community()
             west, south, east, north = community.boundary.total_bounds
-            some_grid = str(community.grids["id"].iloc[0])
+            grid_ids = [str(g) for g in community.grids["id"]]
+            some_grid = grid_ids[0]
         middle = ((west + east) / 2, (south + north) / 2)
         whole = f"{west},{south},{east},{north}"
         zoom16 = view_bbox(middle, zoom=16, width=1280, height=800)
@@ -122,6 +129,11 @@ def measure(n: int, *, browser: bool) -> None:
               f"{counts['paths']:,} paths, {counts['pois']:,} POIs, {n * n:,} 小区 "
               f"(blocks of {BLOCK_M:.0f} m)\n")
         print(table(rows, ["answer", "bytes", "zstd bytes", "first s", "again s"]))
+        spread = grid_ids[1::max(1, (len(grid_ids) - 1) // GRID_SAMPLE)][:GRID_SAMPLE]
+        print()
+        print(table(poster_grid_pages(client, spread),
+                    [f"/posters/grid/<id>, {len(spread)} grids", "posters a page",
+                     "median s", "median CPU s"]))
         if browser:
             base, server = serve(app)
             try:
@@ -129,6 +141,24 @@ def measure(n: int, *, browser: bool) -> None:
                 print(table(editor_in_chromium(base), ["Chromium 1280 × 800", "value"]))
             finally:
                 server.shutdown()
+
+
+def poster_grid_pages(client: Any, grid_ids: list[str]) -> list[list[str]]:
+    """Each grid's poster page visited for the first time, then each again: the median wall
+    and CPU seconds of a page (nothing of these grids drawn before)."""
+    rows = []
+    for visit in ("first visit", "again"):
+        wall, cpu, posters = [], [], []
+        for grid in grid_ids:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            answer = client.get(f"/posters/grid/{grid}")
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+            assert answer.status_code == 200, (grid, answer.status_code)
+            posters.append(answer.get_data(as_text=True).count('data-testid="poster"'))
+        rows.append([visit, f"{statistics.median(posters):.0f}",
+                     f"{statistics.median(wall):.3f}", f"{statistics.median(cpu):.3f}"])
+    return rows
 
 
 def editor_in_chromium(base: str) -> list[list[str]]:

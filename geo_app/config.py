@@ -187,8 +187,8 @@ DEFAULTS: dict[str, Any] = {
     "ACTIVITY_REACH_MINUTES": 10.0,
     # ---- accounts
     "PASSWORD_HASH_METHOD": PASSWORD_HASH_METHOD,
-    "LOGIN_RATE_LIMIT": "5 per minute",  # per client address and username
-    "LOGIN_RATE_LIMIT_PER_IP": "30 per minute",  # per client address, whatever the username
+    "LOGIN_RATE_LIMIT": "5 per minute",  # wrong passwords per username typed, PINs per card
+    "LOGIN_RATE_LIMIT_PER_IP": "30 per minute",  # wrong passwords and PINs per client address
     # Where the limits count: the service's own database by default (shared by every worker
     # process); "memory://" counts per process; "redis://host:6379" uses a Redis.
     "LOGIN_RATE_LIMIT_STORAGE": "geo-app-store://",

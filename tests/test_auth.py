@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -55,18 +56,125 @@ def test_a_login_post_without_csrf_token_is_refused(client):
     assert client.get("/api/my/buildings").status_code == 401
 
 
-def test_login_attempts_are_rate_limited_per_user_and_per_address(client, auth):
-    for _ in range(3):
-        assert auth.login("leader1", "guessing-wrong").status_code == 401
-    blocked = auth.login("leader1")  # even the right password now waits
-    assert blocked.status_code == 429
-    assert "尝试次数过多" in blocked.get_data(as_text=True)
-    assert client.get("/api/my/buildings").status_code == 401
-    # Other usernames from the same address: the address has used 3 of its 5 (the refused
-    # attempt was stopped by the per-user limit before counting), so two more pass.
-    assert auth.login("leader2").status_code == 302
-    assert auth.login("steward1").status_code == 302
-    assert auth.login("member1").status_code == 429
+# --- guessing limits: 3 wrong passwords a minute per username typed, 5 per client address ----
+#: What a person stopped by either limit of the ``app`` fixture reads, worked out from the
+#: limits ("3 per minute", "5 per minute"): the per-username one first.
+LOCKED_ACCOUNT = "尝试次数过多：为防止他人猜测密码，每 1 分钟最多输错 3 次。请 1 分钟后再试。"
+LOCKED_ADDRESS = "尝试次数过多：为防止他人猜测密码，每 1 分钟最多输错 5 次。请 1 分钟后再试。"
+WRONG = "guessing-wrong"
+
+
+def at(app, address: str) -> AuthActions:
+    """A browser at client address ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return AuthActions(client)
+
+
+def test_a_staff_member_logging_in_and_out_thirty_times_a_minute_is_never_refused(app):
+    leader = at(app, "10.0.0.1")
+    for _ in range(30):  # ten times the per-username limit, six times the address's
+        assert leader.login("leader1").status_code == 302
+        assert leader.client.get("/api/my/buildings").status_code == 200
+        assert leader.logout().status_code == 302
+    # the thirty successes left the whole budget: two typos still pass, the third is answered,
+    # and only then is the account locked
+    assert [leader.login("leader1", WRONG).status_code for _ in range(3)] == [401] * 3
+    locked = leader.login("leader1")
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "60"
+    assert _error_text(locked) == LOCKED_ACCOUNT
+    assert leader.client.get("/api/my/buildings").status_code == 401
+
+
+def test_wrong_passwords_from_many_addresses_lock_the_account(app):
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        assert at(app, address).login("leader1", WRONG).status_code == 401
+    owner = at(app, "10.0.0.4")  # the owner, elsewhere, with the right password
+    refused = owner.login("leader1")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert _error_text(refused) == LOCKED_ACCOUNT
+    assert 'name="username"' in refused.get_data(as_text=True)  # the login form again
+    assert owner.client.get("/api/my/buildings").status_code == 401
+    # other accounts are not affected, from any of those addresses
+    assert at(app, "10.0.0.1").login("leader2").status_code == 302
+    assert owner.login("steward1").status_code == 302
+
+
+def test_the_username_counts_as_the_login_reads_it(app):
+    """The login drops surrounding spaces: " leader1 " is leader1, to the limit too."""
+    for typed, address in (("leader1", "10.0.0.1"), (" leader1", "10.0.0.2"),
+                           ("leader1  ", "10.0.0.3")):
+        assert at(app, address).login(typed, WRONG).status_code == 401
+    assert at(app, "10.0.0.4").login("leader1").status_code == 429
+
+
+def test_a_right_password_does_not_wipe_the_failures_of_an_address(app):
+    attacker = at(app, "10.0.0.9")
+    # the attacker logs in with their own account between guesses at others, never 3 at one
+    # account: the address's 5 failures still stop them
+    outcomes = []
+    for guess in range(5):
+        outcomes.append(attacker.login("leader1").status_code)
+        outcomes.append(attacker.login(("leader2", "steward1", "member1")[guess % 3],
+                                       WRONG).status_code)
+    assert outcomes == [302, 401] * 5
+    refused = attacker.login("rep1", WRONG)
+    assert refused.status_code == 429 and _error_text(refused) == LOCKED_ADDRESS
+    assert attacker.login("leader1").status_code == 429  # the address is locked
+    # the guessed accounts' owners, elsewhere, still get in (2 failures each at most)
+    assert at(app, "10.0.0.1").login("leader2").status_code == 302
+    assert at(app, "10.0.0.2").login("steward1").status_code == 302
+
+
+def test_unknown_usernames_count_like_wrong_passwords(app):
+    # the same answers, at the same count, for an account that exists and one that does not
+    known = [at(app, "10.0.0.1").login("leader1", WRONG) for _ in range(4)]
+    unknown = [at(app, "10.0.0.2").login("nobody", WRONG) for _ in range(4)]
+    for answers in (known, unknown):
+        assert [a.status_code for a in answers] == [401, 401, 401, 429]
+        assert [_error_text(a) for a in answers] == ["用户名或密码错误"] * 3 + [LOCKED_ACCOUNT]
+    # made-up usernames fill the address's budget like wrong passwords do
+    guesser = at(app, "10.0.0.3")
+    assert [guesser.login(f"guess{n}", WRONG).status_code for n in range(5)] == [401] * 5
+    assert _error_text(guesser.login("leader2")) == LOCKED_ADDRESS
+
+
+def test_a_form_without_a_password_is_not_a_guess(app):
+    leader = at(app, "10.0.0.1")
+    for _ in range(6):
+        assert leader.login("leader1", "").status_code == 401
+    assert leader.login("leader1").status_code == 302
+
+
+def _change_password(auth: AuthActions, current: str, new: str):
+    token = csrf_token_of(auth.client, "/account/password")
+    return auth.client.post("/account/password", data={
+        "csrf_token": token, "current": current, "new": new, "again": new})
+
+
+def test_changing_the_password_counts_only_wrong_current_passwords(app):
+    leader = at(app, "10.0.0.1")
+    assert leader.login("leader1").status_code == 302
+    # five changes in a row (more than both limits) are never refused
+    passwords = [PASSWORD, *(f"violet kettle lantern {n}" for n in range(5))]
+    for old, new in itertools.pairwise(passwords):
+        assert _change_password(leader, old, new).status_code == 302
+    current = passwords[-1]
+    # a typo in the new password's second copy is not a guess at the current one
+    token = csrf_token_of(leader.client, "/account/password")
+    typo = leader.client.post("/account/password", data={
+        "csrf_token": token, "current": current, "new": "a new secret 1", "again": "x"})
+    assert "两次输入的新密码不一致" in typo.get_data(as_text=True)
+    # wrong current passwords count for the account, whether typed here or at the login
+    assert at(app, "10.0.0.2").login("leader1", WRONG).status_code == 401
+    for _ in range(2):
+        wrong = _change_password(leader, WRONG, "another new secret 7")
+        assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
+    refused = _change_password(leader, current, "another new secret 7")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert LOCKED_ACCOUNT in refused.get_data(as_text=True)
+    assert at(app, "10.0.0.3").login("leader1", current).status_code == 429
+    assert leader.client.get("/api/my/buildings").status_code == 200  # still logged in here
 
 
 def test_logout_needs_a_post_with_csrf_token(client, auth):

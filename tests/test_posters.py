@@ -12,9 +12,10 @@ from PIL import Image
 from support.accounts import add_accounts, logged_in
 from support.apps import make_grid_app
 from support.geo import SamplePlan
-from support.oracle import reference_walk_m
+from support.oracle import ReferenceNetwork, reference_walk_m
 
 from geo_app.config import BUNDLED_DATA_DIR
+from geo_app.web.views import posters
 from layers import load_community
 
 PLAN = SamplePlan()
@@ -91,6 +92,41 @@ def test_grid_posters_print_every_building_of_the_grid_once(client, sample):
     printed = re.findall(r'data-testid="poster" data-building-id="([^"]+)"', html)
     assert sorted(printed) == sorted(expected) and len(printed) == len(expected)
     assert html.count("<svg") == len(expected)
+
+
+def test_every_poster_of_a_grid_prints_its_three_nearest_stations(client, sample):
+    """The walk now stops at the three nearest stations: they are still the three nearest of
+    all (independent networkx reference over the same paths), nearest first, within 1 m."""
+    grid = "340121400001-02"  # 16 buildings; the sample has 4 stations, so one is left out
+    html = client.get(f"/posters/grid/{grid}").get_data(as_text=True)
+    network = ReferenceNetwork.from_plan(PLAN.lines_xy(sample.paths))
+    stations = {s.id: PLAN.xy(s.geometry.x, s.geometry.y) for s in sample.stations.itertuples()}
+    posters_printed = re.findall(
+        r'data-building-id="([^"]+)">(.*?)</article>', html, re.S)
+    buildings = sample.buildings.set_index("id")
+    assert len(posters_printed) == 16
+    for building_id, poster in posters_printed:
+        start = PLAN.xy(*buildings.loc[building_id, "entrances"][0])
+        walks = {sid: network.walk_m(start, end) for sid, end in stations.items()}
+        printed = re.findall(r'data-station-id="([^"]+)" data-distance-m="(\d+)"', poster)
+        assert [sid for sid, _ in printed] == sorted(walks, key=walks.get)[:3], building_id
+        for sid, metres in printed:
+            assert abs(int(metres) - walks[sid]) <= 1.0, (building_id, sid)
+
+
+def test_a_grid_printed_again_draws_no_qr_code_again(client, sample, monkeypatch):
+    drawn = []
+    make = posters.segno.make
+    monkeypatch.setattr(posters.segno, "make", lambda data, **kw: drawn.append(data)
+                        or make(data, **kw))
+    posters.qr_svg.cache_clear()
+    grid = "340121400001-03"
+    first, again = (client.get(f"/posters/grid/{grid}").get_data(as_text=True) for _ in "12")
+    ids = set(sample.buildings.loc[sample.buildings["grid_id"] == grid, "id"])
+    assert sorted(drawn) == sorted(f"http://localhost/?b={b}" for b in ids)  # once each
+    without_token = re.compile(r'<meta name="csrf-token"[^>]*>')
+    assert without_token.sub("", first) == without_token.sub("", again)
+    assert again.count("<svg") == len(ids) == 20
 
 
 @pytest.mark.parametrize(

@@ -330,12 +330,13 @@ def test_two_worker_processes_share_login_limits_and_session_revocation(tmp_path
     thief.cookie = saved
     assert thief.request(first, "GET", "/api/my/buildings")[0] == 401
 
-    # Attempts alternate between the processes: four in a minute (the login above was the
-    # first), then 429 on both.
+    # Wrong passwords alternate between the processes: four in a minute (the right one above
+    # counted nowhere), then 429 on both.
     guesser = Browser()
     assert guesser.login(first, "leader1", "wrong-guess-1") == 401
     assert guesser.login(second, "leader1", "wrong-guess-2") == 401
     assert guesser.login(first, "leader1", "wrong-guess-3") == 401
+    assert guesser.login(second, "leader1", "wrong-guess-4") == 401
     assert guesser.login(second, "leader1", PASSWORD) == 429
     assert guesser.login(first, "leader1", PASSWORD) == 429
 

@@ -1,4 +1,5 @@
-"""Rate limits (Flask-Limiter): login attempts, wrong PINs, public posts, new planner reports.
+"""Rate limits (Flask-Limiter's storage): wrong passwords and PINs, public posts, new planner
+reports.
 
 One limiter per app so apps never share counters. Its storage is ``LOGIN_RATE_LIMIT_STORAGE``:
 by default the service's own database (``geo-app-store://``, :mod:`geo_app.auth.limit_store`),
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -19,7 +20,7 @@ from limits import RateLimitItem, parse, parse_many
 
 from geo_app.auth.limit_store import SCHEME
 from geo_app.store import get_store
-from geo_app.web.errors import ApiError, error_response, wants_json
+from geo_app.web.errors import ApiError, error_response
 
 T = TypeVar("T")
 
@@ -55,7 +56,8 @@ def init_app(app: Flask) -> None:
 
 def _reads_are_not_limited() -> bool:
     """GET/HEAD/OPTIONS skip the limiter's per-request bookkeeping (~5% of a ``/api/nearest``
-    request): the only limits are the login attempts, counted on POST by the login view."""
+    request): the views count their own limits, on POST (:func:`guarded_secret`,
+    :func:`count_post`)."""
     return request.method in SAFE_METHODS
 
 
@@ -64,23 +66,10 @@ def get_login_limiter() -> Limiter:
 
 
 def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
-    """The login form again for the login page; elsewhere (a volunteer's PIN, a resident's
-    view) the Chinese error page or JSON: not a staff login form a resident never asked for."""
+    """A Flask-Limiter limit reached: the Chinese error page or JSON, with ``Retry-After``."""
     headers = {"Retry-After": str(error.limit.limit.get_expiry())}
-    if wants_json() or request.endpoint != "auth.login":
-        return error_response(429, _wait_words(error), headers=headers)
-    from geo_app.auth.forms import LoginForm
-
-    return (
-        render_template("auth_login.html", form=LoginForm(), too_many=True),
-        429,
-        headers,
-    )
-
-
-def _wait_words(error: RateLimitExceeded) -> str:
-    """What a person stopped by a login limit reads (:func:`wait_text`)."""
-    return wait_text(error.limit.limit, GUESSING, verb="尝试")
+    return error_response(429, wait_text(error.limit.limit, GUESSING, verb="尝试"),
+                          headers=headers)
 
 
 def wait_text(limit: RateLimitItem, why: str, *, verb: str) -> str:
@@ -98,17 +87,6 @@ def period_words(seconds: int) -> str:
     return f"{seconds} 秒"
 
 
-def count_hit(limit_setting: str, key_func: Callable[[], str]) -> None:
-    """Record one login attempt against the limit named by config ``limit_setting`` under
-    ``key_func()`` (Flask-Limiter's bucket of the endpoint); past the limit the request ends
-    with 429 (:func:`_too_many_attempts`)."""
-    limiter = get_login_limiter()
-    # Entering a limit's block is what records the hit (and raises 429 past the limit).
-    with limiter.limit(lambda: current_app.config[limit_setting], key_func=key_func,
-                       error_message=GUESSING):
-        pass
-
-
 def counters(setting: str, identifiers: tuple[str, ...], why: str, *, verb: str = ""
              ) -> list[Counter]:
     """The limits of config ``setting`` (``"10 per hour;30 per day"``), each counting under
@@ -116,12 +94,17 @@ def counters(setting: str, identifiers: tuple[str, ...], why: str, *, verb: str 
     return [(limit, identifiers, why, verb) for limit in parse_many(current_app.config[setting])]
 
 
+class LimitReached(ApiError):
+    """429: a counter has no room left (its Chinese words and ``Retry-After`` included); a
+    view with its own answer for it (the staff login form) catches it, others let it go."""
+
+
 def refuse_when_full(counted: list[Counter]) -> None:
-    """429 (with ``Retry-After``) when any of ``counted`` has no room for one more hit."""
+    """:class:`LimitReached` when any of ``counted`` has no room for one more hit."""
     strategy = get_login_limiter().limiter
     for limit, identifiers, why, verb in counted:
         if not strategy.test(limit, *identifiers):
-            raise ApiError(None, wait_text(limit, why, verb=verb), status=429,
+            raise LimitReached(None, wait_text(limit, why, verb=verb), status=429,
                            headers={"Retry-After": str(limit.get_expiry())})
 
 
@@ -140,21 +123,16 @@ def count_post(counted: list[Counter]) -> None:
     hit_all(counted)
 
 
-def count_attempt(key: str) -> None:
-    """Count one attempt of a secret (a password, a volunteer's PIN) under ``key`` and per
-    client address; over either limit the request ends with 429."""
-    count_hit("LOGIN_RATE_LIMIT", lambda: key)
-    count_hit("LOGIN_RATE_LIMIT_PER_IP", get_remote_address)
-
-
 def guarded_secret(key: str, check: Callable[[], T], *, wrong: type[Exception]) -> T:
-    """Run ``check`` (which verifies a secret: a volunteer's PIN) and count it only when it
-    raises ``wrong``: one failure under ``key`` (config ``LOGIN_RATE_LIMIT``, e.g. per card)
-    and one for the client address (``LOGIN_RATE_LIMIT_PER_IP``).
+    """Run ``check`` (which verifies a secret: a volunteer's PIN, a staff password) and count
+    it only when it raises ``wrong``: one failure under ``key`` (config ``LOGIN_RATE_LIMIT``:
+    per card, per username typed) and one for the client address (``LOGIN_RATE_LIMIT_PER_IP``,
+    shared by every secret checked from it).
 
-    Before ``check`` runs, either counter at its limit ends the request with 429. Successes
-    count nowhere and clear nothing: a resident who checks often is never locked out, and an
-    attacker who knows one PIN cannot wipe the failures of their guesses at others. Checks of
+    Before ``check`` runs, either counter at its limit raises :class:`LimitReached` (429).
+    Successes count nowhere and clear nothing: a resident or a staff member who signs in often
+    is never locked out, and an attacker who knows one secret cannot wipe the failures of
+    their guesses at others. Checks of
     the same key running at the same moment can each pass the test before any of them counts,
     so a burst may exceed the limit by the number of requests served at once (the workers'
     threads). Call it outside any write transaction: the counters live in the store.

@@ -14,15 +14,16 @@ from flask import (
     request,
     url_for,
 )
-from flask_limiter.util import get_remote_address
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from geo_app.auth.forms import LoginForm, PasswordChangeForm
 from geo_app.auth.identity import login_user, logout_user
-from geo_app.auth.limits import count_attempt
+from geo_app.auth.limits import LimitReached, guarded_secret
 from geo_app.store import get_store
 from geo_app.store.accounts import authenticate, get_account, set_password
 from geo_app.store.errors import StoreError
+from geo_app.store.models import Account
 from geo_app.store.roles import ADMIN, ORGANISER, ROLES
 from geo_app.web.access import public, require_roles
 
@@ -34,9 +35,30 @@ MAX_NEXT_LENGTH = 2000
 LOGIN_FAILED = "用户名或密码错误"
 
 
-def _login_key() -> str:
-    username = (request.form.get("username") or "").strip().lower()
-    return f"{get_remote_address()}|{username}"
+class WrongPasswordError(Exception):
+    """A username and password that match no active account (the only refusal counted as a
+    guess; an unknown username counts exactly like a wrong password)."""
+
+
+def typed_username(form: LoginForm) -> str:
+    """The username as the login looks it up: what was typed, surrounding spaces dropped."""
+    return (form.username.data or "").strip()
+
+
+def checked_password(username: str, password: str) -> Account:
+    """The active account ``username`` when ``password`` is its password, else
+    :class:`WrongPasswordError`, counted once for ``username`` and once for the client address
+    (:func:`~geo_app.auth.limits.guarded_secret`; a right password counts nowhere); with either
+    counter full, :class:`~geo_app.auth.limits.LimitReached` (429) before any check."""
+
+    def check() -> Account:
+        with get_store().read() as db:
+            account = authenticate(db, username, password)
+        if account is None:
+            raise WrongPasswordError
+        return account
+
+    return guarded_secret(f"account|{username}", check, wrong=WrongPasswordError)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -68,17 +90,20 @@ def home_for(role: str) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login() -> Response | tuple[str, int] | str:
+def login() -> ResponseReturnValue:
     """登录：用户名与密码；失败时只提示“用户名或密码错误”。"""
     form = LoginForm()
     if request.method == "POST":
-        count_attempt(_login_key())
         if form.validate_on_submit():
-            with get_store().read() as db:
+            try:
                 # DataRequired() passed: both hold text (wtforms types .data as str | None)
-                account = authenticate(db, (form.username.data or "").strip(),
-                                       form.password.data or "")
-            if account is not None:
+                account = checked_password(typed_username(form), form.password.data or "")
+            except LimitReached as refused:  # the form again, saying how long to wait
+                return (render_template("auth_login.html", form=form, too_many=refused.message),
+                        429, refused.headers)
+            except WrongPasswordError:
+                pass
+            else:
                 login_user(account)
                 return redirect(safe_next(request.args.get("next")) or home_for(account.role))
         flash(LOGIN_FAILED, "error")
@@ -101,7 +126,6 @@ def change_password() -> Response | tuple[str, int] | str:
     form = PasswordChangeForm()
     if request.method == "GET":
         return render_template("auth_password.html", form=form)
-    count_attempt(f"password|{g.user.username}")  # guessing the current password is limited
     problem = _password_problem(form)
     if problem is None:
         try:
@@ -121,14 +145,16 @@ def change_password() -> Response | tuple[str, int] | str:
 
 
 def _password_problem(form: PasswordChangeForm) -> str | None:
-    """Why the form cannot change the password, or None."""
+    """Why the form cannot change the password, or None. A wrong current password counts as
+    a guess at the account, as at the login; too many of them end the request with 429."""
     if not form.validate_on_submit():
         return "请填写当前密码和两遍新密码"
     if form.new.data != form.again.data:
         return "两次输入的新密码不一致"
     if form.new.data == form.current.data:
         return "新密码不能与当前密码相同"
-    with get_store().read() as db:
-        if authenticate(db, g.user.username, form.current.data or "") is None:
-            return "当前密码不正确"
+    try:
+        checked_password(g.user.username, form.current.data or "")
+    except WrongPasswordError:
+        return "当前密码不正确"
     return None

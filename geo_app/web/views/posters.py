@@ -11,19 +11,26 @@ and the elderly pace, whatever the hour (hours and phone printed beside them).
 The QR codes are drawn on the server as SVG by ``segno`` (a maintained, pure-Python QR
 encoder: no image library, no JavaScript, crisp at any print size). Posters show what the
 public map shows (names, stations, walks) and no personal data, so they are public.
+
+At district scale (96 buildings a grid, 24,576 in all) a grid's page cost 0.7–1.5 s: each
+poster looked its building up by scanning every place, routed to every station to print three,
+and drew its QR code (~4 ms in segno, most of it choosing the best of 8 masks). A grid's places
+now come from the listing built once per community, the walk stops at the three nearest
+stations, and QR codes are kept per content (:func:`qr_svg`), so a grid printed again, or a
+page reloaded, draws none.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 
 import segno
 from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup
 
 from geo_app.state.cache import per_community
-from geo_app.state.community import get_community
 from geo_app.stations.finder import Station, current_station_index
 from geo_app.stations.levels import get_stock_levels
 from geo_app.stations.places import Place, current_place_index
@@ -39,10 +46,17 @@ bp = Blueprint("posters", __name__, url_prefix="/posters")
 #: QR error correction: 'M' recovers ~15% (a smudged or partly torn print); segno raises it
 #: further when the code's size allows.
 QR_ERROR = "m"
+#: QR codes kept (least recently used dropped first): about 1.3 kB each, so ~5 MB for more
+#: than forty grids' posters; the codes depend on their text only, so every app shares them.
+QR_CACHE_SIZE = 4096
+#: Stations printed on a building's poster, nearest first.
+POSTER_WALKS = 3
 
 
+@lru_cache(maxsize=QR_CACHE_SIZE)
 def qr_svg(data: str, *, scale: int = 6) -> Markup:
-    """``data`` as an inline SVG QR code (quiet zone of 4 modules, as the standard asks)."""
+    """``data`` as an inline SVG QR code (quiet zone of 4 modules, as the standard asks);
+    the same text gives the same code, drawn once while it stays in the cache."""
     buffer = io.BytesIO()
     segno.make(data, error=QR_ERROR).save(
         buffer, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True,
@@ -61,8 +75,9 @@ class StationWalk:
     elderly_minutes: float
 
 
-def walks_from(place: Place) -> list[StationWalk]:
-    """Every station within the search limit, nearest first, by walking from ``place``."""
+def walks_from(place: Place, *, k: int) -> list[StationWalk]:
+    """The ``k`` nearest stations within the search limit, nearest first, by walking from
+    ``place`` (the search stops once it has found ``k``)."""
     from geo_app.walking import PointTooFarError, nearest
 
     config = current_app.config
@@ -71,7 +86,7 @@ def walks_from(place: Place) -> list[StationWalk]:
     try:
         routes = nearest(
             index.network, (place.lon, place.lat), index.targets,
-            k=len(index.stations), max_distance_m=float(config["NEAREST_MAX_DISTANCE_M"]),
+            k=k, max_distance_m=float(config["NEAREST_MAX_DISTANCE_M"]),
             speed_kmh=speed, max_attach_m=float(config["MAX_ATTACH_M"]),
         )
     except PointTooFarError:
@@ -83,10 +98,10 @@ def walks_from(place: Place) -> list[StationWalk]:
     ]
 
 
-def _building_poster(building_id: str) -> dict[str, object]:
-    place = building_place(building_id)
+def _building_poster(place: Place) -> dict[str, object]:
     link = url_for("resident.home", b=place.id, _external=True)
-    return {"place": place, "link": link, "qr": qr_svg(link), "walks": walks_from(place)[:3]}
+    return {"place": place, "link": link, "qr": qr_svg(link),
+            "walks": walks_from(place, k=POSTER_WALKS)}
 
 
 @dataclass(frozen=True)
@@ -145,8 +160,9 @@ def index() -> str:
 @public
 def building(building_id: str) -> str:
     """楼栋海报：二维码（从本楼出发找服务站）与最近的服务站、步行分钟数。"""
-    return render_template("poster_building.html", posters=[_building_poster(building_id)],
-                           title=f"{building_place(building_id).name} 服务站海报")
+    place = building_place(building_id)
+    return render_template("poster_building.html", posters=[_building_poster(place)],
+                           title=f"{place.name} 服务站海报")
 
 
 @bp.get("/station/<station_id>")
@@ -176,14 +192,10 @@ def stocked_items(station_id: str) -> list[str]:
 @public
 def grid(grid_id: str) -> str:
     """一个网格全部楼栋的海报，一页一张，一次打印。"""
-    community = get_community()
-    grids = community.grids
-    if grid_id not in set(grids["id"].astype(str)):
+    found = [g for g in poster_listing().grids if g.grid_id == grid_id]
+    if not found:
         raise ApiError("grid_id", f"没有编号为“{grid_id}”的网格", status=404)
-    name = str(grids.loc[grids["id"].astype(str) == grid_id, "name"].iloc[0])
-    buildings = community.buildings
-    ids = set(buildings.loc[buildings["grid_id"].astype(str) == grid_id, "id"].astype(str))
-    order = [p.id for p in current_place_index().places if p.kind == "building" and p.id in ids]
-    posters = [_building_poster(building_id) for building_id in order]
+    posters = [_building_poster(place) for place in found[0].places]
+    name = found[0].name
     return render_template("poster_building.html", posters=posters, grid_name=name,
                            title=f"{name} 楼栋海报（{len(posters)} 张）")
