@@ -15,6 +15,7 @@ from support.geo import SamplePlan
 from support.oracle import ReferenceNetwork, reference_walk_m
 
 from geo_app.config import BUNDLED_DATA_DIR
+from geo_app.stations.places import current_place_index
 from geo_app.web.views import posters
 from layers import load_community
 
@@ -170,3 +171,18 @@ def test_a_grid_page_links_its_buildings_posters(tmp_path):
     add_accounts(app)
     page = logged_in(app, "leader1").get("/grid/JN-01").get_data(as_text=True)
     assert 'data-testid="posters-link"' in page and 'href="/posters/grid/JN-01"' in page
+
+
+def test_a_qr_codes_building_is_looked_up_by_its_id(client, sample):
+    """``?b=`` finds its building in the index's lookup (every building, the same place the
+    search lists), not by scanning every place; an unknown id is a 404 naming it."""
+    with client.application.app_context():
+        index = current_place_index()
+    assert set(index.buildings) == set(sample.buildings["id"])
+    listed = [p for p in index.places if p.kind == "building"]
+    assert all(index.buildings[p.id] is p for p in listed)
+    row = sample.buildings.iloc[-1]
+    page = client.get(f"/?b={row['id']}")
+    assert page.status_code == 200 and str(row["name"]) in page.get_data(as_text=True)
+    missing = client.get("/?b=ZZ-99")
+    assert missing.status_code == 404 and "ZZ-99" in missing.get_data(as_text=True)

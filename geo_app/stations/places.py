@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import geopandas as gpd
 import numpy as np
@@ -38,10 +40,12 @@ class Place:
 
 @dataclass(frozen=True)
 class PlaceIndex:
-    """Places with their normalised search keys, in display order."""
+    """Places with their normalised search keys, in display order, and the buildings by id
+    (a QR code's ``?b=`` is looked up, not searched for)."""
 
     places: tuple[Place, ...]
     keys: tuple[str, ...]
+    buildings: Mapping[str, Place] = field(default_factory=dict)
 
 
 def normalize(text: str) -> str:
@@ -84,7 +88,8 @@ def build_place_index(buildings: gpd.GeoDataFrame, points: np.ndarray) -> PlaceI
         places.append(Place("building", building_id, name, compound, *_lonlat(points, i)))
         key = normalize(name)
         keys.append(key if normalize(compound) in key else normalize(compound) + key)
-    return PlaceIndex(tuple(places), tuple(keys))
+    buildings_by_id = {p.id: p for p in places if p.kind == "building"}
+    return PlaceIndex(tuple(places), tuple(keys), MappingProxyType(buildings_by_id))
 
 
 def _lonlat(points: np.ndarray, row: int) -> tuple[float, float]:

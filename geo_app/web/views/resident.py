@@ -34,9 +34,9 @@ bp = Blueprint("resident", __name__)
 
 def building_place(building_id: str) -> Place:
     """The building's place to walk from (its entrance), or a 404 naming the id."""
-    for place in current_place_index().places:
-        if place.kind == "building" and place.id == building_id:
-            return place
+    place = current_place_index().buildings.get(building_id)
+    if place is not None:
+        return place
     msg = f"没有编号为“{building_id}”的楼栋，请检查二维码或链接，或在首页搜索楼栋名称"
     raise ApiError("b", msg, status=404)
 
