@@ -90,3 +90,15 @@ def test_the_simulation_reproduces_the_known_confusion() -> None:
     identity = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
     assert _delta_e("#2e7d32", "#c62828", identity) > 60
     assert _delta_e("#2e7d32", "#c62828", CVD["deuteranopia"]) < 20
+
+
+def test_the_printed_maps_key_names_the_colours_it_draws(app_factory, legend) -> None:
+    """The printed sheet's key still said 绿 … 蓝菱形 after the colours changed."""
+    html = app_factory().test_client().get("/planner/print?threshold=500&k=2").get_data(
+        as_text=True)
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", html).group(1)
+    covered, uncovered, proposed = _pick(legend, "楼栋：500 米步行范围内", "楼栋：超出 500 米",
+                                         "建议新增站点")
+    assert (covered, uncovered, proposed) == ("#2166ac", "#b2182b", "#212121")
+    assert "蓝：步行范围内" in caption and "深红：超出" in caption and "黑菱形：建议新增" in caption
+    assert f'fill="{covered}"' in html and f'fill="{uncovered}"' in html
