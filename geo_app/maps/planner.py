@@ -1,9 +1,9 @@
 """The planner's map: coverage shading, uncovered buildings, isochrones and proposed sites.
 
 Words a 社区 planner uses ("500 米（约 8 分钟）步行范围内", "超出 500 米"), colours by meaning
-against the configured targets (short red, near orange, met green). Every tooltip's and
-popup's text is escaped here: Leaflet inserts it as HTML. :func:`print_map_svg` draws the same
-community as an SVG for the one-page printed report.
+against the configured targets (short red, near orange, met blue: safe for colour-blind
+eyes). Every tooltip's and popup's text is escaped here: Leaflet inserts it as HTML.
+:func:`print_map_svg` draws the same community as an SVG for the one-page printed report.
 
 The big layers (walking paths, every building twice: coverage and 生活圈 gaps, the
 isochrones) are not written into the map's script: at 24,576 buildings they made 14 of the
@@ -34,10 +34,15 @@ from geo_app.walking import Isochrone
 from layers import Community
 from layers.schema import STATION_KINDS
 
-COVERED, BUFFER_ONLY, UNCOVERED = "#2e7d32", "#ef6c00", "#c62828"
-MAXIMAL_SITE, COVERING_SITE, WHATIF_SITE = "#1565c0", "#6a1b9a", "#00838f"
-#: A share judged against the targets: its level, colour and word.
-LEVEL_COLOURS = {"short": "#c62828", "near": "#ef6c00", "met": "#2e7d32", "none": "#9e9e9e"}
+#: Blue / light orange / dark red (ColorBrewer RdYlBu): told apart with red-green colour
+#: blindness too, by lightness as well as hue (the former green and red looked alike to a
+#: deuteranope: ΔE 16 under Machado's simulation, now ≥ 39; tests/test_qa_plan3_colours.py).
+COVERED, BUFFER_ONLY, UNCOVERED = "#2166ac", "#fdae61", "#b2182b"
+#: The proposed sites are near-black (the former blue turned into the covering sites' purple
+#: for a deuteranope); the what-if diamond carries a "?".
+MAXIMAL_SITE, COVERING_SITE, WHATIF_SITE = "#212121", "#6a1b9a", "#00838f"
+#: A share judged against the targets: its level, colour and word (the buildings' scale).
+LEVEL_COLOURS = {"short": UNCOVERED, "near": BUFFER_ONLY, "met": COVERED, "none": "#9e9e9e"}
 LEVEL_WORDS = {"short": "未达目标", "near": "接近目标", "met": "达到目标", "none": "无居民"}
 DEFAULT_SPEED_KMH = 4.0  # the default pace, for "约 N 分钟"
 #: The isochrones' outline (each station's 15-minute walk).
@@ -71,7 +76,7 @@ def target_level(share: float | None, targets: Sequence[float]) -> str:
 
 
 def coverage_colour(share: float | None, targets: Sequence[float] = (0.85, 0.99)) -> str:
-    """A grid's shading: red short of the first target, orange short of the last, else green."""
+    """A grid's shading: red short of the first target, orange short of the last, else blue."""
     return LEVEL_COLOURS[target_level(share, targets)]
 
 

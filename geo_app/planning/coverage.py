@@ -8,7 +8,7 @@ a buffer counts buildings as covered that a walk through the gates never reaches
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -155,8 +155,10 @@ def coverage_report(
     *,
     threshold_m: float,
     station_kind: str = "party_service_station",
+    rows: bool = True,
 ) -> CoverageReport:
-    """Coverage at ``threshold_m`` from each building's distance to its nearest station.
+    """Coverage at ``threshold_m`` from each building's distance to its nearest station
+    (``rows=False``: the figures only, no per-building lists).
 
     Parameters
     ----------
@@ -187,16 +189,23 @@ def coverage_report(
         for grid_id, name, walk, line in zip(grids["id"], grids["name"], walk_rows, buffer_rows,
                                              strict=True)
     )
-    uncovered = np.flatnonzero(~by_walk)
-    ids = buildings["id"].to_numpy(dtype=object).astype(str)
-    # Farthest first (unreachable before all), then by id.
-    uncovered = uncovered[np.lexsort((ids[uncovered], -network_m[uncovered]))]
-    return CoverageReport(
+    report = CoverageReport(
         station_kind=station_kind,
         threshold_m=float(threshold_m),
         network=figures(by_walk, households, residents),
         buffer=figures(by_buffer, households, residents),
         grids=grid_rows,
+        uncovered=(),
+        buffer_only=(),
+    )
+    if not rows:
+        return report
+    uncovered = np.flatnonzero(~by_walk)
+    ids = buildings["id"].to_numpy(dtype=object).astype(str)
+    # Farthest first (unreachable before all), then by id.
+    uncovered = uncovered[np.lexsort((ids[uncovered], -network_m[uncovered]))]
+    return replace(
+        report,
         uncovered=_building_rows(buildings, uncovered, network_m, buffer_m),
         buffer_only=_building_rows(buildings, np.flatnonzero(by_buffer & ~by_walk), network_m,
                                    buffer_m),

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -292,15 +292,18 @@ def layer_notes(community: Community) -> tuple[str, ...]:
 
 
 def coverage_at(
-    community: Community, distances: CommunityDistances, threshold_m: float
+    community: Community, distances: CommunityDistances, threshold_m: float, *,
+    kinds: Sequence[str] = tuple(STATION_KINDS), rows: bool = True,
 ) -> dict[str, CoverageReport]:
-    """Coverage of each kind of station at ``threshold_m``."""
+    """Coverage of each kind of station (of ``kinds``) at ``threshold_m`` (``rows=False``:
+    the figures without the per-building lists)."""
     return {
         kind: coverage_report(
             community.buildings, community.grids, distances.to_station[kind],
             distances.line_to_station[kind], threshold_m=threshold_m, station_kind=kind,
+            rows=rows,
         )
-        for kind in STATION_KINDS
+        for kind in kinds
     }
 
 

@@ -131,11 +131,10 @@ def validate_k(value: Any, *, parameter: str = "k", label: str = "") -> int:
 
 
 def _whole(value: Any) -> int:
-    """An integer as written ("3", 3), never a truncated "2.5"."""
-    number = int(value)
-    if str(value).strip() != str(number) and not isinstance(value, int):
+    """An integer as written ("3", "03", "+3", 3, 3.0), never a truncated "2.5" or 2.5."""
+    if isinstance(value, float) and not value.is_integer():
         raise ValueError(value)
-    return number
+    return int(value)  # int("2.5") and int("1e1") refuse
 
 
 def _in_range(

@@ -297,8 +297,9 @@ def what_if(
         shape = None
     return WhatIf(
         lon=lon, lat=lat, kind=kind, threshold_m=threshold_m, place=namer.name(lon, lat),
-        before=coverage_at(community, distances, threshold_m),
-        after=coverage_at(copy, fresh, threshold_m),
+        # only this kind's figures are answered; nobody reads the "before" building lists
+        before=coverage_at(community, distances, threshold_m, kinds=(kind,), rows=False),
+        after=coverage_at(copy, fresh, threshold_m, kinds=(kind,)),
         rules=rules, circle=circle, isochrone=shape,
     )
 

@@ -62,6 +62,9 @@
     var after = answer.after.network;
     var gain = answer.gain;
     field("near").textContent = answer.kind_label + "：" + answer.near;
+    // the share of this kind of station (a 歇歇角's differs from the page's 党群服务站 figure)
+    field("share-label").textContent = answer.kind_label + " " + answer.threshold_m +
+      " 米步行范围内的居民覆盖率";
     field("lonlat").textContent = "经纬度 " + answer.lon.toFixed(6) + ", " + answer.lat.toFixed(6);
     field("before").textContent = pct(before.residents_share);
     var afterNode = field("after");
@@ -84,11 +87,35 @@
       answer.circle.community.grade;
     result.hidden = false;
     errorBox.hidden = true;
+    reveal(result);
   }
 
+  // On a phone the panel is under the map: bring the answer into view, or a tap seems to do
+  // nothing.
+  function reveal(node) {
+    var box = node.getBoundingClientRect();
+    if (box.top > window.innerHeight - 40 || box.bottom < 0) {
+      node.scrollIntoView({ block: "start" });
+    }
+  }
+
+  // A refused point clears the previous answer and its marker: they belonged to another point.
   function fail(message) {
+    result.hidden = true;
+    var map = theMap();
+    if (layer && map) { map.removeLayer(layer); }
+    layer = null;
     errorBox.textContent = message;
     errorBox.hidden = false;
+    reveal(errorBox);
+  }
+
+  var busy = panel.querySelector("[data-testid=whatif-busy]");
+  var submit = whatifForm.querySelector("button");
+  function working(on) {
+    busy.hidden = !on;
+    submit.disabled = on;
+    if (on) { panel.setAttribute("aria-busy", "true"); } else { panel.removeAttribute("aria-busy"); }
   }
 
   function tryPoint(lon, lat) {
@@ -97,7 +124,7 @@
     var url = config.whatif_url + "?lon=" + encodeURIComponent(lon) + "&lat=" +
       encodeURIComponent(lat) + "&threshold=" + encodeURIComponent(config.threshold) +
       "&kind=" + encodeURIComponent(whatifForm.elements.kind.value);
-    panel.setAttribute("aria-busy", "true");
+    working(true);
     fetch(url, { headers: { Accept: "application/json" } })
       .then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
@@ -108,7 +135,7 @@
         draw(answer.body);
       })
       .catch(function () { fail("网络错误，试算失败，请稍后再试"); })
-      .finally(function () { panel.removeAttribute("aria-busy"); });
+      .finally(function () { working(false); });
   }
 
   whatifForm.addEventListener("submit", function (event) {
