@@ -65,10 +65,12 @@ route_app_logs()
 
 def when_ready(server) -> None:
     """Before any worker starts: build what every request needs (the walking graph, the
-    station index) once in the master, so each forked worker starts with it warm."""
-    from geo_app.server.warm import warm
+    station index, the planner's default page) once in the master, so each forked worker
+    starts with it warm."""
+    from geo_app.server.warm import warm, warm_pages
 
-    server.log.info("预热完成：/api/nearest %s", warm(server.app.wsgi()))
+    app = server.app.wsgi()
+    server.log.info("预热完成：/api/nearest %s，%s", warm(app), warm_pages(app))
 
 
 def post_worker_init(worker) -> None:

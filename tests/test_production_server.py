@@ -258,7 +258,7 @@ def test_keep_alive_is_honest_and_every_thread_is_warm_before_it_serves(tmp_path
     deadline = time.monotonic() + START_TIMEOUT_S  # a worker still warming takes no connection
     while len(warmed := pattern.findall(server.output())) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert "预热完成：/api/nearest 200" in server.output()
+    assert "预热完成：/api/nearest 200，/planner 200，/planner/layers.json 200" in server.output()
     assert {int(pid) for pid, _, _ in warmed} == server.workers()
     for _, threads, statuses in warmed:
         assert statuses.split() == ["200"] * int(threads) and int(threads) == 3

@@ -69,3 +69,32 @@ def test_a_rest_posts_share_is_named_as_such(live_server, offline_page) -> None:
     page.wait_for_function(
         "() => document.querySelector('.whatif-share').textContent.startsWith('党群服务站')")
     assert view.errors == []
+
+
+def test_a_new_distance_says_it_is_being_computed(live_server, offline_page) -> None:
+    """A new distance is computed on the server (4 s at district scale): the form says so while
+    the answer is on its way (here it never leaves: the test cancels the navigation)."""
+    view = offline_page(width=375, height=667)
+    page = view.page
+    page.goto(f"{live_server}/planner?threshold=500&k=2")
+    busy = page.get_by_test_id("planner-busy")
+    assert busy.is_hidden()
+    page.evaluate("""() => {
+      window.addEventListener("submit", (e) => e.preventDefault(), true);
+      window.addEventListener("click", (e) => {
+        if (e.target.closest(".quick a")) { e.preventDefault(); }
+      }, true);
+    }""")
+    page.fill('input[name="threshold"]', "20")  # under 50 m: refused by the browser itself
+    page.click(".planner-form button[type=submit]")
+    assert busy.is_hidden()
+    page.fill('input[name="threshold"]', "800")
+    page.click(".planner-form button[type=submit]")
+    assert busy.is_visible() and "正在按步行距离重新分析" in busy.inner_text()
+    page.reload()
+    assert page.get_by_test_id("planner-busy").is_hidden()
+    page.evaluate("""() => window.addEventListener("click", (e) => {
+        if (e.target.closest(".quick a")) { e.preventDefault(); } }, true)""")
+    page.locator(".planner-form .quick a").first.click()
+    assert page.get_by_test_id("planner-busy").is_visible()
+    assert view.errors == []

@@ -5,6 +5,8 @@ the first one on each new thread pays pyproj's per-thread set-up (~0.13 s: PROJ 
 recreated per thread). :func:`warm` answers one query in the master before the workers fork
 (they inherit what it built); :func:`warm_thread_pool` makes every thread of a worker's pool
 answer one before the worker accepts connections, so no visitor pays either cost.
+:func:`warm_pages` has the master build the planner's default page and map layers too: at
+district scale (24,576 buildings) the first visitor waited 4.3 s and 1.5 s for them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from flask import Flask
 
 #: Seconds to wait for a worker's threads to start.
 WARM_TIMEOUT_S = 60.0
+#: Pages built once per community that the master answers before forking.
+WARM_PAGES = ("/planner", "/planner/layers.json")
+#: The warming requests' client address: TEST-NET-1 (RFC 5737), never a visitor's, so warming
+#: takes nothing from any visitor's budget of new planner reports.
+WARM_ADDRESS = "192.0.2.1"
 
 
 def warm(app: Flask) -> int:
@@ -37,3 +44,12 @@ def warm_thread_pool(app: Flask, pool: ThreadPoolExecutor, threads: int) -> list
 
     futures = [pool.submit(task) for _ in range(threads)]
     return [f.result(timeout=WARM_TIMEOUT_S) for f in futures]
+
+
+def warm_pages(app: Flask) -> str:
+    """Answer each of :data:`WARM_PAGES` once; ``"/planner 200，…"`` for the log."""
+    with app.test_client() as client:
+        return "，".join(
+            f"{path} {client.get(path, environ_base={'REMOTE_ADDR': WARM_ADDRESS}).status_code}"
+            for path in WARM_PAGES
+        )

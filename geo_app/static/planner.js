@@ -4,14 +4,24 @@
   "use strict";
   var form = document.querySelector(".planner-form");
   if (form) {
+    // a new distance is computed on the server (seconds in a large community): say so
+    var analysing = form.querySelector("[data-testid=planner-busy]");
+    var showBusy = function () { analysing.hidden = false; };
     form.addEventListener("submit", function (event) {
       var threshold = form.elements.threshold;
       var k = form.elements.k;
       if (!threshold.checkValidity() || !k.checkValidity()) {
         event.preventDefault();
         (threshold.checkValidity() ? k : threshold).reportValidity();
+      } else {
+        showBusy();
       }
     });
+    Array.prototype.forEach.call(form.querySelectorAll(".quick a"), function (link) {
+      link.addEventListener("click", showBusy);
+    });
+    // back to this page from the browser's cache: nothing is being computed any more
+    window.addEventListener("pageshow", function () { analysing.hidden = true; });
   }
 
   var configNode = document.getElementById("planner-config");
