@@ -384,8 +384,9 @@ DECISION_FIELDS = (
 )
 DECISION = _op(
     "meetingDecision", "会议决定：新建或推进治理项目",
-    "不填 item_id 时新建项目（关联会议与意见，计算步行 300 米内的楼栋）；填 item_id 时更新其状态"
-    "与进度并记入时间线。", "Item", method="post", status=201, path_parameters=(MEETING_ID,),
+    "不填 item_id 时新建项目（关联会议与意见，计算步行 300 米内的楼栋；不填 view_ids 关联会议所议"
+    "的全部意见，view_ids 为 [] 则不关联）；填 item_id 时更新其状态与进度并记入时间线。",
+    "Item", method="post", status=201, path_parameters=(MEETING_ID,),
     roles=STAFF, body=RequestBody("决定", DECISION_FIELDS),
 )
 
@@ -696,7 +697,7 @@ def decide(meeting_id: int, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
             description=args.get("description") or "",
             status=args.get("status") or "approved", progress=args.get("progress") or 0,
             published=True if args.get("published") is None else bool(args["published"]),
-            view_ids=args.get("view_ids") or meeting.view_ids,
+            view_ids=meeting.view_ids if args.get("view_ids") is None else args["view_ids"],
         )
         created = item_service.create_item(
             db, data, grid_id=meeting.grid_id, actor=g.user.username, at=moment,

@@ -1,0 +1,54 @@
+"""QA of the 微协商 loop followed end to end: a meeting's decision links only the views the grid
+leader ticked."""
+
+from __future__ import annotations
+
+import pytest
+from support.accounts import logged_in
+from support.governance import IN_JN01, governance_app, make_view
+
+
+@pytest.fixture()
+def app(tmp_path):
+    return governance_app(tmp_path)
+
+
+def _meeting(app, view_ids: list[int]) -> int:
+    """A 座谈 of JN-01 on ``view_ids``, recorded by leader1 through the API; its id."""
+    answer = logged_in(app, "leader1").post("/api/meetings", json={
+        "kind": "meeting", "held_at": "2025-05-30T19:30", "topic": "毁绿种菜议事",
+        "place_name": "金大姐聊天室", "lon": IN_JN01[0], "lat": IN_JN01[1],
+        "attendees": ["张书记"], "minutes": "同意恢复绿化", "view_ids": view_ids,
+    })
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["id"]
+
+
+NEW_ITEM = {"item_id": "", "title": "1栋绿化恢复", "category": "greening", "owner": "物业公司",
+            "budget_source": "社区党建项目", "status": "approved", "progress": "0",
+            "published": "1", "note": ""}
+
+
+def _decide(client, meeting_id: int, **fields: object):
+    return client.post(f"/staff/meetings/{meeting_id}/decision", data={**NEW_ITEM, **fields})
+
+
+def _item_id(answer) -> int:
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    return int(answer.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_a_decision_links_only_the_views_ticked_on_the_form(app):
+    ids = [make_view(app, category="greening")[0] for _ in range(2)]
+    meeting = _meeting(app, ids)
+    leader = logged_in(app, "leader1")
+    # every 关联意见 box unticked: the item stands on no view (it took all the meeting's)
+    none = _item_id(_decide(leader, meeting))
+    assert leader.get(f"/api/items/{none}").get_json()["views"] == 0
+    one = _item_id(_decide(leader, meeting, title="只关联一条", view_ids=str(ids[1])))
+    assert leader.get(f"/api/items/{one}").get_json()["views"] == 1
+    # the JSON API without view_ids still takes up every view of the meeting
+    answer = leader.post(f"/api/meetings/{meeting}/decisions", json={
+        "title": "全部关联", "category": "greening", "owner": "物业公司",
+        "budget_source": "社区党建项目"})
+    assert answer.status_code == 201 and answer.get_json()["views"] == 2
