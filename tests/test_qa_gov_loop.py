@@ -1,11 +1,13 @@
 """QA of the 微协商 loop followed end to end: a meeting's decision links only the views the grid
-leader ticked."""
+leader ticked, and an item 已完成 is at 100 %."""
 
 from __future__ import annotations
 
 import pytest
 from support.accounts import logged_in
 from support.governance import IN_JN01, governance_app, make_view
+
+from geo_app.governance.views import Step
 
 
 @pytest.fixture()
@@ -52,3 +54,27 @@ def test_a_decision_links_only_the_views_ticked_on_the_form(app):
         "title": "全部关联", "category": "greening", "owner": "物业公司",
         "budget_source": "社区党建项目"})
     assert answer.status_code == 201 and answer.get_json()["views"] == 2
+
+
+@pytest.fixture()
+def item(app) -> int:
+    view_id, _ = make_view(app, category="greening", steps=(Step("published"),))
+    return _item_id(_decide(logged_in(app, "leader1"), _meeting(app, [view_id]),
+                            view_ids=str(view_id)))
+
+
+def test_an_item_marked_done_below_100_percent_is_refused_and_the_form_kept(app, item):
+    leader = logged_in(app, "leader1")
+    refused = leader.post(f"/staff/items/{item}", data={
+        "status": "done", "progress": "60", "published": "1", "note": "苗木补种完毕"})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "状态为「已完成」时进度（progress）应为 100%，收到 60%" in page
+    assert "苗木补种完毕</textarea>" in page and 'value="60"' in page
+    assert '<option value="done" selected>' in page
+    board = app.test_client().get(f"/api/items/{item}").get_json()
+    assert (board["status"], board["progress"], len(board["timeline"])) == ("approved", 0, 1)
+    # "done" alone (the API without progress) means the work is complete: 100 %
+    done = leader.post(f"/api/items/{item}/updates", json={"status": "done", "note": "完工"})
+    assert (done.get_json()["status"], done.get_json()["progress"]) == ("done", 100)
+    assert leader.post(f"/api/items/{item}/updates", json={"progress": 80}).status_code == 400
