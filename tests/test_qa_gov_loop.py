@@ -1,5 +1,6 @@
 """QA of the 微协商 loop followed end to end: a meeting's decision links only the views the grid
-leader ticked, and an item 已完成 is at 100 %."""
+leader ticked, an item 已完成 is at 100 %, and an update that changes nothing leaves no empty line
+on the public timeline."""
 
 from __future__ import annotations
 
@@ -78,3 +79,22 @@ def test_an_item_marked_done_below_100_percent_is_refused_and_the_form_kept(app,
     done = leader.post(f"/api/items/{item}/updates", json={"status": "done", "note": "完工"})
     assert (done.get_json()["status"], done.get_json()["progress"]) == ("done", 100)
     assert leader.post(f"/api/items/{item}/updates", json={"progress": 80}).status_code == 400
+
+
+def test_an_item_update_says_it_was_saved_and_an_empty_one_is_refused(app, item):
+    leader = logged_in(app, "leader1")
+    saved = leader.post(f"/staff/items/{item}", data={
+        "status": "in_progress", "progress": "60", "published": "1", "note": "物业已清理菜地"},
+        follow_redirects=True)
+    assert "已更新项目「1栋绿化恢复」：实施中 60%" in saved.get_data(as_text=True)
+    same = leader.post(f"/staff/items/{item}", data={
+        "status": "in_progress", "progress": "60", "published": "1", "note": " "})
+    assert same.status_code == 400
+    assert "没有改动" in same.get_data(as_text=True)
+    timeline = app.test_client().get(f"/api/items/{item}").get_json()["timeline"]
+    assert [(e["status"], e["progress"], e["note"]) for e in timeline] == [
+        ("approved", 0, "毁绿种菜议事议定"), ("in_progress", 60, "物业已清理菜地")]
+    # taking the item off the board is a change, even without a note
+    hidden = leader.post(f"/staff/items/{item}", data={"status": "in_progress", "progress": "60"})
+    assert hidden.status_code == 303
+    assert app.test_client().get(f"/api/items/{item}").status_code == 404

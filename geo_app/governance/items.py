@@ -186,6 +186,7 @@ def update_item(
 ) -> Item:
     """Apply ``change`` to the item and add it to the item's timeline, together."""
     item = get_item(session, item_id, caller)
+    before = (item.status, item.progress, item.published, set(item.view_ids))
     if change.status is not None:
         _check_status(change.status)
         if change.status == DONE and change.progress is None:
@@ -202,6 +203,10 @@ def update_item(
     for view_id in grid_view_ids(session, item.grid_id, change.view_ids):
         if view_id not in present:
             item.view_links.append(ItemView(view_id=view_id))
+    after = (item.status, item.progress, item.published, set(item.view_ids))
+    if after == before and not change.note.strip():  # an empty line on the public timeline
+        msg = "没有改动：状态、进度、是否公开都与原来相同，也没有填写说明（note）"
+        raise GovernanceError(msg, parameter="note")
     at = as_utc(at)
     item.updated_at = at
     session.add(ItemEvent(item_id=item.id, at=at, actor=caller.username, status=item.status,

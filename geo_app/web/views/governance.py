@@ -615,12 +615,15 @@ def staff_update_item(item_id: int) -> ResponseReturnValue:
             published=form.get("published") == "1", note=form.get("note", ""),
         )
         with get_store().write() as db:
-            item_service.update_item(db, item_id, change, caller=g.user, at=now())
+            updated = item_service.update_item(db, item_id, change, caller=g.user, at=now())
+            done = (f"已更新项目「{updated.title}」："
+                    f"{item_service.ITEM_STATUSES[updated.status]} {updated.progress}%")
     except (NotFoundError, RoleRefusedError):
         raise
     except GovernanceError as exc:  # shown above the form, nothing typed lost
         flash(str(exc), "error")
         return _staff_item_page(item_id, form), 400
+    flash(done, "ok")
     return redirect(url_for("governance.staff_item", item_id=item_id), code=303)
 
 
