@@ -1,6 +1,6 @@
 """QA of the 微协商 loop followed end to end: a meeting's decision links only the views the grid
-leader ticked, an item 已完成 is at 100 %, and an update that changes nothing leaves no empty line
-on the public timeline."""
+leader ticked, an item 已完成 is at 100 %, an update that changes nothing leaves no empty line on
+the public timeline, and the resident's /v/<code> leads on to the item that took the view up."""
 
 from __future__ import annotations
 
@@ -98,3 +98,25 @@ def test_an_item_update_says_it_was_saved_and_an_empty_one_is_refused(app, item)
     hidden = leader.post(f"/staff/items/{item}", data={"status": "in_progress", "progress": "60"})
     assert hidden.status_code == 303
     assert app.test_client().get(f"/api/items/{item}").status_code == 404
+
+
+def test_the_residents_status_page_leads_on_to_the_item(app):
+    leader = logged_in(app, "leader1")
+    view_id, code = make_view(app, category="greening", steps=(Step("published"),))
+    _, copy_code = make_view(app, category="greening",
+                             steps=(Step("duplicate", duplicate_of=view_id),))
+    _, alone_code = make_view(app, category="greening", steps=(Step("published"),))
+    meeting = _meeting(app, [view_id])
+    item = _item_id(_decide(leader, meeting, view_ids=str(view_id), progress="30",
+                            status="in_progress"))
+    _item_id(_decide(leader, meeting, title="内部跟进", view_ids=str(view_id), published=""))
+    resident = app.test_client()
+    expected = [{"id": item, "title": "1栋绿化恢复", "status_label": "实施中", "progress": 30}]
+    assert resident.get(f"/api/views/{code}").get_json()["items"] == expected
+    assert resident.get(f"/api/views/{copy_code}").get_json()["items"] == expected  # merged
+    assert resident.get(f"/api/views/{alone_code}").get_json()["items"] == []
+    page = resident.get(f"/v/{code}").get_data(as_text=True)
+    assert f'<a href="/items/{item}">1栋绿化恢复</a> <span class="badge">实施中</span> 30%' in page
+    assert "内部跟进" not in page
+    assert 'data-testid="view-items"' not in resident.get(f"/v/{alone_code}").get_data(
+        as_text=True)

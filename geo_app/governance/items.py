@@ -233,6 +233,13 @@ def published_items(session: Session) -> list[Item]:
     return list(session.scalars(query.order_by(Item.updated_at.desc(), Item.id.desc())))
 
 
+def published_items_of(session: Session, view_id: int) -> list[Item]:
+    """The published items that take up the view ``view_id``, the newest first."""
+    query = select(Item).join(ItemView, ItemView.item_id == Item.id).where(
+        ItemView.view_id == view_id, Item.published.is_(True))
+    return list(session.scalars(query.order_by(Item.updated_at.desc(), Item.id.desc())))
+
+
 def grid_items(session: Session, grid_ids: Collection[str]) -> list[Item]:
     query = select(Item).where(Item.grid_id.in_(sorted(grid_ids)))
     return list(session.scalars(query.order_by(Item.updated_at.desc(), Item.id.desc())))

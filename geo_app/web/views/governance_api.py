@@ -168,6 +168,12 @@ _VIEW_PUBLIC = {
         "satisfaction": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
         "can_rate": {"type": "boolean"},
         "merged_into": {"type": ["object", "null"]},
+        "items": {"type": "array", "description": "纳入的公开治理项目（合并的意见：原意见的）",
+                  "items": {"type": "object", "required": ["id", "title", "progress"],
+                            "properties": {"id": {"type": "integer"},
+                                           "title": {"type": "string"},
+                                           "status_label": {"type": "string"},
+                                           "progress": {"type": "integer"}}}},
     },
     "not": {"anyOf": [{"required": ["contact"]}, {"required": ["name"]},
                       {"required": ["phone"]}]},
@@ -446,8 +452,15 @@ def status_of(code: str) -> dict[str, Any]:
     with get_store().read() as db:
         view = view_service.find_by_code(db, code)
         original = db.get(View, view.duplicate_of_id) if view.duplicate_of_id else None
-        return view_service.public_status(view, categories=support.categories(),
-                                          grid_names=support.grid_names(), original=original)
+        status = view_service.public_status(view, categories=support.categories(),
+                                            grid_names=support.grid_names(), original=original)
+        # the resident follows the case on to the public board: the items taking the view up
+        status["items"] = [
+            {"id": i.id, "title": i.title, "status_label": item_service.ITEM_STATUSES[i.status],
+             "progress": i.progress}
+            for i in item_service.published_items_of(db, (original or view).id)
+        ]
+        return status
 
 
 @bp.get("/views/<code>")
