@@ -1,6 +1,7 @@
 """QA of the 微协商 loop followed end to end: a meeting's decision links only the views the grid
 leader ticked, an item 已完成 is at 100 %, an update that changes nothing leaves no empty line on
-the public timeline, and the resident's /v/<code> leads on to the item that took the view up."""
+the public timeline, the resident's /v/<code> leads on to the item that took the view up, and a
+phone number typed with full-width digits or spaces is taken."""
 
 from __future__ import annotations
 
@@ -120,3 +121,28 @@ def test_the_residents_status_page_leads_on_to_the_item(app):
     assert "内部跟进" not in page
     assert 'data-testid="view-items"' not in resident.get(f"/v/{alone_code}").get_data(
         as_text=True)
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("１３９１２３４５６７８", "13912345678"),  # a Chinese IME's full-width digits
+    ("139 1234 5678", "13912345678"),
+    ("(0551)６６１２８８０１", "055166128801"),
+    ("０５５１－６６１２８８０１", "0551-66128801"),
+])
+def test_a_phone_typed_as_on_a_phone_is_taken_and_stored_plain(app, typed, stored):
+    sent = app.test_client().post("/api/views", json={
+        "lon": IN_JN01[0], "lat": IN_JN01[1], "category": "greening",
+        "text": "楼下绿地被人种了菜", "phone": typed})
+    assert sent.status_code == 201, sent.get_json()
+    mine = logged_in(app, "leader1").get("/api/my/views").get_json()["views"]
+    assert [v["contact"]["phone"] for v in mine if v["id"] == sent.get_json()["id"]] == [stored]
+
+
+@pytest.mark.parametrize("typed", ["abc", "1391234567", "٠٥٥١٦٦١٢٨٨٠١", "1" * 40])
+def test_a_phone_that_is_no_number_is_refused_by_name(app, typed):
+    sent = app.test_client().post("/api/views", json={
+        "lon": IN_JN01[0], "lat": IN_JN01[1], "category": "greening",
+        "text": "楼下绿地被人种了菜", "phone": typed})
+    assert sent.status_code == 400 and sent.get_json()["parameter"] == "phone"
+    assert sent.get_json()["error"].startswith("电话（phone）")
+

@@ -91,8 +91,8 @@ TEXT = QueryParameter("text", "反映的内容（纯文本，显示时按文本�
 NAME = QueryParameter("name", "称呼（选填，不公开，仅本网格网格员可见）", {"type": "string"},
                       example="王女士", dynamic=_name_schema, label="称呼")
 PHONE = QueryParameter(
-    "phone", "联系电话（选填，不公开）：11 位手机号或 0551-66128801 这样的座机号",
-    {"type": "string", "pattern": view_service.PHONE_PATTERN}, example="13800001234",
+    "phone", "联系电话（选填，不公开）：11 位手机号或 0551-66128801 这样的座机号（全角数字、"
+    "空格和括号也可以）", {"type": "string", "maxLength": 32}, example="13800001234",
     label="电话",
 )
 BUILDING = QueryParameter("building_id", "所在楼栋编号（选填；选了楼栋即按楼栋所属网格分派）",
