@@ -89,6 +89,18 @@ def _check_progress(progress: object) -> int:
     return progress
 
 
+#: The status whose progress can only be 100 % (the board showed "已完成 60%").
+DONE = "done"
+
+
+def _check_done(status: str, progress: int) -> None:
+    """An item 已完成 is at 100 %: a lower figure contradicts it on the public board."""
+    if status == DONE and progress != 100:
+        msg = (f"状态为「{ITEM_STATUSES[DONE]}」时进度（progress）应为 100%，收到 {progress}%："
+               "请把进度改为 100，或选择「实施中」")
+        raise GovernanceError(msg, parameter="progress")
+
+
 def grid_view_ids(session: Session, grid_id: str, view_ids: Collection[int]) -> list[int]:
     """``view_ids`` if every one is a view of ``grid_id``; else a 400 naming the first stranger."""
     wanted = sorted({int(v) for v in view_ids})
@@ -126,6 +138,7 @@ def create_item(
         raise GovernanceError(msg, parameter="budget_source")
     _check_status(data.status)
     progress = _check_progress(data.progress)
+    _check_done(data.status, progress)
     if len(data.description) > TEXT_MAX_CHARS:
         raise GovernanceError(f"description 最多 {TEXT_MAX_CHARS} 个字", parameter="description")
     if len(data.place_name) > PLACE_MAX_CHARS:
@@ -173,11 +186,15 @@ def update_item(
 ) -> Item:
     """Apply ``change`` to the item and add it to the item's timeline, together."""
     item = get_item(session, item_id, caller)
+    before = (item.status, item.progress, item.published, set(item.view_ids))
     if change.status is not None:
         _check_status(change.status)
+        if change.status == DONE and change.progress is None:
+            item.progress = 100  # "done" alone says the work is complete
         item.status = change.status
     if change.progress is not None:
         item.progress = _check_progress(change.progress)
+    _check_done(item.status, item.progress)
     if change.published is not None:
         item.published = bool(change.published)
     if len(change.note) > TEXT_MAX_CHARS:
@@ -186,6 +203,10 @@ def update_item(
     for view_id in grid_view_ids(session, item.grid_id, change.view_ids):
         if view_id not in present:
             item.view_links.append(ItemView(view_id=view_id))
+    after = (item.status, item.progress, item.published, set(item.view_ids))
+    if after == before and not change.note.strip():  # an empty line on the public timeline
+        msg = "没有改动：状态、进度、是否公开都与原来相同，也没有填写说明（note）"
+        raise GovernanceError(msg, parameter="note")
     at = as_utc(at)
     item.updated_at = at
     session.add(ItemEvent(item_id=item.id, at=at, actor=caller.username, status=item.status,
@@ -209,6 +230,13 @@ def refresh_reach(item: Item, *, reach: ReachFunction, radius_m: float) -> bool:
 def published_items(session: Session) -> list[Item]:
     """Every published item, the newest first."""
     query = select(Item).where(Item.published.is_(True))
+    return list(session.scalars(query.order_by(Item.updated_at.desc(), Item.id.desc())))
+
+
+def published_items_of(session: Session, view_id: int) -> list[Item]:
+    """The published items that take up the view ``view_id``, the newest first."""
+    query = select(Item).join(ItemView, ItemView.item_id == Item.id).where(
+        ItemView.view_id == view_id, Item.published.is_(True))
     return list(session.scalars(query.order_by(Item.updated_at.desc(), Item.id.desc())))
 
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import ColumnElement, CursorResult, false, select, update
 from sqlalchemy.orm import Session
 
+from geo_app.formats.numbers import number_text
 from geo_app.governance import lifecycle
 from geo_app.governance.errors import (
     BudgetExceededError,
@@ -41,7 +42,15 @@ CODE_LENGTH = 10
 NOTE_MAX_CHARS = 1000
 ASSIGNEE_MAX_CHARS = 64
 #: Mainland mobile (11 digits from 1) or a landline such as 0551-66128801.
-PHONE_PATTERN = r"^(1\d{10}|0\d{2,3}-?\d{7,8})$"
+PHONE_PATTERN = r"^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8})$"
+
+
+def phone_text(raw: str) -> str:
+    """A phone number as typed on a phone: full-width digits and dash read as ASCII (NFKC),
+    spaces and brackets dropped ("１３９ 1234 5678" → "13912345678")."""
+    return re.sub(r"[\s()]", "", number_text(raw))
+
+
 #: Where a view came from: the web form, a home visit (走访) or a meeting (座谈).
 SOURCES = {"web": "居民提交", "visit": "走访收集", "meeting": "座谈收集"}
 
@@ -192,9 +201,9 @@ def _check_submission(
     if data.name and len(data.name.strip()) > limits["name_chars"]:
         msg = f"name（称呼）最多 {limits['name_chars']} 个字"
         raise GovernanceError(msg, parameter="name")
-    if data.phone and not re.fullmatch(PHONE_PATTERN, data.phone.strip()):
-        msg = (f"phone（电话）格式不对：{quoted(data.phone)}，"
-               "应为 11 位手机号或 0551-66128801 这样的座机号")
+    if data.phone and not re.fullmatch(PHONE_PATTERN, phone_text(data.phone)):
+        msg = (f"电话（phone）的格式不对：{quoted(data.phone)}"
+               "（应为 11 位手机号或 0551-66128801 这样的座机号）")
         raise GovernanceError(msg, parameter="phone")
     if data.source not in SOURCES:
         msg = f"未知来源 {quoted(data.source)}"
@@ -222,7 +231,7 @@ def create_view(
         category=data.category,
         text=data.text.strip(),
         contact_name=(data.name or "").strip() or None,
-        contact_phone=(data.phone or "").strip() or None,
+        contact_phone=phone_text(data.phone or "") or None,
         state="submitted",
         public=False,
         supporters=0,

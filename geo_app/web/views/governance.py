@@ -590,12 +590,18 @@ def staff_items() -> str:
 @bp.get("/staff/items/<int:item_id>")
 @require_roles(*STAFF)
 def staff_item(item_id: int) -> str:
+    return _staff_item_page(item_id)
+
+
+def _staff_item_page(item_id: int, form: Mapping[str, Any] | None = None) -> str:
+    """An item's staff page; after a refused update, its form holds what was typed."""
     with get_store().read() as db:
         item = item_service.get_item(db, item_id, g.user)
         row = item_json(db, item, with_timeline=True)
         published = item.published
     return render_template("gov_item.html", item=row, page=_item_map(row), staff=True,
-                           published=published, statuses=item_service.ITEM_STATUSES)
+                           published=published, statuses=item_service.ITEM_STATUSES,
+                           form=form or MultiDict())
 
 
 @bp.post("/staff/items/<int:item_id>")
@@ -609,11 +615,15 @@ def staff_update_item(item_id: int) -> ResponseReturnValue:
             published=form.get("published") == "1", note=form.get("note", ""),
         )
         with get_store().write() as db:
-            item_service.update_item(db, item_id, change, caller=g.user, at=now())
+            updated = item_service.update_item(db, item_id, change, caller=g.user, at=now())
+            done = (f"已更新项目「{updated.title}」："
+                    f"{item_service.ITEM_STATUSES[updated.status]} {updated.progress}%")
     except (NotFoundError, RoleRefusedError):
         raise
-    except GovernanceError as exc:
+    except GovernanceError as exc:  # shown above the form, nothing typed lost
         flash(str(exc), "error")
+        return _staff_item_page(item_id, form), 400
+    flash(done, "ok")
     return redirect(url_for("governance.staff_item", item_id=item_id), code=303)
 
 

@@ -91,8 +91,8 @@ TEXT = QueryParameter("text", "反映的内容（纯文本，显示时按文本�
 NAME = QueryParameter("name", "称呼（选填，不公开，仅本网格网格员可见）", {"type": "string"},
                       example="王女士", dynamic=_name_schema, label="称呼")
 PHONE = QueryParameter(
-    "phone", "联系电话（选填，不公开）：11 位手机号或 0551-66128801 这样的座机号",
-    {"type": "string", "pattern": view_service.PHONE_PATTERN}, example="13800001234",
+    "phone", "联系电话（选填，不公开）：11 位手机号或 0551-66128801 这样的座机号（全角数字、"
+    "空格和括号也可以）", {"type": "string", "maxLength": 32}, example="13800001234",
     label="电话",
 )
 BUILDING = QueryParameter("building_id", "所在楼栋编号（选填；选了楼栋即按楼栋所属网格分派）",
@@ -168,6 +168,12 @@ _VIEW_PUBLIC = {
         "satisfaction": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
         "can_rate": {"type": "boolean"},
         "merged_into": {"type": ["object", "null"]},
+        "items": {"type": "array", "description": "纳入的公开治理项目（合并的意见：原意见的）",
+                  "items": {"type": "object", "required": ["id", "title", "progress"],
+                            "properties": {"id": {"type": "integer"},
+                                           "title": {"type": "string"},
+                                           "status_label": {"type": "string"},
+                                           "progress": {"type": "integer"}}}},
     },
     "not": {"anyOf": [{"required": ["contact"]}, {"required": ["name"]},
                       {"required": ["phone"]}]},
@@ -384,8 +390,9 @@ DECISION_FIELDS = (
 )
 DECISION = _op(
     "meetingDecision", "会议决定：新建或推进治理项目",
-    "不填 item_id 时新建项目（关联会议与意见，计算步行 300 米内的楼栋）；填 item_id 时更新其状态"
-    "与进度并记入时间线。", "Item", method="post", status=201, path_parameters=(MEETING_ID,),
+    "不填 item_id 时新建项目（关联会议与意见，计算步行 300 米内的楼栋；不填 view_ids 关联会议所议"
+    "的全部意见，view_ids 为 [] 则不关联）；填 item_id 时更新其状态与进度并记入时间线。",
+    "Item", method="post", status=201, path_parameters=(MEETING_ID,),
     roles=STAFF, body=RequestBody("决定", DECISION_FIELDS),
 )
 
@@ -445,8 +452,15 @@ def status_of(code: str) -> dict[str, Any]:
     with get_store().read() as db:
         view = view_service.find_by_code(db, code)
         original = db.get(View, view.duplicate_of_id) if view.duplicate_of_id else None
-        return view_service.public_status(view, categories=support.categories(),
-                                          grid_names=support.grid_names(), original=original)
+        status = view_service.public_status(view, categories=support.categories(),
+                                            grid_names=support.grid_names(), original=original)
+        # the resident follows the case on to the public board: the items taking the view up
+        status["items"] = [
+            {"id": i.id, "title": i.title, "status_label": item_service.ITEM_STATUSES[i.status],
+             "progress": i.progress}
+            for i in item_service.published_items_of(db, (original or view).id)
+        ]
+        return status
 
 
 @bp.get("/views/<code>")
@@ -696,7 +710,7 @@ def decide(meeting_id: int, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
             description=args.get("description") or "",
             status=args.get("status") or "approved", progress=args.get("progress") or 0,
             published=True if args.get("published") is None else bool(args["published"]),
-            view_ids=args.get("view_ids") or meeting.view_ids,
+            view_ids=meeting.view_ids if args.get("view_ids") is None else args["view_ids"],
         )
         created = item_service.create_item(
             db, data, grid_id=meeting.grid_id, actor=g.user.username, at=moment,
