@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from geo_app.formats.numbers import number_text
+from geo_app.formats.numbers import decimal_number, number_text
 from layers.quoting import quoted
 
 #: (west, south, east, north) in WGS84 degrees.
@@ -23,7 +23,7 @@ def parse_box(text: str) -> Box:
     """``"W,S,E,N"`` → (west, south, east, north); anything else raises :class:`BoxError`."""
     parts = number_text(text).split(",")
     try:
-        values = [float(part) for part in parts]
+        values = [decimal_number(part) for part in parts]
     except ValueError:
         values = []
     if len(values) != 4 or not all(math.isfinite(v) for v in values):

@@ -6,6 +6,10 @@ signs or points, and the checks that compare a number with its text ("2" for ``k
 ``２`` as another text, so some parameters took ``５００`` and others refused ``２``.
 :func:`number_text` folds the text once, by Unicode NFKC (compatibility composition, which maps
 each full-width form to its ASCII character), before any integer or number is parsed.
+
+:func:`decimal_number` and :func:`integer_number` read a folded number the way the page says
+it (应为数字 / 应为整数): Python's ``float`` and ``int`` also read ``1_000`` (a digit
+separator of source code, not of anything a person types), which they refuse.
 """
 
 from __future__ import annotations
@@ -26,6 +30,34 @@ MAX_DIGITS = 18
 def number_text(raw: str) -> str:
     """``raw`` with full-width digits, signs, points and spaces as ASCII (NFKC), stripped."""
     return unicodedata.normalize("NFKC", raw).strip()
+
+
+def _plain(raw: str) -> str:
+    """``raw`` folded (:func:`number_text`); ValueError if it has a digit separator ``_``."""
+    text = number_text(raw)
+    if "_" in text:
+        msg = f"not a number as typed: {raw!r}"
+        raise ValueError(msg)
+    return text
+
+
+def decimal_number(raw: str) -> float:
+    """A number as typed (``500``, ``５００``, ``1.5``, ``-3``, ``1e3``) — ValueError for
+    anything Python's ``float`` would refuse, and for ``1_000``. ``inf``/``nan`` are read
+    (callers refuse them as not finite, with that reason)."""
+    return float(_plain(raw))
+
+
+def integer_number(raw: str) -> int:
+    """A whole number as typed (``12``, ``+12``, ``１２``) — ValueError otherwise (``2.5``,
+    ``1e1``, ``1_000``)."""
+    return int(_plain(raw))
+
+
+def published_metres(metres: float) -> float:
+    """A distance as published (JSON, pages): to 0.1 m, so 4 km/h × 15 min reads 1000.0, not
+    the 1000.0000000000001 the computation carries (round where shown, not where computed)."""
+    return round(float(metres), 1)
 
 
 def whole_number(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo_app.formats.numbers import published_metres
 from geo_app.planning.coverage import grid_index, share
 from geo_app.planning.settings import BELOW_GRADES, GradeRule
 from layers.schema import BASIC_CATEGORIES, POI_CATEGORIES, QUALITY_CATEGORIES
@@ -62,7 +63,7 @@ class CircleReport:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "reach_m": self.reach_m,
+            "reach_m": published_metres(self.reach_m),
             "community": self.community.as_dict(),
             "grids": [grid.as_dict() for grid in self.grids],
         }

@@ -87,9 +87,23 @@ class SitingResult:
             for j in answer.selected
         ]
 
+    def bound_text(self, answer: SitingAnswer, bound_of: str) -> str | None:
+        """What ``answer.bound`` bounds, in Chinese: for maximal covering (``"gain"``) the
+        residents new sites can *add* — ``covered_weight`` also counts those already within
+        reach — and for set covering (``"sites"``) the fewest new sites needed."""
+        if answer.bound is None:
+            return None
+        if bound_of == "sites":
+            return f"覆盖全部可覆盖的居民至少需要新增 {answer.bound:,.0f} 处站点（下界）"
+        now = self.residents_covered_now
+        most = answer.bound + now
+        return (f"新增站点至多能让 {answer.bound:,.0f} 名居民新进入步行范围（上界，只计新增）；"
+                f"covered_weight 还含已在范围内的 {now:,} 人，合计至多 {most:,.0f} 人")
+
     def as_dict(self) -> dict[str, object]:
-        def answer(a: SitingAnswer) -> dict[str, object]:
-            return {**a.as_dict(), "sites": self.sites(a)}
+        def answer(a: SitingAnswer, bound_of: str) -> dict[str, object]:
+            return {**a.as_dict(), "bound_of": bound_of,
+                    "bound_text": self.bound_text(a, bound_of), "sites": self.sites(a)}
 
         exact_new = self.maximal.covered_weight - self.residents_covered_now
         gap_residents = self.maximal.covered_weight - self.maximal_greedy.covered_weight
@@ -103,8 +117,8 @@ class SitingResult:
             "residents": self.residents,
             "residents_covered_now": self.residents_covered_now,
             "maximal_covering": {
-                "exact": answer(self.maximal),
-                "greedy": answer(self.maximal_greedy),
+                "exact": answer(self.maximal, "gain"),
+                "greedy": answer(self.maximal_greedy, "gain"),
                 "gap_residents": gap_residents,
                 "gap_share": round(gap_residents / exact_new, 4) if exact_new else 0.0,
                 **shown_dict(self.maximal, self.shown_maximal,
@@ -112,8 +126,8 @@ class SitingResult:
                              - self.residents_covered_now),
             },
             "set_covering": {
-                "exact": answer(self.covering),
-                "greedy": answer(self.covering_greedy),
+                "exact": answer(self.covering, "sites"),
+                "greedy": answer(self.covering_greedy, "sites"),
                 "gap_sites": len(self.covering_greedy.selected) - len(self.covering.selected),
                 "uncoverable": list(self.uncoverable),
                 **shown_dict(self.covering, self.shown_covering,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from geo_app.config import DEFAULTS
-from geo_app.formats.numbers import number_text
+from geo_app.formats.numbers import decimal_number, integer_number
 from geo_app.planning.errors import BadParameterError
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
@@ -121,7 +121,7 @@ N = TypeVar("N", int, float)
 def validate_threshold(value: Any, *, parameter: str = "threshold", label: str = "") -> float:
     """A walking threshold in metres, between 50 and 5,000 (``label``: the words a page's
     form shows for it, named in the message before the parameter)."""
-    return _in_range(float, value, parameter, MIN_THRESHOLD_M, MAX_THRESHOLD_M,
+    return _in_range(_decimal, value, parameter, MIN_THRESHOLD_M, MAX_THRESHOLD_M,
                      kind="以米计的数值", unit=" 米", label=label)
 
 
@@ -130,11 +130,19 @@ def validate_k(value: Any, *, parameter: str = "k", label: str = "") -> int:
     return _in_range(_whole, value, parameter, 1, MAX_K, kind="整数", label=label)
 
 
+def _decimal(value: Any) -> float:
+    """A number as written ("500", "５００", 500), never "1_000"."""
+    return decimal_number(value) if isinstance(value, str) else float(value)
+
+
 def _whole(value: Any) -> int:
-    """An integer as written ("3", "03", "+3", 3, 3.0), never a truncated "2.5" or 2.5."""
+    """An integer as written ("3", "03", "+3", "３", 3, 3.0), never a truncated "2.5" or 2.5,
+    nor "1e1" or "1_0"."""
+    if isinstance(value, str):
+        return integer_number(value)
     if isinstance(value, float) and not value.is_integer():
         raise ValueError(value)
-    return int(value)  # int("2.5") and int("1e1") refuse
+    return int(value)
 
 
 def _in_range(
@@ -145,7 +153,7 @@ def _in_range(
     what was expected (``kind``) and what came, naming ``label（parameter）`` when labelled."""
     name = f"{label}（{parameter}）" if label else f"{parameter} "
     try:
-        number = parse(number_text(value) if isinstance(value, str) else value)
+        number = parse(value)
     except (TypeError, ValueError):
         msg = f"{name}应为{kind}，实际为 {value!r}"
         raise BadParameterError(msg, parameter=parameter) from None

@@ -24,6 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
+from geo_app.formats.numbers import published_metres
 from geo_app.planning.circle import CircleReport, circle_report
 from geo_app.planning.coverage import CoverageReport, Figures
 from geo_app.planning.errors import BadParameterError
@@ -233,7 +234,7 @@ class WhatIf:
                 "type": "Feature",
                 "geometry": shapely.geometry.mapping(self.isochrone.polygon),
                 "properties": {"minutes": self.isochrone.minutes,
-                               "reach_m": round(self.isochrone.reach_m, 1)},
+                               "reach_m": published_metres(self.isochrone.reach_m)},
             },
         }
 

@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo_app.formats.numbers import number_text
+from geo_app.formats.numbers import decimal_number
 from geo_app.volunteering.activities import PLACE_KINDS, Place
 from geo_app.volunteering.errors import VolunteeringError
 from geo_app.walking import feature_points
@@ -69,7 +69,7 @@ def _pin(community: Community, form: Mapping[str, str]) -> Place:
         msg = "地图选点须填写地点名称（不超过 64 个字）"
         raise VolunteeringError(msg, parameter="place_name")
     try:
-        lon, lat = (float(number_text(form.get(axis) or "")) for axis in ("lon", "lat"))
+        lon, lat = (decimal_number(form.get(axis) or "") for axis in ("lon", "lat"))
     except ValueError:
         msg = "地图选点须给出经度和纬度（数字）"
         raise VolunteeringError(msg, parameter="lon/lat") from None

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, request
 
-from geo_app.formats.numbers import number_text
+from geo_app.formats.numbers import decimal_number, integer_number
 from geo_app.store.roles import ADMIN
 from geo_app.web.errors import ApiError, json_object_body
 from layers.quoting import quoted
@@ -148,14 +148,20 @@ def operation_of(view: Callable[..., object]) -> Operation | None:
 
 def parse_query(parameters: tuple[QueryParameter, ...]) -> dict[str, Any]:
     """The request's query, checked against ``parameters`` (unknown or repeated ones refused)."""
+    refuse_unknown(parameters)
+    return _collect(
+        parameters, lambda name: request.args.get(name, "").strip(), _coerce, word="参数"
+    )
+
+
+def refuse_unknown(parameters: tuple[QueryParameter, ...]) -> None:
+    """Refuse a query parameter that is not one of ``parameters``, or is given twice (for a
+    view that checks the values itself)."""
     known = [p.name for p in parameters]
     for name in request.args:
         _require_known(name, known, word="参数")
         if len(request.args.getlist(name)) > 1:
             raise ApiError(name, f"参数 {name} 只能出现一次")
-    return _collect(
-        parameters, lambda name: request.args.get(name, "").strip(), _coerce, word="参数"
-    )
 
 
 def _require_known(name: str, known: Sequence[str], *, word: str) -> None:
@@ -193,9 +199,8 @@ def _coerce(parameter: QueryParameter, raw: str) -> Any:
     if kind == "string":
         return _checked(parameter, raw)
     value: float | int
-    text = number_text(raw)
     try:
-        value = int(text) if kind == "integer" else float(text)
+        value = integer_number(raw) if kind == "integer" else decimal_number(raw)
     except ValueError:
         expected = "整数" if kind == "integer" else "数字"
         msg = f"{_named(parameter, '参数')}应为{expected}，实际为 {quoted(raw)}"

@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from geo_app.formats.bbox import BoxError, parse_box
+from geo_app.formats.numbers import integer_number
 from geo_app.layers_edit.attached import items_text
 from geo_app.layers_edit.building_form import (
     EXPECTED_PREFIX,
@@ -383,7 +384,7 @@ def _building_changes(form: Any, *, prefix: str = "") -> dict[str, Any]:
         text = form[prefix + name].strip()
         if name in BUILDING_NUMBERS and text:
             try:
-                changes[name] = int(text)
+                changes[name] = integer_number(text)
             except ValueError:
                 message = f"{labels[name]}（{name}）须为整数，收到 {quoted(text)}"
                 raise LayerEditError(message, parameter=name) from None

@@ -31,6 +31,7 @@ from geo_app.maps.planner import (
 )
 from geo_app.planning import published
 from geo_app.planning.chart import coverage_chart
+from geo_app.planning.errors import BadParameterError
 from geo_app.planning.export import (
     GRID_COLUMNS,
     UNCOVERED_COLUMNS,
@@ -55,7 +56,9 @@ from geo_app.state.cache import per_community
 from geo_app.state.community import get_community, get_state
 from geo_app.stations.levels import get_stock_levels, levels_key
 from geo_app.web.access import public
-from geo_app.web.openapi import QueryParameter, parse_query
+from geo_app.web.errors import ApiError
+from geo_app.web.openapi import QueryParameter, documented, parse_query, refuse_unknown
+from geo_app.web.planner_schema import REPORT_OPERATION, REPORT_PARAMETERS
 from layers import Community
 from layers.schema import BASIC_CATEGORIES, ITEM_LABELS, QUALITY_CATEGORIES, STATION_KINDS
 
@@ -77,16 +80,20 @@ WHATIF_PARAMETERS = (
 )
 
 
+def _threshold() -> float:
+    raw = request.args.get("threshold", "").strip()
+    threshold = (validate_threshold(raw, label="步行距离") if raw
+                 else float(current_app.config["DEFAULT_THRESHOLD_M"]))
+    return normalised_threshold(threshold)
+
+
+def _k() -> int:
+    raw = request.args.get("k", "").strip()
+    return validate_k(raw, label="建议新增站点数") if raw else current_settings().siting_k
+
+
 def _parameters() -> tuple[float, int]:
-    settings = current_settings()
-    raw_threshold = request.args.get("threshold", "").strip()
-    raw_k = request.args.get("k", "").strip()
-    threshold = (
-        validate_threshold(raw_threshold, label="步行距离") if raw_threshold
-        else float(current_app.config["DEFAULT_THRESHOLD_M"])
-    )
-    k = validate_k(raw_k, label="建议新增站点数") if raw_k else settings.siting_k
-    return normalised_threshold(threshold), k
+    return _threshold(), _k()
 
 
 def normalised_threshold(metres: float) -> float:
@@ -96,9 +103,28 @@ def normalised_threshold(metres: float) -> float:
     return float(round(metres / step) * step)
 
 
-def _report() -> PlannerReport:
-    threshold, k = _parameters()
+def _report(parameters: tuple[float, int] | None = None) -> PlannerReport:
+    threshold, k = parameters or _parameters()
     return current_report(threshold_m=threshold, k=k, before_build=count_new_report)
+
+
+def _refused_form() -> tuple[str, int]:
+    """The parameters form alone (400): what was typed kept, each refused parameter's message
+    next to its field, and a link to the default analysis — no report."""
+    errors: dict[str, str] = {}
+    for name, read in (("threshold", _threshold), ("k", _k)):
+        try:
+            read()
+        except (BadParameterError, ApiError) as error:
+            errors[name] = str(error)
+    settings = current_settings()
+    typed = {name: request.args.get(name, "").strip() for name in ("threshold", "k")}
+    page = render_template(
+        "planner_refused.html", errors=errors, settings=settings,
+        args=typed, quick_k=settings.siting_k if "k" in errors or not typed["k"] else typed["k"],
+        default_threshold=float(current_app.config["DEFAULT_THRESHOLD_M"]),
+    )
+    return page, 400
 
 
 def coverage_targets() -> tuple[float, ...]:
@@ -133,11 +159,18 @@ def report_data(report: PlannerReport) -> dict[str, Any]:
 
 @bp.get("")
 @public
-def page() -> str:
-    """规划分析：步行范围内的居民、应设尽设、15 分钟生活圈、建议新增站点与“假如在这里设站”。"""
+def page() -> str | tuple[str, int]:
+    """规划分析：步行范围内的居民、应设尽设、15 分钟生活圈、建议新增站点与“假如在这里设站”。
+
+    A refused parameter answers 400 with the form alone (:func:`_refused_form`); the JSON and
+    CSV routes keep the one JSON error answer (:mod:`geo_app.web.errors`)."""
     started = time.perf_counter()
     settings = current_settings()
-    report = _report()
+    try:
+        parameters = _parameters()
+    except (BadParameterError, ApiError):
+        return _refused_form()
+    report = _report(parameters)
     map_parts = _map_parts(report)
     chart = coverage_chart(report.curve, marks=settings.thresholds_m, current=report.threshold_m)
     return render_template(
@@ -273,8 +306,10 @@ def print_page() -> str:
 
 @bp.get("/report.json")
 @public
+@documented(REPORT_OPERATION)
 def report_json() -> Response:
     """The whole report as JSON; each proposed site has ``lon``, ``lat``, ``near``, ``gain``."""
+    refuse_unknown(REPORT_PARAMETERS)
     return jsonify(report_data(_report()))
 
 
