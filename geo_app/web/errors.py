@@ -117,14 +117,14 @@ def error_response(
     else:
         response = current_app.make_response(
             render_template("error.html", status=status, title=title, message=text,
-                            back=_back_within_site())
+                            back=back_within_site())
         )
     response.status_code = status
     response.headers.update(headers or {})
     return response
 
 
-def _back_within_site() -> str | None:
+def back_within_site() -> str | None:
     """The page of this site the visitor came from (path and query), for a "返回上一页" link
     that keeps their settings (a planner's threshold and k); None from elsewhere or nowhere."""
     came_from = urlsplit(request.referrer or "")

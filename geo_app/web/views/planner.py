@@ -56,7 +56,7 @@ from geo_app.state.cache import per_community
 from geo_app.state.community import get_community, get_state
 from geo_app.stations.levels import get_stock_levels, levels_key
 from geo_app.web.access import public
-from geo_app.web.errors import ApiError
+from geo_app.web.errors import ApiError, back_within_site
 from geo_app.web.openapi import QueryParameter, documented, parse_query, refuse_unknown
 from geo_app.web.planner_schema import REPORT_OPERATION, REPORT_PARAMETERS
 from layers import Community
@@ -123,6 +123,7 @@ def _refused_form() -> tuple[str, int]:
         "planner_refused.html", errors=errors, settings=settings,
         args=typed, quick_k=settings.siting_k if "k" in errors or not typed["k"] else typed["k"],
         default_threshold=float(current_app.config["DEFAULT_THRESHOLD_M"]),
+        back=back_within_site(),
     )
     return page, 400
 
