@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -163,6 +163,12 @@ def views_in_scope(
 def is_overdue(view: View, moment: datetime) -> bool:
     """Not answered and past its due time."""
     return view.state in lifecycle.UNANSWERED_STATES and as_utc(view.due_at) < as_utc(moment)
+
+
+def overdue_first(views: Iterable[View], moment: datetime) -> list[View]:
+    """The overdue views among ``views``, the most overdue (the longest past due) first."""
+    late = (v for v in views if is_overdue(v, moment))
+    return sorted(late, key=lambda v: (as_utc(v.due_at), v.id))
 
 
 # ---------------------------------------------------------------- creating
