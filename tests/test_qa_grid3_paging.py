@@ -119,7 +119,8 @@ def test_the_views_filters_are_kept_in_the_page_links(site):
     link = re.search(r'<a href="\?([^"]+)" rel="next">', pages[0]).group(1).replace("&amp;", "&")
     assert dict(parse_qsl(link)) == {"state": "submitted", "page": "2"}
     ids, pages = _walk(leader, "/staff/views?overdue=1", VIEW_ROW, 'data-testid="views-table"')
-    assert ids == made["views"][2:] and "共 3 条" in pages[0]
+    # the overdue ones (4, 5, 6 days old, one category): the most overdue, the oldest, first
+    assert ids == made["views"][2:][::-1] and "共 3 条" in pages[0]
     assert 'name="overdue" value="1"' in pages[0]  # the filter form keeps it too
     admin = logged_in(app, "admin")
     every, pages = _walk(admin, "/staff/views", VIEW_ROW, 'data-testid="views-table"')

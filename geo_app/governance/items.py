@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo_app.governance import audit_trail
 from geo_app.governance.errors import GovernanceError, NotFoundError
 from geo_app.governance.reach import Reach, reach_key
 from geo_app.governance.views import Caller, sees_grid
@@ -161,6 +162,8 @@ def create_item(
                           progress=item.progress, note=note.strip() or "立项",
                           meeting_id=meeting_id))
     session.flush()
+    audit_trail.record_item_created(session, item, actor=actor, meeting_id=meeting_id,
+                                    view_ids=views)
     return item
 
 
@@ -186,7 +189,7 @@ def update_item(
 ) -> Item:
     """Apply ``change`` to the item and add it to the item's timeline, together."""
     item = get_item(session, item_id, caller)
-    before = (item.status, item.progress, item.published, set(item.view_ids))
+    before = audit_trail.item_state(item)  # status, progress, publication, views
     if change.status is not None:
         _check_status(change.status)
         if change.status == DONE and change.progress is None:
@@ -203,8 +206,8 @@ def update_item(
     for view_id in grid_view_ids(session, item.grid_id, change.view_ids):
         if view_id not in present:
             item.view_links.append(ItemView(view_id=view_id))
-    after = (item.status, item.progress, item.published, set(item.view_ids))
-    if after == before and not change.note.strip():  # an empty line on the public timeline
+    unchanged = audit_trail.item_state(item) == before
+    if unchanged and not change.note.strip():  # an empty line on the public timeline
         msg = "没有改动：状态、进度、是否公开都与原来相同，也没有填写说明（note）"
         raise GovernanceError(msg, parameter="note")
     at = as_utc(at)
@@ -214,6 +217,8 @@ def update_item(
                           meeting_id=meeting_id))
     session.flush()
     session.refresh(item)
+    audit_trail.record_item_update(session, item, before, actor=caller.username,
+                                   meeting_id=meeting_id, note=change.note)
     return item
 
 

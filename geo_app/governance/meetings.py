@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo_app.governance.audit_trail import record_meeting
 from geo_app.governance.errors import GovernanceError, NotFoundError
 from geo_app.governance.items import grid_view_ids
 from geo_app.governance.views import Caller, sees_grid
@@ -106,6 +107,7 @@ def create_meeting(
     )
     session.add(meeting)
     session.flush()
+    record_meeting(session, meeting, actor=actor, held_at=f"{data.held_at:%Y-%m-%d %H:%M}")
     return meeting
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, CursorResult, false, select, update
 from sqlalchemy.orm import Session
 
 from geo_app.formats.numbers import number_text
-from geo_app.governance import lifecycle
+from geo_app.governance import audit_trail, lifecycle
 from geo_app.governance.errors import (
     BudgetExceededError,
     GovernanceError,
@@ -165,6 +165,12 @@ def is_overdue(view: View, moment: datetime) -> bool:
     return view.state in lifecycle.UNANSWERED_STATES and as_utc(view.due_at) < as_utc(moment)
 
 
+def overdue_first(views: Iterable[View], moment: datetime) -> list[View]:
+    """The overdue views among ``views``, the most overdue (the longest past due) first."""
+    late = (v for v in views if is_overdue(v, moment))
+    return sorted(late, key=lambda v: (as_utc(v.due_at), v.id))
+
+
 # ---------------------------------------------------------------- creating
 
 
@@ -246,7 +252,10 @@ def create_view(
         view_id=view.id, at=at, actor=actor, action="submitted", from_state=None,
         to_state="submitted", to_grid=data.grid_id, note=SOURCES[data.source], public=True,
     ))
-    session.flush()
+    audit_trail.record_submission(
+        session, view, actor=actor, category_label=str(categories[data.category]["label"]),
+        source_label=SOURCES[data.source],
+    )
     return view
 
 
@@ -389,6 +398,8 @@ def transition(
     ))
     session.flush()
     session.refresh(view)
+    audit_trail.record_step(session, view, actor=caller.username, step=step.to,
+                            before_state=before_state, before_grid=before_grid, note=step.note)
     return view
 
 
@@ -411,6 +422,7 @@ def rate(session: Session, code: str, rating: int, *, at: datetime) -> View:
     ))
     session.flush()
     session.refresh(view)
+    audit_trail.record_rating(session, view, rating=rating)
     return view
 
 

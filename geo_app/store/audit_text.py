@@ -17,6 +17,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from geo_app.formats.csv_text import csv_text
+from geo_app.governance.items import ITEM_STATUSES
+from geo_app.governance.meetings import MEETING_KINDS
 from geo_app.store.models import AuditEntry
 from geo_app.store.roles import ROLE_LABELS
 from layers.schema import ITEM_LABELS, SCHEMA_BY_NAME
@@ -33,6 +35,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "volunteering": ("志愿服务与积分", (
         "activity.", "signup.", "checkin", "hours.", "points.", "goods.", "team.", "volunteer.",
     )),
+    "governance": ("微协商", ("view.", "meeting.", "item.")),
 }
 #: Measure words (量词) of the station items.
 ITEM_UNITS: dict[str, str] = {
@@ -50,7 +53,7 @@ LAYER_FIELDS = {
 }
 #: What an entry's target ``<prefix>:<id>`` is, for the entries told by their own note.
 TARGET_KINDS = {"activity": "活动", "volunteer": "志愿者", "team": "队伍", "goods": "兑换物品",
-                "roster": "台账文件"}
+                "roster": "台账文件", "view": "意见", "meeting": "会议", "item": "治理项目"}
 #: Notes that name a person in full (a check-in's "吴浩英 签到"): told without the name.
 PLAIN_NOTES = {"checkin": "签到"}
 MAX_ROWS = 5000
@@ -273,6 +276,82 @@ def _noted(e: AuditEntry, n: Names) -> str:
     return f"{note}（{concerning}）"
 
 
+#: A view's steps (``view.<step>``) in words; ``{view}`` is 意见 #12「its text shortened」.
+VIEW_STEPS = {
+    "submit": "提交{view}（{category}，{where}，来源：{source}）",
+    "published": "审核{view}：公开",
+    "hidden": "审核{view}：不公开",
+    "accepted": "立案{view}",
+    "assigned": "派遣{view}，承办：{assignee}",
+    "in_progress": "开始处置{view}",
+    "answered": "反馈{view}（已答复居民）",
+    "closed": "结案{view}",
+    "rejected": "不予受理{view}",
+    "duplicate": "把{view}标为意见 #{duplicate_of} 的重复，并入原意见",
+    "transferred": "把{view}从 {from_grid} 转办给 {to_grid}",
+    "rated": "评价{view}：满意度 {rating} 分",
+}
+
+
+def _governed(kind: str, ident: object, title: object) -> str:
+    """意见 #12「…」, 会议 #3「…」, 治理项目 #5「…」."""
+    return f"{TARGET_KINDS[kind]} #{ident}「{title}」"
+
+
+def _view(e: AuditEntry, n: Names) -> str:
+    """A view submitted, moved on one step of its life, or rated (no name, no phone)."""
+    data = e.after or {}
+    building = data.get("building_id")
+    where = n.grid(data.get("grid_id")) + (f" {n.buildings.get(building, building)}"
+                                           if building else "")
+    told = VIEW_STEPS[e.action.removeprefix("view.")].format(
+        **data, view=_governed("view", e.target.removeprefix("view:"), data.get("text", "")),
+        where=where, from_grid=n.grid((e.before or {}).get("grid_id")),
+        to_grid=n.grid(data.get("grid_id")),
+    )
+    reason = data.get("reason")
+    return f"{told}，原因「{reason}」" if reason else told
+
+
+def _views(ids: Iterable[int]) -> str:
+    return "、".join(f"#{i}" for i in ids) or "无"
+
+
+def _meeting(e: AuditEntry, n: Names) -> str:
+    data = e.after or {}
+    return (f"记录{MEETING_KINDS[data['kind']]} #{e.target.removeprefix('meeting:')}"
+            f"「{data['topic']}」"
+            f"（{n.grid(data.get('grid_id'))}，{data.get('held_at')}，{data.get('place_name')}，"
+            f"{data.get('attendees')} 人参加，议及意见 {_views(data.get('view_ids') or [])}）")
+
+
+def _item_status(state: Mapping[str, Any]) -> str:
+    return f"{ITEM_STATUSES[state['status']]} {state['progress']}%"
+
+
+def _item(e: AuditEntry, n: Names) -> str:
+    """A governance item created or moved on, by a meeting's decision or on its own page."""
+    after, before = e.after or {}, e.before or {}
+    item = _governed("item", e.target.removeprefix("item:"), after.get("title", ""))
+    decided = f"会议 #{after['meeting_id']} 决定：" if after.get("meeting_id") else ""
+    shown = "公开" if after.get("published") else "不公开"
+    if e.action == "item.create":
+        return (f"{decided}新建{item}（{n.grid(after.get('grid_id'))}，{_item_status(after)}，"
+                f"责任方 {after.get('owner')}，资金来源 {after.get('budget_source')}，"
+                f"关联意见 {_views(after.get('view_ids') or [])}，{shown}）")
+    changes = []
+    if (before.get("status"), before.get("progress")) != (after["status"], after["progress"]):
+        changes.append(f"{_item_status(before)} → {_item_status(after)}")
+    if before.get("published") != after.get("published"):
+        changes.append(f"改为{shown}")
+    added = [i for i in after.get("view_ids") or [] if i not in (before.get("view_ids") or [])]
+    if added:
+        changes.append(f"新增关联意见 {_views(added)}")
+    if after.get("note"):
+        changes.append(f"说明「{after['note']}」")
+    return f"{decided}更新{item}：{'；'.join(changes) or '无变化'}"
+
+
 SENTENCES: dict[str, Callable[[AuditEntry, Names], str]] = {
     "stock.": _stock,
     "loan.": _loan,
@@ -283,6 +362,9 @@ SENTENCES: dict[str, Callable[[AuditEntry, Names], str]] = {
     "visit.": _visit,
     "building.": _building,
     "layer.": _layer,
+    "view.": _view,
+    "meeting.": _meeting,
+    "item.": _item,
 }
 
 

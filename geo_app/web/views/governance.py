@@ -283,7 +283,7 @@ def staff_home() -> ResponseReturnValue:
 @bp.get("/staff/views")
 @require_roles(*STAFF)
 def staff_views() -> str:
-    """本网格的意见：超期未反馈的在前，可按状态筛选；含居民留下的联系方式。"""
+    """本网格的意见：超期未反馈的在前（超期最久的排最前），可按状态筛选；含居民留下的联系方式。"""
     state = request.args.get("state") or None
     if state not in lifecycle.STATES:
         state = None
@@ -292,13 +292,15 @@ def staff_views() -> str:
     with get_store().read() as db:
         views = [v for v in view_service.views_in_scope(db, g.user, state=state)
                  if v.grid_id in grids]
-        rows = [view_service.staff_record(v, with_contact=view_service.sees_contact(g.user, v),
-                                          categories=support.categories(), moment=moment)
-                for v in views]
+        records = {
+            v.id: view_service.staff_record(
+                v, with_contact=view_service.sees_contact(g.user, v),
+                categories=support.categories(), moment=moment)
+            for v in views
+        }
+        overdue = [records[v.id] for v in view_service.overdue_first(views, moment)]
     only_overdue = request.args.get("overdue") == "1"
-    if only_overdue:
-        rows = [r for r in rows if r["overdue"]]
-    overdue = [r for r in rows if r["overdue"]]
+    rows = overdue if only_overdue else [records[v.id] for v in views]
     page = list_page(len(rows))
     names = support.places().building_names
     chosen_grid = request.args.get("grid", "")
