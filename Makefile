@@ -20,7 +20,8 @@ PG_TESTS := tests/test_store.py tests/test_access.py tests/test_admin.py tests/t
             tests/test_qa_staff2_counter.py tests/test_care_followups.py \
             tests/test_qa_grid3_paging.py tests/test_station_deletion_race.py \
             tests/test_admin_last_admin.py tests/test_layer_editor_building_conflict.py \
-            tests/test_import_roster_merged.py tests/test_sample_follow_ups.py
+            tests/test_import_roster_merged.py tests/test_sample_follow_ups.py \
+            tests/test_gov2_audit.py tests/test_gov2_overdue_order.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
