@@ -28,10 +28,11 @@ def _value(tag: str) -> str:
 
 
 @pytest.mark.parametrize(("query", "field", "typed", "words"), [
-    ("threshold=abc", "threshold", "abc", "步行距离（threshold）应为以米计的数值"),
-    ("threshold=10", "threshold", "10", "步行距离（threshold）应在 50–5000 米之间"),
-    ("threshold=1_000", "threshold", "1_000", "步行距离（threshold）应为以米计的数值"),
-    ("k=0", "k", "0", "建议新增站点数（k）应在 1–50 之间"),
+    ("threshold=abc", "threshold", "abc", "步行距离（threshold）应为以米计的数值，实际为 “abc”"),
+    ("threshold=10", "threshold", "10", "步行距离（threshold）应在 50–5000 米之间，实际为 “10”"),
+    ("threshold=1_000", "threshold", "1_000",
+     "步行距离（threshold）应为以米计的数值，实际为 “1_000”"),
+    ("k=0", "k", "0", "建议新增站点数（k）应在 1–50 之间，实际为 “0”"),
 ])
 def test_a_refused_parameter_answers_the_planners_form(reader, query, field, typed, words):
     answer = reader.get(f"/planner?{query}")

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from geo_app.config import DEFAULTS
 from geo_app.formats.numbers import decimal_number, integer_number
 from geo_app.planning.errors import BadParameterError
+from layers.quoting import quoted
 from layers.schema import ITEM_LABELS, STATION_KINDS
 
 #: Bounds a planner's parameters must respect.
@@ -155,10 +156,10 @@ def _in_range(
     try:
         number = parse(value)
     except (TypeError, ValueError):
-        msg = f"{name}应为{kind}，实际为 {value!r}"
+        msg = f"{name}应为{kind}，实际为 {quoted(value)}"
         raise BadParameterError(msg, parameter=parameter) from None
     if not low <= number <= high:
-        msg = f"{name}应在 {low:g}–{high:g}{unit}之间，实际为 {value!r}"
+        msg = f"{name}应在 {low:g}–{high:g}{unit}之间，实际为 {quoted(value)}"
         raise BadParameterError(msg, parameter=parameter)
     return number
 
