@@ -94,6 +94,7 @@ def login() -> ResponseReturnValue:
     """登录：用户名与密码；失败时只提示“用户名或密码错误”。"""
     form = LoginForm()
     if request.method == "POST":
+        account = None  # an empty form and a wrong password are told alike
         if form.validate_on_submit():
             try:
                 # DataRequired() passed: both hold text (wtforms types .data as str | None)
@@ -102,10 +103,10 @@ def login() -> ResponseReturnValue:
                 return (render_template("auth_login.html", form=form, too_many=refused.message),
                         429, refused.headers)
             except WrongPasswordError:
-                pass
-            else:
-                login_user(account)
-                return redirect(safe_next(request.args.get("next")) or home_for(account.role))
+                account = None
+        if account is not None:
+            login_user(account)
+            return redirect(safe_next(request.args.get("next")) or home_for(account.role))
         flash(LOGIN_FAILED, "error")
         return render_template("auth_login.html", form=form), 401
     return render_template("auth_login.html", form=form)
