@@ -1,11 +1,12 @@
 """Rate-limit counters kept in the store, so every worker process counts the same attempts.
 
-A `limits <https://limits.readthedocs.io>`_ storage (the library under Flask-Limiter) for the
-scheme ``geo-app-store://``: each counted attempt is a row of ``rate_limit_hits`` (key, time,
-expiry). The moving window asks "how many hits of this key in the last N seconds" and adds
-one in the same write transaction; on SQLite the write starts with ``BEGIN IMMEDIATE`` and on
-PostgreSQL it takes a transaction-level advisory lock on the key, so two workers can never
-both take the last free attempt. Expired hits are deleted as new ones arrive.
+A `limits <https://limits.readthedocs.io>`_ storage (what :mod:`geo_app.auth.limits` counts
+in) for the scheme ``geo-app-store://``: each counted attempt is a row of ``rate_limit_hits``
+(key, time, expiry). The moving window asks "how many hits of this key in the last N
+seconds" and adds one in the same write transaction; on SQLite the write starts with
+``BEGIN IMMEDIATE`` and on PostgreSQL it takes a transaction-level advisory lock on the key,
+so two workers can never both take the last free attempt. Expired hits are deleted as new
+ones arrive.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ SCHEME = "geo-app-store"
 
 
 class StoreLimitStorage(Storage, MovingWindowSupport):
-    """Flask-Limiter's counters in the service's database (``storage_options={"store": …}``)."""
+    """The rate limiter's counters in the service's database (option ``store``: the Store)."""
 
     STORAGE_SCHEME = [SCHEME]  # noqa: RUF012 - the registry of ``limits`` reads a list
 

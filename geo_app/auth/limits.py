@@ -1,10 +1,11 @@
-"""Rate limits (Flask-Limiter's storage): wrong passwords and PINs, public posts, new planner
-reports.
+"""Rate limits: wrong passwords and PINs, public posts, new planner reports.
 
-One limiter per app so apps never share counters. Its storage is ``LOGIN_RATE_LIMIT_STORAGE``:
-by default the service's own database (``geo-app-store://``, :mod:`geo_app.auth.limit_store`),
-so every worker process counts the same attempts; ``memory://`` (one process) or a
-``redis://`` URL work too.
+Each app has one moving-window rate limiter of the `limits <https://limits.readthedocs.io>`_
+library (so apps never share counters), asked by the code that counts: :func:`guarded_secret`
+counts only failed secrets, :func:`count_post` public posts, :func:`count_new_report` new
+planner reports. Its storage is ``LOGIN_RATE_LIMIT_STORAGE``: by default the service's own
+database (``geo-app-store://``, :mod:`geo_app.auth.limit_store`), so every worker process
+counts the same attempts; ``memory://`` (one process) or a ``redis://`` URL work too.
 """
 
 from __future__ import annotations
@@ -13,23 +14,23 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, current_app, request
-from flask.typing import ResponseReturnValue
-from flask_limiter import Limiter, RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 from geo_app.auth.limit_store import SCHEME
 from geo_app.store import get_store
-from geo_app.web.errors import ApiError, error_response
+from geo_app.web.errors import ApiError
 
 T = TypeVar("T")
 
-EXTENSION_KEY = "geo_app.login_limiter"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+EXTENSION_KEY = "geo_app.rate_limiter"
 #: Why a person is stopped, by what they were doing.
 GUESSING = "尝试次数过多：为防止他人猜测密码，"
 POSTING = "提交太频繁：同一网络的意见、照片和 +1 合计，"
 POSTING_DEVICE = "提交太频繁：本设备的意见、照片和 +1 合计，"
+#: Counted for a request without a client address (a test client, a local socket).
+NO_ADDRESS = "127.0.0.1"
 
 #: A limit and the identifiers it counts under, with what a person stopped by it reads
 #: (why, and the verb before the count: "最多尝试 5 次", "最多输错 5 次", "最多 10 次").
@@ -42,34 +43,17 @@ def init_app(app: Flask) -> None:
     if uri.startswith(f"{SCHEME}:"):
         with app.app_context():
             options["store"] = get_store()
-    limiter = Limiter(
-        get_remote_address,
-        storage_uri=uri,
-        storage_options=options,  # type: ignore[arg-type]  # our storage takes the Store object
-        strategy="moving-window",
-    )
-    limiter.init_app(app)
-    limiter.request_filter(_reads_are_not_limited)
-    app.extensions[EXTENSION_KEY] = limiter
-    app.register_error_handler(RateLimitExceeded, _too_many_attempts)
+    storage = storage_from_string(uri, **options)  # type: ignore[arg-type]  # takes the Store
+    app.extensions[EXTENSION_KEY] = MovingWindowRateLimiter(storage)
 
 
-def _reads_are_not_limited() -> bool:
-    """GET/HEAD/OPTIONS skip the limiter's per-request bookkeeping (~5% of a ``/api/nearest``
-    request): the views count their own limits, on POST (:func:`guarded_secret`,
-    :func:`count_post`)."""
-    return request.method in SAFE_METHODS
-
-
-def get_login_limiter() -> Limiter:
+def rate_limiter() -> MovingWindowRateLimiter:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def _too_many_attempts(error: RateLimitExceeded) -> ResponseReturnValue:
-    """A Flask-Limiter limit reached: the Chinese error page or JSON, with ``Retry-After``."""
-    headers = {"Retry-After": str(error.limit.limit.get_expiry())}
-    return error_response(429, wait_text(error.limit.limit, GUESSING, verb="尝试"),
-                          headers=headers)
+def client_address() -> str:
+    """The address a request's limits count under: its client's (the peer of the socket)."""
+    return request.remote_addr or NO_ADDRESS
 
 
 def wait_text(limit: RateLimitItem, why: str, *, verb: str) -> str:
@@ -101,7 +85,7 @@ class LimitReached(ApiError):
 
 def refuse_when_full(counted: list[Counter]) -> None:
     """:class:`LimitReached` when any of ``counted`` has no room for one more hit."""
-    strategy = get_login_limiter().limiter
+    strategy = rate_limiter()
     for limit, identifiers, why, verb in counted:
         if not strategy.test(limit, *identifiers):
             raise LimitReached(None, wait_text(limit, why, verb=verb), status=429,
@@ -110,7 +94,7 @@ def refuse_when_full(counted: list[Counter]) -> None:
 
 def hit_all(counted: list[Counter]) -> None:
     """Count one hit on each of ``counted``."""
-    strategy = get_login_limiter().limiter
+    strategy = rate_limiter()
     for limit, identifiers, _why, _verb in counted:
         strategy.hit(limit, *identifiers)
 
@@ -139,7 +123,7 @@ def guarded_secret(key: str, check: Callable[[], T], *, wrong: type[Exception]) 
     """
     failures = [
         *counters("LOGIN_RATE_LIMIT", ("secret-failures", key), GUESSING, verb="输错"),
-        *counters("LOGIN_RATE_LIMIT_PER_IP", ("secret-failures-from", get_remote_address()),
+        *counters("LOGIN_RATE_LIMIT_PER_IP", ("secret-failures-from", client_address()),
                   GUESSING, verb="输错"),
     ]
     refuse_when_full(failures)
@@ -157,7 +141,7 @@ def count_new_report() -> None:
     ``Retry-After``) to wait, and reports already computed stay answered.
     """
     limit = parse(current_app.config["REPORT_BUILD_RATE_LIMIT"])
-    if not get_login_limiter().limiter.hit(limit, "planner-report", get_remote_address()):
+    if not rate_limiter().hit(limit, "planner-report", client_address()):
         seconds = limit.get_expiry()
         period = period_words(seconds)
         msg = (

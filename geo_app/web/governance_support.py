@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 from flask import current_app, g
-from flask_limiter.util import get_remote_address
 
-from geo_app.auth.limits import POSTING, POSTING_DEVICE, count_post, counters
+from geo_app.auth.limits import POSTING, POSTING_DEVICE, client_address, count_post, counters
 from geo_app.governance.heat import PathIndex, path_index
 from geo_app.governance.reach import Reach, walk_reach
 from geo_app.governance.routing import (
@@ -190,7 +189,7 @@ def count_public_post() -> None:
     is counted."""
     count_post([
         *counters("VIEW_DEVICE_RATE_LIMIT", ("public-posts-of", device_hash()), POSTING_DEVICE),
-        *counters("VIEW_RATE_LIMIT", ("public-posts-from", get_remote_address()), POSTING),
+        *counters("VIEW_RATE_LIMIT", ("public-posts-from", client_address()), POSTING),
     ])
 
 
