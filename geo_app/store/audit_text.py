@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from geo_app.formats.csv_text import csv_text
 from geo_app.governance.items import ITEM_STATUSES
 from geo_app.governance.meetings import MEETING_KINDS
+from geo_app.store.loans import mask_name
 from geo_app.store.models import AuditEntry
 from geo_app.store.roles import ROLE_LABELS
 from layers.schema import ITEM_LABELS, SCHEMA_BY_NAME
@@ -114,10 +115,6 @@ def _items(item: str, quantity: Any) -> str:
     return f"{ITEM_LABELS.get(item, item)} {quantity} {ITEM_UNITS.get(item, '件')}"
 
 
-def _masked(name: str) -> str:
-    return name[:1] + "*" * max(1, len(name) - 1) if name else "—"
-
-
 def _room(data: Mapping[str, Any], names: Names) -> str:
     building = names.buildings.get(data.get("building_id", ""), data.get("building_id", ""))
     return f"{building} {data.get('unit')} 单元 {data.get('room')} 室"
@@ -194,7 +191,7 @@ PERSON_FIELDS = {"name": "姓名", "gender": "性别", "birth_year": "出生年�
 
 def _person(e: AuditEntry, n: Names) -> str:
     data = e.after or e.before or {}
-    who = f"{_masked(data.get('name', ''))}（住户 {data.get('household_id', '')}）"
+    who = f"{mask_name(data.get('name', '')) or '—'}（住户 {data.get('household_id', '')}）"
     if e.action == "person.add":
         return f"登记居民 {who}"
     if e.action == "person.move_out":
