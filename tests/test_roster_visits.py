@@ -139,6 +139,8 @@ def test_roster_edits_are_audited_with_before_and_after(app, clients):
     _, action, target, _, after = _audit(app)[0]
     assert action == "person.add" and after["phone"] == "13900000001"
     person_id = int(target.removeprefix("resident:"))
+    log = clients["admin"].get("/admin/audit").get_data(as_text=True)
+    assert f"登记居民 周**（住户 {household_id}）" in log and "周桂英" not in log
     _post(leader, f"/grid/buildings/FG-1/people/{person_id}", name="周桂英", gender="女",
           birth_year="1946", relation="户主", phone="13900000002")
     _, action, _, before, after = _audit(app)[0]
